@@ -1,0 +1,62 @@
+"""The accounting identities of DESIGN.md section 2: one registry for GX, SQL, alerts and docs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Identity:
+    """One identity: its stable id, the table it checks, severity and a bilingual description."""
+
+    check_id: str
+    table: str
+    severity: str  # error: page the on-call engineer; warning: daily digest
+    description_en: str
+    description_zh: str
+
+
+IDENTITIES: tuple[Identity, ...] = (
+    Identity(
+        "app.balance", "applications", "error",
+        "New + carried over = results total + carried forward, per applicant column",
+        "一、新收 + 二、上年结转 = 三（七）总计 + 四、结转下年度（各申请人列）",
+    ),
+    Identity(
+        "app.results_sum", "applications", "error",
+        "Results total (七) = sum of the result leaf rows (一)..(六), per applicant column",
+        "（七）总计 = （一）至（六）各末级行之和（各申请人列）",
+    ),
+    Identity(
+        "app.row_total", "applications", "error",
+        "Total column = sum of the six applicant columns, per row",
+        "总计列 = 六个申请人列之和（各行）",
+    ),
+    Identity(
+        "appeal.sum", "appeals", "error",
+        "Total = upheld + corrected + other + pending, per proceeding",
+        "总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结（复议、直接起诉、复议后起诉）",
+    ),
+    Identity(
+        "narrative.applications", "narrative", "error",
+        "Applications received stated in the text = table 新收 总计",
+        "正文所述收到申请数 = 表格 一、本年新收 总计",
+    ),
+    Identity(
+        "narrative.proactive", "narrative", "warning",
+        "A proactive-publication total stated in the text = the sum of its stated parts",
+        "正文所述主动公开总数 = 所列各分项之和",
+    ),
+    Identity(
+        "values.valid", "cells", "error",
+        "Counts are non-negative integers; amounts are non-negative",
+        "件数为非负整数，金额为非负数",
+    ),
+    Identity(
+        "template.complete", "reports", "warning",
+        "Every cell of the detected template is present",
+        "所识别模板的每个单元格均有数值",
+    ),
+)
+
+IDENTITY_BY_ID = {identity.check_id: identity for identity in IDENTITIES}

@@ -1,0 +1,3 @@
+"""Plain-Python extraction: read disclosure reports into canonical cells. No Airflow import here."""
+
+PARSER_VERSION = "1.0.0"

@@ -1,0 +1,104 @@
+"""DDL of the `raw` schema, written only by the loader and the check runner.
+
+The SQL is the common subset of DuckDB and PostgreSQL so that both warehouse
+targets share it. Every parsed row is keyed on (sha256, parser_version): a
+document parsed again by the same parser version replaces nothing and adds
+nothing; a new parser version adds a new generation that staging prefers.
+"""
+
+from __future__ import annotations
+
+RAW_SCHEMA = "raw"
+
+RAW_TABLES: dict[str, str] = {
+    # One row per document and parser version: what was read and how it went.
+    "documents": """
+        sha256          varchar not null,
+        parser_version  varchar not null,
+        document        varchar not null,  -- file name as received
+        source_url      varchar,           -- where it was fetched from, if fetched
+        landing_path    varchar,           -- content-addressed copy in the landing zone
+        format          varchar,           -- text / pdf / docx / html / unknown
+        size_bytes      bigint,
+        status          varchar not null,  -- parsed / failed / needs_ocr
+        loaded_at       timestamp not null,
+        primary key (sha256, parser_version)
+    """,
+    # One row per report found in a document (one today; two-in-one files later).
+    "reports": """
+        report_id       varchar not null,  -- first 16 hex digits of sha256
+        sha256          varchar not null,
+        parser_version  varchar not null,
+        document        varchar not null,
+        agency          varchar,
+        report_year     integer,
+        template        varchar,           -- gov2019 / gov2021 / narrative
+        published_on    date,
+        primary key (sha256, parser_version)
+    """,
+    # Statistical cells of the proactive, applications and appeals tables.
+    "cells": """
+        report_id       varchar not null,
+        sha256          varchar not null,
+        parser_version  varchar not null,
+        table_name      varchar not null,  -- proactive / applications / appeals
+        article_item    varchar,           -- proactive only: 20.1 ...
+        row_code        varchar not null,  -- application row / proceeding / category
+        column_code     varchar not null,  -- applicant / outcome / measure
+        value           double,            -- null when absent: never 0 for missing
+        raw_text        varchar,
+        page            integer,
+        line_no         integer,
+        bbox            varchar,           -- JSON [x0, top, x1, bottom] for PDFs
+        primary key (sha256, parser_version, table_name, row_code, column_code)
+    """,
+    # Figures stated in sentences (收到申请10件 ...).
+    "narrative_facts": """
+        report_id       varchar not null,
+        sha256          varchar not null,
+        parser_version  varchar not null,
+        fact            varchar not null,  -- e.g. applications_received
+        seq             integer not null,  -- order among facts of the same name
+        value           double,
+        raw_text        varchar,
+        page            integer,
+        line_no         integer,
+        primary key (sha256, parser_version, fact, seq)
+    """,
+    "parse_issues": """
+        report_id       varchar not null,
+        sha256          varchar not null,
+        parser_version  varchar not null,
+        seq             integer not null,
+        issue           varchar not null,  -- stable code, e.g. row.value_count_mismatch
+        severity        varchar not null,  -- error / warning / info
+        message         varchar not null,
+        table_name      varchar,
+        row_code        varchar,
+        page            integer,
+        line_no         integer,
+        primary key (sha256, parser_version, seq)
+    """,
+    # Row-level identity check results, written by expectations/ after GX runs.
+    "check_results": """
+        run_id          varchar not null,
+        report_id       varchar not null,
+        check_id        varchar not null,
+        subject         varchar not null,  -- applicant column, proceeding, row ...
+        expected        double,
+        observed        double,
+        difference      double,
+        severity        varchar not null,  -- error / warning
+        status          varchar not null,  -- passed / failed / not_evaluable
+        validated_at    timestamp not null,
+        primary key (run_id, report_id, check_id, subject)
+    """,
+}
+
+
+def create_statements() -> list[str]:
+    """`create schema` and `create table if not exists` for every raw table."""
+    statements = [f"create schema if not exists {RAW_SCHEMA}"]
+    for name, columns in RAW_TABLES.items():
+        statements.append(f"create table if not exists {RAW_SCHEMA}.{name} ({columns})")
+    return statements
