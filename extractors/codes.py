@@ -121,7 +121,6 @@ SIGNED_MEASURES = frozenset({"change"})
 # Narrative facts read from sentences (table `narrative`, column `value`).
 NARRATIVE_FACTS: tuple[Code, ...] = (
     Code("narrative_fact", "applications_received", "收到申请（件）", "Applications received (text)"),
-    Code("narrative_fact", "applications_received_cumulative", "累计收到申请（件）", "Applications received, cumulative figure (text)"),
     Code("narrative_fact", "applications_granted", "同意公开（件）", "Applications granted (text)"),
     Code("narrative_fact", "applications_not_government_info", "非政府信息（件）", "Not government information (text)"),
     Code("narrative_fact", "applications_not_held", "非本机关政府信息（件）", "Not held by this agency (text)"),

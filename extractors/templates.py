@@ -22,35 +22,48 @@ class ShapeRow:
     article_item: str | None = None
 
 
-# Proactive rows per template: (article item, category, number of measures).
-_PROACTIVE: dict[str, tuple[tuple[str, str, int], ...]] = {
+_G2019_201 = ("new_made", "new_published", "total_published")
+_G2019_COUNTS = ("prev_count", "change", "decisions")
+_G2021_201 = ("issued", "repealed", "in_force")
+
+# Proactive rows per template: (article item, category, default measures). A
+# report's own header decides its measures; these apply where the header is lost.
+_PROACTIVE: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
     "gov2019": (
-        ("20.1", "regulation", 3),
-        ("20.1", "normative_document", 3),
-        ("20.5", "admin_license", 3),
-        ("20.5", "other_admin_service", 3),
-        ("20.6", "admin_penalty", 3),
-        ("20.6", "admin_enforcement", 3),
-        ("20.8", "admin_fee", 2),
-        ("20.9", "central_procurement", 2),
+        ("20.1", "regulation", _G2019_201),
+        ("20.1", "normative_document", _G2019_201),
+        ("20.5", "admin_license", _G2019_COUNTS),
+        ("20.5", "other_admin_service", _G2019_COUNTS),
+        ("20.6", "admin_penalty", _G2019_COUNTS),
+        ("20.6", "admin_enforcement", _G2019_COUNTS),
+        ("20.8", "admin_fee", ("prev_count", "change")),
+        ("20.9", "central_procurement", ("procurement_count", "procurement_amount")),
     ),
     "gov2021": (
-        ("20.1", "regulation", 3),
-        ("20.1", "normative_document", 3),
-        ("20.5", "admin_license", 1),
-        ("20.5", "other_admin_service", 1),
-        ("20.6", "admin_penalty", 1),
-        ("20.6", "admin_enforcement", 1),
-        ("20.8", "admin_fee", 1),
+        ("20.1", "regulation", _G2021_201),
+        ("20.1", "normative_document", _G2021_201),
+        ("20.5", "admin_license", ("decisions",)),
+        ("20.5", "other_admin_service", ("decisions",)),
+        ("20.6", "admin_penalty", ("decisions",)),
+        ("20.6", "admin_enforcement", ("decisions",)),
+        ("20.8", "admin_fee", ("fee_amount",)),
     ),
 }
+
+
+def proactive_rows(template: str) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """(article item, category, default measures) of a template's proactive table."""
+    return _PROACTIVE.get(template, ())
 
 
 def shape(template: str) -> tuple[ShapeRow, ...]:
     """Every row a report of `template` must state; empty for narrative reports."""
     if template not in _PROACTIVE:
         return ()
-    rows = [ShapeRow(template, "proactive", cat, n, article) for article, cat, n in _PROACTIVE[template]]
+    rows = [
+        ShapeRow(template, "proactive", cat, len(measures), article)
+        for article, cat, measures in _PROACTIVE[template]
+    ]
     rows += [
         ShapeRow(template, "applications", row, len(codes.APPLICANT_CODES))
         for row in codes.application_rows_of(template)
@@ -65,7 +78,7 @@ def shape(template: str) -> tuple[ShapeRow, ...]:
 def category_article(category: str) -> str:
     """The article item a proactive category belongs to (行政许可 -> 20.5)."""
     for rows in _PROACTIVE.values():
-        for article, cat, _ in rows:
+        for article, cat, _measures in rows:
             if cat == category:
                 return article
     raise KeyError(category)

@@ -1,0 +1,92 @@
+"""Place a row's values under its columns, or refuse to when it cannot be done with certainty.
+
+The rule, in order:
+1. as many values as columns: in order;
+2. a row kept by position with exactly one cell per column: by position, a
+   blank cell is null (and recorded);
+3. a row kept by position whose first cells fill every column: those, and the
+   values beyond the last column are recorded as unheaded;
+4. otherwise the whole row is null and the mismatch recorded, never guessed.
+"""
+
+from __future__ import annotations
+
+from extractors.codes import AMOUNT_MEASURES
+from extractors.document import Cell, Issue, Token
+from extractors.layout.rows import Row
+from extractors.numbers import is_null_marker, read_number, to_wan_yuan
+
+
+def place_row(
+    row: Row,
+    columns: list[str],
+    table: str,
+    row_code: str,
+    issues: list[Issue],
+    article: str | None = None,
+) -> list[Cell]:
+    """Cells for `row_code` x each column; null cells where a value cannot be placed."""
+    tokens = _assign(row, len(columns), table, row_code, issues)
+    return [
+        _cell(table, row_code, column, token, issues, article)
+        for column, token in zip(columns, tokens, strict=True)
+    ]
+
+
+def _assign(row: Row, n: int, table: str, row_code: str, issues: list[Issue]) -> list[Token | None]:
+    line = row.values[0].line if row.values else None
+    page = row.values[0].page if row.values else None
+    if len(row.values) == n:
+        return list(row.values)
+    positional = row.positional
+    if positional is not None and len(positional) == n:
+        blanks = sum(1 for t in positional if not t.text.strip())
+        issues.append(
+            Issue(
+                "cell.blank",
+                f"{table} row {row_code}: {blanks} of {n} cells are blank; they are null",
+                table=table, row=row_code, line=line, page=page,
+            )
+        )
+        return [t if t.text.strip() else None for t in positional]
+    if positional is not None and len(positional) > n and all(t.text.strip() for t in positional[:n]):
+        extra = [t.text for t in positional[n:] if t.text.strip()]
+        issues.append(
+            Issue(
+                "cell.unheaded_value",
+                f"{table} row {row_code}: values {extra} stand under no column header; ignored",
+                table=table, row=row_code, line=line, page=page,
+            )
+        )
+        return list(positional[:n])
+    issues.append(
+        Issue(
+            "row.value_count_mismatch",
+            f"{table} row {row_code}: {len(row.values)} values for {n} columns; "
+            f"which one is missing cannot be told, so the row is null "
+            f"(raw: {' | '.join(t.text.strip() for t in row.values)})",
+            severity="error", table=table, row=row_code, line=line, page=page,
+        )
+    )
+    return [None] * n
+
+
+def _cell(
+    table: str, row_code: str, column: str, token: Token | None, issues: list[Issue], article: str | None
+) -> Cell:
+    if token is None:
+        return Cell(table, row_code, column, None, article=article)
+    raw = token.text.strip()
+    reading = read_number(raw)
+    value = None
+    if reading is not None:
+        value = to_wan_yuan(reading) if column in AMOUNT_MEASURES else reading.value
+    elif not is_null_marker(raw):
+        issues.append(
+            Issue(
+                "cell.unreadable", f"{table} {row_code}/{column}: {raw!r} is not a number; null",
+                table=table, row=row_code, line=token.line, page=token.page,
+            )
+        )
+    return Cell(table, row_code, column, value, raw=raw, article=article, page=token.page,
+                line=token.line, bbox=token.bbox)

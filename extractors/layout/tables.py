@@ -1,0 +1,195 @@
+"""Map a document's rows to the canonical cells of the proactive, applications and appeals tables.
+
+Columns come from each table's own header text (DESIGN.md: never from the
+template's name alone); the template only supplies the cells a report must
+state, so that an absent cell is emitted as null with a recorded issue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from extractors import codes, templates
+from extractors.document import Cell, Issue
+from extractors.layout import labels
+from extractors.layout.placement import place_row
+from extractors.layout.rows import Row
+
+
+# A header names at least 自然人, one legal-entity column and 总计; a lone 总计 is a row label.
+_MIN_HEADER_COLUMNS = 3
+
+
+@dataclass
+class _State:
+    template: str
+    cells: dict[tuple[str, str, str], Cell] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    context: str | None = None  # the table being read
+    article: str | None = None
+    measures: dict[str, list[str]] = field(default_factory=dict)  # article -> header measures
+    applicants: list[str] | None = None
+    appeal_columns: list[tuple[str, str]] | None = None
+    in_other_group: bool = False
+
+    def add(self, cells: list[Cell]) -> None:
+        for cell in cells:
+            key = (cell.table, cell.row, cell.column)
+            if key in self.cells:
+                self.issues.append(
+                    Issue("row.duplicate", f"{cell.table} {cell.row}/{cell.column} stated twice; first kept",
+                          table=cell.table, row=cell.row, line=cell.line)
+                )
+                continue
+            self.cells[key] = cell
+
+
+def map_tables(rows: list[Row], template: str) -> tuple[list[Cell], list[Issue]]:
+    state = _State(template=template)
+    for row in rows:
+        _map_row(row, state)
+    _fill_template(state)
+    return list(state.cells.values()), state.issues
+
+
+def _map_row(row: Row, state: _State) -> None:
+    texts = [t.text for t in row.labels]
+    if _read_appeal_header(texts, state) or (state.context == "appeals" and not texts):
+        _appeal_row(row, state)
+        return
+    for text in texts:
+        item = labels.article_item(text)
+        if item:
+            state.context, state.article = "proactive", item
+            state.measures[item] = [m for m in (labels.measure(t) for t in texts) if m]
+    row_code = _application_row_code(texts, state)
+    if row_code:
+        state.context = "applications"
+        _application_row(row, row_code, texts, state)
+        return
+    category = labels.category(texts[-1]) if texts else None
+    if category and state.context == "proactive":
+        _proactive_row(row, category, state)
+        return
+    state.issues.append(
+        Issue("row.unrecognized", f"a row of {len(row.values)} values under labels {texts[-3:]} matches no known row",
+              line=row.values[0].line, page=row.values[0].page)
+    )
+
+
+def _application_row_code(texts: list[str], state: _State) -> str | None:
+    for text in reversed(texts):
+        code = labels.application_row(text)
+        if code is None and labels.is_bare_other(text) and state.in_other_group:
+            code = "other.other"
+        if code:
+            return code
+    return None
+
+
+def _application_row(row: Row, row_code: str, texts: list[str], state: _State) -> None:
+    header = _applicant_header(texts)
+    if header and len(header) >= _MIN_HEADER_COLUMNS:
+        state.applicants = header
+    if state.applicants is None:
+        state.applicants = list(codes.APPLICANT_CODES)
+        state.issues.append(
+            Issue("header.missing", "application table header not found; the template's applicant columns "
+                  "(自然人, 商业企业, 科研机构, 社会(公益)组织, 法律服务机构, 其他, 总计) are assumed",
+                  table="applications", line=row.values[0].line)
+        )
+    if any(labels.fold(t) == labels.OTHER_GROUP_WORD for t in texts):
+        state.in_other_group = row_code != "other.other"
+    state.add(place_row(row, state.applicants, "applications", row_code, state.issues))
+
+
+def _applicant_header(texts: list[str]) -> list[str] | None:
+    """Applicant columns in table order: the 法人或其他组织 group expands to its sub-columns."""
+    top: list[str] = []
+    subs: list[str] = []
+    group_seen = False
+    for text in texts:
+        if labels.LEGAL_ENTITY_GROUP in labels.fold(text):
+            top.append("<group>")
+            group_seen = True
+            continue
+        code = labels.applicant(text)
+        if code is None:
+            continue
+        if code in {"natural_person", "total"}:
+            top.append(code)
+        else:
+            subs.append(code)
+    if not top and not subs:
+        return None
+    if group_seen:
+        index = top.index("<group>")
+        return top[:index] + subs + top[index + 1 :]
+    return top[:1] + subs + top[1:]
+
+
+def _read_appeal_header(texts: list[str], state: _State) -> bool:
+    proceedings = [p for p in (labels.proceeding(t) for t in texts) if p]
+    outcomes = [o for o in (labels.outcome(t) for t in texts) if o]
+    if "admin_review" not in proceedings or not outcomes:
+        return False
+    ordered = list(dict.fromkeys(proceedings))
+    per_proceeding = list(dict.fromkeys(outcomes))
+    if len(outcomes) != len(ordered) * len(per_proceeding):
+        state.issues.append(
+            Issue("header.irregular", f"appeals header has {len(outcomes)} outcome labels for "
+                  f"{len(ordered)} proceedings", table="appeals")
+        )
+    state.appeal_columns = [(p, o) for p in ordered for o in per_proceeding]
+    state.context = "appeals"
+    return True
+
+
+def _appeal_row(row: Row, state: _State) -> None:
+    columns = state.appeal_columns or [
+        (p, o) for p in codes.APPEAL_PROCEEDING_CODES for o in codes.APPEAL_OUTCOME_CODES
+    ]
+    keys = [f"{p}|{o}" for p, o in columns]
+    for cell in place_row(row, keys, "appeals", "appeals", state.issues):
+        cell.row, cell.column = cell.column.split("|")
+        state.add([cell])
+
+
+def _proactive_row(row: Row, category: str, state: _State) -> None:
+    article = state.article or templates.category_article(category)
+    measures = state.measures.get(article) or _default_measures(state.template, category)
+    state.add(place_row(row, measures, "proactive", category, state.issues, article=article))
+
+
+def _default_measures(template: str, category: str) -> list[str]:
+    for _article, cat, measures in templates.proactive_rows(template) or templates.proactive_rows("gov2019"):
+        if cat == category:
+            return list(measures)
+    return []
+
+
+def _fill_template(state: _State) -> None:
+    """Emit every cell the template holds that the document did not state, as null."""
+    missing: dict[str, list[str]] = {}
+    for article, category, default in templates.proactive_rows(state.template):
+        measures = state.measures.get(article) or list(default)
+        _fill(state, "proactive", category, measures, missing, article)
+    for row_code in codes.application_rows_of(state.template):
+        _fill(state, "applications", row_code, state.applicants or list(codes.APPLICANT_CODES), missing)
+    if codes.application_rows_of(state.template):
+        for proceeding in codes.APPEAL_PROCEEDING_CODES:
+            _fill(state, "appeals", proceeding, list(codes.APPEAL_OUTCOME_CODES), missing)
+    for table, rows in missing.items():
+        state.issues.append(
+            Issue("table.rows_missing", f"{table}: {len(rows)} rows of the {state.template} template were not "
+                  f"found and are null: {', '.join(rows)}", table=table)
+        )
+
+
+def _fill(state: _State, table: str, row_code: str, columns: list[str], missing: dict[str, list[str]],
+          article: str | None = None) -> None:
+    absent = [c for c in columns if (table, row_code, c) not in state.cells]
+    if len(absent) == len(columns):
+        missing.setdefault(table, []).append(row_code)
+    for column in absent:
+        state.cells[(table, row_code, column)] = Cell(table, row_code, column, None, article=article)
