@@ -83,6 +83,7 @@ class ParsedDocument:
     facts: list[Fact] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     source_url: str | None = None
+    landing_path: str | None = None
 
     @property
     def report_id(self) -> str:

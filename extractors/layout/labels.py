@@ -125,7 +125,7 @@ def application_row(text: str) -> str | None:
 
 def applicant(text: str) -> str | None:
     folded = fold(text)
-    if folded in {"其他", "总计"} or folded.startswith(("其他", "总计")) and len(folded) <= 3:
+    if folded in {"其他", "总计"} or (folded.startswith(("其他", "总计")) and len(folded) <= 3):
         return _match(_APPLICANT_WORDS, folded)
     return _match(_APPLICANT_WORDS[:-2], folded)
 

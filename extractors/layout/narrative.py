@@ -48,13 +48,16 @@ def _add(facts: list[Fact], name: str, value: float | None, raw: str, line: Line
     facts.append(Fact(name=name, seq=seq, value=value, raw=raw, line=line.no, page=line.page))
 
 
+def _about_appeals(text: str) -> bool:
+    return any(word in text for word in _APPEAL_WORDS)
+
+
 def _applications(sentence: str, line: Line, facts: list[Fact]) -> None:
-    if any(word in sentence for word in _APPEAL_WORDS):
-        return
-    for match in _RECEIVED.finditer(sentence):
+    received = [m for m in _RECEIVED.finditer(sentence) if not _about_appeals(m.group(0))]
+    for match in received:
         _add(facts, "applications_received", float(match.group(1)), match.group(0), line)
     none = _NONE_RECEIVED.search(sentence)
-    if none and not _RECEIVED.search(sentence):
+    if none and not received and not _about_appeals(none.group(0)):
         _add(facts, "applications_received", 0.0, none.group(0), line)
     for name, pattern in _OUTCOMES:
         for match in pattern.finditer(sentence):

@@ -26,25 +26,26 @@ def place_row(
     article: str | None = None,
 ) -> list[Cell]:
     """Cells for `row_code` x each column; null cells where a value cannot be placed."""
-    tokens = _assign(row, len(columns), table, row_code, issues)
+    tokens = _assign(row, columns, table, row_code, issues)
     return [
         _cell(table, row_code, column, token, issues, article)
         for column, token in zip(columns, tokens, strict=True)
     ]
 
 
-def _assign(row: Row, n: int, table: str, row_code: str, issues: list[Issue]) -> list[Token | None]:
+def _assign(row: Row, columns: list[str], table: str, row_code: str, issues: list[Issue]) -> list[Token | None]:
+    n = len(columns)
     line = row.values[0].line if row.values else None
     page = row.values[0].page if row.values else None
     if len(row.values) == n:
         return list(row.values)
     positional = row.positional
     if positional is not None and len(positional) == n:
-        blanks = sum(1 for t in positional if not t.text.strip())
+        blanks = [c for c, t in zip(columns, positional, strict=True) if not t.text.strip()]
         issues.append(
             Issue(
                 "cell.blank",
-                f"{table} row {row_code}: {blanks} of {n} cells are blank; they are null",
+                f"{table} row {row_code}: {len(blanks)} of {n} cells are blank and null: {', '.join(blanks)}",
                 table=table, row=row_code, line=line, page=page,
             )
         )

@@ -15,7 +15,6 @@ from extractors.layout import labels
 from extractors.layout.placement import place_row
 from extractors.layout.rows import Row
 
-
 # A header names at least 自然人, one legal-entity column and 总计; a lone 总计 is a row label.
 _MIN_HEADER_COLUMNS = 3
 

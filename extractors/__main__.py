@@ -1,0 +1,5 @@
+import sys
+
+from extractors.cli import main
+
+sys.exit(main())

@@ -1,0 +1,62 @@
+"""Parse one input file into a JSON hand-off file, once per document and parser version."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+import traceback
+from pathlib import Path
+from typing import Any
+
+from extractors import PARSER_VERSION
+from extractors.document import Issue, ParsedDocument
+from extractors.landing import land
+from extractors.parse import parse_bytes
+from extractors.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def parsed_path(settings: Settings, sha256: str) -> Path:
+    return settings.parsed_dir / f"{sha256}-{PARSER_VERSION}.json"
+
+
+def parse_to_file(path: str, settings: Settings, source_url: str | None = None) -> dict[str, Any]:
+    """Land the file, parse it unless this parser version already did, write the result.
+
+    A parser crash is recorded as a `failed` document with a `parser.crash`
+    issue, so the document is loaded and visible rather than lost.
+    """
+    data = Path(path).read_bytes()
+    sha256, landed = land(settings, data)
+    out = parsed_path(settings, sha256)
+    name = Path(path).name
+    if out.exists():
+        log.info("%s: already parsed by parser %s (%s); skipped", name, PARSER_VERSION, out.name)
+        status = json.loads(out.read_text(encoding="utf-8"))["status"]
+        return _outcome(name, sha256, status, out, skipped=True)
+    try:
+        doc = parse_bytes(name, data, source_url=source_url)
+    except Exception as exc:  # a parser bug must not lose the document
+        log.exception("%s: parser crashed", name)
+        doc = ParsedDocument(name, sha256, PARSER_VERSION, "unknown", "failed", len(data), source_url=source_url)
+        doc.issues.append(Issue("parser.crash", f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}",
+                                severity="error"))
+    doc.landing_path = str(landed)
+    _write_atomic(out, json.dumps(doc.to_dict(), ensure_ascii=False))
+    log.info("%s: %s, %d cells, %d facts, %d issues -> %s", name, doc.status, len(doc.cells),
+             len(doc.facts), len(doc.issues), out)
+    return _outcome(name, sha256, doc.status, out, skipped=False)
+
+
+def _outcome(name: str, sha256: str, status: str, out: Path, skipped: bool) -> dict[str, Any]:
+    return {"document": name, "sha256": sha256, "status": status, "parsed_path": str(out), "skipped": skipped}
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as tmp:
+        tmp.write(text)
+    os.replace(tmp.name, path)
