@@ -14,6 +14,10 @@ class Line:
     cells: tuple[str, ...]
     page: int | None = None
     is_table: bool = False  # the line came from a table (or a tab-laid row of text)
+    bboxes: tuple[tuple[float, float, float, float] | None, ...] | None = None  # per cell, PDFs only
+
+    def bbox(self, index: int) -> tuple[float, float, float, float] | None:
+        return self.bboxes[index] if self.bboxes and index < len(self.bboxes) else None
 
 
 @dataclass(frozen=True)

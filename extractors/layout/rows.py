@@ -62,7 +62,7 @@ class _RowBuilder:
     def line_row(self, line: Line) -> None:
         """A whole row on one line: labels first, then cells kept by position."""
         self.close_current()
-        tokens = [Token(text=c, line=line.no, page=line.page) for c in line.cells]
+        tokens = [Token(text=c, line=line.no, page=line.page, bbox=line.bbox(i)) for i, c in enumerate(line.cells)]
         last_label = max((i for i, t in enumerate(tokens) if t.text.strip() and not is_value(t.text)), default=-1)
         labels = [t for t in tokens[: last_label + 1] if t.text.strip()]
         rest = tokens[last_label + 1 :]
@@ -131,7 +131,8 @@ def build_rows(lines: list[Line]) -> list[Row]:
         if len(nonblank) >= 2:
             builder.line_row(line)
         elif nonblank:
-            builder.cell_token(Token(text=nonblank[0], line=line.no, page=line.page))
+            index = next(i for i, c in enumerate(line.cells) if c.strip())
+            builder.cell_token(Token(text=nonblank[0], line=line.no, page=line.page, bbox=line.bbox(index)))
         else:
             builder.empty_cell_open = True
     builder.close_current()

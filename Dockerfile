@@ -1,0 +1,12 @@
+# Image for server mode: Airflow 3 with this project's pinned dependencies and code.
+FROM apache/airflow:3.3.2-python3.11
+
+COPY --chown=airflow:root requirements.lock /opt/disclosure/requirements.lock
+RUN pip install --no-cache-dir -r /opt/disclosure/requirements.lock
+
+COPY --chown=airflow:root pyproject.toml README.md /opt/disclosure/
+COPY --chown=airflow:root extractors /opt/disclosure/extractors
+COPY --chown=airflow:root expectations /opt/disclosure/expectations
+COPY --chown=airflow:root dbt_project /opt/disclosure/dbt_project
+COPY --chown=airflow:root dags /opt/disclosure/dags
+RUN pip install --no-cache-dir --no-deps -e /opt/disclosure
