@@ -13,6 +13,7 @@ from typing import Any
 from extractors import PARSER_VERSION
 from extractors.document import Issue, ParsedDocument
 from extractors.landing import land
+from extractors.limits import LimitExceeded, Limits, run_limited
 from extractors.parse import parse_bytes
 from extractors.settings import Settings
 
@@ -23,11 +24,15 @@ def parsed_path(settings: Settings, sha256: str) -> Path:
     return settings.parsed_dir / f"{sha256}-{PARSER_VERSION}.json"
 
 
-def parse_to_file(path: str, settings: Settings, source_url: str | None = None) -> dict[str, Any]:
+def parse_to_file(
+    path: str, settings: Settings, source_url: str | None = None, limits: Limits | None = None
+) -> dict[str, Any]:
     """Land the file, parse it unless this parser version already did, write the result.
 
-    A parser crash is recorded as a `failed` document with a `parser.crash`
-    issue, so the document is loaded and visible rather than lost.
+    The parse runs in a child process under `limits`. A parser crash or a
+    limit hit is recorded as a `failed` document with a parse issue
+    (`parser.crash`, `document.parse_timeout` ...), so the document is loaded
+    and visible rather than lost.
     """
     data = Path(path).read_bytes()
     sha256, landed = land(settings, data)
@@ -38,17 +43,27 @@ def parse_to_file(path: str, settings: Settings, source_url: str | None = None) 
         status = json.loads(out.read_text(encoding="utf-8"))["status"]
         return _outcome(name, sha256, status, out, skipped=True)
     try:
-        doc = parse_bytes(name, data, source_url=source_url)
+        doc = run_limited(parse_bytes, (name, data, source_url), limits or Limits())
+    except LimitExceeded as exc:
+        log.error("%s: %s", name, exc)
+        doc = _failed_document(name, sha256, data, source_url, exc.code, str(exc))
     except Exception as exc:  # a parser bug must not lose the document
         log.exception("%s: parser crashed", name)
-        doc = ParsedDocument(name, sha256, PARSER_VERSION, "unknown", "failed", len(data), source_url=source_url)
-        doc.issues.append(Issue("parser.crash", f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}",
-                                severity="error"))
+        doc = _failed_document(name, sha256, data, source_url, "parser.crash",
+                               f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}")
     doc.landing_path = str(landed)
     _write_atomic(out, json.dumps(doc.to_dict(), ensure_ascii=False))
     log.info("%s: %s, %d cells, %d facts, %d issues -> %s", name, doc.status, len(doc.cells),
              len(doc.facts), len(doc.issues), out)
     return _outcome(name, sha256, doc.status, out, skipped=False)
+
+
+def _failed_document(
+    name: str, sha256: str, data: bytes, source_url: str | None, code: str, message: str
+) -> ParsedDocument:
+    doc = ParsedDocument(name, sha256, PARSER_VERSION, "unknown", "failed", len(data), source_url=source_url)
+    doc.issues.append(Issue(code, message, severity="error"))
+    return doc
 
 
 def _outcome(name: str, sha256: str, status: str, out: Path, skipped: bool) -> dict[str, Any]:

@@ -1,0 +1,75 @@
+"""Run one parse in a child process with a time and memory limit.
+
+One pathological file (a PDF of thousands of pages, a decompression bomb)
+must not stall or kill the worker that parses the others: the child is
+killed at the deadline, and its address space is capped so a runaway
+allocation fails inside the child, not in the worker.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import resource
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+DEFAULT_SECONDS = 120.0
+DEFAULT_MEMORY_MB = 2048
+
+
+@dataclass(frozen=True)
+class Limits:
+    seconds: float = DEFAULT_SECONDS
+    memory_mb: int = DEFAULT_MEMORY_MB
+
+
+class LimitExceeded(Exception):
+    """The child ran out of time or memory; `code` is the parse-issue code to record."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _child(conn: Any, func: Callable[..., Any], args: tuple[Any, ...], memory_mb: int) -> None:
+    limit = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    try:
+        conn.send(("ok", func(*args)))
+    except MemoryError:
+        conn.send(("memory", None))
+    except BaseException as exc:  # handed back to the parent, which decides
+        conn.send(("error", exc))
+    finally:
+        conn.close()
+
+
+def run_limited(func: Callable[..., Any], args: tuple[Any, ...], limits: Limits) -> Any:
+    """`func(*args)` in a forked child; raises LimitExceeded, or re-raises the child's exception."""
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(sender, func, args, limits.memory_mb), daemon=True)
+    process.start()
+    sender.close()
+    try:
+        if not receiver.poll(limits.seconds):
+            process.kill()
+            raise LimitExceeded("document.parse_timeout",
+                                f"parsing took longer than {limits.seconds:g} s and was stopped")
+        try:
+            kind, payload = receiver.recv()
+        except EOFError:
+            raise LimitExceeded("document.parse_killed",
+                                f"the parse process died (exit code {process.exitcode})") from None
+    finally:
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+        receiver.close()
+    if kind == "memory":
+        raise LimitExceeded("document.parse_memory_limit",
+                            f"parsing needed more than {limits.memory_mb} MB and was stopped")
+    if kind == "error":
+        raise payload
+    return payload

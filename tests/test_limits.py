@@ -1,0 +1,53 @@
+"""One pathological document cannot stall or kill the worker: time and memory limits."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+import extractors.parse_task as parse_task
+from extractors.limits import LimitExceeded, Limits, run_limited
+from extractors.settings import Settings
+
+
+def _sleep(seconds: float) -> str:
+    time.sleep(seconds)
+    return "done"
+
+
+def _allocate(megabytes: int) -> int:
+    return len(bytearray(megabytes * 1024 * 1024))
+
+
+def test_result_comes_back() -> None:
+    assert run_limited(_sleep, (0,), Limits(seconds=5)) == "done"
+
+
+def test_timeout() -> None:
+    started = time.monotonic()
+    with pytest.raises(LimitExceeded) as caught:
+        run_limited(_sleep, (30,), Limits(seconds=0.5))
+    assert caught.value.code == "document.parse_timeout"
+    assert time.monotonic() - started < 5
+
+
+def test_memory_limit() -> None:
+    with pytest.raises(LimitExceeded) as caught:
+        run_limited(_allocate, (800,), Limits(seconds=30, memory_mb=400))
+    assert caught.value.code == "document.parse_memory_limit"
+
+
+def test_child_exception_is_reraised() -> None:
+    with pytest.raises(ZeroDivisionError):
+        run_limited(divmod, (1, 0), Limits(seconds=5))
+
+
+def test_a_stalled_parse_becomes_a_recorded_failure(tmp_settings: Settings, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(parse_task, "parse_bytes", lambda *_: _sleep(30))
+    doc = tmp_path / "slow.txt"
+    doc.write_text("金寨县人民政府2020年政府信息公开工作年度报告\n", encoding="utf-8")
+    outcome = parse_task.parse_to_file(str(doc), tmp_settings, limits=Limits(seconds=0.5))
+    assert outcome["status"] == "failed"
+    assert "document.parse_timeout" in Path(outcome["parsed_path"]).read_text(encoding="utf-8")
