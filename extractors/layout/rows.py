@@ -23,6 +23,8 @@ from extractors.numbers import is_null_marker, read_number
 _CONTINUATION_MAX_CHARS = 12
 _CONTINUATION_MAX_GAP = 2
 _SECTION_HEADING = re.compile(r"^[一二三四五六七八九十]+、")
+# "第二十条第（一）项" heads a block of the proactive table even when it stands on a line of its own.
+_TABLE_CAPTION = re.compile(r"^第[一二三四五六七八九十]+条第[（(]?[一二三四五六七八九十]+[）)]?项$")
 
 
 @dataclass
@@ -118,6 +120,10 @@ def build_rows(lines: list[Line]) -> list[Row]:
             text = line.cells[0].strip() if line.cells else ""
             if not text:
                 gap = None if gap is None else gap + 1
+                continue
+            if _TABLE_CAPTION.match(text.replace(" ", "")):
+                builder.cell_token(Token(text=text, line=line.no, page=line.page))
+                gap = 0
                 continue
             if _is_continuation(text, gap):
                 if not builder.append_to_last_token(text):
