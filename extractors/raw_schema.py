@@ -45,7 +45,7 @@ RAW_TABLES: dict[str, str] = {
         article_item    varchar,           -- proactive only: 20.1 ...
         row_code        varchar not null,  -- application row / proceeding / category
         column_code     varchar not null,  -- applicant / outcome / measure
-        value           double,            -- null when absent: never 0 for missing
+        value           double precision,  -- null when absent: never 0 for missing
         raw_text        varchar,
         page            integer,
         line_no         integer,
@@ -59,7 +59,7 @@ RAW_TABLES: dict[str, str] = {
         parser_version  varchar not null,
         fact            varchar not null,  -- e.g. applications_received
         seq             integer not null,  -- order among facts of the same name
-        value           double,
+        value           double precision,
         raw_text        varchar,
         page            integer,
         line_no         integer,
@@ -79,15 +79,38 @@ RAW_TABLES: dict[str, str] = {
         line_no         integer,
         primary key (sha256, parser_version, seq)
     """,
+    # One row per fetch attempt of a URL (retries and redirects inside it), written by
+    # extractors.fetch_log; a document's own row stays in `documents`, keyed on its sha256.
+    "fetch_attempts": """
+        attempt_id      varchar not null,  -- uuid of the attempt
+        source          varchar,           -- registry entry name
+        agency          varchar,
+        report_year     integer,           -- as read from the link; null when unknown
+        url             varchar not null,  -- as requested
+        final_url       varchar,           -- after redirects (the refused hop when refused)
+        status          varchar not null,  -- fetched / not_modified / failed / refused / too_large / robots_disallowed
+        http_status     integer,
+        content_type    varchar,
+        etag            varchar,
+        last_modified   varchar,           -- header text as sent
+        content_length  varchar,           -- header text as sent
+        size_bytes      bigint,            -- bytes received when fetched
+        sha256          varchar,           -- landed copy (for not_modified: the copy already held)
+        landing_path    varchar,
+        tries           integer not null,  -- HTTP requests made, retries and redirect hops included
+        fetched_at      timestamp not null,
+        error           varchar,           -- "<code>: <detail>", code e.g. fetch.too_large
+        primary key (attempt_id)
+    """,
     # Row-level identity check results, written by expectations/ after GX runs.
     "check_results": """
         run_id          varchar not null,
         report_id       varchar not null,
         check_id        varchar not null,
         subject         varchar not null,  -- applicant column, proceeding, row ...
-        expected        double,
-        observed        double,
-        difference      double,
+        expected        double precision,
+        observed        double precision,
+        difference      double precision,
         severity        varchar not null,  -- error / warning
         status          varchar not null,  -- passed / failed / not_evaluable
         validated_at    timestamp not null,

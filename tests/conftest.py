@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -20,3 +21,33 @@ def tmp_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     monkeypatch.setenv("DISCLOSURE_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("DISCLOSURE_INPUT_DIR", str(REPO_ROOT / "data" / "samples"))
     return Settings.from_env()
+
+
+@pytest.fixture(scope="session")
+def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Configure Airflow for in-process use (DagBag, dag.test) with its own SQLite home.
+
+    Airflow reads its configuration once, at its first import: tests that
+    import airflow must request this fixture first. The environment is left
+    set for the rest of the session, on purpose.
+    """
+    import os
+
+    home = tmp_path_factory.mktemp("airflow")
+    os.environ.update({
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
+        "DO_NOT_TRACK": "1",
+    })
+    return home
+
+
+def service_missing(reason: str) -> None:
+    """A local service (Postgres, Redis, a browser) is missing: fail on CI, skip on a workstation."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: integration tests must not skip)")
+    pytest.skip(reason)

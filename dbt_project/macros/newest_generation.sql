@@ -1,0 +1,21 @@
+{#
+    The (sha256, parser_version) pairs that staging keeps: for each document
+    the generation loaded last (raw.documents.loaded_at), ties broken by the
+    greatest parser_version. Every staging model over a parsed raw table
+    inner-joins on these pairs, so an older parser's rows drop out as soon as
+    a newer generation is loaded. Portable SQL (DuckDB and Postgres).
+#}
+{% macro newest_generation() -%}
+    select sha256, parser_version
+    from (
+        select
+            sha256,
+            parser_version,
+            row_number() over (
+                partition by sha256
+                order by loaded_at desc, parser_version desc
+            ) as generation_rank
+        from {{ source('raw', 'documents') }}
+    ) as ranked_generations
+    where generation_rank = 1
+{%- endmacro %}

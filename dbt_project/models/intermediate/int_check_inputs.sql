@@ -1,0 +1,381 @@
+-- Both sides of every per-report identity (docs/ARCHITECTURE.md "The identity
+-- inputs"); GX asserts expected = observed. One row per report, check and
+-- subject. Both sides are doubles and null when an input cell is absent
+-- (GX then records not_evaluable); a missing cell is never read as 0.
+-- A table: GX reads it between the intermediate and the marts builds.
+{{ config(materialized='table') }}
+
+{%- set application_templates = sql_list(var('application_templates')) %}
+{%- set non_result_rows = sql_list(var('non_result_rows')) %}
+{%- set amount_measures = sql_list(var('amount_measures')) %}
+{%- set signed_measures = sql_list(var('signed_measures')) %}
+
+with
+
+reports as (
+
+    select * from {{ ref('stg_reports') }}
+
+),
+
+cells as (
+
+    select * from {{ ref('stg_cells') }}
+
+),
+
+narrative_facts as (
+
+    select * from {{ ref('stg_narrative_facts') }}
+
+),
+
+code_labels as (
+
+    select * from {{ ref('code_labels') }}
+
+),
+
+template_shape as (
+
+    select * from {{ ref('template_shape') }}
+
+),
+
+---------- vocabulary
+
+applicants as (
+
+    select code as applicant
+    from code_labels
+    where kind = 'applicant'
+
+),
+
+proceedings as (
+
+    select code as proceeding
+    from code_labels
+    where kind = 'proceeding'
+
+),
+
+-- reports whose template carries the application and appeal tables
+table_reports as (
+
+    select report_id, template
+    from reports
+    where template in {{ application_templates }}
+
+),
+
+application_cells as (
+
+    select report_id, row_code, column_code as applicant, value
+    from cells
+    where table_name = 'applications'
+
+),
+
+-- every (report, application row of its template, applicant), null where absent
+application_grid as (
+
+    select
+        table_reports.report_id,
+        template_shape.row_code,
+        applicants.applicant,
+        application_cells.value
+    from table_reports
+    inner join template_shape
+        on table_reports.template = template_shape.template
+        and template_shape.table_name = 'applications'
+    cross join applicants
+    left join application_cells
+        on table_reports.report_id = application_cells.report_id
+        and template_shape.row_code = application_cells.row_code
+        and applicants.applicant = application_cells.applicant
+
+),
+
+---------- app.balance: new_received + carried_over = results_total + carried_forward
+
+balance_values as (
+
+    select
+        table_reports.report_id,
+        applicants.applicant,
+        max(case when application_cells.row_code = 'new_received' then application_cells.value end) as new_received,
+        max(case when application_cells.row_code = 'carried_over' then application_cells.value end) as carried_over,
+        max(case when application_cells.row_code = 'results_total' then application_cells.value end) as results_total,
+        max(case when application_cells.row_code = 'carried_forward' then application_cells.value end) as carried_forward
+    from table_reports
+    cross join applicants
+    left join application_cells
+        on table_reports.report_id = application_cells.report_id
+        and applicants.applicant = application_cells.applicant
+    group by table_reports.report_id, applicants.applicant
+
+),
+
+app_balance as (
+
+    select
+        report_id,
+        'app.balance' as check_id,
+        applicant as subject,
+        new_received + carried_over as expected,
+        results_total + carried_forward as observed
+    from balance_values
+
+),
+
+---------- app.results_sum: sum of the template's result leaves = results_total
+
+app_results_sum as (
+
+    select
+        report_id,
+        'app.results_sum' as check_id,
+        applicant as subject,
+        case
+            when count(case when row_code not in {{ non_result_rows }} then 1 end)
+                = count(case when row_code not in {{ non_result_rows }} then value end)
+            then sum(case when row_code not in {{ non_result_rows }} then value end)
+        end as expected,
+        max(case when row_code = 'results_total' then value end) as observed
+    from application_grid
+    group by report_id, applicant
+
+),
+
+---------- app.row_total: sum of the six applicant columns = total column
+
+app_row_total as (
+
+    select
+        report_id,
+        'app.row_total' as check_id,
+        row_code as subject,
+        case
+            when count(case when applicant <> 'total' then 1 end)
+                = count(case when applicant <> 'total' then value end)
+            then sum(case when applicant <> 'total' then value end)
+        end as expected,
+        max(case when applicant = 'total' then value end) as observed
+    from application_grid
+    group by report_id, row_code
+
+),
+
+---------- appeal.sum: upheld + corrected + other + pending = total
+
+appeal_values as (
+
+    select
+        table_reports.report_id,
+        proceedings.proceeding,
+        max(case when cells.column_code = 'upheld' then cells.value end) as upheld,
+        max(case when cells.column_code = 'corrected' then cells.value end) as corrected,
+        max(case when cells.column_code = 'other' then cells.value end) as other,
+        max(case when cells.column_code = 'pending' then cells.value end) as pending,
+        max(case when cells.column_code = 'total' then cells.value end) as total
+    from table_reports
+    cross join proceedings
+    left join cells
+        on table_reports.report_id = cells.report_id
+        and cells.table_name = 'appeals'
+        and proceedings.proceeding = cells.row_code
+    group by table_reports.report_id, proceedings.proceeding
+
+),
+
+appeal_sum as (
+
+    select
+        report_id,
+        'appeal.sum' as check_id,
+        proceeding as subject,
+        upheld + corrected + other + pending as expected,
+        total as observed
+    from appeal_values
+
+),
+
+---------- narrative.applications: applications received in the text = table new_received x total
+-- (reports with a table template whose text states the figure)
+
+narrative_applications as (
+
+    select
+        narrative_facts.report_id,
+        'narrative.applications' as check_id,
+        'new_received.total' as subject,
+        narrative_facts.value as expected,
+        application_cells.value as observed
+    from narrative_facts
+    inner join table_reports
+        on narrative_facts.report_id = table_reports.report_id
+    left join application_cells
+        on narrative_facts.report_id = application_cells.report_id
+        and application_cells.row_code = 'new_received'
+        and application_cells.applicant = 'total'
+    where narrative_facts.fact = 'applications_received'
+        and narrative_facts.seq = 1
+
+),
+
+---------- narrative.proactive: a stated total = the sum of its stated parts
+-- (reports that state both a total and at least one part)
+
+proactive_totals as (
+
+    select report_id, value
+    from narrative_facts
+    where fact = 'proactive_published_total'
+        and seq = 1
+
+),
+
+proactive_parts as (
+
+    select
+        report_id,
+        case when count(*) = count(value) then sum(value) end as parts_sum
+    from narrative_facts
+    where fact = 'proactive_published_part'
+    group by report_id
+
+),
+
+narrative_proactive as (
+
+    select
+        proactive_totals.report_id,
+        'narrative.proactive' as check_id,
+        'proactive_published_total' as subject,
+        proactive_parts.parts_sum as expected,
+        proactive_totals.value as observed
+    from proactive_totals
+    inner join proactive_parts
+        on proactive_totals.report_id = proactive_parts.report_id
+
+),
+
+---------- values.valid: counts are non-negative integers, amounts non-negative
+-- (every non-null cell except the signed measures; amounts in 万元 rounded to 0.01)
+
+classified_cells as (
+
+    select
+        report_id,
+        table_name || ':' || row_code || ':' || column_code as subject,
+        value,
+        (table_name = 'proactive' and column_code in {{ amount_measures }}) as is_amount
+    from cells
+    where value is not null
+        and not (table_name = 'proactive' and column_code in {{ signed_measures }})
+
+),
+
+values_valid as (
+
+    select
+        report_id,
+        'values.valid' as check_id,
+        subject,
+        case
+            when is_amount then greatest({{ round_to('value', 2) }}, 0)
+            else greatest(round(value), 0)
+        end as expected,
+        case
+            when is_amount then {{ round_to('value', 2) }}
+            else value
+        end as observed
+    from classified_cells
+
+),
+
+---------- template.complete: cells the template's shape holds = non-null cells present
+-- (per table; present cells of a row are capped at the row's expected_cells)
+
+present_cells as (
+
+    select
+        report_id,
+        table_name,
+        row_code,
+        count(value) as n_present
+    from cells
+    group by report_id, table_name, row_code
+
+),
+
+shape_rows as (
+
+    select
+        table_reports.report_id,
+        template_shape.table_name,
+        template_shape.expected_cells,
+        case
+            when present_cells.n_present is null then 0
+            when present_cells.n_present > template_shape.expected_cells then template_shape.expected_cells
+            else present_cells.n_present
+        end as n_present
+    from table_reports
+    inner join template_shape
+        on table_reports.template = template_shape.template
+    left join present_cells
+        on table_reports.report_id = present_cells.report_id
+        and template_shape.table_name = present_cells.table_name
+        and template_shape.row_code = present_cells.row_code
+
+),
+
+template_complete as (
+
+    select
+        report_id,
+        'template.complete' as check_id,
+        table_name as subject,
+        sum(expected_cells) as expected,
+        sum(n_present) as observed
+    from shape_rows
+    group by report_id, table_name
+
+),
+
+---------- all identities
+
+unioned as (
+
+    select report_id, check_id, subject, expected, observed from app_balance
+    union all
+    select report_id, check_id, subject, expected, observed from app_results_sum
+    union all
+    select report_id, check_id, subject, expected, observed from app_row_total
+    union all
+    select report_id, check_id, subject, expected, observed from appeal_sum
+    union all
+    select report_id, check_id, subject, expected, observed from narrative_applications
+    union all
+    select report_id, check_id, subject, expected, observed from narrative_proactive
+    union all
+    select report_id, check_id, subject, expected, observed from values_valid
+    union all
+    select report_id, check_id, subject, expected, observed from template_complete
+
+),
+
+final as (
+
+    select
+        cast(report_id as varchar) as report_id,
+        cast(check_id as varchar) as check_id,
+        cast(subject as varchar) as subject,
+        cast(expected as double precision) as expected,
+        cast(observed as double precision) as observed
+    from unioned
+
+)
+
+select * from final

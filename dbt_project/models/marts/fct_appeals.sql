@@ -1,0 +1,83 @@
+with
+
+cells as (
+
+    select * from {{ ref('stg_cells') }}
+
+),
+
+reports as (
+
+    select * from {{ ref('dim_report') }}
+
+),
+
+code_labels as (
+
+    select * from {{ ref('code_labels') }}
+
+),
+
+appeal_cells as (
+
+    select *
+    from cells
+    where table_name = 'appeals'
+
+),
+
+proceeding_labels as (
+
+    select code, label_zh, label_en
+    from code_labels
+    where kind = 'proceeding'
+
+),
+
+outcome_labels as (
+
+    select code, label_zh, label_en
+    from code_labels
+    where kind = 'outcome'
+
+),
+
+final as (
+
+    select
+
+        ---------- ids
+        appeal_cells.report_id,
+        reports.agency_id,
+        reports.report_year,
+
+        ---------- codes
+        appeal_cells.row_code as proceeding,
+        appeal_cells.column_code as outcome,
+
+        ---------- numerics (null when absent)
+        appeal_cells.value,
+
+        ---------- labels
+        proceeding_labels.label_zh as proceeding_label_zh,
+        proceeding_labels.label_en as proceeding_label_en,
+        outcome_labels.label_zh as outcome_label_zh,
+        outcome_labels.label_en as outcome_label_en,
+
+        ---------- provenance
+        appeal_cells.raw_text,
+        appeal_cells.page,
+        appeal_cells.line_no,
+        appeal_cells.bbox
+
+    from appeal_cells
+    inner join reports
+        on appeal_cells.report_id = reports.report_id
+    left join proceeding_labels
+        on appeal_cells.row_code = proceeding_labels.code
+    left join outcome_labels
+        on appeal_cells.column_code = outcome_labels.code
+
+)
+
+select * from final
