@@ -1,3 +1,3 @@
 """Plain-Python extraction: read disclosure reports into canonical cells. No Airflow import here."""
 
-PARSER_VERSION = "1.0.0"
+PARSER_VERSION = "1.1.0"

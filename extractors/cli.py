@@ -2,6 +2,8 @@
 
     disclosure parse FILE... [--out cells.jsonl]   one JSON object per cell, fact and parse issue
     disclosure run                                  the whole pipeline once on the embedded default
+    disclosure debug-page FILE.pdf --page N [--out page.png]
+                                                    draw the table cells found and the codes placed on a page
 """
 
 from __future__ import annotations
@@ -64,6 +66,23 @@ def _run(_args: argparse.Namespace) -> int:
     return run_embedded(Settings.from_env())
 
 
+def _debug_page(args: argparse.Namespace) -> int:
+    from extractors.debug_page import draw_page
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"disclosure debug-page: {args.file}: no such file", file=sys.stderr)
+        return 1
+    out = Path(args.out) if args.out else path.with_name(f"{path.stem}-page{args.page}.png")
+    try:
+        drawn = draw_page(path, args.page, out, resolution=args.resolution)
+    except ValueError as exc:
+        print(f"disclosure debug-page: {exc}", file=sys.stderr)
+        return 1
+    print(f"{out}: {drawn['table_cells']} table cells outlined, {drawn['codes']} cell codes drawn", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="disclosure", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -75,6 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
     parse.set_defaults(func=_parse)
     run = commands.add_parser("run", help="run the whole pipeline once on the embedded default")
     run.set_defaults(func=_run)
+    debug = commands.add_parser("debug-page", help="draw what the parser saw on one page of a PDF (PNG)")
+    debug.add_argument("file", metavar="FILE.pdf")
+    debug.add_argument("--page", type=int, required=True, metavar="N", help="1-based page number")
+    debug.add_argument("--out", metavar="page.png", help="image to write (default FILE-pageN.png beside FILE)")
+    debug.add_argument("--resolution", type=int, default=150, help="dots per inch (default 150)")
+    debug.set_defaults(func=_debug_page)
     return parser
 
 

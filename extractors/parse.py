@@ -13,12 +13,10 @@ from extractors.layout.metadata import read_metadata
 from extractors.layout.narrative import read_facts
 from extractors.layout.rows import build_rows
 from extractors.layout.tables import map_tables
+from extractors.reader_errors import UnreadableDocument
 from extractors.text_reader import decode, text_lines
 
 log = logging.getLogger(__name__)
-
-# Formats whose readers land with issue #4; until then they are recorded, not dropped.
-_NOT_YET_READ = {"pdf", "docx", "html"}
 
 
 def parse_file(path: str | Path, source_url: str | None = None) -> ParsedDocument:
@@ -37,15 +35,37 @@ def parse_bytes(name: str, data: bytes, source_url: str | None = None) -> Parsed
         size_bytes=len(data),
         source_url=source_url,
     )
-    if doc.format in {"empty", "binary"} or doc.format in _NOT_YET_READ:
-        return _failed(doc, f"document.{doc.format}" if doc.format in {"empty", "binary"} else
-                       "document.format_not_supported",
-                       f"{name}: {doc.format} documents cannot be read by parser {PARSER_VERSION}")
+    if doc.format in {"empty", "binary"}:
+        return _failed(doc, f"document.{doc.format}", f"{name}: {doc.format} documents cannot be read")
+    try:
+        lines = _lines_of(doc, data)
+    except UnreadableDocument as exc:
+        log.warning("%s: %s: %s", name, exc.code, exc)
+        _failed(doc, exc.code, f"{name}: {exc}")
+        doc.status = exc.status
+        return doc
+    _read_lines(doc, lines)
+    return doc
+
+
+def _lines_of(doc: ParsedDocument, data: bytes) -> list[Line]:
+    """The format's reader: every format gives the same intermediate, lines of cells."""
+    if doc.format == "pdf":
+        from extractors.pdf_reader import read_pdf
+
+        return read_pdf(data)
+    if doc.format == "docx":
+        from extractors.docx_reader import read_docx
+
+        return read_docx(data)
+    if doc.format == "html":
+        from extractors.html_reader import read_html
+
+        return read_html(data)
     text, encoding = decode(data)
     if "\ufffd" in text:
-        doc.issues.append(Issue("document.undecodable_bytes", f"{name}: some bytes are not valid {encoding}"))
-    _read_lines(doc, text_lines(text))
-    return doc
+        doc.issues.append(Issue("document.undecodable_bytes", f"{doc.document}: some bytes are not valid {encoding}"))
+    return text_lines(text)
 
 
 def _read_lines(doc: ParsedDocument, lines: list[Line]) -> None:

@@ -32,7 +32,7 @@ def test_bad_input_is_a_recorded_failure_not_an_exception() -> None:
     assert empty.status == "failed" and [i.code for i in empty.issues] == ["document.empty"]
     pdf = parse_bytes("report.txt", b"%PDF-1.4 not really")
     assert pdf.status == "failed" and pdf.format == "pdf"
-    assert pdf.issues[0].code == "document.format_not_supported"
+    assert pdf.issues[0].code == "document.corrupt"
     prose = parse_bytes("news.txt", "今天天气很好。\n没有任何表格。\n".encode())
     assert prose.status == "failed"
     assert "document.not_a_report" in [i.code for i in prose.issues]

@@ -1,0 +1,172 @@
+"""Parse the generated corpus in every format and score it against the known cells.
+
+    python -m bench.parse_formats [--random N] [--rounds R] [--keep DIR]
+
+Prints per format and layout: cell precision and recall (cells and narrative
+facts, nulls excluded), identity checks whose outcome (passed / failed /
+not evaluable) matches the outcome on the known values, seconds per document
+and per page, and for PDF the ratio of our parse time to pdfplumber's raw
+extraction (page.extract_text() + page.extract_tables() on every page) of the
+same files, measured in the same run, best of R rounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from bench.corpus import FORMATS, corpus_specs, write_corpus
+from bench.report_spec import ReportSpec
+from extractors import codes
+from extractors.parse import parse_bytes
+from tests.test_parser_golden import observed
+
+Flat = dict[tuple[str, ...], float]
+
+
+def flatten(shape: dict) -> Flat:
+    """The non-null values of a golden-shaped result, keyed by table, row, column (facts by name, seq)."""
+    flat: Flat = {}
+    for row, values in shape.get("applications", {}).items():
+        flat |= {("applications", row, a): v for a, v in zip(codes.APPLICANT_CODES, values, strict=True)}
+    for proceeding, values in shape.get("appeals", {}).items():
+        flat |= {("appeals", proceeding, o): v for o, v in zip(codes.APPEAL_OUTCOME_CODES, values, strict=True)}
+    for key, measures in shape.get("proactive", {}).items():
+        flat |= {("proactive", key, m): v for m, v in measures.items()}
+    for name, values in shape.get("facts", {}).items():
+        flat |= {("facts", name, str(i)): v for i, v in enumerate(values)}
+    return {k: float(v) for k, v in flat.items() if v is not None}
+
+
+def identity_outcomes(flat: Flat, template: str) -> dict[str, str]:
+    """app.balance, app.results_sum, app.row_total and appeal.sum per subject, computed from cells."""
+    if template not in {"gov2019", "gov2021"}:
+        return {}
+    out: dict[str, str] = {}
+
+    def judge(check: str, subject: str, parts: list[tuple[str, ...]], total: list[tuple[str, ...]]) -> None:
+        if any(k not in flat for k in parts + total):
+            out[f"{check} {subject}"] = "not_evaluable"
+            return
+        same = abs(sum(flat[k] for k in parts) - sum(flat[k] for k in total)) < 0.005
+        out[f"{check} {subject}"] = "passed" if same else "failed"
+
+    leaves = codes.result_leaves_of(template)
+    for a in codes.APPLICANT_CODES:
+        cell = lambda row, a=a: ("applications", row, a)  # noqa: E731
+        judge("app.balance", a, [cell("new_received"), cell("carried_over")],
+              [cell("results_total"), cell("carried_forward")])
+        judge("app.results_sum", a, [cell(r) for r in leaves], [cell("results_total")])
+    for row in codes.application_rows_of(template):
+        judge("app.row_total", row, [("applications", row, a) for a in codes.APPLICANT_CODES[:-1]],
+              [("applications", row, "total")])
+    for p in codes.APPEAL_PROCEEDING_CODES:
+        judge("appeal.sum", p, [("appeals", p, o) for o in codes.APPEAL_OUTCOME_CODES[:-1]],
+              [("appeals", p, "total")])
+    return out
+
+
+def baseline_seconds(pdf: Path) -> float:
+    """pdfplumber's own text and table extraction of every page: the yardstick for our PDF parse."""
+    import pdfplumber
+
+    started = time.perf_counter()
+    with pdfplumber.open(pdf) as document:
+        for page in document.pages:
+            page.extract_text()
+            page.extract_tables()
+    return time.perf_counter() - started
+
+
+def page_count(pdf: Path) -> int:
+    import pdfplumber
+
+    with pdfplumber.open(pdf) as document:
+        return len(document.pages)
+
+
+class _Tally:
+    def __init__(self) -> None:
+        self.correct = self.parsed = self.known = 0
+        self.checks_right = self.checks = self.checks_failing = 0
+        self.seconds = 0.0
+        self.documents = self.pages = 0
+
+    def add(self, spec: ReportSpec, shape: dict, seconds: float, pages: int) -> None:
+        known, got = flatten(spec.expected), flatten(shape)
+        self.correct += sum(1 for k, v in got.items() if known.get(k) is not None and abs(known[k] - v) < 1e-9)
+        self.parsed += len(got)
+        self.known += len(known)
+        expected_checks = identity_outcomes(known, spec.template)
+        got_checks = identity_outcomes(got, shape.get("template") or "")
+        self.checks += len(expected_checks)
+        self.checks_right += sum(1 for k, v in expected_checks.items() if got_checks.get(k) == v)
+        self.checks_failing += sum(1 for v in expected_checks.values() if v == "failed")
+        self.seconds += seconds
+        self.documents += 1
+        self.pages += pages
+
+    def row(self, label: str) -> str:
+        precision = self.correct / self.parsed if self.parsed else 1.0
+        recall = self.correct / self.known if self.known else 1.0
+        checks = f"{self.checks_right}/{self.checks} ({self.checks_failing} failing)" if self.checks else "-"
+        return (f"{label:<18} {self.documents:>4} {self.pages:>5} {precision:>9.2%} {recall:>7.2%} {checks:>20} "
+                f"{self.seconds / self.documents:>8.3f} {self.seconds / max(self.pages, 1):>8.3f}")
+
+
+def run(specs: list[ReportSpec], folder: Path, rounds: int) -> str:
+    write_corpus(specs, folder)
+    pages = {s.name: page_count(folder / "pdf" / f"{s.name}.pdf") for s in specs}
+    tallies: dict[tuple[str, str], _Tally] = defaultdict(_Tally)
+    ours_best = base_best = float("inf")
+    for _round in range(rounds):
+        ours = base = 0.0
+        for spec in specs:
+            for fmt in FORMATS:
+                data = (folder / fmt / f"{spec.name}.{fmt}").read_bytes()
+                started = time.perf_counter()
+                doc = parse_bytes(f"{spec.name}.{fmt}", data)
+                seconds = time.perf_counter() - started
+                if fmt == "pdf":
+                    ours += seconds
+                    base += baseline_seconds(folder / "pdf" / f"{spec.name}.pdf")
+                if _round == 0:
+                    shape = observed(doc)
+                    for layout in (spec.template, "all"):
+                        tallies[(fmt, layout)].add(spec, shape, seconds, pages[spec.name])
+        ours_best, base_best = min(ours_best, ours), min(base_best, base)
+    lines = [f"{'format / layout':<18} {'docs':>4} {'pages':>5} {'precision':>9} {'recall':>7} "
+             f"{'identity checks right':>20} {'s/doc':>8} {'s/page':>8}"]
+    for fmt in FORMATS:
+        for layout in ("gov2019", "gov2021", "narrative", "all"):
+            if (fmt, layout) in tallies:
+                lines.append(tallies[(fmt, layout)].row(f"{fmt} {layout}"))
+    total_pages = sum(pages.values())
+    lines.append("")
+    lines.append(f"PDF: our parse {ours_best:.2f} s, pdfplumber extract_text + extract_tables {base_best:.2f} s "
+                 f"for {total_pages} pages (best of {rounds}): ratio {ours_best / base_best:.2f} "
+                 f"({ours_best / total_pages:.3f} vs {base_best / total_pages:.3f} s/page)")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.parse_formats", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--random", type=int, default=5, help="random reports per layout (default 5)")
+    parser.add_argument("--rounds", type=int, default=3, help="timing rounds, best kept (default 3)")
+    parser.add_argument("--keep", type=Path, help="write the corpus here instead of a temporary folder")
+    args = parser.parse_args(argv)
+    specs = corpus_specs(args.random)
+    if args.keep:
+        print(run(specs, args.keep, args.rounds))
+        return 0
+    with tempfile.TemporaryDirectory(prefix="corpus-") as folder:
+        print(run(specs, Path(folder), args.rounds))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

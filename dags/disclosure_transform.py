@@ -1,0 +1,139 @@
+"""
+### disclosure_transform
+
+Builds the warehouse models, checks the accounting identities, publishes the
+read-only copy for BI and alerts the on-call engineer. Scheduled on the Asset
+`disclosure://warehouse/raw`, i.e. after every successful `disclosure_ingest`
+load.
+
+1. `dbt_build_staging` - `dbt build` of the seeds, `staging` and
+   `intermediate` (models and their dbt tests).
+2. `identity_checks` - Great Expectations validates
+   `intermediate.int_check_inputs`; row-level results go to
+   `raw.check_results` under this run's `run_id`, data docs to
+   `$DISCLOSURE_DOCS_DIR/gx`. A failed identity is data, not a task failure.
+3. `dbt_build_marts` - `dbt build --select marts` (`fct_check_results`,
+   `dim_report.quality_status` read step 2's results).
+4. `dbt_docs` - `dbt docs generate` into `$DISCLOSURE_DOCS_DIR/dbt`.
+5. `publish` - atomic copy of the DuckDB file to `DISCLOSURE_PUBLISHED_PATH`,
+   the file BI tools open (read-only).
+6. `alert` - one Apprise alert per failed check of severity `error`
+   (`DISCLOSURE_ALERT_URLS`; logged only when unset). Fails only when an
+   alert cannot be delivered.
+
+Every task that opens the DuckDB file uses pool `warehouse` (one slot):
+DuckDB allows one writing process and no reader beside it.
+
+Owner: data engineering. Code: `extractors.transform`, `expectations.run_checks`,
+`extractors.publish`, `expectations.alerts`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from _assets import RAW_WAREHOUSE
+from _callbacks import DEFAULT_ARGS
+from airflow.sdk import chain, dag, get_current_context, task
+
+WAREHOUSE_POOL = "warehouse"
+
+# Seeds are included: the intermediate models join the code and shape seeds.
+STAGING_SELECT = ["resource_type:seed", "staging", "intermediate"]
+MARTS_SELECT = ["marts"]
+
+
+@dag(
+    dag_id="disclosure_transform",
+    schedule=[RAW_WAREHOUSE],
+    start_date=datetime(2025, 1, 1, tzinfo=UTC),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    doc_md=__doc__,
+    tags=["disclosure", "transformation"],
+)
+def disclosure_transform() -> None:
+    @task(
+        pool=WAREHOUSE_POOL,
+        doc_md="`dbt build --select resource_type:seed staging intermediate` (pool `warehouse`).",
+    )
+    def dbt_build_staging() -> None:
+        from extractors.settings import Settings
+        from extractors.transform import run_dbt
+
+        run_dbt(Settings.from_env(), ["build", "--select", *STAGING_SELECT])
+
+    @task(
+        pool=WAREHOUSE_POOL,
+        doc_md=(
+            "Great Expectations identity suites over `intermediate.int_check_inputs`; stores "
+            "row-level results in `raw.check_results` under the Airflow run_id and builds the "
+            "GX data docs. Returns the counts; never fails on a failed identity."
+        ),
+    )
+    def identity_checks() -> dict[str, Any]:
+        import logging
+
+        from expectations.run_checks import run_identity_checks
+        from extractors.settings import Settings
+
+        run_id = get_current_context()["run_id"]
+        summary = run_identity_checks(Settings.from_env(), run_id=run_id)
+        logging.getLogger("disclosure.dags").info(
+            "identity checks of %s: %d passed, %d failed, %d not evaluable; data docs %s",
+            run_id, summary.passed, summary.failed, summary.not_evaluable, summary.data_docs_index,
+        )
+        # Counts only: the failed rows are in raw.check_results, not in the XCom table.
+        return {
+            "run_id": run_id,
+            "passed": summary.passed,
+            "failed": summary.failed,
+            "not_evaluable": summary.not_evaluable,
+            "data_docs_index": str(summary.data_docs_index) if summary.data_docs_index else None,
+        }
+
+    @task(pool=WAREHOUSE_POOL, doc_md="`dbt build --select marts` (pool `warehouse`).")
+    def dbt_build_marts() -> None:
+        from extractors.settings import Settings
+        from extractors.transform import run_dbt
+
+        run_dbt(Settings.from_env(), ["build", "--select", *MARTS_SELECT])
+
+    @task(pool=WAREHOUSE_POOL, doc_md="`dbt docs generate` into `$DISCLOSURE_DOCS_DIR/dbt` (reads the catalog).")
+    def dbt_docs() -> str:
+        from extractors.settings import Settings
+        from extractors.transform import build_docs
+
+        return str(build_docs(Settings.from_env()))
+
+    @task(
+        pool=WAREHOUSE_POOL,
+        doc_md="Copy the DuckDB file to `DISCLOSURE_PUBLISHED_PATH` atomically (temp file + rename).",
+    )
+    def publish() -> str:
+        from extractors.publish import publish_copy
+        from extractors.settings import Settings
+
+        return str(publish_copy(Settings.from_env()))
+
+    @task(
+        pool=WAREHOUSE_POOL,
+        doc_md=(
+            "Send one alert per failed `error` check of this run through Apprise "
+            "(`DISCLOSURE_ALERT_URLS`; logged only when unset)."
+        ),
+    )
+    def alert() -> int:
+        from expectations.alerts import send_failure_alerts
+        from extractors.settings import Settings
+
+        return len(send_failure_alerts(Settings.from_env(), run_id=get_current_context()["run_id"]))
+
+    marts = dbt_build_marts()
+    chain(dbt_build_staging(), identity_checks(), marts)
+    chain(marts, [dbt_docs(), publish()], alert())
+
+
+disclosure_transform()
