@@ -3,7 +3,7 @@
 # Idempotent: does nothing when soffice is already on PATH. Needs root (apt-get).
 set -euo pipefail
 
-if command -v soffice >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "noto.*cjk"; then
+if command -v soffice >/dev/null 2>&1 && fc-list : family 2>/dev/null | grep -i "noto.*cjk" >/dev/null; then
     echo "system-deps: soffice and a Noto CJK font are present"
     exit 0
 fi
