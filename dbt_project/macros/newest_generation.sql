@@ -19,3 +19,15 @@
     ) as ranked_generations
     where generation_rank = 1
 {%- endmacro %}
+
+{#
+    The rows of a parsed raw table that belong to the newest generation of
+    their document: the import CTE of every staging model over such a table.
+#}
+{% macro current_generation_of(raw_table) -%}
+    select source.*
+    from {{ source('raw', raw_table) }} as source
+    inner join ({{ newest_generation() }}) as newest_generation
+        on source.sha256 = newest_generation.sha256
+        and source.parser_version = newest_generation.parser_version
+{%- endmacro %}

@@ -1,24 +1,8 @@
 with
 
-source as (
-
-    select * from {{ source('raw', 'cells') }}
-
-),
-
-newest_generation as (
-
-    {{ newest_generation() }}
-
-),
-
 current_cells as (
 
-    select source.*
-    from source
-    inner join newest_generation
-        on source.sha256 = newest_generation.sha256
-        and source.parser_version = newest_generation.parser_version
+    {{ current_generation_of('cells') }}
 
 ),
 
