@@ -1,0 +1,77 @@
+"""Refuse URLs that point into private networks (SSRF guard), checked before any connection.
+
+A listing page is untrusted input: a link or a redirect to
+http://169.254.169.254/ or http://10.0.0.1/ must not make a worker talk to
+its own cloud metadata service or intranet. The host is resolved and every
+address it resolves to is checked; a source marked `local` in the registry
+lifts the rule for its own hosts only, never for where they redirect.
+
+Known limit: httpx resolves the name again when it connects, so a DNS answer
+that changes between the two look-ups (rebinding) is not caught here.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+ALLOWED_SCHEMES = ("http", "https")
+
+
+def host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+class UnresolvableHost(OSError):
+    """The host has no address now: a network failure, not a refusal."""
+
+
+def refusal(url: str, allowed_hosts: frozenset[str] = frozenset()) -> str | None:
+    """Why `url` must not be fetched, or None when it may be. Resolves the host (no connection).
+
+    Raises UnresolvableHost when the name does not resolve.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ALLOWED_SCHEMES:
+        return f"scheme {parts.scheme!r} is not http(s)"
+    host = (parts.hostname or "").lower()
+    if not host:
+        return "URL has no host"
+    if host in allowed_hosts:
+        return None
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return "URL has an invalid port"
+    try:
+        addresses = _resolve(host, port)
+    except (OSError, UnicodeError) as exc:
+        # Not a refusal: the name may resolve tomorrow. Unchecked, the URL must not be fetched today.
+        raise UnresolvableHost(f"host {host!r} does not resolve: {exc}") from exc
+    for address in addresses:
+        reason = _non_public(address)
+        if reason:
+            return f"host {host!r} resolves to {reason} address {address}"
+    return None
+
+
+def _resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    try:
+        return [ipaddress.ip_address(host)]  # a literal address needs no look-up
+    except ValueError:
+        pass
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    # Drop an IPv6 zone ("fe80::1%eth0") before parsing.
+    return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+
+
+def _non_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped  # ::ffff:10.0.0.1 is 10.0.0.1
+    for name in ("loopback", "link_local", "private", "reserved", "multicast", "unspecified"):
+        if getattr(address, f"is_{name}"):
+            return name.replace("_", "-")
+    if not address.is_global:  # shared address space 100.64/10 and the like
+        return "non-global"
+    return None

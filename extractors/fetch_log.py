@@ -1,0 +1,43 @@
+"""Record fetch attempts in raw.fetch_attempts: what was asked of which site, and how it went."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from extractors.fetch import FetchResult, result_row
+from extractors.settings import Settings
+from extractors.warehouse import connect
+
+log = logging.getLogger(__name__)
+
+FETCH_ATTEMPT_COLUMNS: tuple[str, ...] = (
+    "attempt_id", "source", "agency", "report_year", "url", "final_url", "status", "http_status", "content_type",
+    "etag", "last_modified", "content_length", "size_bytes", "sha256", "landing_path", "tries", "fetched_at",
+    "error",
+)
+
+
+def write_fetch_attempts(settings: Settings, results: Sequence[FetchResult]) -> int:
+    """Insert the results in one transaction; returns rows added. Writing the same results again adds none."""
+    if not results:
+        return 0
+    rows = [tuple(result_row(r)[c] for c in FETCH_ATTEMPT_COLUMNS) for r in results]
+    marks = ", ".join("?" * len(FETCH_ATTEMPT_COLUMNS))
+    with connect(settings) as conn:
+        before = conn.execute("select count(*) from raw.fetch_attempts").fetchone()[0]
+        conn.execute("begin transaction")
+        try:
+            # attempt_id is minted once per attempt, so a retried task re-writing its list is harmless.
+            conn.executemany(
+                f"insert into raw.fetch_attempts ({', '.join(FETCH_ATTEMPT_COLUMNS)}) values ({marks}) "
+                "on conflict (attempt_id) do nothing",
+                rows,
+            )
+            conn.execute("commit")
+        except Exception:
+            conn.execute("rollback")
+            raise
+        added = conn.execute("select count(*) from raw.fetch_attempts").fetchone()[0] - before
+    log.info("raw.fetch_attempts: %d rows added (%d given)", added, len(rows))
+    return added
