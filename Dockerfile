@@ -9,4 +9,5 @@ COPY --chown=airflow:root extractors /opt/disclosure/extractors
 COPY --chown=airflow:root expectations /opt/disclosure/expectations
 COPY --chown=airflow:root dbt_project /opt/disclosure/dbt_project
 COPY --chown=airflow:root dags /opt/disclosure/dags
-RUN pip install --no-cache-dir --no-deps -e /opt/disclosure
+RUN pip install --no-cache-dir --no-deps -e /opt/disclosure \
+ && mkdir -p /opt/disclosure/var /opt/disclosure/input

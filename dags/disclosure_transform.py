@@ -13,16 +13,20 @@ load.
    `raw.check_results` under this run's `run_id`, data docs to
    `$DISCLOSURE_DOCS_DIR/gx`. A failed identity is data, not a task failure.
 3. `dbt_build_marts` - `dbt build --select marts` (`fct_check_results`,
-   `dim_report.quality_status` read step 2's results).
+   `dim_report.quality_status` read step 2's results); on the postgres
+   target it then grants the read-only BI role (`DISCLOSURE_BI_ROLE`)
+   SELECT on schema `marts` (`extractors.bi_role`).
 4. `dbt_docs` - `dbt docs generate` into `$DISCLOSURE_DOCS_DIR/dbt`.
 5. `publish` - atomic copy of the DuckDB file to `DISCLOSURE_PUBLISHED_PATH`,
-   the file BI tools open (read-only).
+   the file BI tools open (read-only); nothing to do on Postgres, where BI
+   reads the marts through the BI role.
 6. `alert` - one Apprise alert per failed check of severity `error`
    (`DISCLOSURE_ALERT_URLS`; logged only when unset). Fails only when an
    alert cannot be delivered.
 
 Every task that opens the DuckDB file uses pool `warehouse` (one slot):
-DuckDB allows one writing process and no reader beside it.
+DuckDB allows one writing process and no reader beside it. On Postgres the
+pool may be widened (README "Server mode").
 
 Owner: data engineering. Code: `extractors.transform`, `expectations.run_checks`,
 `extractors.publish`, `expectations.alerts`.
@@ -94,12 +98,18 @@ def disclosure_transform() -> None:
             "data_docs_index": str(summary.data_docs_index) if summary.data_docs_index else None,
         }
 
-    @task(pool=WAREHOUSE_POOL, doc_md="`dbt build --select marts` (pool `warehouse`).")
+    @task(
+        pool=WAREHOUSE_POOL,
+        doc_md="`dbt build --select marts` (pool `warehouse`); on Postgres, then SELECT on `marts` for the BI role.",
+    )
     def dbt_build_marts() -> None:
+        from extractors.bi_role import grant_bi_access
         from extractors.settings import Settings
         from extractors.transform import run_dbt
 
-        run_dbt(Settings.from_env(), ["build", "--select", *MARTS_SELECT])
+        settings = Settings.from_env()
+        run_dbt(settings, ["build", "--select", *MARTS_SELECT])
+        grant_bi_access(settings)
 
     @task(pool=WAREHOUSE_POOL, doc_md="`dbt docs generate` into `$DISCLOSURE_DOCS_DIR/dbt` (reads the catalog).")
     def dbt_docs() -> str:
@@ -116,7 +126,8 @@ def disclosure_transform() -> None:
         from extractors.publish import publish_copy
         from extractors.settings import Settings
 
-        return str(publish_copy(Settings.from_env()))
+        published = publish_copy(Settings.from_env())  # None on Postgres: BI reads the marts
+        return str(published) if published else ""
 
     @task(
         pool=WAREHOUSE_POOL,

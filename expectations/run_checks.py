@@ -31,7 +31,7 @@ from expectations.context import data_context, data_docs_index, import_gx
 from expectations.identities import IDENTITIES, IDENTITY_BY_ID
 from expectations.suites import build_suites
 from extractors.settings import Settings
-from extractors.warehouse import connect, read_frame
+from extractors.warehouse import connect, describe, insert_frame, missing_relation_errors, read_frame, transaction
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,6 +46,8 @@ RESULT_COLUMNS = (
     "difference", "severity", "status", "validated_at",
 )
 TOLERANCE_DECIMALS = 2  # 0.01 万元; integer identities stay exact
+# report_id is hex (the first 16 digits of the document's sha256): read the inputs in slices by its first digit.
+REPORT_ID_SLICES = tuple("0123456789abcdef")
 
 PASSED, FAILED, NOT_EVALUABLE = "passed", "failed", "not_evaluable"
 
@@ -112,17 +114,39 @@ def run_identity_checks(settings: Settings, run_id: str) -> CheckSummary:
 
 
 def load_inputs(settings: Settings) -> pd.DataFrame:
-    """Read `intermediate.int_check_inputs`; a clear error if dbt has not built it yet."""
-    import duckdb
+    """Read `intermediate.int_check_inputs`; a clear error if dbt has not built it yet.
 
-    sql = f"select {', '.join(INPUT_COLUMNS)} from {INPUTS_RELATION} order by check_id, report_id, subject"
+    Read in slices by the first digit of report_id (hex), each slice's key
+    columns turned into pandas categoricals before the next is read: at
+    100,000 reports (13 million rows, mostly `values.valid`) plain object
+    columns would take several GiB (bench/warehouse_scale.py).
+    """
+    import pandas as pd
+
+    select = f"select {', '.join(INPUT_COLUMNS)} from {INPUTS_RELATION} where "
+    marks = ", ".join("?" * len(REPORT_ID_SLICES))
+    queries = [(f"{select} substr(report_id, 1, 1) = ?", [prefix]) for prefix in REPORT_ID_SLICES]
+    # ... and whatever does not start with a lowercase hex digit (test ids, say), so nothing is left out
+    queries.append((f"{select} substr(report_id, 1, 1) not in ({marks})", list(REPORT_ID_SLICES)))
+    slices: list[pd.DataFrame] = []
     try:
-        return read_frame(settings, sql)
-    except duckdb.CatalogException as exc:
+        for sql, params in queries:
+            part = read_frame(settings, sql, params)
+            slices.append(part.astype({c: "category" for c in KEY_COLUMNS}))
+    except missing_relation_errors() as exc:
         raise RuntimeError(
-            f"{INPUTS_RELATION} is missing in {settings.warehouse_path}: "
+            f"{INPUTS_RELATION} is missing in {describe(settings)}: "
             "run `dbt build --select staging intermediate` first"
         ) from exc
+    slices = [part for part in slices if len(part)] or slices[:1]
+    frame = pd.DataFrame({
+        **{c: pd.api.types.union_categoricals([part[c] for part in slices], sort_categories=True)
+           for c in KEY_COLUMNS},
+        **{c: pd.concat([part[c] for part in slices], ignore_index=True).astype("float64")
+           for c in ("expected", "observed")},
+    })
+    # The order of one unsliced read (categories are sorted, so this is text order).
+    return frame.sort_values(["check_id", "report_id", "subject"], ignore_index=True)
 
 
 def prepare_inputs(frame: pd.DataFrame) -> pd.DataFrame:
@@ -132,7 +156,7 @@ def prepare_inputs(frame: pd.DataFrame) -> pd.DataFrame:
         raise ValueError(f"{INPUTS_RELATION} lacks columns {missing}")
     frame = frame.loc[:, list(INPUT_COLUMNS)].reset_index(drop=True)
 
-    unknown = sorted(set(frame["check_id"]) - IDENTITY_BY_ID.keys())
+    unknown = sorted(set(frame["check_id"].astype(str).unique()) - IDENTITY_BY_ID.keys())
     if unknown:
         raise ValueError(f"{INPUTS_RELATION} has check ids not in expectations/identities.py: {unknown}")
     duplicated = frame.duplicated(list(KEY_COLUMNS), keep=False)
@@ -198,19 +222,30 @@ def row_results(
     inputs: pd.DataFrame, unexpected: dict[str, set[Key]], run_id: str, validated_at: datetime
 ) -> pd.DataFrame:
     """One `raw.check_results` row per input row: failed where GX said so, else passed or not evaluable."""
-    import pandas as pd
+    import numpy as np
 
     results = inputs.copy()
-    keys = list(zip(*(results[c].astype(str) for c in KEY_COLUMNS), strict=True))
-    flagged = [key in unexpected.get(key[1], ()) for key in keys]
+    # Only rows of a flagged report and check can be flagged: compare whole keys on those few.
+    flagged_keys = set().union(*unexpected.values())
+    flagged = np.zeros(len(results), dtype=bool)
+    found: set[Key] = set()
+    if flagged_keys:
+        candidates = np.flatnonzero(
+            results["report_id"].isin({k[0] for k in flagged_keys}).to_numpy()
+            & results["check_id"].isin({k[1] for k in flagged_keys}).to_numpy()
+        )
+        keys = list(results.iloc[candidates][list(KEY_COLUMNS)].astype(str).itertuples(index=False, name=None))
+        hits = np.array([key in flagged_keys for key in keys], dtype=bool)
+        flagged[candidates[hits]] = True
+        found = {key for key, hit in zip(keys, hits, strict=True) if hit}
     absent = results["expected"].isna() | results["observed"].isna()
 
-    unknown = set().union(*unexpected.values()) - set(keys)
+    unknown = flagged_keys - found
     if unknown:
         raise RuntimeError(f"GX reported rows that are not in the inputs: {sorted(unknown)[:5]}")
 
     results["status"] = PASSED
-    results.loc[pd.Series(flagged, index=results.index, dtype=bool), "status"] = FAILED
+    results.loc[flagged, "status"] = FAILED
     results.loc[absent, "status"] = NOT_EVALUABLE
     results["difference"] = (results["observed"] - results["expected"]).round(TOLERANCE_DECIMALS)
     results["severity"] = results["check_id"].map(lambda c: IDENTITY_BY_ID[c].severity)
@@ -221,18 +256,9 @@ def row_results(
 
 def write_results(settings: Settings, run_id: str, results: pd.DataFrame) -> None:
     """Replace this run's rows of raw.check_results in one transaction."""
-    columns = ", ".join(RESULT_COLUMNS)
-    with connect(settings) as conn:
-        conn.begin()
-        try:
-            conn.execute("delete from raw.check_results where run_id = ?", [run_id])
-            conn.register("check_results_frame", results)
-            conn.execute(f"insert into raw.check_results ({columns}) select {columns} from check_results_frame")
-            conn.unregister("check_results_frame")
-            conn.commit()
-        except Exception:
-            conn.rollback()
-            raise
+    with connect(settings) as conn, transaction(conn):
+        conn.execute("delete from raw.check_results where run_id = ?", [run_id])
+        insert_frame(conn, "raw.check_results", RESULT_COLUMNS, results)
     log.info("run %s: wrote %d rows to raw.check_results", run_id, len(results))
 
 

@@ -1,26 +1,26 @@
-"""The landing zone: document bytes stored by their sha256, written once, never overwritten."""
+"""The landing zone: document bytes stored by their sha256, written once, never overwritten.
+
+`DISCLOSURE_LANDING_URL` selects where: a local folder (default
+`$DISCLOSURE_HOME/landing`) or an `s3://bucket/prefix` URL in server mode, so
+that every Celery worker sees every landed document (extractors.storage).
+"""
 
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
-from pathlib import Path
 
 from extractors.settings import Settings
+from extractors.storage import AnyPath, location, write_once
 
 
-def landing_path(settings: Settings, sha256: str) -> Path:
-    return settings.home / "landing" / sha256[:2] / sha256
+def landing_path(settings: Settings, sha256: str) -> AnyPath:
+    """`<landing>/<first two hex digits>/<sha256>`: a `Path`, or a `UPath` on shared storage."""
+    return location(settings.landing_root, sha256[:2], sha256, settings=settings)
 
 
-def land(settings: Settings, data: bytes) -> tuple[str, Path]:
+def land(settings: Settings, data: bytes) -> tuple[str, AnyPath]:
     """Store `data` content-addressed; return (sha256, path). Existing copies are left as they are."""
     sha256 = hashlib.sha256(data).hexdigest()
     path = landing_path(settings, sha256)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as tmp:
-            tmp.write(data)
-        os.replace(tmp.name, path)  # atomic: a reader never sees half a document
+    write_once(path, data)  # atomic: a reader never sees half a document
     return sha256, path

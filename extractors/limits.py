@@ -50,7 +50,7 @@ def run_limited(func: Callable[..., Any], args: tuple[Any, ...], limits: Limits)
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_child, args=(sender, func, args, limits.memory_mb), daemon=True)
-    process.start()
+    _start(process)
     sender.close()
     try:
         if not receiver.poll(limits.seconds):
@@ -73,3 +73,22 @@ def run_limited(func: Callable[..., Any], args: tuple[Any, ...], limits: Limits)
     if kind == "error":
         raise payload
     return payload
+
+
+def _start(process: multiprocessing.Process) -> None:
+    """Start the child even inside a daemonic process.
+
+    A Celery worker's pool processes are daemonic, and the Airflow task
+    process forked from one inherits the flag; multiprocessing then refuses
+    to start children. The child is ours to reap (joined or killed in
+    `run_limited`), so the flag is lifted just while it starts.
+    """
+    config = multiprocessing.current_process()._config  # type: ignore[attr-defined]
+    daemonic = config.get("daemon")
+    if daemonic:
+        config["daemon"] = False
+    try:
+        process.start()
+    finally:
+        if daemonic:
+            config["daemon"] = daemonic

@@ -1,7 +1,10 @@
 """Write parsed documents into the `raw` schema: one transaction per document, idempotent.
 
 A document already loaded by the same parser version is skipped, so a retry
-after a crash, or a second run, adds no rows.
+after a crash, or a second run, adds no rows. The same code writes DuckDB and
+Postgres (extractors.warehouse). On Postgres several loaders may run at once:
+each document's transaction first takes a lock on (sha256, parser_version)
+and checks again, so two writers of the same document load it once.
 """
 
 from __future__ import annotations
@@ -9,12 +12,12 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from extractors.document import ParsedDocument
 from extractors.settings import Settings
-from extractors.warehouse import connect
+from extractors.storage import as_path
+from extractors.warehouse import connect, lock, transaction
 
 log = logging.getLogger(__name__)
 
@@ -57,18 +60,18 @@ def load_parsed(settings: Settings, parsed_paths: list[str]) -> dict[str, int]:
     summary = {"documents_loaded": 0, "documents_skipped": 0, "cells_loaded": 0}
     with connect(settings) as conn:
         for path in parsed_paths:
-            doc = ParsedDocument.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
-            already = conn.execute(
-                "select count(*) from raw.documents where sha256 = ? and parser_version = ?",
-                [doc.sha256, doc.parser_version],
-            ).fetchone()[0]
-            if already:
+            doc = ParsedDocument.from_dict(json.loads(as_path(path, settings).read_text(encoding="utf-8")))
+            if _already_loaded(conn, doc):
                 summary["documents_skipped"] += 1
                 log.info("%s: already loaded (parser %s); skipped", doc.document, doc.parser_version)
                 continue
             rows = rows_of(doc, datetime.now(UTC).replace(tzinfo=None))
-            conn.execute("begin transaction")
-            try:
+            with transaction(conn):
+                lock(conn, f"raw.documents:{doc.sha256}:{doc.parser_version}")
+                if _already_loaded(conn, doc):  # another writer loaded it meanwhile (Postgres)
+                    summary["documents_skipped"] += 1
+                    log.info("%s: loaded by another writer meanwhile; skipped", doc.document)
+                    continue
                 for table, values in rows.items():
                     if values:
                         columns = _COLUMNS[table]
@@ -76,13 +79,16 @@ def load_parsed(settings: Settings, parsed_paths: list[str]) -> dict[str, int]:
                         conn.executemany(
                             f"insert into raw.{table} ({', '.join(columns)}) values ({marks})", values
                         )
-                conn.execute("commit")
-            except Exception:
-                conn.execute("rollback")
-                raise
             summary["documents_loaded"] += 1
             summary["cells_loaded"] += len(rows["cells"])
             log.info("%s: loaded %d cells, %d facts, %d issues (%s)", doc.document, len(rows["cells"]),
                      len(rows["narrative_facts"]), len(rows["parse_issues"]), doc.status)
     log.info("load summary: %s", summary)
     return summary
+
+
+def _already_loaded(conn: Any, doc: ParsedDocument) -> bool:
+    return bool(conn.execute(
+        "select count(*) from raw.documents where sha256 = ? and parser_version = ?",
+        [doc.sha256, doc.parser_version],
+    ).fetchone()[0])

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 import traceback
-from pathlib import Path
 from typing import Any
 
 from extractors import PARSER_VERSION
@@ -16,12 +13,17 @@ from extractors.landing import land
 from extractors.limits import LimitExceeded, Limits, run_limited
 from extractors.parse import parse_bytes
 from extractors.settings import Settings
+from extractors.storage import AnyPath, as_path, location, write_atomic
 
 log = logging.getLogger(__name__)
 
 
-def parsed_path(settings: Settings, sha256: str) -> Path:
-    return settings.parsed_dir / f"{sha256}-{PARSER_VERSION}.json"
+def parsed_path(settings: Settings, sha256: str) -> AnyPath:
+    """The hand-off file of one document: under DISCLOSURE_PARSED_DIR, a folder or an s3:// URL.
+
+    On shared storage every worker sees it, so `load` may run on another machine than `parse`.
+    """
+    return location(settings.parsed_root, f"{sha256}-{PARSER_VERSION}.json", settings=settings)
 
 
 def parse_to_file(
@@ -34,10 +36,11 @@ def parse_to_file(
     (`parser.crash`, `document.parse_timeout` ...), so the document is loaded
     and visible rather than lost.
     """
-    data = Path(path).read_bytes()
+    source = as_path(path, settings)  # a local file, or a document on shared storage
+    data = source.read_bytes()
     sha256, landed = land(settings, data)
     out = parsed_path(settings, sha256)
-    name = Path(path).name
+    name = source.name
     if out.exists():
         log.info("%s: already parsed by parser %s (%s); skipped", name, PARSER_VERSION, out.name)
         status = json.loads(out.read_text(encoding="utf-8"))["status"]
@@ -52,7 +55,7 @@ def parse_to_file(
         doc = _failed_document(name, sha256, data, source_url, "parser.crash",
                                f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}")
     doc.landing_path = str(landed)
-    _write_atomic(out, json.dumps(doc.to_dict(), ensure_ascii=False))
+    write_atomic(out, json.dumps(doc.to_dict(), ensure_ascii=False).encode("utf-8"))
     log.info("%s: %s, %d cells, %d facts, %d issues -> %s", name, doc.status, len(doc.cells),
              len(doc.facts), len(doc.issues), out)
     return _outcome(name, sha256, doc.status, out, skipped=False)
@@ -66,12 +69,6 @@ def _failed_document(
     return doc
 
 
-def _outcome(name: str, sha256: str, status: str, out: Path, skipped: bool) -> dict[str, Any]:
+def _outcome(name: str, sha256: str, status: str, out: AnyPath, skipped: bool) -> dict[str, Any]:
     return {"document": name, "sha256": sha256, "status": status, "parsed_path": str(out), "skipped": skipped}
 
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as tmp:
-        tmp.write(text)
-    os.replace(tmp.name, path)

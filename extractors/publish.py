@@ -9,6 +9,11 @@ reader sees either the old file or the new one, never half of one.
 
 The caller holds the warehouse (Airflow pool `warehouse`): no writer runs
 while the copy is taken.
+
+On the Postgres target there is nothing to copy: BI tools read the marts
+directly, through the read-only role of `extractors.bi_role`, and Postgres
+gives them consistent snapshots while the pipeline writes. `publish_copy`
+logs that and returns None.
 """
 
 from __future__ import annotations
@@ -27,9 +32,16 @@ log = logging.getLogger(__name__)
 _READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH  # 0o444
 
 
-def publish_copy(settings: Settings) -> Path:
-    """Copy `settings.warehouse_path` to `settings.published_path` atomically; returns the latter."""
+def publish_copy(settings: Settings) -> Path | None:
+    """Copy `settings.warehouse_path` to `settings.published_path` atomically; returns the latter.
+
+    A no-op (None) on Postgres, where BI reads the marts through the read-only role.
+    """
     source, target = settings.warehouse_path, settings.published_path
+    if settings.warehouse_target == "postgres":
+        log.info("warehouse target postgres: no copy to publish; BI reads schema marts as role %s",
+                 settings.bi_role)
+        return None
     if settings.warehouse_target != "duckdb":
         raise NotImplementedError(f"publishing a copy needs the duckdb warehouse, not {settings.warehouse_target!r}")
     if not source.is_file():

@@ -19,6 +19,21 @@ def _path(name: str, default: Path) -> Path:
     return Path(value).expanduser().resolve() if value else default
 
 
+def is_url(location: str | Path) -> bool:
+    """True for a remote storage URL (`s3://bucket/prefix`), False for a local folder."""
+    return "://" in str(location) and not str(location).startswith("file://")
+
+
+def _location(name: str, default: Path) -> str:
+    """A folder or a storage URL: URLs are kept as they are, folders made absolute."""
+    value = os.environ.get(name, "").strip()
+    if value and is_url(value):
+        return value.rstrip("/")
+    if value.startswith("file://"):
+        value = value[len("file://"):]
+    return str(Path(value).expanduser().resolve() if value else default)
+
+
 def _split_urls(value: str) -> tuple[str, ...]:
     return tuple(u for u in value.replace(",", " ").split() if u)
 
@@ -37,6 +52,12 @@ class Settings:
     docs_dir: Path
     alert_urls: tuple[str, ...] = field(default=())
     dbt_project_dir: Path = REPO_ROOT / "dbt_project"
+    # Shared storage (server mode): a local folder or an s3:// URL; "" means the folder under home.
+    landing_url: str = ""
+    parsed_url: str = ""  # DISCLOSURE_PARSED_DIR when it is a URL; "" means parsed_dir
+    s3_endpoint_url: str = ""  # MinIO or another S3-compatible server; "" means AWS
+    bi_role: str = "disclosure_bi"  # read-only Postgres role for BI tools
+    bi_password: str = field(default="", repr=False)  # "" makes the role NOLOGIN
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -44,6 +65,7 @@ class Settings:
         target = os.environ.get("DISCLOSURE_WAREHOUSE", "duckdb").strip().lower()
         if target not in {"duckdb", "postgres"}:
             raise ValueError(f"DISCLOSURE_WAREHOUSE must be duckdb or postgres, not {target!r}")
+        parsed = _location("DISCLOSURE_PARSED_DIR", home / "parsed")
         return cls(
             home=home,
             input_dir=_path("DISCLOSURE_INPUT_DIR", REPO_ROOT / "data" / "samples"),
@@ -55,10 +77,25 @@ class Settings:
             postgres_dsn=os.environ.get(
                 "DISCLOSURE_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/disclosure"
             ),
-            parsed_dir=_path("DISCLOSURE_PARSED_DIR", home / "parsed"),
+            parsed_dir=home / "parsed" if is_url(parsed) else Path(parsed),
+            parsed_url=parsed if is_url(parsed) else "",
             docs_dir=_path("DISCLOSURE_DOCS_DIR", home / "docs"),
             alert_urls=_split_urls(os.environ.get("DISCLOSURE_ALERT_URLS", "")),
+            landing_url=_location("DISCLOSURE_LANDING_URL", home / "landing"),
+            s3_endpoint_url=os.environ.get("DISCLOSURE_S3_ENDPOINT_URL", "").strip(),
+            bi_role=os.environ.get("DISCLOSURE_BI_ROLE", "").strip() or "disclosure_bi",
+            bi_password=os.environ.get("DISCLOSURE_BI_PASSWORD", ""),
         )
+
+    @property
+    def landing_root(self) -> str:
+        """Where landed documents live: a local folder or an s3:// URL (DISCLOSURE_LANDING_URL)."""
+        return self.landing_url or str(self.home / "landing")
+
+    @property
+    def parsed_root(self) -> str:
+        """Where parse results are handed from parse to load: a local folder or an s3:// URL."""
+        return self.parsed_url or str(self.parsed_dir)
 
     @property
     def gx_docs_dir(self) -> Path:

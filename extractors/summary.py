@@ -1,7 +1,8 @@
 """The end-of-run summary that `disclosure run` prints: what was loaded, what failed, where things are.
 
 It reads the published copy when that is up to date (else the warehouse
-itself), always read-only, through `extractors.warehouse.read_frame`.
+itself), always read-only, through `extractors.warehouse.read_frame`. On the
+Postgres target it reads the warehouse database itself; the SQL is the same.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from extractors.settings import Settings
-from extractors.warehouse import read_frame
+from extractors.warehouse import describe, read_frame
 
 MAX_FAILURE_ROWS = 40
 MART_SCHEMAS = ("marts", "main_marts")  # dbt-duckdb names it either way, by profile
@@ -32,17 +33,19 @@ def summary_source(settings: Settings) -> Path | None:
 
 def build_summary(settings: Settings) -> str:
     """A plain-text summary of the warehouse after a run (counts, failed checks, paths)."""
-    source = summary_source(settings)
     lines = ["", "Disclosure pipeline summary"]
-    if source is None:
-        lines.append(f"  no warehouse at {settings.warehouse_path}: nothing was loaded")
-        lines += _paths(settings)
-        return "\n".join(lines)
-
-    reader = dataclasses.replace(settings, warehouse_path=source)
+    if settings.warehouse_target == "postgres":
+        reader, source_label = settings, describe(settings)
+    else:
+        source = summary_source(settings)
+        if source is None:
+            lines.append(f"  no warehouse at {settings.warehouse_path}: nothing was loaded")
+            lines += _paths(settings)
+            return "\n".join(lines)
+        reader, source_label = dataclasses.replace(settings, warehouse_path=source), str(source)
     tables = _tables(reader)
     marts = next((s for s in MART_SCHEMAS if (s, "dim_report") in tables), None)
-    lines.append(f"  read from          {source}")
+    lines.append(f"  read from          {source_label}")
 
     documents = _documents(reader, tables)
     if marts:
@@ -94,7 +97,7 @@ def _documents(settings: Settings, tables: set[tuple[str, str]]) -> str:
 def _cells(settings: Settings, tables: set[tuple[str, str]], marts: str | None) -> int:
     facts = [f"select count(*) as n from {marts}.{t}" for t in FACT_TABLES if marts and (marts, t) in tables]
     if facts:
-        return _scalar(settings, f"select sum(n) from ({' union all '.join(facts)})")
+        return _scalar(settings, f"select sum(n) from ({' union all '.join(facts)}) as facts")
     return _scalar(settings, "select count(*) from raw.cells") if ("raw", "cells") in tables else 0
 
 

@@ -16,7 +16,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 def tmp_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Settings with every path under tmp_path and no alert URLs."""
     for name in ("DISCLOSURE_WAREHOUSE_PATH", "DISCLOSURE_PUBLISHED_PATH", "DISCLOSURE_PARSED_DIR",
-                 "DISCLOSURE_DOCS_DIR", "DISCLOSURE_ALERT_URLS", "DISCLOSURE_WAREHOUSE"):
+                 "DISCLOSURE_DOCS_DIR", "DISCLOSURE_ALERT_URLS", "DISCLOSURE_WAREHOUSE",
+                 "DISCLOSURE_LANDING_URL", "DISCLOSURE_S3_ENDPOINT_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DISCLOSURE_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("DISCLOSURE_INPUT_DIR", str(REPO_ROOT / "data" / "samples"))

@@ -51,3 +51,20 @@ def test_a_stalled_parse_becomes_a_recorded_failure(tmp_settings: Settings, tmp_
     outcome = parse_task.parse_to_file(str(doc), tmp_settings, limits=Limits(seconds=0.5))
     assert outcome["status"] == "failed"
     assert "document.parse_timeout" in Path(outcome["parsed_path"]).read_text(encoding="utf-8")
+
+
+def test_runs_inside_a_daemonic_process() -> None:
+    """A Celery pool process is daemonic, and so is the Airflow task process forked from it."""
+    import multiprocessing
+
+    config = multiprocessing.current_process()._config
+    before = config.get("daemon")
+    config["daemon"] = True
+    try:
+        assert run_limited(sum, ([1, 2, 3],), Limits(seconds=30)) == 6
+        assert config["daemon"] is True
+    finally:
+        if before is None:
+            config.pop("daemon", None)
+        else:
+            config["daemon"] = before
