@@ -9,5 +9,6 @@ COPY --chown=airflow:root extractors /opt/disclosure/extractors
 COPY --chown=airflow:root expectations /opt/disclosure/expectations
 COPY --chown=airflow:root dbt_project /opt/disclosure/dbt_project
 COPY --chown=airflow:root dags /opt/disclosure/dags
+COPY --chown=airflow:root plugins /opt/disclosure/plugins
 RUN pip install --no-cache-dir --no-deps -e /opt/disclosure \
  && mkdir -p /opt/disclosure/var /opt/disclosure/input

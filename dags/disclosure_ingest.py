@@ -2,7 +2,7 @@
 ### disclosure_ingest
 
 Reads the annual disclosure reports in the input folder into the `raw` schema
-of the warehouse.
+of the warehouse. Daily; also run by `disclosure run` (`airflow dags test`).
 
 `discover` lists the documents (`DISCLOSURE_INPUT_DIR`) -> `parse` runs once
 per document (dynamic task mapping; the task is named after the file) and
@@ -11,16 +11,45 @@ writes the parse results into `raw` (pool `warehouse`, one slot: DuckDB has
 one writer) and updates the Asset `disclosure://warehouse/raw`, which
 schedules `disclosure_transform` -> `summarize` logs what the run did.
 
+**Reads** the input folder. **Writes** the landing zone (documents by sha256),
+the parse results, and `raw.documents`, `raw.reports`, `raw.cells`,
+`raw.narrative_facts`, `raw.parse_issues` (idempotent on sha256 and parser
+version).
+
+#### Params (backfill one agency or one year)
+
+| param | type | default | meaning |
+|---|---|---|---|
+| `agency` | string or null | null | load only reports whose parsed agency name contains this text (`静乐县`) |
+| `year` | integer 2008-2100 or null | null | load only reports of this year |
+
+Both null (the schedule, `disclosure run`): every document. Which agency and
+year a file holds is known only after parsing it, so every document is still
+parsed (or its earlier result reused) and the filter is applied before `load`:
+a parse task logs `not in this backfill` for a document it leaves out. A
+filter that matches no document fails `load` (a typo should not look like a
+success). Trigger with params in the UI ("Trigger DAG" form) or the REST API
+(README, "REST API"): `{"conf": {"agency": "静乐县", "year": 2020}}`.
+`disclosure_transform` then rebuilds the marts over the whole warehouse.
+
+#### When it fails
+
 * A document whose parse task fails (after its retries) fails only its own
   mapped task: `load` still loads every parse result that exists, and the run
-  is marked failed by `summarize` so that the failure is not lost.
+  is marked failed by `summarize` so that the failure is not lost. Open the
+  failed `parse [<file name>]` task's log: it names the document and the
+  step; `disclosure parse <file>` reproduces it outside Airflow.
+* `discover` fails without retries when `DISCLOSURE_INPUT_DIR` does not exist.
+* `load` waits on the `warehouse` pool: a load stuck in "queued" means
+  another task holds the DuckDB file (see Admin > Pools).
 * Re-running is cheap and adds nothing: a document already parsed by this
-  parser version is not parsed again, one already loaded is not loaded again.
+  parser version is not parsed again, one already loaded is not loaded again;
+  clearing a failed task and re-running it is always safe.
 * A parser crash inside one document is data, not a task failure: the
   document is loaded with status `failed` and a `parser.crash` parse issue.
 
 Owner: data engineering. Code: `extractors.discover`, `extractors.parse_task`,
-`extractors.load`.
+`extractors.backfill`, `extractors.load`.
 """
 
 from __future__ import annotations
@@ -30,7 +59,7 @@ from typing import Any
 
 from _assets import RAW_WAREHOUSE
 from _callbacks import DEFAULT_ARGS
-from airflow.sdk import dag, get_current_context, task
+from airflow.sdk import Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 WAREHOUSE_POOL = "warehouse"
@@ -54,10 +83,22 @@ def _existing(outcomes: Any) -> list[dict[str, Any]]:
     default_args=DEFAULT_ARGS,
     doc_md=__doc__,
     tags=["disclosure", "extract"],
+    params={
+        "agency": Param(
+            None, type=["null", "string"], minLength=1, maxLength=200, title="Agency (backfill)",
+            description="Load only reports whose parsed agency name contains this text, e.g. 静乐县. "
+                        "Empty: every agency.",
+        ),
+        "year": Param(
+            None, type=["null", "integer"], minimum=2008, maximum=2100, title="Report year (backfill)",
+            description="Load only reports of this year (2008-2100). Empty: every year.",
+        ),
+    },
 )
 def disclosure_ingest() -> None:
-    @task(doc_md="List every document in `DISCLOSURE_INPUT_DIR` (absolute paths, sorted); fails "
-                 "without retries when the folder does not exist.")
+    @task(doc_md="List every document in `DISCLOSURE_INPUT_DIR` (absolute paths, sorted; hidden files "
+                 "skipped). Reads only the folder listing. Fails without retries when the folder does not "
+                 "exist: set `DISCLOSURE_INPUT_DIR`. The backfill params are applied after parsing.")
     def discover() -> list[str]:
         from extractors.discover import discover_documents
         from extractors.settings import Settings
@@ -70,18 +111,33 @@ def disclosure_ingest() -> None:
     @task(
         map_index_template="{{ document_name }}",
         doc_md=(
-            "Parse one document into its JSON hand-off file; skipped (cheap) when this parser "
-            "version already parsed it. Returns `document, sha256, status, parsed_path, skipped`."
+            "Parse one document (the mapped task is named after its file) into "
+            "`$DISCLOSURE_PARSED_DIR/<sha256>-<parser_version>.json`, after copying it to the landing "
+            "zone; skipped (cheap) when this parser version already parsed it. Runs the parser in a "
+            "child process with time and memory limits. Marks the document `selected` when it matches "
+            "the backfill params. Returns `document, sha256, status, parsed_path, skipped, agency, year, "
+            "selected`. On failure: the log names the file; reproduce with `disclosure parse <file>`."
         ),
     )
     def parse(path: str) -> dict[str, Any]:
+        import logging
         from pathlib import Path
 
+        from extractors.backfill import Backfill
         from extractors.parse_task import parse_to_file
         from extractors.settings import Settings
 
-        get_current_context()["document_name"] = Path(path).name  # type: ignore[typeddict-unknown-key]
-        return parse_to_file(path, Settings.from_env())
+        context = get_current_context()
+        context["document_name"] = Path(path).name  # type: ignore[typeddict-unknown-key]
+        outcome = parse_to_file(path, Settings.from_env())
+        backfill = Backfill.from_params(context["params"])
+        outcome["selected"] = backfill.matches(outcome.get("agency"), outcome.get("year"))
+        if not outcome["selected"]:
+            logging.getLogger("disclosure.dags").info(
+                "%s: %s %s is not in this backfill (%s); not loaded", outcome["document"],
+                outcome.get("agency"), outcome.get("year"), backfill.describe(),
+            )
+        return outcome
 
     @task(
         pool=WAREHOUSE_POOL,
@@ -91,25 +147,32 @@ def disclosure_ingest() -> None:
         # document must not keep the others out of the warehouse.
         trigger_rule="all_done_min_one_success",
         doc_md=(
-            "Load the parse results that exist into `raw` (one transaction per document, "
-            "idempotent on sha256 and parser version). Pool `warehouse`. Updates the Asset "
-            "`disclosure://warehouse/raw`."
+            "Load the parse results that exist and are selected by the backfill params into `raw` "
+            "(one transaction per document, idempotent on sha256 and parser version). Pool `warehouse`. "
+            "Updates the Asset `disclosure://warehouse/raw`, which triggers `disclosure_transform`. "
+            "Skipped when no parse result exists; fails when a backfill filter matches no document. "
+            "Stuck in queued: another task holds the `warehouse` pool slot."
         ),
     )
     def load(outcomes: Any) -> dict[str, int]:
+        from extractors.backfill import Backfill
         from extractors.load import load_parsed
         from extractors.settings import Settings
 
-        paths = [o["parsed_path"] for o in _existing(outcomes) if o.get("parsed_path")]
+        existing = _existing(outcomes)
+        paths = [o["parsed_path"] for o in existing if o.get("parsed_path") and o.get("selected", True)]
         if not paths:
+            backfill = Backfill.from_params(get_current_context()["params"])
+            if existing and backfill.active:
+                raise AirflowFailException(f"no document matches the {backfill.describe()}")
             raise AirflowSkipException("no parse results to load")
         return load_parsed(Settings.from_env(), paths)
 
     @task(
         doc_md=(
-            "Log what the run did (documents per status, parsed vs skipped, rows loaded). "
-            "Runs only when every parse task and the load succeeded, so a failed document "
-            "marks the run failed."
+            "Log what the run did (documents per status, parsed vs skipped, left out by the backfill, "
+            "rows loaded). Writes nothing. Runs only when every parse task and the load succeeded, so "
+            "a failed document marks the run failed (look for the failed `parse` task)."
         ),
     )
     def summarize(documents: list[str], outcomes: Any, loaded: dict[str, int]) -> dict[str, Any]:
@@ -123,6 +186,7 @@ def disclosure_ingest() -> None:
             "documents": len(documents),
             "parsed": sum(not o["skipped"] for o in outcomes),
             "parse_skipped": sum(bool(o["skipped"]) for o in outcomes),
+            "not_selected": sum(not o.get("selected", True) for o in outcomes),
             "statuses": dict(statuses),
             **loaded,
         }
@@ -133,6 +197,11 @@ def disclosure_ingest() -> None:
             summary.get("documents_loaded", 0), summary.get("documents_skipped", 0),
             summary.get("cells_loaded", 0), ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())),
         )
+        if summary["not_selected"]:
+            from extractors.backfill import Backfill
+
+            log.info("%s: %d documents left out", Backfill.from_params(get_current_context()["params"]).describe(),
+                     summary["not_selected"])
         for o in outcomes:
             if o["status"] != "parsed":
                 log.warning("%s: status %s (sha256 %s)", o["document"], o["status"], o["sha256"])

@@ -28,6 +28,28 @@ Every task that opens the DuckDB file uses pool `warehouse` (one slot):
 DuckDB allows one writing process and no reader beside it. On Postgres the
 pool may be widened (README "Server mode").
 
+**Reads** `raw` (through dbt's staging models). **Writes** the schemas
+`staging`, `intermediate`, `marts`, `seeds`, the row-level
+`raw.check_results`, the GX data docs and dbt docs under
+`$DISCLOSURE_DOCS_DIR`, and the published copy. The quality view of the UI
+("Disclosure quality" in the navigation, `/disclosure/quality`) shows the
+failed checks of the latest run per agency and year, linked to both docs.
+
+#### When it fails
+
+* `dbt_build_staging` / `dbt_build_marts`: the task log has dbt's output; a
+  failing dbt test names the model and column. Reproduce with
+  `dbt build --select <model>` in `dbt_project/` (profile from
+  `extractors.transform`). A failed identity check never fails these tasks.
+* `identity_checks`: GX itself failed (not an identity: those are data).
+  The log has the traceback; the warehouse is unchanged until it succeeds.
+* Anything queued for long waits on the one-slot `warehouse` pool.
+* `alert`: an Apprise URL could not be reached; the failures are in
+  `marts.fct_check_results` and the quality view meanwhile. Clear the task
+  once the receiver is back.
+* Every task is safe to clear and re-run: dbt rebuilds, the check results
+  are keyed on the run id, the publication replaces the copy atomically.
+
 Owner: data engineering. Code: `extractors.transform`, `expectations.run_checks`,
 `extractors.publish`, `expectations.alerts`.
 """

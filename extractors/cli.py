@@ -2,6 +2,7 @@
 
     disclosure parse FILE... [--out cells.jsonl]   one JSON object per cell, fact and parse issue
     disclosure run                                  the whole pipeline once on the embedded default
+    disclosure ui [--port 8080]                     the Airflow UI (and quality view) over the same database
     disclosure debug-page FILE.pdf --page N [--out page.png]
                                                     draw the table cells found and the codes placed on a page
 """
@@ -66,6 +67,13 @@ def _run(_args: argparse.Namespace) -> int:
     return run_embedded(Settings.from_env())
 
 
+def _ui(args: argparse.Namespace) -> int:
+    from extractors.settings import Settings
+    from extractors.ui import serve
+
+    return serve(Settings.from_env(), port=args.port)
+
+
 def _debug_page(args: argparse.Namespace) -> int:
     from extractors.debug_page import draw_page
 
@@ -94,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     parse.set_defaults(func=_parse)
     run = commands.add_parser("run", help="run the whole pipeline once on the embedded default")
     run.set_defaults(func=_run)
+    ui = commands.add_parser("ui", help="start the Airflow UI on the embedded default (Ctrl-C stops it)")
+    ui.add_argument("--port", type=int, default=8080, help="api-server port on 127.0.0.1 (default 8080)")
+    ui.set_defaults(func=_ui)
     debug = commands.add_parser("debug-page", help="draw what the parser saw on one page of a PDF (PNG)")
     debug.add_argument("file", metavar="FILE.pdf")
     debug.add_argument("--page", type=int, required=True, metavar="N", help="1-based page number")

@@ -8,7 +8,9 @@ It runs the real DAGs, not a copy of their logic:
    stamp says this Airflow version already did it for this database;
 3. `airflow dags test disclosure_ingest`, then
    `airflow dags test disclosure_transform` (the Asset schedule that links
-   them needs a scheduler, so they are run one after the other here);
+   them needs a scheduler, so they are run one after the other here); each
+   task attempt's output is also written as an Airflow task log file
+   (`extractors.task_logs`), so `disclosure ui` shows the runs with their logs;
 4. the summary of `extractors.summary`.
 
 Airflow's own output goes to `$DISCLOSURE_HOME/logs/run-<time>.log`; the
@@ -24,18 +26,20 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TextIO
 
 from extractors.settings import REPO_ROOT, Settings
+from extractors.task_logs import TaskLogSplitter
 
 DAG_IDS = ("disclosure_ingest", "disclosure_transform")
 POOL_NAME, POOL_SLOTS = "warehouse", 1
 POOL_DESCRIPTION = "DuckDB allows one writer: every task that opens the warehouse file takes this slot"
 DAGS_FOLDER = REPO_ROOT / "dags"
+PLUGINS_FOLDER = REPO_ROOT / "plugins"  # the quality view (plugins/disclosure_quality.py)
 
 _TASK_START = re.compile(r"\[DAG TEST\] starting task_id=(?P<task>\S+) map_index=(?P<index>-?\d+)")
 _TASK_END = re.compile(r"\[DAG TEST\] end task task_id=(?P<task>\S+) map_index=(?P<index>-?\d+)")
@@ -57,6 +61,7 @@ def airflow_env(settings: Settings, base: dict[str, str] | None = None) -> dict[
         {
             "AIRFLOW_HOME": str(home),
             "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(PLUGINS_FOLDER),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
             "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
@@ -117,7 +122,11 @@ def run_embedded(settings: Settings, dag_ids: Sequence[str] = DAG_IDS, out: Text
                 continue
             # The transform also runs after a partly failed ingest, as the Asset would
             # trigger it: whatever was loaded gets built, checked and published.
-            if runner.run(dag_id, [*airflow_command(), "dags", "test", dag_id]) != 0:
+            # The task log files the UI shows (`disclosure ui`); `dags test` writes none.
+            splitter = TaskLogSplitter(airflow_home(settings) / "logs")
+            code = runner.run(dag_id, [*airflow_command(), "dags", "test", dag_id], on_line=splitter.feed)
+            splitter.close()
+            if code != 0:
                 failed.append(dag_id)
 
     try:
@@ -167,7 +176,7 @@ class _Runner:
         self.env, self.cwd, self.log_path, self.out = env, cwd, log_path, out
         self.timings: dict[str, float] = {}
 
-    def run(self, label: str, command: list[str]) -> int:
+    def run(self, label: str, command: list[str], on_line: Callable[[str], None] | None = None) -> int:
         _say(self.out, f"{label} ...")
         started = time.monotonic()
         with self.log_path.open("a", encoding="utf-8") as log:
@@ -182,6 +191,8 @@ class _Runner:
                 assert process.stdout is not None
                 for line in process.stdout:
                     log.write(line)
+                    if on_line is not None:
+                        on_line(line)
                     if (progress := progress_of.feed(line)) is not None:
                         _say(self.out, f"    {progress}")
                 code = process.wait()

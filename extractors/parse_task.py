@@ -43,8 +43,9 @@ def parse_to_file(
     name = source.name
     if out.exists():
         log.info("%s: already parsed by parser %s (%s); skipped", name, PARSER_VERSION, out.name)
-        status = json.loads(out.read_text(encoding="utf-8"))["status"]
-        return _outcome(name, sha256, status, out, skipped=True)
+        done = json.loads(out.read_text(encoding="utf-8"))
+        return _outcome(name, sha256, done["status"], out, skipped=True,
+                        agency=done.get("agency"), year=done.get("year"))
     try:
         doc = run_limited(parse_bytes, (name, data, source_url), limits or Limits())
     except LimitExceeded as exc:
@@ -58,7 +59,7 @@ def parse_to_file(
     write_atomic(out, json.dumps(doc.to_dict(), ensure_ascii=False).encode("utf-8"))
     log.info("%s: %s, %d cells, %d facts, %d issues -> %s", name, doc.status, len(doc.cells),
              len(doc.facts), len(doc.issues), out)
-    return _outcome(name, sha256, doc.status, out, skipped=False)
+    return _outcome(name, sha256, doc.status, out, skipped=False, agency=doc.agency, year=doc.year)
 
 
 def _failed_document(
@@ -69,6 +70,10 @@ def _failed_document(
     return doc
 
 
-def _outcome(name: str, sha256: str, status: str, out: AnyPath, skipped: bool) -> dict[str, Any]:
-    return {"document": name, "sha256": sha256, "status": status, "parsed_path": str(out), "skipped": skipped}
+def _outcome(
+    name: str, sha256: str, status: str, out: AnyPath, skipped: bool,
+    agency: str | None = None, year: int | None = None,
+) -> dict[str, Any]:
+    return {"document": name, "sha256": sha256, "status": status, "parsed_path": str(out), "skipped": skipped,
+            "agency": agency, "year": year}
 

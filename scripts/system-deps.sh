@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
-# System packages the format tests need: LibreOffice (DOCX -> PDF) and a CJK font.
-# Idempotent: does nothing when soffice is already on PATH. Needs root (apt-get).
+# System packages the tests need: LibreOffice (DOCX -> PDF) and a CJK font for the
+# format corpus, Chromium for the browser test of the Airflow UI (tests/test_ui.py).
+# Idempotent and quick: installs only what is missing; does nothing when all is present.
+# Needs root (apt-get) only when something is missing.
 set -euo pipefail
 
-if command -v soffice >/dev/null 2>&1 && fc-list : family 2>/dev/null | grep -i "noto.*cjk" >/dev/null; then
-    echo "system-deps: soffice and a Noto CJK font are present"
+missing=()
+command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)
+fc-list : family 2>/dev/null | grep -i "noto.*cjk" >/dev/null || missing+=(fonts-noto-cjk)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+
+if [ "${#missing[@]}" -eq 0 ]; then
+    echo "system-deps: soffice, a Noto CJK font and chromium are present"
     exit 0
 fi
 if [ "$(id -u)" != "0" ]; then
-    echo "system-deps: run as root (apt-get install libreoffice-writer-nogui fonts-noto-cjk)" >&2
+    echo "system-deps: run as root (apt-get install ${missing[*]})" >&2
     exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
-apt-get install -y --no-install-recommends libreoffice-writer-nogui fonts-noto-cjk
+apt-get install -y --no-install-recommends "${missing[@]}"
 command -v soffice >/dev/null
-echo "system-deps: installed $(soffice --version 2>/dev/null | head -1)"
+command -v chromium >/dev/null
+echo "system-deps: installed ${missing[*]}"

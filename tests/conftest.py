@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,11 @@ import pytest
 from extractors.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Settings that would point a test's pipeline somewhere outside its own DISCLOSURE_HOME.
+_DISCLOSURE_PATH_VARIABLES = (
+    "DISCLOSURE_WAREHOUSE_PATH", "DISCLOSURE_PUBLISHED_PATH", "DISCLOSURE_PARSED_DIR", "DISCLOSURE_DOCS_DIR",
+    "DISCLOSURE_ALERT_URLS", "DISCLOSURE_WAREHOUSE", "DISCLOSURE_LANDING_URL", "DISCLOSURE_S3_ENDPOINT_URL",
+)
 
 
 @pytest.fixture
@@ -52,3 +59,32 @@ def service_missing(reason: str) -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{reason} (CI=true: integration tests must not skip)")
     pytest.skip(reason)
+
+
+@dataclass(frozen=True)
+class EmbeddedRun:
+    settings: Settings
+    exit_code: int
+    output: str
+
+
+@pytest.fixture(scope="session")
+def embedded_run(tmp_path_factory: pytest.TempPathFactory) -> EmbeddedRun:
+    """The whole pipeline (`run_embedded`: both DAGs with `airflow dags test`) run once over the samples.
+
+    Session-scoped and shared (the e2e and the UI tests use it) so that the
+    pipeline's minute runs once per session. Tests may run it again in the
+    same home (the e2e test does, to check idempotence), never delete it.
+    """
+    from extractors.embedded import run_embedded
+
+    home = tmp_path_factory.mktemp("embedded") / "home"
+    with pytest.MonkeyPatch.context() as mp:
+        for name in _DISCLOSURE_PATH_VARIABLES:
+            mp.delenv(name, raising=False)
+        mp.setenv("DISCLOSURE_HOME", str(home))
+        mp.setenv("DISCLOSURE_INPUT_DIR", str(REPO_ROOT / "data" / "samples"))
+        settings = Settings.from_env()
+        out = io.StringIO()
+        code = run_embedded(settings, out=out)
+    return EmbeddedRun(settings=settings, exit_code=code, output=out.getvalue())

@@ -15,6 +15,7 @@ import pytest
 
 from extractors.embedded import run_embedded
 from extractors.settings import Settings
+from tests.conftest import EmbeddedRun
 
 pytestmark = pytest.mark.timeout(1800)
 
@@ -78,10 +79,10 @@ def _assert_acceptance_facts(published: Path) -> None:
                             "盐池县人民政府办公室": "failed", "华池县": "incomplete"}
 
 
-def test_embedded_run_twice(tmp_settings: Settings) -> None:
-    first = io.StringIO()
-    assert run_embedded(tmp_settings, out=first) == 0, first.getvalue()
-    output = first.getvalue()
+def test_embedded_run_twice(embedded_run: EmbeddedRun) -> None:
+    # The first run is the session's shared one (tests/conftest.py), also used by tests/test_ui.py.
+    tmp_settings, output = embedded_run.settings, embedded_run.output
+    assert embedded_run.exit_code == 0, output
     assert "disclosure_ingest: ok" in output and "disclosure_transform: ok" in output
 
     published = tmp_settings.published_path
