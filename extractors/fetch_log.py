@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from extractors.fetch import FetchResult, result_row
 from extractors.settings import Settings
-from extractors.warehouse import connect
+from extractors.warehouse import connect, transaction
 
 log = logging.getLogger(__name__)
 
@@ -26,18 +26,14 @@ def write_fetch_attempts(settings: Settings, results: Sequence[FetchResult]) -> 
     marks = ", ".join("?" * len(FETCH_ATTEMPT_COLUMNS))
     with connect(settings) as conn:
         before = conn.execute("select count(*) from raw.fetch_attempts").fetchone()[0]
-        conn.execute("begin transaction")
-        try:
+        with transaction(conn):
             # attempt_id is minted once per attempt, so a retried task re-writing its list is harmless.
+            # `on conflict ... do nothing` reads the same on DuckDB and Postgres.
             conn.executemany(
                 f"insert into raw.fetch_attempts ({', '.join(FETCH_ATTEMPT_COLUMNS)}) values ({marks}) "
                 "on conflict (attempt_id) do nothing",
                 rows,
             )
-            conn.execute("commit")
-        except Exception:
-            conn.execute("rollback")
-            raise
         added = conn.execute("select count(*) from raw.fetch_attempts").fetchone()[0] - before
     log.info("raw.fetch_attempts: %d rows added (%d given)", added, len(rows))
     return added

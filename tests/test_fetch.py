@@ -287,7 +287,14 @@ def test_a_result_survives_a_round_trip_through_json(site: FakeSite, fetcher: Fe
     assert again == result
 
 
-def test_a_name_that_does_not_resolve_is_a_failure_not_a_refusal(fetcher: Fetcher) -> None:
-    # .invalid never resolves (RFC 2606), so no query leaves the machine with an answer.
+def test_a_name_that_does_not_resolve_is_a_failure_not_a_refusal(
+    fetcher: Fetcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    def no_answer(*args: object, **kwargs: object) -> None:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_answer)  # no DNS query leaves the machine
     result = fetcher.fetch("http://no-such-host.invalid/report.pdf")
     assert result.status == FAILED and result.error.startswith("fetch.dns:") and result.tries == 0
