@@ -20,9 +20,20 @@ load.
 5. `publish` - atomic copy of the DuckDB file to `DISCLOSURE_PUBLISHED_PATH`,
    the file BI tools open (read-only); nothing to do on Postgres, where BI
    reads the marts through the BI role.
-6. `alert` - one Apprise alert per failed check of severity `error`
-   (`DISCLOSURE_ALERT_URLS`; logged only when unset). Fails only when an
-   alert cannot be delivered.
+6. `alert` - pages through Apprise (`DISCLOSURE_ALERT_URLS`; logged only
+   when unset): one message per NEW or CHANGED failed check of severity
+   `error` and one per RESOLVED one (state in `raw.alert_log`, keyed on
+   agency, year, check and subject, so a corrected re-publication resolves
+   the alert of the faulty version; an unchanged failure is not sent again).
+   Then, at most once per UTC day, ONE digest of the failed `warning` checks
+   (`DISCLOSURE_DIGEST_URLS`, default the alert URLs; `raw.alert_digests`).
+   Fails only when a message cannot be delivered (the undelivered ones are
+   sent again on the next run).
+
+A task that fails for good alerts through the same route
+(`TaskFailureNotifier`). In server mode a run still going 30 min past the
+average duration of the last 10 runs raises an Airflow deadline alert
+(`run_deadlines`; not attached in the embedded mode, see `_callbacks.py`).
 
 Every task that opens the DuckDB file uses pool `warehouse` (one slot):
 DuckDB allows one writing process and no reader beside it. On Postgres the
@@ -46,7 +57,8 @@ failed checks of the latest run per agency and year, linked to both docs.
 * Anything queued for long waits on the one-slot `warehouse` pool.
 * `alert`: an Apprise URL could not be reached; the failures are in
   `marts.fct_check_results` and the quality view meanwhile. Clear the task
-  once the receiver is back.
+  once the receiver is back: only what was not delivered is sent again.
+  What a check id means and how to triage it: `docs/RUNBOOK.md`.
 * Every task is safe to clear and re-run: dbt rebuilds, the check results
   are keyed on the run id, the publication replaces the copy atomically.
 
@@ -56,11 +68,11 @@ Owner: data engineering. Code: `extractors.transform`, `expectations.run_checks`
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from _assets import RAW_WAREHOUSE
-from _callbacks import DEFAULT_ARGS
+from _callbacks import DEFAULT_ARGS, run_deadlines
 from airflow.sdk import chain, dag, get_current_context, task
 
 WAREHOUSE_POOL = "warehouse"
@@ -77,6 +89,7 @@ MARTS_SELECT = ["marts"]
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
+    deadline=run_deadlines(timedelta(minutes=30)),
     doc_md=__doc__,
     tags=["disclosure", "transformation"],
 )
@@ -154,15 +167,32 @@ def disclosure_transform() -> None:
     @task(
         pool=WAREHOUSE_POOL,
         doc_md=(
-            "Send one alert per failed `error` check of this run through Apprise "
-            "(`DISCLOSURE_ALERT_URLS`; logged only when unset)."
+            "Page through Apprise (`DISCLOSURE_ALERT_URLS`; logged only when unset): one message per new "
+            "or changed failed `error` check of this run and one per resolved one (state in "
+            "`raw.alert_log`; unchanged failures are not sent again). Then at most one digest a day of the "
+            "failed `warning` checks (`DISCLOSURE_DIGEST_URLS`). Fails only when a message is not delivered."
         ),
     )
-    def alert() -> int:
+    def alert() -> dict[str, int]:
         from expectations.alerts import send_failure_alerts
+        from expectations.delivery import AlertDeliveryError
+        from expectations.digest import send_warning_digest
         from extractors.settings import Settings
 
-        return len(send_failure_alerts(Settings.from_env(), run_id=get_current_context()["run_id"]))
+        settings, run_id = Settings.from_env(), get_current_context()["run_id"]
+        problems: list[AlertDeliveryError] = []
+        sent = digest = None
+        try:
+            sent = send_failure_alerts(settings, run_id=run_id)
+        except AlertDeliveryError as exc:  # the digest still goes out; the task fails below
+            problems.append(exc)
+        try:
+            digest = send_warning_digest(settings, run_id=run_id)
+        except AlertDeliveryError as exc:
+            problems.append(exc)
+        if problems:
+            raise AlertDeliveryError("; ".join(str(p) for p in problems))
+        return {"alerts": len(sent or []), "digest_warnings": digest.n_failures if digest else 0}
 
     marts = dbt_build_marts()
     chain(dbt_build_staging(), identity_checks(), marts)

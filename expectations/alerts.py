@@ -1,21 +1,43 @@
 """On-call alerts for failed identity checks of severity `error`, sent through Apprise.
 
-One alert per failed row of `raw.check_results` in a run: it names the agency,
-year, check and its description, the subject, expected vs observed, the
-source document (file name, source URL, sha256) and the GX data docs index.
-With no `DISCLOSURE_ALERT_URLS` the alerts are only logged (WARNING).
+`send_failure_alerts(settings, run_id)` sends one message per NEW or CHANGED
+failure of the run and one per failure that is RESOLVED (the check passes
+now, or a corrected version of the report replaced the faulty one); an
+unchanged failure that was already alerted is not sent again. The state is
+kept in `raw.alert_log` (`expectations.alert_state`), keyed on agency, year,
+check and subject. A message names the agency, year, check and its
+description, the subject, expected vs observed, the parse issues of the
+report, the source document (file name, source URL, sha256), the GX data docs
+page of that validation and the runbook section of the check.
+
+Failures of severity `warning` never page: `expectations.digest` sends them
+once a day. With no `DISCLOSURE_ALERT_URLS` the alerts are only logged
+(WARNING), and the state is kept as if they were sent (the log is the route).
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from expectations.context import data_docs_index
+from expectations.alert_state import (
+    CHANGED,
+    NEW,
+    RESOLVED,
+    Assessment,
+    Change,
+    assess,
+    newest_sources,
+    number,
+    record,
+    run_failures,
+)
+from expectations.context import data_docs_index, data_docs_pages
+from expectations.delivery import FAILURE, SUCCESS, WARNING, AlertDeliveryError, Message, send_or_log
 from expectations.identities import IDENTITY_BY_ID
 from extractors.settings import Settings
 from extractors.warehouse import connect
@@ -23,34 +45,16 @@ from extractors.warehouse import connect
 log = logging.getLogger(__name__)
 
 TITLE_PREFIX = "[disclosure]"
+RUNBOOK = "docs/RUNBOOK.md"
 
-FAILED_ERRORS_SQL = """
-    select run_id, report_id, check_id, subject, expected, observed, difference, severity
-    from raw.check_results
-    where run_id = ? and status = 'failed' and severity = 'error'
-    order by report_id, check_id, subject
-"""
-
-# Every loaded generation of the failing reports; the newest parser version wins (in Python).
-SOURCES_SQL = """
-    select r.report_id, r.sha256, r.parser_version, r.agency, r.report_year,
-           coalesce(d.document, r.document) as document, d.source_url, d.loaded_at
-    from raw.reports r
-    left join raw.documents d on d.sha256 = r.sha256 and d.parser_version = r.parser_version
-    where r.report_id in (
-        select report_id from raw.check_results
-        where run_id = ? and status = 'failed' and severity = 'error'
-    )
-"""
-
-
-class AlertDeliveryError(RuntimeError):
-    """Apprise could not deliver an alert to a configured URL (a misconfiguration or an outage)."""
+__all__ = [
+    "Alert", "AlertDeliveryError", "build_alerts", "format_alert", "newest_sources", "send_failure_alerts",
+]
 
 
 @dataclass(frozen=True)
 class Alert:
-    """One failed check of one report, ready to send."""
+    """One message about one check of one report: a new, changed or resolved failure."""
 
     run_id: str
     report_id: str
@@ -65,146 +69,186 @@ class Alert:
     sha256: str | None
     title: str
     body: str
+    kind: str = NEW  # new / changed / resolved
+    alert_key: str = ""
+    data_docs: str | None = None
+
+    @property
+    def message(self) -> Message:
+        notify_type = {NEW: FAILURE, CHANGED: WARNING, RESOLVED: SUCCESS}[self.kind]
+        return Message(self.title, self.body, notify_type)
 
 
-def send_failure_alerts(settings: Settings, run_id: str) -> list[Alert]:
-    """Alert on every failed `error` check of the run; send to settings.alert_urls or only log."""
-    alerts = build_alerts(settings, run_id)
-    for alert in alerts:
-        log.warning("%s\n%s", alert.title, alert.body)
-    if not alerts:
-        log.info("run %s: no failed error checks, no alerts", run_id)
-    elif not settings.alert_urls:
-        log.warning(
-            "run %s: %d alert(s) logged only, no DISCLOSURE_ALERT_URLS configured", run_id, len(alerts)
-        )
-    else:
-        deliver(alerts, settings.alert_urls)
-        log.info("run %s: sent %d alert(s) to %d URL(s)", run_id, len(alerts), len(settings.alert_urls))
+def send_failure_alerts(settings: Settings, run_id: str, now: datetime | None = None) -> list[Alert]:
+    """Alert on the new, changed and resolved `error` failures of a run; return the alerts sent.
+
+    Raises AlertDeliveryError when a URL is invalid (nothing sent) or a
+    receiver refused a message (after trying every message); what was
+    delivered is recorded, so the next run sends only the rest again.
+    """
+    now = now or datetime.now(UTC).replace(tzinfo=None)  # raw timestamps are naive UTC
+    docs = _docs(settings, run_id)
+    with connect(settings) as conn:
+        assessment = assess(conn, run_id, "error")
+        alerts = [alert_of(change, run_id, docs) for change in assessment.changes]
+        _log_assessment(assessment)
+        outcome = send_or_log([a.message for a in alerts], settings.alert_urls, "DISCLOSURE_ALERT_URLS")
+        record(conn, assessment, [assessment.changes[i] for i in outcome.sent], now)
+    outcome.raise_for_failures([a.message for a in alerts])
     return alerts
 
 
 def build_alerts(settings: Settings, run_id: str) -> list[Alert]:
-    """Read the run's failed error checks and their source documents from the warehouse."""
+    """Every failed `error` check of the run's current report versions, as new alerts (no state; read only)."""
+    docs = _docs(settings, run_id)
     with connect(settings, read_only=True) as conn:
-        failures = _records(conn.execute(FAILED_ERRORS_SQL, [run_id]))
-        sources = newest_sources(_records(conn.execute(SOURCES_SQL, [run_id])))
-    index = data_docs_index(settings)
-    alerts = []
-    for failure in failures:
-        source = sources.get(failure["report_id"], {})
-        facts = {**failure, **{k: source.get(k) for k in ("agency", "report_year", "document", "source_url", "sha256")}}
-        title, body = format_alert(facts, index)
-        alerts.append(
-            Alert(
-                run_id=run_id,
-                report_id=failure["report_id"],
-                check_id=failure["check_id"],
-                subject=failure["subject"],
-                expected=failure["expected"],
-                observed=failure["observed"],
-                agency=facts["agency"],
-                report_year=facts["report_year"],
-                document=facts["document"],
-                source_url=facts["source_url"],
-                sha256=facts["sha256"],
-                title=title,
-                body=body,
-            )
-        )
-    return alerts
+        failures = run_failures(conn, run_id, "error").current
+    return [alert_of(Change(NEW, f.key, failure=f), run_id, docs) for f in failures]
 
 
-def format_alert(facts: Mapping[str, Any], docs_index: Path | str | None) -> tuple[str, str]:
+def alert_of(change: Change, run_id: str, docs: _Docs) -> Alert:
+    if change.failure is not None:
+        facts = change.failure.facts()
+    else:  # resolved: what was alerted, plus the source of the version checked now
+        prior = dict(change.prior or {})
+        facts = {**prior, "run_id": run_id}
+    check_id = facts["check_id"]
+    page = docs.page(check_id)
+    title, body = format_alert(facts, page, kind=change.kind, prior=change.prior, now=change.now)
+    now = change.now or {}
+    return Alert(
+        run_id=run_id,
+        report_id=now.get("report_id") or facts["report_id"],
+        check_id=check_id,
+        subject=facts["subject"],
+        expected=facts.get("expected"),
+        observed=facts.get("observed"),
+        agency=facts.get("agency"),
+        report_year=facts.get("report_year"),
+        document=now.get("document") or facts.get("document"),
+        source_url=now.get("source_url") or facts.get("source_url"),
+        sha256=now.get("sha256") or facts.get("sha256"),
+        title=title,
+        body=body,
+        kind=change.kind,
+        alert_key=change.key,
+        data_docs=str(page) if page else None,
+    )
+
+
+def format_alert(
+    facts: Mapping[str, Any],
+    docs: Path | str | None,
+    kind: str = NEW,
+    prior: Mapping[str, Any] | None = None,
+    now: Mapping[str, Any] | None = None,
+) -> tuple[str, str]:
     """Title and plain-text body of one alert (pure: no I/O).
 
     `facts` holds run_id, report_id, check_id, subject, expected, observed and,
-    where known, difference, agency, report_year, document, source_url, sha256.
+    where known, difference, agency, report_year, document, source_url, sha256,
+    n_parse_issues. `docs` is the data docs page (or index). For `changed`,
+    `prior` is the alert_log row of what was alerted; for `resolved`, `facts`
+    is that row and `now` the key's row in this run with its source (None
+    when the check no longer runs on the report).
     """
     check_id = facts["check_id"]
     identity = IDENTITY_BY_ID.get(check_id)
     agency = facts.get("agency") or f"unknown agency (report {facts['report_id']})"
     year = facts.get("report_year") or "unknown year"
-    title = f"{TITLE_PREFIX} {check_id} failed: {agency} {year}"
+    where = f"{agency} {year}, {facts['subject']}"
+    title = {
+        NEW: f"{TITLE_PREFIX} {check_id} failed: {where}",
+        CHANGED: f"{TITLE_PREFIX} {check_id} changed: {where}",
+        RESOLVED: f"{TITLE_PREFIX} RESOLVED {check_id}: {where}",
+    }[kind]
 
-    difference = facts.get("difference")
-    if difference is None and facts.get("expected") is not None and facts.get("observed") is not None:
-        difference = facts["observed"] - facts["expected"]
-    lines = [
-        f"Check:        {check_id} ({identity.severity if identity else facts.get('severity', '?')})",
-    ]
+    lines = [f"Check:        {check_id} ({identity.severity if identity else facts.get('severity', '?')})"]
     if identity:
         lines += [f"              {identity.description_en}", f"              {identity.description_zh}"]
+    lines += [f"Agency:       {agency}", f"Year:         {year}"]
+    if kind == RESOLVED:
+        lines += _resolved_lines(facts, now)
+    else:
+        difference = facts.get("difference")
+        if difference is None and facts.get("expected") is not None and facts.get("observed") is not None:
+            difference = facts["observed"] - facts["expected"]
+        lines += [
+            f"Report:       {facts['report_id']}",
+            f"Subject:      {facts['subject']}",
+            f"Expected:     {number(facts.get('expected'))}",
+            f"Observed:     {number(facts.get('observed'))}",
+            f"Difference:   {number(difference)} (observed - expected)",
+        ]
+        if kind == CHANGED and prior:
+            lines.append(
+                f"Before:       expected {number(prior.get('expected'))}, observed {number(prior.get('observed'))}"
+                f" (first alerted {_when(prior.get('first_alerted_at'))})"
+            )
+        if facts.get("n_parse_issues") is not None:
+            lines.append(f"Parse issues: {facts['n_parse_issues']} (raw.parse_issues / dim_report.n_parse_issues)")
+        lines += [
+            f"Document:     {facts.get('document') or 'unknown'}",
+            f"Source URL:   {facts.get('source_url') or 'none (local file)'}",
+            f"SHA-256:      {facts.get('sha256') or 'unknown'}",
+        ]
     lines += [
-        f"Agency:       {agency}",
-        f"Year:         {year}",
-        f"Report:       {facts['report_id']}",
-        f"Subject:      {facts['subject']}",
-        f"Expected:     {_number(facts.get('expected'))}",
-        f"Observed:     {_number(facts.get('observed'))}",
-        f"Difference:   {_number(difference)} (observed - expected)",
-        f"Document:     {facts.get('document') or 'unknown'}",
-        f"Source URL:   {facts.get('source_url') or 'none (local file)'}",
-        f"SHA-256:      {facts.get('sha256') or 'unknown'}",
         f"Run:          {facts.get('run_id', '')}",
-        f"GX data docs: {docs_index or 'not built'}",
+        f"GX data docs: {docs or 'not built'}",
+        f"Runbook:      {RUNBOOK}#{check_id.replace('.', '')}",
     ]
     return title, "\n".join(lines)
 
 
-def deliver(alerts: Sequence[Alert], urls: Sequence[str]) -> None:
-    """Send every alert to every URL; raise AlertDeliveryError naming what failed (after trying all)."""
-    import apprise
-
-    problems: list[str] = []
-    for url in urls:
-        service = apprise.Apprise.instantiate(url)
-        if service is None:
-            raise AlertDeliveryError(f"not a valid Apprise URL: {_scheme(url)}://… (check DISCLOSURE_ALERT_URLS)")
-        shown = service.url(privacy=True)
-        notifier = apprise.Apprise()
-        notifier.add(service)
-        for alert in alerts:
-            delivered = notifier.notify(
-                title=alert.title,
-                body=alert.body,
-                body_format=apprise.NotifyFormat.TEXT,
-                notify_type=apprise.NotifyType.FAILURE,
-            )
-            if not delivered:
-                problems.append(f"{alert.title!r} -> {shown}")
-    if problems:
-        raise AlertDeliveryError(f"Apprise failed to deliver {len(problems)} alert(s): " + "; ".join(problems))
+def _resolved_lines(facts: Mapping[str, Any], now: Mapping[str, Any] | None) -> list[str]:
+    lines = [
+        f"Subject:      {facts['subject']}",
+        f"Was:          expected {number(facts.get('expected'))}, observed {number(facts.get('observed'))}"
+        f" (report {facts['report_id']}, first alerted {_when(facts.get('first_alerted_at'))})",
+        f"Was SHA-256:  {facts.get('sha256') or 'unknown'}",
+    ]
+    if now is None:
+        lines.append("Now:          not checked any more (the report left the warehouse or has no such cell)")
+        return lines
+    lines.append(f"Now:          {now['status']}: expected {number(now.get('expected'))}, "
+                 f"observed {number(now.get('observed'))}")
+    if now.get("report_id") != facts.get("report_id"):
+        lines.append("              on a new version of the report (a corrected re-publication)")
+    lines += [
+        f"Report:       {now.get('report_id')}",
+        f"Document:     {now.get('document') or 'unknown'}",
+        f"Source URL:   {now.get('source_url') or 'none (local file)'}",
+        f"SHA-256:      {now.get('sha256') or 'unknown'}",
+    ]
+    return lines
 
 
-def newest_sources(rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Per report_id, the generation of the newest parser version (then the latest load)."""
-    newest: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        current = newest.get(row["report_id"])
-        if current is None or _generation_key(row) > _generation_key(current):
-            newest[row["report_id"]] = dict(row)
-    return newest
+@dataclass(frozen=True)
+class _Docs:
+    """The data docs page of each table group's validation in a run, else the index."""
+
+    pages: Mapping[str, str]
+    index: Path
+
+    def page(self, check_id: str) -> str:
+        identity = IDENTITY_BY_ID.get(check_id)
+        return self.pages.get(identity.table, str(self.index)) if identity else str(self.index)
 
 
-def _generation_key(row: Mapping[str, Any]) -> tuple:
-    # "0.10.0" > "0.9.1": compare numeric parts as numbers, other parts as text.
-    parts = re.split(r"[.\-+_]", str(row.get("parser_version") or ""))
-    version = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
-    loaded_at = row.get("loaded_at")
-    return version, (loaded_at is not None, str(loaded_at or ""))
+def _docs(settings: Settings, run_id: str) -> _Docs:
+    return _Docs(data_docs_pages(settings, run_id), data_docs_index(settings))
 
 
-def _records(cursor) -> list[dict[str, Any]]:
-    columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
+def _log_assessment(assessment: Assessment) -> None:
+    counts = {kind: len(assessment.of_kind(kind)) for kind in (NEW, CHANGED, RESOLVED)}
+    log.info(
+        "run %s: %d failed error check(s) now; %d new, %d changed, %d resolved, %d unchanged (not sent again)",
+        assessment.run_id, len(assessment.failures), counts[NEW], counts[CHANGED], counts[RESOLVED],
+        len(assessment.unchanged),
+    )
 
 
-def _number(value: float | None) -> str:
-    if value is None:
-        return "absent"
-    return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
-
-
-def _scheme(url: str) -> str:
-    return url.split("://", 1)[0] if "://" in url else "?"
+def _when(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    return str(value) if value else "?"

@@ -10,11 +10,14 @@ static folder at `settings.gx_docs_dir` (`index.html`).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from extractors.settings import Settings
 
@@ -44,6 +47,43 @@ def validation_results_dir(settings: Settings) -> Path:
 
 def data_docs_index(settings: Settings) -> Path:
     return settings.gx_docs_dir / "index.html"
+
+
+def data_docs_pages_file(settings: Settings, run_id: str) -> Path:
+    """Where the data docs page of each validation of one run is recorded (JSON, table -> URL)."""
+    return settings.home / "gx" / "pages" / f"{quote(run_id, safe='')}.json"
+
+
+def write_data_docs_pages(settings: Settings, run_id: str, pages: Mapping[str, str]) -> Path:
+    """Record the page of each table group's validation, as GX's site builder names it."""
+    path = data_docs_pages_file(settings, run_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"run_id": run_id, "pages": dict(pages)}, ensure_ascii=False, indent=1),
+                    encoding="utf-8")
+    return path
+
+
+def data_docs_pages(settings: Settings, run_id: str) -> dict[str, str]:
+    """table group -> the data docs page (file:// URL) of its validation in `run_id`.
+
+    From the record the check run wrote from its checkpoint result; for a run
+    without one, the newest page under `validations/identities/<table>/<run_id>/`.
+    A table group with no page is left out (callers fall back to the index).
+    """
+    path = data_docs_pages_file(settings, run_id)
+    if path.is_file():
+        try:
+            return dict(json.loads(path.read_text(encoding="utf-8"))["pages"])
+        except (ValueError, KeyError, TypeError):
+            logging.getLogger(__name__).warning("ignoring unreadable data docs record %s", path)
+    found: dict[str, str] = {}
+    root = settings.gx_docs_dir / "validations" / "identities"
+    if root.is_dir():
+        for table_dir in sorted(p for p in root.iterdir() if p.is_dir()):
+            pages = sorted((table_dir / run_id).glob("*/*.html"))
+            if pages:
+                found[table_dir.name] = pages[-1].as_uri()
+    return found
 
 
 def data_context(settings: Settings) -> AbstractDataContext:

@@ -27,9 +27,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from expectations.context import data_context, data_docs_index, import_gx
+from expectations.context import (
+    DOCS_SITE_NAME,
+    data_context,
+    data_docs_index,
+    data_docs_pages,
+    import_gx,
+    write_data_docs_pages,
+)
 from expectations.identities import IDENTITIES, IDENTITY_BY_ID
-from expectations.suites import build_suites
+from expectations.suites import SUITE_PREFIX, build_suites
 from extractors.settings import Settings
 from extractors.warehouse import connect, describe, insert_frame, missing_relation_errors, read_frame, transaction
 
@@ -64,6 +71,8 @@ class CheckSummary:
     not_evaluable: int
     failures: list[dict[str, Any]] = field(default_factory=list)
     data_docs_index: Path | None = None
+    # table group -> data docs page (file:// URL) of its validation in this run
+    data_docs_pages: dict[str, str] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -104,6 +113,7 @@ def run_identity_checks(settings: Settings, run_id: str) -> CheckSummary:
         not_evaluable=int(counts.get(NOT_EVALUABLE, 0)),
         failures=[_plain(row) for row in failed_rows[list(FAILURE_FIELDS)].to_dict("records")],
         data_docs_index=data_docs_index(settings),
+        data_docs_pages=data_docs_pages(settings, run_id),
     )
     log.info(
         "run %s: %d passed, %d failed (%d of severity error), %d not evaluable; GX data docs %s",
@@ -175,7 +185,9 @@ def validate_inputs(
     """Run every suite as one GX Checkpoint; return the unexpected row keys per check id.
 
     The checkpoint's UpdateDataDocsAction builds the data docs site in
-    `settings.gx_docs_dir`.
+    `settings.gx_docs_dir`; the page of each validation (from its
+    ValidationResultIdentifier) is recorded for the alerts
+    (`expectations.context.data_docs_pages`).
     """
     gx = import_gx()
     context = data_context(settings)
@@ -207,6 +219,14 @@ def validate_inputs(
         batch_parameters={"dataframe": inputs},
         run_id=gx.RunIdentifier(run_name=run_id, run_time=validated_at.replace(tzinfo=UTC)),
     )
+
+    pages: dict[str, str] = {}
+    for identifier in result.run_results:
+        suite = identifier.expectation_suite_identifier.name  # identities.<table>
+        urls = context.get_docs_sites_urls(resource_identifier=identifier, site_name=DOCS_SITE_NAME)
+        if urls and urls[0].get("site_url"):
+            pages[suite.removeprefix(f"{SUITE_PREFIX}.")] = urls[0]["site_url"]
+    write_data_docs_pages(settings, run_id, pages)
 
     unexpected: dict[str, set[Key]] = {identity.check_id: set() for identity in IDENTITIES}
     for validation in result.run_results.values():

@@ -15,10 +15,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from extractors.document import Line
-from extractors.reader_errors import DocumentCorrupt, DocumentTooLarge
+from extractors.reader_errors import DocumentCorrupt, DocumentTooLarge, DocumentUnsafe
 
 # A report is a few MB unzipped; far beyond that is a decompression bomb, refused before opening.
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+# Word never writes a DTD: a part that declares one carries entities (XXE, billion laughs). Refused, on
+# top of python-docx's parser, which neither resolves entities nor loads DTDs or anything from the network.
+_PROLOG_BYTES = 2048
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -49,6 +52,20 @@ def _check_archive(data: bytes) -> None:
             f"the archive unpacks to {total / 2**20:.0f} MB (limit {MAX_UNCOMPRESSED_BYTES / 2**20:.0f} MB); "
             "not opened"
         )
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            if info.filename.endswith((".xml", ".rels")) and _declares_dtd(archive, info):
+                raise DocumentUnsafe(f"{info.filename} declares a DTD (<!DOCTYPE>), which Word never writes: "
+                                     "its entities are not expanded and the document is not read")
+
+
+def _declares_dtd(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    try:
+        with archive.open(info) as member:
+            prolog = member.read(_PROLOG_BYTES)
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError) as exc:
+        raise DocumentCorrupt(f"{info.filename} cannot be unpacked: {exc}") from exc
+    return b"<!doctype" in prolog.replace(b"\x00", b"").lower()
 
 
 class _Walker:

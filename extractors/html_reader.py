@@ -24,6 +24,8 @@ from extractors.text_reader import decode
 
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_-]+)""", re.IGNORECASE)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+# Control characters are no text in HTML, and lxml refuses them when the tree is edited (found by fuzzing).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _DROP = ("script", "style", "noscript", "iframe", "select", "button", "input", "textarea", "object", "svg")
 _BLOCK = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd",
                     "section", "article", "header", "footer", "main", "nav", "aside", "center", "blockquote",
@@ -41,7 +43,7 @@ def read_html(data: bytes) -> list[Line]:
     import lxml.html
     from lxml.etree import ParserError
 
-    text = _XML_DECLARATION.sub("", decode_html(data))
+    text = _CONTROL.sub(" ", _XML_DECLARATION.sub("", decode_html(data)))
     try:
         root = lxml.html.document_fromstring(text)
     except (ParserError, ValueError) as exc:

@@ -18,6 +18,11 @@ _UNIT_SUFFIXES = ("万元", "元", "件", "条", "个", "项", "次")
 _PLAIN = re.compile(r"^\d+(\.\d+)?$")
 _THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 _CHINESE = re.compile(r"^[零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟0-9.]+$")
+# Figures that are not one exact number: 约300, 300余, 近50件, 1,2,3, 12,34, 1.2.3. They stand where a
+# value stands (so the row keeps its positions) but are never read as a number: the cell is null.
+_NUMBER_LIKE = re.compile(
+    r"^(约|近|大约|超过|逾|不足|不到)?[+-]?\d+([,，.、]\d+)*(余|多|左右|以上|以下)?(件|条|个|项|次|万元|元)?$"
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,11 @@ def normalize(text: str) -> str:
 
 def is_null_marker(text: str) -> bool:
     return normalize(text) in NULL_MARKERS
+
+
+def looks_like_number(text: str) -> bool:
+    """A figure that is written where a value goes but is not one exact number (约300, 1,2,3)."""
+    return bool(_NUMBER_LIKE.match(normalize(text)))
 
 
 def read_number(text: str) -> NumberReading | None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from extractors import PARSER_VERSION
 from extractors.detect import detect_format
 from extractors.document import Issue, Line, ParsedDocument
-from extractors.layout.metadata import read_metadata
+from extractors.layout.metadata import later_report_titles, read_metadata
 from extractors.layout.narrative import read_facts
 from extractors.layout.rows import build_rows
 from extractors.layout.tables import map_tables
@@ -63,6 +63,9 @@ def _lines_of(doc: ParsedDocument, data: bytes) -> list[Line]:
 
         return read_html(data)
     text, encoding = decode(data)
+    if "+" in encoding:
+        doc.issues.append(Issue("document.mixed_encoding", f"{doc.document}: lines in two encodings "
+                                f"({encoding.replace('+', ' and ')}); each line decoded in its own"))
     if "\ufffd" in text:
         doc.issues.append(Issue("document.undecodable_bytes", f"{doc.document}: some bytes are not valid {encoding}"))
     return text_lines(text)
@@ -79,6 +82,13 @@ def _read_lines(doc: ParsedDocument, lines: list[Line]) -> None:
         doc.issues.append(
             Issue("document.metadata_missing", f"agency or year not found in the title {meta.title[:60]!r}",
                   severity="error", line=meta.title_line)
+        )
+    for title in later_report_titles(lines):
+        doc.issues.append(
+            Issue("document.multiple_reports", f"another report starts at line {title.no} "
+                  f"({''.join(title.cells)[:60]!r}); one file holding two reports is read as the first one: "
+                  "cells stated twice keep the first value (row.duplicate)", severity="error",
+                  line=title.no, page=title.page)
         )
     if not cells and not facts:
         _failed(doc, "document.not_a_report", f"{doc.document}: no disclosure table or figure found")

@@ -77,17 +77,20 @@ def read_pdf(data: bytes) -> list[Line]:
     except Exception as exc:
         raise _classify(exc) from exc
     items: list[_Item] = []
-    chars = 0
-    with pdf:
-        try:
+    chars = pages = 0
+    try:  # around the `with`: closing a damaged PDF walks its pages again and can raise too
+        with pdf:
             for page in pdf.pages:
+                pages += 1
                 chars += len(page.chars)
                 items += page_items(page)
                 page.flush_cache()  # keep memory flat on long documents
-        except Exception as exc:
-            raise _classify(exc) from exc
+    except Exception as exc:
+        raise _classify(exc) from exc
+    if not pages:  # pdfminer found no page tree (a broken cross-reference table): not a scan
+        raise DocumentCorrupt("the PDF has no readable page (broken cross-reference table or page tree?)")
     if chars == 0:
-        raise NeedsOcr(f"no text layer on any of {len(pdf.pages)} pages (a scanned document?)")
+        raise NeedsOcr(f"no text layer on any of {pages} pages (a scanned document?)")
     return _lines(items)
 
 

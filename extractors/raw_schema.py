@@ -120,6 +120,39 @@ RAW_TABLES: dict[str, str] = {
         status          varchar not null,  -- passed / failed / not_evaluable
         validated_at    timestamp not null
     """,
+    # On-call alert state, written by expectations.alert_state: one row per failure alerted on.
+    # The key is agency + year + check + subject (report:<report_id> when agency or year is
+    # unknown), not the report: a corrected re-publication (another sha256) resolves the alert
+    # of the version it replaces. `fingerprint` is expected|observed as compared: a failure with
+    # the same fingerprint is not alerted again; another fingerprint is alerted as changed.
+    "alert_log": """
+        alert_key         varchar not null,  -- agency|year|check_id|subject or report:<id>|check_id|subject
+        agency            varchar,
+        report_year       integer,
+        check_id          varchar not null,
+        subject           varchar not null,
+        severity          varchar not null,  -- error: paged / warning: daily digest
+        report_id         varchar not null,  -- the report version it was last seen on
+        sha256            varchar,
+        fingerprint       varchar not null,  -- expected|observed, e.g. 5|0
+        expected          double precision,
+        observed          double precision,
+        state             varchar not null,  -- open / resolved
+        first_alerted_at  timestamp not null,
+        last_alerted_at   timestamp not null,  -- last message about it (new, changed, resolved)
+        resolved_at       timestamp,
+        run_id            varchar not null,  -- validation run that last saw it failing or resolved it
+        primary key (alert_key)
+    """,
+    # One row per daily digest of failed `warning` checks sent (UTC day): at most one a day.
+    "alert_digests": """
+        digest_date       date not null,
+        sent_at           timestamp not null,
+        run_id            varchar not null,
+        n_failures        integer not null,
+        n_resolved        integer not null,
+        primary key (digest_date)
+    """,
 }
 
 

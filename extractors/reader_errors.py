@@ -26,6 +26,12 @@ class DocumentTooLarge(UnreadableDocument):
     code = "document.too_large"
 
 
+class DocumentUnsafe(UnreadableDocument):
+    """A document built to attack its reader (an XML part declaring entities: XXE, billion laughs)."""
+
+    code = "document.unsafe"
+
+
 class NeedsOcr(UnreadableDocument):
     """A PDF of scanned images: nothing to read until OCR gives it a text layer."""
 

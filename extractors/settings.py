@@ -58,6 +58,8 @@ class Settings:
     s3_endpoint_url: str = ""  # MinIO or another S3-compatible server; "" means AWS
     bi_role: str = "disclosure_bi"  # read-only Postgres role for BI tools
     bi_password: str = field(default="", repr=False)  # "" makes the role NOLOGIN
+    # The daily digest of failed `warning` checks; DISCLOSURE_DIGEST_URLS unset or empty: alert_urls.
+    digest_urls: tuple[str, ...] = field(default=())
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -66,6 +68,7 @@ class Settings:
         if target not in {"duckdb", "postgres"}:
             raise ValueError(f"DISCLOSURE_WAREHOUSE must be duckdb or postgres, not {target!r}")
         parsed = _location("DISCLOSURE_PARSED_DIR", home / "parsed")
+        alert_urls = _split_urls(os.environ.get("DISCLOSURE_ALERT_URLS", ""))
         return cls(
             home=home,
             input_dir=_path("DISCLOSURE_INPUT_DIR", REPO_ROOT / "data" / "samples"),
@@ -80,7 +83,8 @@ class Settings:
             parsed_dir=home / "parsed" if is_url(parsed) else Path(parsed),
             parsed_url=parsed if is_url(parsed) else "",
             docs_dir=_path("DISCLOSURE_DOCS_DIR", home / "docs"),
-            alert_urls=_split_urls(os.environ.get("DISCLOSURE_ALERT_URLS", "")),
+            alert_urls=alert_urls,
+            digest_urls=_split_urls(os.environ.get("DISCLOSURE_DIGEST_URLS", "")) or alert_urls,
             landing_url=_location("DISCLOSURE_LANDING_URL", home / "landing"),
             s3_endpoint_url=os.environ.get("DISCLOSURE_S3_ENDPOINT_URL", "").strip(),
             bi_role=os.environ.get("DISCLOSURE_BI_ROLE", "").strip() or "disclosure_bi",

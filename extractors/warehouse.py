@@ -18,17 +18,24 @@ Helpers that differ by dialect: `transaction`, `lock`, `insert_frame`,
 
 Writers: DuckDB allows one writing process and no reader beside it; Airflow
 serialises writers with the one-slot `warehouse` pool, and BI reads the
-published copy. Postgres takes concurrent writers (one transaction per
-document; `lock` serialises two writers of the same document), and BI reads
-the marts directly through the read-only role of `extractors.bi_role`.
+published copy. A process that still holds the file (a notebook, a second
+loader) makes `connect` wait with backoff, up to `LOCK_WAIT_SECONDS`, then
+fail with `WarehouseLocked` naming the file and the holder. Postgres takes
+concurrent writers (one transaction per document; `lock` serialises two
+writers of the same document), and BI reads the marts directly through the
+read-only role of `extractors.bi_role`.
 """
 
 from __future__ import annotations
 
 import logging
+import random
+import re
+import time
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from extractors.raw_schema import create_statements
@@ -57,12 +64,50 @@ def connect(settings: Settings, read_only: bool = False) -> Iterator[Any]:
         yield conn
 
 
-@contextmanager
-def _connect_duckdb(settings: Settings, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+# DuckDB lets one process open the file (or several read-only ones): another process holding it makes
+# `connect` fail at once with "Could not set lock on file". We wait for it, with backoff, this long.
+LOCK_WAIT_SECONDS = 120.0
+_LOCK_FIRST_DELAY, _LOCK_MAX_DELAY = 0.1, 5.0
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+
+
+class WarehouseLocked(RuntimeError):
+    """The DuckDB file stayed locked by another process for `LOCK_WAIT_SECONDS`."""
+
+
+def _duckdb_connect_waiting(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """`duckdb.connect`, retried with exponential backoff while another process holds the file's lock."""
     import duckdb
 
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    delay, attempts = _LOCK_FIRST_DELAY, 0
+    while True:
+        attempts += 1
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "Could not set lock" not in str(exc):
+                raise
+            holder = _LOCK_HOLDER.search(str(exc))
+            who = f"{holder['program']} (PID {holder['pid']})" if holder else "another process"
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise WarehouseLocked(
+                    f"the warehouse {path} is locked by {who}: still locked after {attempts} attempts over "
+                    f"{LOCK_WAIT_SECONDS:g} s. DuckDB allows one process on the file; close the program "
+                    "holding it (BI tools and notebooks should open the published copy, "
+                    "DISCLOSURE_PUBLISHED_PATH) and retry the task."
+                ) from exc
+            if attempts == 1:
+                log.warning("warehouse %s is locked by %s; waiting up to %g s", path, who, LOCK_WAIT_SECONDS)
+            time.sleep(min(delay * random.uniform(0.8, 1.2), left))
+            delay = min(delay * 2, _LOCK_MAX_DELAY)
+
+
+@contextmanager
+def _connect_duckdb(settings: Settings, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    conn = duckdb.connect(str(settings.warehouse_path), read_only=read_only)
+    conn = _duckdb_connect_waiting(settings.warehouse_path, read_only)
     try:
         if not read_only:
             for statement in create_statements():

@@ -115,7 +115,7 @@ def test_one_post_per_failed_error_check(tmp_path, monkeypatch):
     posted = {body["title"]: body["message"] for _, body in receiver.posts}
     assert set(posted) == {a.title for a in alerts}
 
-    body = posted["[disclosure] app.results_sum failed: 静乐县 2020"]
+    body = posted["[disclosure] app.results_sum failed: 静乐县 2020, natural_person"]
     for text in ("静乐县", "2020", "app.results_sum", "natural_person", "Expected:     5", "Observed:     0",
                  "002.txt", SHA_A, "https://www.jingle.gov.cn/zwgk/2020nb.html",
                  str(settings.gx_docs_dir / "index.html"), "（七）总计"):
@@ -174,11 +174,12 @@ def test_format_alert_is_pure_and_complete():
         },
         "/var/docs/gx/index.html",
     )
-    assert title == "[disclosure] narrative.applications failed: 某市某局 2021"
+    assert title == "[disclosure] narrative.applications failed: 某市某局 2021, new_received.total"
     assert "Expected:     6\n" in body and "Observed:     0\n" in body
     assert "Difference:   -6 (observed - expected)" in body
     assert "Source URL:   none (local file)" in body
     assert "GX data docs: /var/docs/gx/index.html" in body
+    assert "Runbook:      docs/RUNBOOK.md#narrativeapplications" in body
     assert "正文所述收到申请数" in body
 
 

@@ -153,3 +153,12 @@ def article_item(text: str) -> str | None:
 
 def is_bare_other(text: str) -> bool:
     return fold(text) == "其他"
+
+
+_GROUP_WORDS = ("不予公开", "无法提供", "不予处理", "其他处理", "办理结果")
+
+
+def is_group_label(text: str) -> bool:
+    """A label that groups application rows (（三）不予公开, 三、本年度办理结果), naming no row or column."""
+    folded = fold(text)
+    return any(word in folded for word in _GROUP_WORDS)

@@ -62,3 +62,26 @@ def _template(lines: list[Line]) -> str:
     if any(marker in table_text for marker in _GOV2021_MARKERS) or any(m in whole for m in _GOV2021_MARKERS[-2:]):
         return "gov2021"
     return "gov2019"
+
+
+_TITLE_LINE_MAX_CHARS = 60
+
+
+def later_report_titles(lines: list[Line]) -> list[Line]:
+    """Title lines of further reports (某县2021年政府信息公开工作年度报告) after the first report's tables.
+
+    Two reports pasted into one file are read as one; the caller records that
+    rather than mixing the second report's figures into the first one's cells.
+    """
+    found: list[Line] = []
+    seen_table = False
+    for line in lines:
+        if line.is_table:
+            seen_table = True
+            continue
+        text = normalize("".join(line.cells)).strip("《》")
+        if (seen_table and len(text) <= _TITLE_LINE_MAX_CHARS and _YEAR.search(text)
+                and _REPORT_WORDS.search(text) and text.endswith(("报告", "年报"))):
+            found.append(line)
+            seen_table = False
+    return found

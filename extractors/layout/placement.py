@@ -7,6 +7,10 @@ The rule, in order:
 3. a row kept by position whose first cells fill every column: those, and the
    values beyond the last column are recorded as unheaded;
 4. otherwise the whole row is null and the mismatch recorded, never guessed.
+Rule 3 is skipped when the table's header names a column the mapper does not
+know (`allow_unheaded=False`): the extra value may stand anywhere in the row.
+A cell that is not one exact number (约300, 1,2,3) is null with `cell.unreadable`;
+so is an amount written with 千/万/亿 but no unit in a 万元 column (2.5万: 2.5 or 25,000 万元?).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 from extractors.codes import AMOUNT_MEASURES
 from extractors.document import Cell, Issue, Token
 from extractors.layout.rows import Row
-from extractors.numbers import is_null_marker, read_number, to_wan_yuan
+from extractors.numbers import is_null_marker, normalize, read_number, to_wan_yuan
 
 
 def place_row(
@@ -24,16 +28,19 @@ def place_row(
     row_code: str,
     issues: list[Issue],
     article: str | None = None,
+    allow_unheaded: bool = True,
 ) -> list[Cell]:
     """Cells for `row_code` x each column; null cells where a value cannot be placed."""
-    tokens = _assign(row, columns, table, row_code, issues)
+    tokens = _assign(row, columns, table, row_code, issues, allow_unheaded)
     return [
         _cell(table, row_code, column, token, issues, article)
         for column, token in zip(columns, tokens, strict=True)
     ]
 
 
-def _assign(row: Row, columns: list[str], table: str, row_code: str, issues: list[Issue]) -> list[Token | None]:
+def _assign(
+    row: Row, columns: list[str], table: str, row_code: str, issues: list[Issue], allow_unheaded: bool = True
+) -> list[Token | None]:
     n = len(columns)
     line = row.values[0].line if row.values else None
     page = row.values[0].page if row.values else None
@@ -50,7 +57,8 @@ def _assign(row: Row, columns: list[str], table: str, row_code: str, issues: lis
             )
         )
         return [t if t.text.strip() else None for t in positional]
-    if positional is not None and len(positional) > n and all(t.text.strip() for t in positional[:n]):
+    if (allow_unheaded and positional is not None and len(positional) > n
+            and all(t.text.strip() for t in positional[:n])):
         extra = [t.text for t in positional[n:] if t.text.strip()]
         issues.append(
             Issue(
@@ -80,7 +88,15 @@ def _cell(
     raw = token.text.strip()
     reading = read_number(raw)
     value = None
-    if reading is not None:
+    if reading is not None and column in AMOUNT_MEASURES and reading.unit is None and _scaled(raw):
+        issues.append(
+            Issue(
+                "cell.unreadable", f"{table} {row_code}/{column}: {raw!r} has a 千/万/亿 multiplier but no unit "
+                "in a 万元 column, so its amount is ambiguous; null",
+                table=table, row=row_code, line=token.line, page=token.page,
+            )
+        )
+    elif reading is not None:
         value = to_wan_yuan(reading) if column in AMOUNT_MEASURES else reading.value
     elif not is_null_marker(raw):
         issues.append(
@@ -91,3 +107,7 @@ def _cell(
         )
     return Cell(table, row_code, column, value, raw=raw, article=article, page=token.page,
                 line=token.line, bbox=token.bbox)
+
+
+def _scaled(raw: str) -> bool:
+    return any(ch in normalize(raw) for ch in "千万亿仟")

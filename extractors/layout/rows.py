@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from extractors.document import Line, Token
-from extractors.numbers import is_null_marker, read_number
+from extractors.numbers import is_null_marker, looks_like_number, read_number
 
 # A short line without tabs right after table cells is the rest of a broken cell.
 _CONTINUATION_MAX_CHARS = 12
@@ -36,7 +36,8 @@ class Row:
 
 
 def is_value(text: str) -> bool:
-    return read_number(text) is not None or is_null_marker(text)
+    """A cell in a value's place: a number, a null marker, or a figure that is no exact number (约300)."""
+    return read_number(text) is not None or is_null_marker(text) or looks_like_number(text)
 
 
 class _RowBuilder:

@@ -17,6 +17,11 @@ from extractors.layout.rows import Row
 
 # A header names at least 自然人, one legal-entity column and 总计; a lone 总计 is a row label.
 _MIN_HEADER_COLUMNS = 3
+# A row's labels name one application row (two with a group label such as （六）其他处理); labels naming
+# this many rows are a header of row names: the table is transposed (applicants down, rows across).
+_TRANSPOSED_MIN_ROW_LABELS = 4
+# Corner labels of the application table's header, which name no column.
+_CORNER_LABELS = ("申请人情况", "申请情况", "办理情况")
 
 
 @dataclass
@@ -28,6 +33,7 @@ class _State:
     article: str | None = None
     measures: dict[str, list[str]] = field(default_factory=dict)  # article -> header measures
     applicants: list[str] | None = None
+    header_complete: bool = True  # the applicant header names no column the mapper does not know
     appeal_columns: list[tuple[str, str]] | None = None
     in_other_group: bool = False
 
@@ -61,6 +67,15 @@ def _map_row(row: Row, state: _State) -> None:
         if item:
             state.context, state.article = "proactive", item
             state.measures[item] = [m for m in (labels.measure(t) for t in texts) if m]
+    if len({labels.application_row(t) for t in texts} - {None}) >= _TRANSPOSED_MIN_ROW_LABELS:
+        state.issues.append(
+            Issue("table.transposed", f"a row of {len(row.values)} values under {len(texts)} labels that name "
+                  "application rows: the table runs applicants down and rows across, which is not read; "
+                  "its cells are null", severity="error", table="applications",
+                  line=row.values[0].line, page=row.values[0].page)
+        )
+        state.context = "transposed"
+        return
     row_code = _application_row_code(texts, state)
     if row_code:
         state.context = "applications"
@@ -90,6 +105,21 @@ def _application_row(row: Row, row_code: str, texts: list[str], state: _State) -
     header = _applicant_header(texts)
     if header and len(header) >= _MIN_HEADER_COLUMNS:
         state.applicants = header
+        unknown = _unknown_header_labels(texts)
+        state.header_complete = not unknown
+        if unknown:
+            state.issues.append(
+                Issue("header.unknown_column", f"the application table's header names columns {unknown} that "
+                      "are no applicant column: a row with more values than known columns is null, since "
+                      "where the unknown column stands cannot be told", table="applications",
+                      line=row.values[0].line)
+            )
+        missing = [c for c in codes.APPLICANT_CODES if c not in header]
+        if missing:
+            state.issues.append(
+                Issue("header.column_missing", f"the application table has no column {missing}; its cells "
+                      "are null", table="applications", line=row.values[0].line)
+            )
     if state.applicants is None:
         state.applicants = list(codes.APPLICANT_CODES)
         state.issues.append(
@@ -99,7 +129,19 @@ def _application_row(row: Row, row_code: str, texts: list[str], state: _State) -
         )
     if any(labels.fold(t) == labels.OTHER_GROUP_WORD for t in texts):
         state.in_other_group = row_code != "other.other"
-    state.add(place_row(row, state.applicants, "applications", row_code, state.issues))
+    state.add(place_row(row, state.applicants, "applications", row_code, state.issues,
+                        allow_unheaded=state.header_complete))
+
+
+def _unknown_header_labels(texts: list[str]) -> list[str]:
+    """Header labels after the first applicant column that name no column: not an applicant, group or row."""
+    start = next((i for i, t in enumerate(texts) if labels.applicant(t)), len(texts))
+    return [
+        t for t in texts[start:]
+        if labels.fold(t) and labels.applicant(t) is None and labels.LEGAL_ENTITY_GROUP not in labels.fold(t)
+        and labels.application_row(t) is None and not labels.is_group_label(t)
+        and not any(corner in labels.fold(t) for corner in _CORNER_LABELS)
+    ]
 
 
 def _applicant_header(texts: list[str]) -> list[str] | None:
@@ -173,8 +215,9 @@ def _fill_template(state: _State) -> None:
     for article, category, default in templates.proactive_rows(state.template):
         measures = state.measures.get(article) or list(default)
         _fill(state, "proactive", category, measures, missing, article)
+    applicants = list(dict.fromkeys([*(state.applicants or []), *codes.APPLICANT_CODES]))
     for row_code in codes.application_rows_of(state.template):
-        _fill(state, "applications", row_code, state.applicants or list(codes.APPLICANT_CODES), missing)
+        _fill(state, "applications", row_code, applicants, missing)
     if codes.application_rows_of(state.template):
         for proceeding in codes.APPEAL_PROCEEDING_CODES:
             _fill(state, "appeals", proceeding, list(codes.APPEAL_OUTCOME_CODES), missing)
