@@ -11,8 +11,11 @@
   the server's address in the message, the parse results stay, the next run
   loads them;
 - a crash between landing and loading: the next run loads without parsing again;
-- two runs at once: both DAGs have `max_active_runs=1`, and two loaders of the
-  same parse results in two processes end with one copy of each document.
+- two runs at once: both DAGs have `max_active_runs=1` (the scheduler queues a
+  second run); two loaders of the same parse results in two processes, and two
+  `airflow dags test disclosure_ingest` at once on one home (`disclosure run`
+  twice, where no scheduler holds the second back), end with one copy of each
+  document.
 """
 
 from __future__ import annotations
@@ -82,7 +85,7 @@ from raw.cells
 FAULTS = {  # counted in the README's Reliability section (test_readme_fault_figures)
     "kill_during_parse": 1, "kill_during_load": 1, "warehouse_held_read_only": 1, "warehouse_held_read_write": 1,
     "warehouse_held_past_the_wait": 1, "bi_reader_during_publish": 1, "warehouse_unreachable": 1,
-    "crash_between_landing_and_load": 1, "two_loaders_at_once": 1,
+    "crash_between_landing_and_load": 1, "two_loaders_at_once": 1, "two_pipeline_runs_at_once": 1,
 }
 
 
@@ -349,3 +352,34 @@ def test_readme_fault_figures() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     stated = re.search(r"faults injected\s*\|\s*(\d+)", readme)
     assert stated and int(stated.group(1)) == sum(FAULTS.values())
+
+
+def test_two_pipeline_runs_at_once_are_harmless(corpus: list[str], clean_state: dict[str, object],
+                                                tmp_path: Path) -> None:
+    """`disclosure run` twice at once: two `airflow dags test disclosure_ingest` on one home.
+
+    `airflow dags test` bypasses the scheduler, so `max_active_runs=1` does not
+    hold here: the two runs share the SQLite metadata DB and the DuckDB file
+    (one writer at a time, `extractors.warehouse` waits). Both succeed and the
+    warehouse holds each document once, as a clean run.
+    """
+    from extractors.embedded import airflow_command, airflow_env
+
+    inbox = tmp_path / "input"
+    inbox.mkdir()
+    for path in corpus:
+        (inbox / Path(path).name).write_bytes(Path(path).read_bytes())
+    settings = _settings(tmp_path / "home", DISCLOSURE_INPUT_DIR=str(inbox))
+    env = airflow_env(settings, _env(settings))
+    airflow = airflow_command()
+    for step in (["db", "migrate"], ["pools", "set", "warehouse", "1", "one writer"]):
+        subprocess.run([*airflow, *step], env=env, cwd=REPO, check=True, capture_output=True, timeout=300)
+
+    runs = [subprocess.Popen([*airflow, "dags", "test", "disclosure_ingest"], env=env, cwd=REPO, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(2)]
+    outputs = [run.communicate(timeout=300)[0] for run in runs]
+    for run, output in zip(runs, outputs, strict=True):
+        assert run.returncode == 0, output[-3000:]
+    state = warehouse_state(settings)
+    for key in ("documents", "cells", "documents_status", "cells_checksum"):
+        assert state[key] == clean_state[key], key
