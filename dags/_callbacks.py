@@ -10,25 +10,31 @@ when a notifier fires.
   map index, try and log location, through the same Apprise route as the
   check alerts (`DISCLOSURE_ALERT_URLS`). It fires once per task that failed
   for good, not on the tries that are retried.
-* `run_deadlines(interval)`: Airflow deadline alerts for a DAG. The reference
-  is `DeadlineReference.AVERAGE_RUNTIME` (the mean duration of the DAG's last
-  10 finished runs, counted from the run's creation; no deadline until 3 runs
-  have finished), plus `interval`; when the run is still going then, the
-  scheduler queues `RunOverdueNotifier` on the executor (`SyncCallback`),
-  which sends the overdue alert. Attached only where a scheduler runs the
-  DAGs against the server-mode warehouse (`DISCLOSURE_WAREHOUSE=postgres`):
-  Airflow 3.3.2's `dag.test()` / `airflow dags test` (what `disclosure run`
-  uses) crash at the end of a successful run of a DAG that has a deadline
-  (its `DagRun.update_state` looks the alerts up by ids that only exist once
-  the scheduler has stored the DAG), and the embedded mode has no scheduler
-  to watch deadlines anyway.
+* `long_run_alert(interval)`: the "run far longer than usual" alert, attached
+  in one line, `@dag(..., **long_run_alert(timedelta(minutes=30)))`. The rule
+  is the same everywhere: a run still going `interval` past the mean duration
+  of the DAG's last 10 successful runs (none until 3 have succeeded) raises
+  one alert. Who checks it depends on who runs the DAG:
+  - a scheduler (server mode, `disclosure ui`): Airflow's deadline alert
+    (`DeadlineReference.AVERAGE_RUNTIME` + `interval`); the scheduler queues
+    `RunOverdueNotifier` on the executor (`SyncCallback`) while the run is
+    still going. Attached when the file is parsed by `airflow dag-processor`
+    (the serialized DAG the scheduler reads comes from there).
+  - `airflow dags test` / `dag.test()` (`disclosure run`, tests): no scheduler
+    watches deadlines there, and Airflow 3.3.2 crashes at the end of a
+    successful `dag.test()` of a DAG that has one (apache/airflow#73428:
+    `DagRun.update_state` looks the alerts up with encoded dicts instead of
+    ids). So the DAG gets `RunDurationCheck` as its success and failure
+    callback instead: when the run ends it compares the run's duration with
+    the same mean, read from the metadata DB, and alerts once if it is over.
+    Late (at the end, not at the deadline) but never silent.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-from datetime import timedelta
+import sys
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -119,8 +125,7 @@ class RunOverdueNotifier(BaseNotifier):
 
 def overdue_run_deadline(interval: timedelta) -> DeadlineAlert:
     """Alert when a run is still going `interval` past the average duration of the DAG's recent runs."""
-    rule = (f"still running {_minutes(interval)} after the average duration of the last {AVERAGE_OF_RUNS} "
-            f"runs (deadline alerts start once {MIN_RUNS} runs have finished)")
+    rule = _rule(interval)
     return DeadlineAlert(
         reference=DeadlineReference.AVERAGE_RUNTIME(max_runs=AVERAGE_OF_RUNS, min_runs=MIN_RUNS),
         interval=interval,
@@ -129,11 +134,67 @@ def overdue_run_deadline(interval: timedelta) -> DeadlineAlert:
     )
 
 
-def run_deadlines(interval: timedelta) -> list[DeadlineAlert]:
-    """The DAG's deadline alerts: `overdue_run_deadline(interval)` in server mode, none in the embedded one."""
-    if os.environ.get("DISCLOSURE_WAREHOUSE", "").strip().lower() != "postgres":
-        return []
-    return [overdue_run_deadline(interval)]
+def long_run_alert(interval: timedelta) -> dict[str, Any]:
+    """DAG arguments for the long-run alert: `@dag(..., **long_run_alert(timedelta(minutes=30)))`."""
+    if sys.argv[1:2] == ["dag-processor"]:
+        return {"deadline": [overdue_run_deadline(interval)]}
+    check = RunDurationCheck(interval)
+    return {"on_success_callback": check, "on_failure_callback": check}
+
+
+class RunDurationCheck:
+    """DAG success/failure callback under `dags test`: alert when the run took far longer than usual.
+
+    A plain callable, not a `BaseNotifier`: `dag.test()` hands DAG callbacks its
+    serialized DAG, which cannot render a notifier's templates.
+    """
+
+    def __init__(self, interval: timedelta):
+        self.interval = interval
+
+    def __call__(self, context: Any) -> None:
+        dag_id = getattr(context.get("dag"), "dag_id", None)
+        run_id = context.get("run_id")
+        try:
+            from expectations.pipeline_alerts import format_run_overdue, overdue_deadline, send_pipeline_alert
+
+            run, history = _run_and_history(dag_id, run_id)
+            run["state"] = "success" if context.get("reason") == "success" else "failed"  # not committed yet
+            deadline = overdue_deadline(run["start_date"], history, self.interval, min_runs=MIN_RUNS)
+            if deadline is None or datetime.now(UTC) <= deadline:
+                return
+            log.error("DAG run took far longer than usual: dag=%s run=%s deadline=%s", dag_id, run_id, deadline)
+            facts = {"dag_run": run, "deadline": {"deadline_time": deadline.isoformat()},
+                     "rule": _rule(self.interval), "run_url": _run_url(dag_id, run_id)}
+            send_pipeline_alert(format_run_overdue(facts))
+        except Exception:  # the run is over; a broken check or route must not change its outcome
+            log.exception("could not check or alert the duration of %s %s", dag_id, run_id)
+
+
+def _run_and_history(dag_id: str | None, run_id: str | None) -> tuple[dict[str, Any], list[float]]:
+    """This run (from the metadata DB) and the durations in seconds of the DAG's last successful runs."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from airflow.utils.state import DagRunState
+    from sqlalchemy import select
+
+    with create_session() as session:
+        this = session.scalars(select(DagRun).where(DagRun.dag_id == dag_id, DagRun.run_id == run_id)).one()
+        earlier = session.scalars(
+            select(DagRun)
+            .where(DagRun.dag_id == dag_id, DagRun.run_id != run_id, DagRun.state == DagRunState.SUCCESS,
+                   DagRun.start_date.is_not(None), DagRun.end_date.is_not(None))
+            .order_by(DagRun.end_date.desc())
+            .limit(AVERAGE_OF_RUNS)
+        ).all()
+        run = {"dag_id": dag_id, "run_id": run_id, "state": str(this.state), "start_date": this.start_date,
+               "queued_at": this.queued_at}
+        return run, [(r.end_date - r.start_date).total_seconds() for r in earlier]
+
+
+def _rule(interval: timedelta) -> str:
+    return (f"still running {_duration(interval)} after the average duration of the last {AVERAGE_OF_RUNS} "
+            f"successful runs (from {MIN_RUNS} runs on)")
 
 
 def _log_path(dag_id: Any, run_id: Any, task_id: Any, map_index: Any, try_number: Any) -> str | None:
@@ -162,8 +223,11 @@ def _run_url(dag_id: Any, run_id: Any) -> str | None:
     return f"{base.rstrip('/')}/dags/{dag_id}/runs/{quote(str(run_id), safe='')}"
 
 
-def _minutes(interval: timedelta) -> str:
-    minutes = int(interval.total_seconds() // 60)
+def _duration(interval: timedelta) -> str:
+    seconds = int(interval.total_seconds())
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
     return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
 
 

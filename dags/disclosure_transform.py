@@ -31,9 +31,9 @@ load.
    sent again on the next run).
 
 A task that fails for good alerts through the same route
-(`TaskFailureNotifier`). In server mode a run still going 30 min past the
-average duration of the last 10 runs raises an Airflow deadline alert
-(`run_deadlines`; not attached in the embedded mode, see `_callbacks.py`).
+(`TaskFailureNotifier`). A run going 30 min past the average duration of the
+last 10 successful runs alerts too (`long_run_alert`: an Airflow deadline
+alert under a scheduler, a check at the run's end under `airflow dags test`).
 
 Every task that opens the DuckDB file uses pool `warehouse` (one slot):
 DuckDB allows one writing process and no reader beside it. On Postgres the
@@ -72,7 +72,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from _assets import RAW_WAREHOUSE
-from _callbacks import DEFAULT_ARGS, run_deadlines
+from _callbacks import DEFAULT_ARGS, long_run_alert
 from airflow.sdk import chain, dag, get_current_context, task
 
 WAREHOUSE_POOL = "warehouse"
@@ -89,7 +89,7 @@ MARTS_SELECT = ["marts"]
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
-    deadline=run_deadlines(timedelta(minutes=30)),
+    **long_run_alert(timedelta(minutes=30)),
     doc_md=__doc__,
     tags=["disclosure", "transformation"],
 )

@@ -8,7 +8,8 @@ messages go the same Apprise route as the check alerts
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from expectations.delivery import FAILURE, WARNING, Message, send_or_log
@@ -44,8 +45,20 @@ def format_task_failure(facts: Mapping[str, Any]) -> Message:
     return Message(title, "\n".join(lines), FAILURE)
 
 
+def overdue_deadline(start: datetime, history: Sequence[float], interval: timedelta,
+                     min_runs: int) -> datetime | None:
+    """When a run started at `start` is overdue: mean of the `history` durations (s) + `interval`.
+
+    None while fewer than `min_runs` durations are known: no "usual" duration yet
+    (the rule of Airflow's `DeadlineReference.AVERAGE_RUNTIME`).
+    """
+    if len(history) < max(min_runs, 1):
+        return None
+    return start + timedelta(seconds=sum(history) / len(history)) + interval
+
+
 def format_run_overdue(facts: Mapping[str, Any]) -> Message:
-    """A DAG run still not finished at its deadline (Airflow deadline alert)."""
+    """A DAG run past its deadline: still going (Airflow deadline alert) or finished late (`dags test`)."""
     run = facts.get("dag_run") or {}
     dag_id = run.get("dag_id", "?")
     run_id = run.get("dag_run_id") or run.get("run_id") or "?"
@@ -59,8 +72,10 @@ def format_run_overdue(facts: Mapping[str, Any]) -> Message:
         f"Deadline:     {(facts.get('deadline') or {}).get('deadline_time') or '?'}",
         f"Rule:         {facts.get('rule') or 'deadline alert'}",
         f"Run in UI:    {facts.get('run_url') or 'unknown'}",
-        "The run is still going: look for a task stuck in queued (the one-slot `warehouse` pool),",
-        "a parse at its time limit, or a slow dbt model in the running task's log.",
+        "The run is still going: look for" if run.get("state") in (None, "running", "queued")
+        else "The run has ended, late: look in its task durations for",
+        "a task stuck in queued (the one-slot `warehouse` pool), a parse at its time limit,",
+        "or a slow dbt model (the task's log).",
     ]
     return Message(title, "\n".join(lines), WARNING)
 

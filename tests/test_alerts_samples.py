@@ -1,6 +1,8 @@
 """Alert routing on the five samples, through the real pieces (no Airflow): parse, load, dbt, GX, Apprise.
 
-One module-scoped scenario (about 35 s: dbt twice, GX three times):
+One module-scoped scenario per warehouse target, DuckDB (embedded) and
+Postgres (server mode, a fresh database on 127.0.0.1:5432; a missing server
+fails on CI), about 35 s each: dbt twice, GX three times:
 
 1. run 1 over the samples: the pages are exactly the samples' error failures,
    the digest has exactly their warning failures;
@@ -12,6 +14,7 @@ One module-scoped scenario (about 35 s: dbt twice, GX three times):
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +25,7 @@ import pytest
 from extractors.settings import REPO_ROOT, Settings
 from extractors.warehouse import connect
 from tests.test_alerts import Receiver
+from tests.test_server_mode import fresh_database
 
 SAMPLES = REPO_ROOT / "data" / "samples"
 JINGLE = "静乐县"
@@ -74,24 +78,30 @@ class Scenario:
     digest_results: list
 
 
-@pytest.fixture(scope="module")
-def scenario(tmp_path_factory: pytest.TempPathFactory):
+@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+def scenario(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     from expectations.alerts import send_failure_alerts
     from expectations.digest import send_warning_digest
     from expectations.run_checks import run_identity_checks
     from extractors.transform import run_dbt
 
-    home = tmp_path_factory.mktemp("alerts_samples") / "home"
-    with pytest.MonkeyPatch.context() as mp, Receiver() as pages, Receiver() as digests:
+    home = tmp_path_factory.mktemp(f"alerts_samples_{request.param}") / "home"
+    with contextlib.ExitStack() as stack:
+        mp = stack.enter_context(pytest.MonkeyPatch.context())
+        pages, digests = stack.enter_context(Receiver()), stack.enter_context(Receiver())
         for name in ("DISCLOSURE_WAREHOUSE_PATH", "DISCLOSURE_PUBLISHED_PATH", "DISCLOSURE_PARSED_DIR",
                      "DISCLOSURE_DOCS_DIR", "DISCLOSURE_WAREHOUSE", "DISCLOSURE_LANDING_URL",
                      "DISCLOSURE_S3_ENDPOINT_URL"):
             mp.delenv(name, raising=False)
+        if request.param == "postgres":  # the alert state (raw.alert_log, raw.alert_digests) on Postgres
+            mp.setenv("DISCLOSURE_WAREHOUSE", "postgres")
+            mp.setenv("DISCLOSURE_POSTGRES_DSN", stack.enter_context(fresh_database("disclosure_alerts")))
         mp.setenv("DISCLOSURE_HOME", str(home))
         mp.setenv("DISCLOSURE_ALERT_URLS", pages.url)
         mp.setenv("DISCLOSURE_DIGEST_URLS", digests.url.replace("/alerts", "/digest"))
         mp.setenv("NO_PROXY", "127.0.0.1,localhost")
         settings = Settings.from_env()
+        assert settings.warehouse_target == request.param
         result = Scenario(settings, [], [], [], [], [])
 
         def step(run_id: str, now: datetime) -> None:

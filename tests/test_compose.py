@@ -140,6 +140,21 @@ def test_server_mode_settings(services) -> None:
         assert step in script, f"airflow-init does not run {step!r}"
 
 
+# Where alerts are sent from: tasks and deadline callbacks (workers), callbacks of killed tasks (dag-processor).
+ALERT_SETTINGS = ("DISCLOSURE_ALERT_URLS", "DISCLOSURE_DIGEST_URLS")
+ALERTING_SERVICES = ("airflow-worker", "airflow-dag-processor", "airflow-scheduler")
+
+
+def test_alert_routes_reach_the_services_that_alert(services) -> None:
+    for name in ALERTING_SERVICES:
+        env = _environment(services[name])
+        for setting in ALERT_SETTINGS:
+            assert VARIABLE.fullmatch(env.get(setting, "")), f"{name}: {setting} is not passed from .env"
+            assert VARIABLE.fullmatch(env[setting]).group(1) == setting, f"{name}: {setting} comes from another name"
+    documented = _env_example_names()
+    assert set(ALERT_SETTINGS) <= documented, sorted(set(ALERT_SETTINGS) - documented)
+
+
 def test_every_compose_variable_is_in_env_example() -> None:
     used = set(VARIABLE.findall(COMPOSE_PATH.read_text(encoding="utf-8")))
     assert used, "no ${VARIABLE} found: the pattern is wrong"

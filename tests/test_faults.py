@@ -11,8 +11,13 @@
   the server's address in the message, the parse results stay, the next run
   loads them;
 - a crash between landing and loading: the next run loads without parsing again;
-- two runs at once: both DAGs have `max_active_runs=1`, and two loaders of the
-  same parse results in two processes end with one copy of each document.
+- the Airflow metadata DB (SQLite) locked for 12 s while a task finishes: the
+  try fails, the retry succeeds and loads nothing twice;
+- two runs at once: both DAGs have `max_active_runs=1` (the scheduler queues a
+  second run); two loaders of the same parse results in two processes, and two
+  `airflow dags test disclosure_ingest` at once on one home (`disclosure run`
+  twice, where no scheduler holds the second back), end with one copy of each
+  document.
 """
 
 from __future__ import annotations
@@ -82,7 +87,8 @@ from raw.cells
 FAULTS = {  # counted in the README's Reliability section (test_readme_fault_figures)
     "kill_during_parse": 1, "kill_during_load": 1, "warehouse_held_read_only": 1, "warehouse_held_read_write": 1,
     "warehouse_held_past_the_wait": 1, "bi_reader_during_publish": 1, "warehouse_unreachable": 1,
-    "crash_between_landing_and_load": 1, "two_loaders_at_once": 1,
+    "crash_between_landing_and_load": 1, "two_loaders_at_once": 1, "two_pipeline_runs_at_once": 1,
+    "metadata_db_briefly_down": 1,
 }
 
 
@@ -349,3 +355,110 @@ def test_readme_fault_figures() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     stated = re.search(r"faults injected\s*\|\s*(\d+)", readme)
     assert stated and int(stated.group(1)) == sum(FAULTS.values())
+
+
+def test_two_pipeline_runs_at_once_are_harmless(corpus: list[str], clean_state: dict[str, object],
+                                                tmp_path: Path) -> None:
+    """`disclosure run` twice at once: two `airflow dags test disclosure_ingest` on one home.
+
+    `airflow dags test` bypasses the scheduler, so `max_active_runs=1` does not
+    hold here: the two runs share the SQLite metadata DB and the DuckDB file
+    (one writer at a time, `extractors.warehouse` waits). Both succeed and the
+    warehouse holds each document once, as a clean run.
+    """
+    from extractors.embedded import airflow_command, airflow_env
+
+    inbox = tmp_path / "input"
+    inbox.mkdir()
+    for path in corpus:
+        (inbox / Path(path).name).write_bytes(Path(path).read_bytes())
+    settings = _settings(tmp_path / "home", DISCLOSURE_INPUT_DIR=str(inbox))
+    env = airflow_env(settings, _env(settings))
+    airflow = airflow_command()
+    for step in (["db", "migrate"], ["pools", "set", "warehouse", "1", "one writer"]):
+        subprocess.run([*airflow, *step], env=env, cwd=REPO, check=True, capture_output=True, timeout=300)
+
+    runs = [subprocess.Popen([*airflow, "dags", "test", "disclosure_ingest"], env=env, cwd=REPO, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(2)]
+    outputs = [run.communicate(timeout=300)[0] for run in runs]
+    for run, output in zip(runs, outputs, strict=True):
+        assert run.returncode == 0, output[-3000:]
+    state = warehouse_state(settings)
+    for key in ("documents", "cells", "documents_status", "cells_checksum"):
+        assert state[key] == clean_state[key], key
+
+
+# A DAG whose one task parses and loads the corpus, says so in a marker file, then pushes its XCom.
+METADATA_DAG = f'''
+import json, os, sys, time
+sys.path.insert(0, {str(REPO / "dags")!r})
+from datetime import UTC, datetime, timedelta
+
+from _callbacks import DEFAULT_ARGS
+from airflow.sdk import dag, task
+
+
+@dag(dag_id="disclosure_metadata_fault", schedule=None, start_date=datetime(2025, 1, 1, tzinfo=UTC),
+     default_args={{**DEFAULT_ARGS, "retry_delay": timedelta(seconds=1)}})
+def disclosure_metadata_fault():
+    @task
+    def parse_and_load() -> dict:
+        from extractors.load import load_parsed
+        from extractors.parse_task import parse_to_file
+        from extractors.settings import Settings
+
+        settings = Settings.from_env()
+        paths = json.loads(os.environ["FAULT_CORPUS"])
+        summary = load_parsed(settings, [parse_to_file(p, settings)["parsed_path"] for p in paths])
+        with open(os.environ["FAULT_MARKER"], "a") as marker:
+            marker.write("loaded\\n")
+        time.sleep(1)  # the metadata DB goes down here: the XCom push below meets it
+        return summary
+
+    parse_and_load()
+
+
+disclosure_metadata_fault()
+'''
+# Lock the SQLite metadata DB (argv: path, seconds, marker) once the task has loaded: "the database is down".
+METADATA_HOLDER = """
+import os, sqlite3, sys, time
+while not os.path.exists(sys.argv[3]):
+    time.sleep(0.05)
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("begin exclusive")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+conn.execute("rollback")
+"""
+
+
+def test_metadata_db_briefly_down_the_task_retries_and_nothing_is_lost(
+    corpus: list[str], clean_state: dict[str, object], tmp_path: Path
+) -> None:
+    """The metadata DB unusable for 12 s while a task finishes: the task fails that try, is retried and
+    succeeds; the retry loads nothing twice (the first try's load is kept)."""
+    dags, home = tmp_path / "dags", tmp_path / "airflow"
+    dags.mkdir()
+    (dags / "disclosure_metadata_fault.py").write_text(METADATA_DAG, encoding="utf-8")
+    settings = _settings(tmp_path / "home")
+    marker = tmp_path / "loaded"
+    env = _env(settings, AIRFLOW_HOME=str(home), AIRFLOW__CORE__DAGS_FOLDER=str(dags),
+               AIRFLOW__CORE__LOAD_EXAMPLES="False", AIRFLOW__CORE__UNIT_TEST_MODE="False",
+               AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow.db'}",
+               FAULT_CORPUS=json.dumps(corpus), FAULT_MARKER=str(marker), NO_PROXY="127.0.0.1,localhost")
+    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=env, cwd=REPO, check=True,
+                   capture_output=True, timeout=300)
+    holder = _python(METADATA_HOLDER, str(home / "airflow.db"), "12", str(marker), env=env)
+    try:
+        run = subprocess.run([sys.executable, "-m", "airflow", "dags", "test", "disclosure_metadata_fault"],
+                             env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
+    finally:
+        holder.communicate(timeout=60)
+    output = run.stdout + run.stderr
+    assert holder.returncode == 0
+    assert run.returncode == 0, output[-3000:]
+    assert "database is locked" in output  # the outage is in the task's log, named
+    assert marker.read_text().count("loaded") == 2  # the first try failed after its load; the retry ran
+    assert "state=success" in output
+    assert warehouse_state(settings) == clean_state  # one copy of every row

@@ -18,14 +18,15 @@ DAGS = Path(__file__).resolve().parent.parent / "dags"
 BROKEN_DAG = f'''
 import sys
 sys.path.insert(0, {str(DAGS)!r})  # _callbacks, as the DAG processor finds it beside the real DAGs
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from _callbacks import DEFAULT_ARGS
+from _callbacks import DEFAULT_ARGS, long_run_alert
 from airflow.sdk import dag, task
 
 
 @dag(dag_id="disclosure_broken", schedule=None, start_date=datetime(2025, 1, 1, tzinfo=UTC),
-     default_args={{**DEFAULT_ARGS, "retries": 0}}, doc_md="fails on purpose")
+     default_args={{**DEFAULT_ARGS, "retries": 0}}, doc_md="fails on purpose",
+     **long_run_alert(timedelta(minutes=30)))  # as the real DAGs: its DAG failure callback sends nothing here
 def disclosure_broken():
     @task(doc_md="fails for n == 1")
     def explode(n: int) -> int:
@@ -118,20 +119,89 @@ def test_overdue_run_alert_through_the_executor_callback_path(airflow_home, rece
         assert text in post["message"], text
 
 
-def test_transform_has_a_deadline_alert_in_server_mode(airflow_home, monkeypatch) -> None:
+def _parse_dags(monkeypatch: pytest.MonkeyPatch, argv: list[str]) -> dict:
     from airflow.dag_processing.dagbag import BundleDagBag
+
+    monkeypatch.setattr(sys, "argv", argv)
+    bag = BundleDagBag(dag_folder=DAGS, bundle_path=DAGS, bundle_name="dags-folder")
+    assert not bag.import_errors, bag.import_errors
+    return bag.dags
+
+
+def test_the_dag_processor_gets_a_deadline_alert(airflow_home, monkeypatch) -> None:
+    """What the scheduler watches: the DAG as `airflow dag-processor` parses and serializes it."""
     from airflow.serialization.serialized_objects import DagSerialization
 
-    monkeypatch.setenv("DISCLOSURE_WAREHOUSE", "postgres")
-    bag = BundleDagBag(dag_folder=DAGS, bundle_path=DAGS, bundle_name="dags-folder")
-    dag = bag.dags["disclosure_transform"]
+    dag = _parse_dags(monkeypatch, ["airflow", "dag-processor"])["disclosure_transform"]
     (deadline,) = dag.deadline
     assert type(deadline.reference).__name__ == "AverageRuntimeDeadline"
     assert deadline.reference.max_runs == 10 and deadline.reference.min_runs == 3
     assert deadline.interval.total_seconds() == 30 * 60
     assert deadline.callback.path == "_callbacks.RunOverdueNotifier"
+    assert not dag.on_success_callback  # one alert per slow run: the deadline's
     assert DagSerialization.serialize_dag(dag)["deadline"]  # the scheduler can store it
 
-    monkeypatch.setenv("DISCLOSURE_WAREHOUSE", "duckdb")  # embedded: dags test cannot run deadlines
-    bag = BundleDagBag(dag_folder=DAGS, bundle_path=DAGS, bundle_name="dags-folder")
-    assert not bag.dags["disclosure_transform"].deadline
+
+def test_dags_test_gets_the_end_of_run_check(airflow_home, monkeypatch) -> None:
+    """`airflow dags test` (`disclosure run`): no deadline (Airflow 3.3.2 crashes on it), the duration check."""
+    dag = _parse_dags(monkeypatch, ["airflow", "dags", "test", "disclosure_transform"])["disclosure_transform"]
+    assert not dag.deadline
+    on_success, on_failure = dag.on_success_callback, dag.on_failure_callback
+    assert on_success is on_failure and type(on_success).__name__ == "RunDurationCheck"
+    assert on_success.interval.total_seconds() == 30 * 60
+
+
+SLOW_DAG = f'''
+import os, sys, time
+sys.path.insert(0, {str(DAGS)!r})
+from datetime import UTC, datetime, timedelta
+
+from _callbacks import DEFAULT_ARGS, long_run_alert
+from airflow.sdk import dag, task
+
+
+@dag(dag_id="disclosure_slow", schedule=None, start_date=datetime(2025, 1, 1, tzinfo=UTC),
+     default_args={{**DEFAULT_ARGS, "retries": 0}}, doc_md="slow on demand",
+     **long_run_alert(timedelta(seconds={{interval}})))
+def disclosure_slow():
+    @task
+    def work() -> None:
+        time.sleep(float(os.environ.get("SLOW_SECONDS", "0")))
+
+    work()
+
+
+disclosure_slow()
+'''
+
+
+def test_a_run_far_longer_than_usual_sends_one_alert(airflow_db, receiver, tmp_path: Path, monkeypatch) -> None:
+    """Usual runs (in process) are silent; one slowed by 15 s (`airflow dags test`), past mean + 5 s, alerts once."""
+    from airflow.dag_processing.dagbag import BundleDagBag
+    from airflow.models.dagrun import DagRun
+
+    monkeypatch.setenv("AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST", json.dumps([{
+        "name": "slow", "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle",
+        "kwargs": {"path": str(tmp_path), "refresh_interval": 0},
+    }]))
+    (tmp_path / "disclosure_slow.py").write_text(SLOW_DAG.replace("{interval}", "5"), encoding="utf-8")
+    bag = BundleDagBag(dag_folder=tmp_path, bundle_path=tmp_path, bundle_name="slow")
+    assert not bag.import_errors, bag.import_errors
+    for _ in range(4):  # three make the usual duration; the fourth is checked against it
+        assert str(bag.dags["disclosure_slow"].test().state) == "success"
+    assert receiver.posts == []  # a usual run is no alert
+
+    env = {**os.environ, "AIRFLOW__CORE__DAGS_FOLDER": str(tmp_path), "SLOW_SECONDS": "15"}
+    done = subprocess.run([sys.executable, "-m", "airflow", "dags", "test", "disclosure_slow"], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]  # and no deadline crash at the end
+    (slow,) = [r for r in DagRun.find(dag_id="disclosure_slow") if r.run_type == "manual"
+               and (r.end_date - r.start_date).total_seconds() > 15]
+    assert len(receiver.posts) == 1
+    path, post = receiver.posts[0]
+    assert path == "/alerts"
+    assert post["title"] == f"[disclosure] DAG run overdue: disclosure_slow {slow.run_id}"
+    for text in ("State:        success", "Rule:         still running 5 s after the average duration of the last "
+                 "10 successful runs (from 3 runs on)", "The run has ended, late",
+                 f"/dags/disclosure_slow/runs/{slow.run_id.replace(':', '%3A').replace('+', '%2B')}"):
+        assert text in post["message"], text
