@@ -15,9 +15,12 @@ pdfplumber's text lines (characters in displayed orientation):
   joined cell stands once, in the row where it starts, as a merged cell of a
   ruled table does. A label spanning several columns is not carried on by a
   line that has another fragment under it (a group header over its
-  sub-columns). Numbers never wrap;
-- on a line with values, every column right of the last label is a cell,
-  blank when nothing stands there, so a blank keeps its position.
+  sub-columns), nor the label naming a row (the one right before its
+  values). Numbers wrap too (２４ + ０ in a narrow column) but only on a line
+  of nothing but continuations;
+- on a line with values, a column between two values with nothing in it is
+  a blank cell, so a blank keeps its position (see `_row` for the blanks
+  that are not kept).
 """
 
 from __future__ import annotations
@@ -35,7 +38,9 @@ _CELL_GAP = 1.0  # characters: wider than a space in prose, narrower than two ce
 _SPACE_GAP = 0.25  # characters: a gap this wide inside a fragment is a space
 _MAX_LOOSE_LINES = 3  # one-fragment lines (captions, wrapped labels) inside a table
 _COLUMN_TOLERANCE = 0.5  # characters: left edges this close start the same column
-_WRAP_SLACK = 1.5  # characters: a wrapped line leaves less room than this (a number or 。 moves whole)
+_WRAP_SLACK = 1.5  # characters: a wrapped label leaves less room than this (a word or 。 moves whole)
+_VALUE_WRAP_SLACK = 1.0  # characters: a wrapped number leaves less than a digit
+_MAX_PADDING = 1.5  # characters: two cells' paddings at most (Word's default is 0.19 cm a side)
 _MIN_ROWS = 3
 _MIN_NUMBER_SHARE = 0.3  # text alignment also "finds" tables in prose; figures tell them apart
 
@@ -66,7 +71,7 @@ def ruled_grid(table: Any) -> Grid:
     return Grid(table.bbox, rows)
 
 
-def looks_statistical(texts: list[str], rows: int) -> bool:
+def _looks_statistical(texts: list[str], rows: int) -> bool:
     cells = [t for t in texts if t.strip()]
     numbers = sum(1 for t in cells if read_number(t) is not None)
     return rows >= _MIN_ROWS and bool(cells) and numbers / len(cells) >= _MIN_NUMBER_SHARE
@@ -95,7 +100,7 @@ def aligned_grids(text_lines: list[dict]) -> list[Grid]:
     """Tables laid out by text alignment alone, from pdfplumber text lines with their characters."""
     lines = [_fragments(line["chars"]) for line in text_lines]
     grids = (_grid(lines[start:end]) for start, end in _blocks(lines))
-    return [g for g in grids if looks_statistical([t for r in g.rows for t, _ in r.cells], len(g.rows))]
+    return [g for g in grids if _looks_statistical([t for r in g.rows for t, _ in r.cells], len(g.rows))]
 
 
 def _fragments(chars: list[dict]) -> list[_Fragment]:
@@ -145,30 +150,39 @@ def _grid(lines: list[list[_Fragment]]) -> Grid:
             fragment.column = min(range(len(starts)), key=lambda c: abs(starts[c] - fragment.x0))
             fragment.reach = after.x0 if after else float("inf")
     gaps = [b.x0 - a.x1 for line in lines for a, b in pairwise(line)]
-    padding = min(gaps)  # the narrowest gap between two cells: the cells' paddings
-    open_labels: dict[int, _Fragment] = {}  # column -> a label of the line above that fills its column
+    padding = min([*gaps, _MAX_PADDING * size])  # the narrowest gap between two cells: their paddings
+    open_cells: dict[int, _Fragment] = {}  # column -> the cell of the line above that fills its column
     laid: list[tuple[int, list[_Fragment | Box]]] = []
     used = 0  # lines of the table: up to the last of two fragments or more, and wrapped labels right after
     for index, line in enumerate(lines):
-        heads = _carry_on(line, open_labels)
+        heads = _carry_on(line, open_cells)
         if len(line) >= 2 or (not heads and used == index):
             used = index + 1
-        open_labels = {f.column: f.chain[0] for f in line if _fills_column(f, starts, right, padding, size)}
+        open_cells = {f.column: f.chain[0] for f in line if _fills_column(f, starts, right, padding, size)}
         if heads:
             laid.append((index, _row(heads, starts)))
     rows = [GridRow(_union([_cell(c)[1] for c in row]), [_cell(c) for c in row]) for i, row in laid if i < used]
     return Grid(_union([f.box for line in lines[:used] for f in line]), rows)
 
 
-def _carry_on(line: list[_Fragment], open_labels: dict[int, _Fragment]) -> list[_Fragment]:
-    """Join the line's fragments that carry a label of the line above on; returns those that start a cell."""
-    heads = []
-    row_label = _row_label(line)
-    for fragment in line:
-        above = open_labels.get(fragment.column)
-        if (above is not None and not fragment.value and fragment is not row_label
+def _carry_on(line: list[_Fragment], open_cells: dict[int, _Fragment]) -> list[_Fragment]:
+    """Join the line's fragments that carry a cell of the line above on; returns those that start a cell.
+
+    A line of nothing but continuations (wide numbers wrap too: ２４ + ０) carries every cell on; otherwise
+    only labels carry on, never the label that names the line's row.
+    """
+    def carries(fragment: _Fragment) -> bool:
+        above = open_cells.get(fragment.column)
+        return (above is not None and above.value == fragment.value
                 and not any(above.chain[-1].x0 < other.x0 < above.chain[-1].reach
-                            for other in line if other is not fragment)):
+                            for other in line if other is not fragment))
+
+    whole_line = all(carries(f) for f in line)
+    row_label = _row_label(line)
+    heads = []
+    for fragment in line:
+        if carries(fragment) and (whole_line or (not fragment.value and fragment is not row_label)):
+            above = open_cells[fragment.column]
             above.chain.append(fragment)
             fragment.chain = above.chain
         else:
@@ -178,10 +192,11 @@ def _carry_on(line: list[_Fragment], open_labels: dict[int, _Fragment]) -> list[
 
 
 def _fills_column(fragment: _Fragment, starts: list[float], right: float, padding: float, size: float) -> bool:
-    """A label that ends where its cell ends: the next column's start or the next fragment on its line."""
+    """A fragment that ends where its cell ends: the next column's start or the next fragment on its line."""
     limit = min([right + padding, fragment.reach,
                  *(s for s in starts if s > fragment.x1 - _COLUMN_TOLERANCE * size)])
-    return not fragment.value and limit - fragment.x1 <= padding + _WRAP_SLACK * fragment.size
+    slack = _VALUE_WRAP_SLACK if fragment.value else _WRAP_SLACK
+    return limit - fragment.x1 <= padding + slack * fragment.size
 
 
 def _column_starts(lefts: list[float], tolerance: float) -> list[float]:
