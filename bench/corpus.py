@@ -9,7 +9,12 @@ Two kinds of reports:
   full-width digits, thousands separators, 增/减, 万元 and page breaks inside the
   application table, some with identities broken on purpose.
 
-    python -m bench.corpus OUT_DIR [--random N]   writes OUT_DIR/{docx,html,pdf}/NAME.*
+PDF variants of the same reports (`PDF_VARIANTS`), each in OUT_DIR/<variant>/NAME.pdf:
+tables without ruling lines (read from text alignment), every page in
+landscape, and pages stored turned with /Rotate 90 (landscape) or 270
+(portrait), displayed as the plain PDF.
+
+    python -m bench.corpus OUT_DIR [--random N] [--pdf-variants]   writes OUT_DIR/{docx,html,pdf,pdf-*}/NAME.*
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from bench.pdf_turn import turn_pages
 from bench.render_docx import render_docx
 from bench.render_html import render_html
 from bench.report_spec import BLANK, ReportSpec, blocks
@@ -33,6 +39,7 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "data" / "samples"
 GOLDEN = REPO / "tests" / "golden"
 FORMATS = ("docx", "html", "pdf")
+PDF_VARIANTS = ("pdf-borderless", "pdf-landscape", "pdf-rotate90", "pdf-rotate270")
 
 # What the golden files cannot say about how a sample draws its rows.
 _QUIRKS: dict[str, dict] = {
@@ -264,10 +271,38 @@ def convert_to_pdf(docx_files: list[Path], out_dir: Path, timeout: float = 600) 
     return pdfs
 
 
-def write_corpus(specs: list[ReportSpec], out: Path, pdf: bool = True) -> dict[str, list[Path]]:
+def write_pdf_variants(specs: list[ReportSpec], out: Path) -> dict[str, list[Path]]:
+    """`PDF_VARIANTS` of every report from one LibreOffice call; the turned pages need out/pdf/NAME.pdf too."""
+    drawn = out / "docx-variants"
+    drawn.mkdir(parents=True, exist_ok=True)
+    sources = []
+    for spec in specs:
+        laid = blocks(spec)
+        for variant, docx_bytes in (("borderless", render_docx(laid, landscape=spec.landscape, borders=False)),
+                                    ("landscape", render_docx(laid, landscape=True))):
+            sources.append(drawn / f"{spec.name}.{variant}.docx")
+            sources[-1].write_bytes(docx_bytes)
+    convert_to_pdf(sources, drawn)
+    written: dict[str, list[Path]] = {variant: [] for variant in PDF_VARIANTS}
+    for spec in specs:
+        for variant, source, rotate in (("pdf-borderless", "borderless", 0), ("pdf-landscape", "landscape", 0),
+                                        ("pdf-rotate90", "landscape", 90), ("pdf-rotate270", None, 270)):
+            source_pdf = drawn / f"{spec.name}.{source}.pdf" if source else out / "pdf" / f"{spec.name}.pdf"
+            data = source_pdf.read_bytes()
+            target = out / variant / f"{spec.name}.pdf"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(turn_pages(data, rotate) if rotate else data)
+            written[variant].append(target)
+    return written
+
+
+def write_corpus(specs: list[ReportSpec], out: Path, pdf: bool = True,
+                 pdf_variants: bool = False) -> dict[str, list[Path]]:
     written = write_docx_and_html(specs, out)
     if pdf:
         written["pdf"] = convert_to_pdf(written["docx"], out / "pdf")
+    if pdf and pdf_variants:
+        written |= write_pdf_variants(specs, out)
     return written
 
 
@@ -277,8 +312,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path)
     parser.add_argument("--random", type=int, default=2, help="random reports per layout (default 2)")
     parser.add_argument("--no-pdf", action="store_true", help="skip the LibreOffice conversion")
+    parser.add_argument("--pdf-variants", action="store_true", help=f"also write {', '.join(PDF_VARIANTS)}")
     args = parser.parse_args(argv)
-    written = write_corpus(corpus_specs(args.random), args.out, pdf=not args.no_pdf)
+    written = write_corpus(corpus_specs(args.random), args.out, pdf=not args.no_pdf, pdf_variants=args.pdf_variants)
     for fmt, paths in written.items():
         print(f"{fmt}: {len(paths)} files in {args.out / fmt}")
     return 0

@@ -7,7 +7,9 @@ facts, nulls excluded), identity checks whose outcome (passed / failed /
 not evaluable) matches the outcome on the known values, seconds per document
 and per page, and for PDF the ratio of our parse time to pdfplumber's raw
 extraction (page.extract_text() + page.extract_tables() on every page) of the
-same files, measured in the same run, best of R rounds.
+same files, measured in the same run, best of R rounds. The PDF variants
+(bench.corpus.PDF_VARIANTS: tables without ruling lines, landscape pages,
+pages stored turned with /Rotate 90 and 270) are scored and timed alike.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from bench.corpus import FORMATS, corpus_specs, write_corpus
+from bench.corpus import FORMATS, PDF_VARIANTS, corpus_specs, write_corpus
 from bench.report_spec import ReportSpec
 from extractors import codes
 from extractors.parse import parse_bytes
@@ -113,42 +115,52 @@ class _Tally:
         precision = self.correct / self.parsed if self.parsed else 1.0
         recall = self.correct / self.known if self.known else 1.0
         checks = f"{self.checks_right}/{self.checks} ({self.checks_failing} failing)" if self.checks else "-"
-        return (f"{label:<18} {self.documents:>4} {self.pages:>5} {precision:>9.2%} {recall:>7.2%} {checks:>20} "
+        return (f"{label:<24} {self.documents:>4} {self.pages:>5} {precision:>9.2%} {recall:>7.2%} {checks:>20} "
                 f"{self.seconds / self.documents:>8.3f} {self.seconds / max(self.pages, 1):>8.3f}")
 
 
+KINDS = FORMATS + PDF_VARIANTS
+
+
 def run(specs: list[ReportSpec], folder: Path, rounds: int) -> str:
-    write_corpus(specs, folder)
-    pages = {s.name: page_count(folder / "pdf" / f"{s.name}.pdf") for s in specs}
+    write_corpus(specs, folder, pdf_variants=True)
+    pdf_kinds = [kind for kind in KINDS if kind.startswith("pdf")]
+    pages = {(kind, s.name): page_count(folder / kind / f"{s.name}.pdf") for kind in pdf_kinds for s in specs}
     tallies: dict[tuple[str, str], _Tally] = defaultdict(_Tally)
-    ours_best = base_best = float("inf")
+    ours_best = dict.fromkeys(pdf_kinds, float("inf"))
+    base_best = dict.fromkeys(pdf_kinds, float("inf"))
     for _round in range(rounds):
-        ours = base = 0.0
+        ours = dict.fromkeys(pdf_kinds, 0.0)
+        base = dict.fromkeys(pdf_kinds, 0.0)
         for spec in specs:
-            for fmt in FORMATS:
-                data = (folder / fmt / f"{spec.name}.{fmt}").read_bytes()
+            for kind in KINDS:
+                fmt = kind.split("-")[0]
+                path = folder / kind / f"{spec.name}.{fmt}"
                 started = time.perf_counter()
-                doc = parse_bytes(f"{spec.name}.{fmt}", data)
+                doc = parse_bytes(path.name, path.read_bytes())
                 seconds = time.perf_counter() - started
                 if fmt == "pdf":
-                    ours += seconds
-                    base += baseline_seconds(folder / "pdf" / f"{spec.name}.pdf")
+                    ours[kind] += seconds
+                    base[kind] += baseline_seconds(path)
                 if _round == 0:
                     shape = observed(doc)
+                    count = pages[(kind if fmt == "pdf" else "pdf", spec.name)]  # DOCX, HTML: their PDF's pages
                     for layout in (spec.template, "all"):
-                        tallies[(fmt, layout)].add(spec, shape, seconds, pages[spec.name])
-        ours_best, base_best = min(ours_best, ours), min(base_best, base)
-    lines = [f"{'format / layout':<18} {'docs':>4} {'pages':>5} {'precision':>9} {'recall':>7} "
+                        tallies[(kind, layout)].add(spec, shape, seconds, count)
+        ours_best = {k: min(ours_best[k], ours[k]) for k in pdf_kinds}
+        base_best = {k: min(base_best[k], base[k]) for k in pdf_kinds}
+    lines = [f"{'format / layout':<24} {'docs':>4} {'pages':>5} {'precision':>9} {'recall':>7} "
              f"{'identity checks right':>20} {'s/doc':>8} {'s/page':>8}"]
-    for fmt in FORMATS:
-        for layout in ("gov2019", "gov2021", "narrative", "all"):
-            if (fmt, layout) in tallies:
-                lines.append(tallies[(fmt, layout)].row(f"{fmt} {layout}"))
-    total_pages = sum(pages.values())
+    for kind in KINDS:
+        layouts = ("gov2019", "gov2021", "narrative", "all") if kind in FORMATS else ("all",)
+        lines += [tallies[(kind, layout)].row(f"{kind} {layout}") for layout in layouts if (kind, layout) in tallies]
     lines.append("")
-    lines.append(f"PDF: our parse {ours_best:.2f} s, pdfplumber extract_text + extract_tables {base_best:.2f} s "
-                 f"for {total_pages} pages (best of {rounds}): ratio {ours_best / base_best:.2f} "
-                 f"({ours_best / total_pages:.3f} vs {base_best / total_pages:.3f} s/page)")
+    for kind in pdf_kinds:
+        total_pages = sum(pages[(kind, s.name)] for s in specs)
+        lines.append(f"{kind:<15} our parse {ours_best[kind]:.2f} s, pdfplumber extract_text + extract_tables "
+                     f"{base_best[kind]:.2f} s for {total_pages} pages (best of {rounds}): ratio "
+                     f"{ours_best[kind] / base_best[kind]:.2f} ({ours_best[kind] / total_pages:.3f} vs "
+                     f"{base_best[kind] / total_pages:.3f} s/page)")
     return "\n".join(lines)
 
 

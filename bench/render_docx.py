@@ -27,7 +27,8 @@ def grid(rows: tuple[tuple[Span, ...], ...]) -> tuple[list[tuple[int, int, Span]
     return placed, width
 
 
-def render_docx(blocks: list[Block], landscape: bool = False) -> bytes:
+def render_docx(blocks: list[Block], landscape: bool = False, borders: bool = True) -> bytes:
+    """The report as DOCX bytes; `borders=False` draws tables without ruling lines (Word's plain table style)."""
     import docx
     from docx.enum.section import WD_ORIENT
     from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -63,7 +64,7 @@ def render_docx(blocks: list[Block], landscape: bool = False) -> bytes:
         elif isinstance(block, Table):
             placed, width = grid(block.rows)
             table = document.add_table(rows=len(block.rows), cols=width)
-            table.style = "Table Grid"
+            table.style = "Table Grid" if borders else None
             table.alignment = WD_TABLE_ALIGNMENT.CENTER
             weights = block.widths or (1.0,) * width
             widths = [Cm(_TEXT_WIDTH_CM * weight / sum(weights)) for weight in weights]

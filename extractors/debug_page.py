@@ -1,8 +1,8 @@
 """Draw what the parser saw on one PDF page: table cells found, and each canonical cell's code at its box.
 
-pdfplumber renders the page (page.to_image); the table finder's cells are
-outlined in blue with the same settings the reader uses, and every cell the
-parse placed on this page gets a red box at its Cell.bbox with its code
+pdfplumber renders the page (page.to_image); the cells the reader's own
+table finder sees (ruling lines, or text alignment) are outlined in blue, and
+every cell the parse placed on this page gets a red box at its Cell.bbox with its code
 (`granted/natural_person`). A value in a blue box without a red label was
 read but not mapped; a red label on the wrong value is a mapping error.
 """

@@ -1,12 +1,11 @@
 """PDF into lines with pdfplumber: table rows with per-cell boxes, text between them as paragraphs.
 
 - Tables come from ruling lines (`LINE_TABLES`); a page with digits but no
-  ruling lines at all falls back to text alignment (`TEXT_TABLES`), kept only
-  when it looks like a statistical table. Pages without any digit cannot hold
-  a statistical table and skip table finding (it is the costly step).
-- A merged cell appears once in its row: pdfplumber gives None for the grid
-  positions a merged cell covers, and those are dropped. A table continued on
-  the next page is just more rows; a repeated header is more header labels.
+  ruling lines at all falls back to text alignment (`pdf_grid.aligned_grids`),
+  kept only when it looks like a statistical table. Pages without any digit
+  cannot hold a statistical table and skip table finding (the costly step).
+- A merged cell appears once in its row (`pdf_grid.Grid`). A table continued
+  on the next page is just more rows; a repeated header is more header labels.
 - Text outside tables is read as visual lines and joined back into
   paragraphs (a full line followed by a line at the left margin continues the
   paragraph, across a page break too); page numbers are dropped.
@@ -24,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from extractors.document import Line
-from extractors.numbers import read_number
+from extractors.pdf_grid import Grid, aligned_grids, ruled_grid
 from extractors.reader_errors import DocumentCorrupt, DocumentEncrypted, NeedsOcr
 
 log = logging.getLogger(__name__)
@@ -37,16 +36,6 @@ LINE_TABLES: dict[str, Any] = {
     "join_tolerance": 3,
     "intersection_tolerance": 3,
 }
-# Borderless tables: columns and rows from how words line up.
-TEXT_TABLES: dict[str, Any] = {
-    "vertical_strategy": "text",
-    "horizontal_strategy": "text",
-    "min_words_vertical": 3,
-    "min_words_horizontal": 2,
-    "text_x_tolerance": 2,
-}
-_TEXT_TABLE_MIN_ROWS = 3
-_TEXT_TABLE_MIN_NUMBER_SHARE = 0.3  # text alignment also "finds" tables in prose; figures tell them apart
 _PAGE_NUMBER = re.compile(r"^[-—–－\s]*(第\s*)?\d{1,4}\s*(页)?\s*([/／共]\s*\d{1,4}\s*页?)?[-—–－\s]*$")
 _MARGIN_SHARE = 0.1  # page numbers sit in the top or bottom tenth of the page
 _FULL_LINE_SLACK = 4.0  # within 4 characters of the right edge is full: a number or 。 that does not fit wraps whole
@@ -104,20 +93,17 @@ def _classify(exc: Exception) -> Exception:
     return DocumentCorrupt(f"the PDF cannot be read: {type(cause).__name__}: {cause}")
 
 
-def find_tables(page: Any) -> list[Any]:
-    """The statistical tables of a page (pdfplumber Table objects); none on a page without digits."""
+def find_tables(page: Any, text_lines: list[dict] | None = None) -> list[Grid]:
+    """The statistical tables of a page; none on a page without digits.
+
+    `text_lines`: the page's `extract_text_lines(return_chars=True)` when the caller has them already.
+    """
     if not any(c["text"].isdigit() for c in page.chars):
         return []
     tables = page.find_tables(LINE_TABLES)
     if tables or page.lines or page.rects:
-        return tables
-    return [t for t in page.find_tables(TEXT_TABLES) if _looks_statistical(t.extract())]
-
-
-def _looks_statistical(rows: list[list[str | None]]) -> bool:
-    cells = [c for row in rows for c in row if c]
-    numbers = sum(1 for c in cells if read_number(c) is not None)
-    return len(rows) >= _TEXT_TABLE_MIN_ROWS and bool(cells) and numbers / len(cells) >= _TEXT_TABLE_MIN_NUMBER_SHARE
+        return [ruled_grid(t) for t in tables]
+    return aligned_grids(text_lines if text_lines is not None else page.extract_text_lines(return_chars=True))
 
 
 def page_items(page: Any) -> list[_Item]:
@@ -125,15 +111,13 @@ def page_items(page: Any) -> list[_Item]:
     number = page.page_number
     items: list[_Item] = []
     spans: list[tuple[float, float, float, float]] = []
-    for table in find_tables(page):
-        spans.append(table.bbox)
-        for row, texts in zip(table.rows, table.extract(), strict=True):
-            kept = [(text or "", box) for text, box in zip(texts, row.cells, strict=True) if box is not None]
-            if kept:
-                items.append(_Item(number, row.bbox[1], row.bbox[3], tuple(t for t, _ in kept),
-                                   tuple(b for _, b in kept), True))
-    text_lines = [line for line in page.extract_text_lines(return_chars=False, strip=True)
-                  if not _inside(line, spans) and not _page_number(line, page.height)]
+    all_lines = page.extract_text_lines(return_chars=True, strip=True)
+    for grid in find_tables(page, all_lines):
+        spans.append(grid.bbox)
+        for row in grid.rows:
+            items.append(_Item(number, row.bbox[1], row.bbox[3], tuple(t for t, _ in row.cells),
+                               tuple(b for _, b in row.cells), True))
+    text_lines = [line for line in all_lines if not _inside(line, spans) and not _page_number(line, page.height)]
     if text_lines:
         left = min(line["x0"] for line in text_lines)
         right = max(line["x1"] for line in text_lines)

@@ -22,7 +22,7 @@ from extractors.numbers import is_null_marker, looks_like_number, read_number
 # A short line without tabs right after table cells is the rest of a broken cell.
 _CONTINUATION_MAX_CHARS = 12
 _CONTINUATION_MAX_GAP = 2
-_SECTION_HEADING = re.compile(r"^[一二三四五六七八九十]+、")
+SECTION_HEADING = re.compile(r"^[一二三四五六七八九十]+、")
 # "第二十条第（一）项" heads a block of the proactive table even when it stands on a line of its own.
 _TABLE_CAPTION = re.compile(r"^第[一二三四五六七八九十]+条第[（(]?[一二三四五六七八九十]+[）)]?项$")
 
@@ -151,5 +151,5 @@ def _is_continuation(text: str, gap: int | None) -> bool:
         gap is not None
         and gap <= _CONTINUATION_MAX_GAP
         and len(text) <= _CONTINUATION_MAX_CHARS
-        and not _SECTION_HEADING.match(text)
+        and not SECTION_HEADING.match(text)
     )

@@ -105,7 +105,8 @@ def _application_row(row: Row, row_code: str, texts: list[str], state: _State) -
     header = _applicant_header(texts)
     if header and len(header) >= _MIN_HEADER_COLUMNS:
         state.applicants = header
-        unknown = _unknown_header_labels(texts)
+        # Labels on the values' own line name the row (a group label's tail after a page break: 予处理).
+        unknown = _unknown_header_labels([t.text for t in row.labels if t.line != row.values[0].line])
         state.header_complete = not unknown
         if unknown:
             state.issues.append(

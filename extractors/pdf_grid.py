@@ -1,0 +1,246 @@
+"""A PDF page's tables as grids of cells with boxes: from ruling lines (pdfplumber) or from text alignment.
+
+A table drawn without ruling lines is read the way a person reads it, from
+pdfplumber's text lines (characters in displayed orientation):
+- a line splits into fragments where characters stand more than `_CELL_GAP`
+  characters apart; a line of two or more fragments is a table line, and a run
+  of table lines, with at most `_MAX_LOOSE_LINES` one-fragment lines between
+  them (none a section heading such as 三、...), is a table;
+- columns start where fragments start: Word, WPS and LibreOffice left-align
+  cell text, so a column's cells share their left edge;
+- a label that wraps fills its column (it ends within `_WRAP_SLACK`
+  characters of the next column or of the next fragment on its line), and its
+  next line's fragment in the same column carries it on: "自然" + "人",
+  "社会" + "公益" + "组织", a row-spanning "三、本" + "年度办" + "理结果". The
+  joined cell stands once, in the row where it starts, as a merged cell of a
+  ruled table does. A label spanning several columns is not carried on by a
+  line that has another fragment under it (a group header over its
+  sub-columns), nor the label naming a row (the one right before its
+  values). Numbers wrap too (２４ + ０ in a narrow column) but only on a line
+  of nothing but continuations;
+- on a line with values, a column between two values with nothing in it is
+  a blank cell, so a blank keeps its position (see `_row` for the blanks
+  that are not kept).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any
+
+from extractors.layout.rows import SECTION_HEADING, is_value
+from extractors.numbers import read_number
+
+Box = tuple[float, float, float, float]  # x0, top, x1, bottom
+
+_CELL_GAP = 1.0  # characters: wider than a space in prose, narrower than two cell paddings
+_SPACE_GAP = 0.25  # characters: a gap this wide inside a fragment is a space
+_MAX_LOOSE_LINES = 3  # one-fragment lines (captions, wrapped labels) inside a table
+_COLUMN_TOLERANCE = 0.5  # characters: left edges this close start the same column
+_WRAP_SLACK = 1.5  # characters: a wrapped label leaves less room than this (a word or 。 moves whole)
+_VALUE_WRAP_SLACK = 1.0  # characters: a wrapped number leaves less than a digit
+_MAX_PADDING = 1.5  # characters: two cells' paddings at most (Word's default is 0.19 cm a side)
+_MIN_ROWS = 3
+_MIN_NUMBER_SHARE = 0.3  # text alignment also "finds" tables in prose; figures tell them apart
+
+
+@dataclass
+class GridRow:
+    bbox: Box
+    cells: list[tuple[str, Box]]  # a merged cell once, in its first row; blanks as ""
+
+
+@dataclass
+class Grid:
+    bbox: Box
+    rows: list[GridRow]
+
+    @property
+    def cells(self) -> list[Box]:
+        return [box for row in self.rows for _, box in row.cells]
+
+
+def ruled_grid(table: Any) -> Grid:
+    """A pdfplumber Table as a grid: the positions a merged cell covers (None) are dropped."""
+    rows = []
+    for row, texts in zip(table.rows, table.extract(), strict=True):
+        kept = [(text or "", box) for text, box in zip(texts, row.cells, strict=True) if box is not None]
+        if kept:
+            rows.append(GridRow(row.bbox, kept))
+    return Grid(table.bbox, rows)
+
+
+def _looks_statistical(texts: list[str], rows: int) -> bool:
+    cells = [t for t in texts if t.strip()]
+    numbers = sum(1 for t in cells if read_number(t) is not None)
+    return rows >= _MIN_ROWS and bool(cells) and numbers / len(cells) >= _MIN_NUMBER_SHARE
+
+
+@dataclass
+class _Fragment:
+    text: str
+    box: Box
+    size: float
+    value: bool
+    column: int = -1
+    reach: float = 0.0  # where the next fragment on its line starts: a cell cannot extend past it
+    chain: list[_Fragment] = field(default_factory=list)  # a label's wrapped lines, itself first
+
+    @property
+    def x0(self) -> float:
+        return self.box[0]
+
+    @property
+    def x1(self) -> float:
+        return self.box[2]
+
+
+def aligned_grids(text_lines: list[dict]) -> list[Grid]:
+    """Tables laid out by text alignment alone, from pdfplumber text lines with their characters."""
+    lines = [_fragments(line["chars"]) for line in text_lines]
+    grids = (_grid(lines[start:end]) for start, end in _blocks(lines))
+    return [g for g in grids if _looks_statistical([t for r in g.rows for t, _ in r.cells], len(g.rows))]
+
+
+def _fragments(chars: list[dict]) -> list[_Fragment]:
+    groups: list[list[dict]] = []
+    for char in (c for c in chars if c["text"].strip()):
+        size = char["bottom"] - char["top"]
+        if groups and char["x0"] - groups[-1][-1]["x1"] <= _CELL_GAP * size:
+            groups[-1].append(char)
+        else:
+            groups.append([char])
+    fragments = []
+    for group in groups:
+        size = max(c["bottom"] - c["top"] for c in group)
+        text = group[0]["text"]
+        for previous, char in pairwise(group):
+            text += (" " if char["x0"] - previous["x1"] > _SPACE_GAP * size else "") + char["text"]
+        box = (group[0]["x0"], min(c["top"] for c in group), group[-1]["x1"], max(c["bottom"] for c in group))
+        fragments.append(_Fragment(text, box, size, is_value(text)))
+    return fragments
+
+
+def _blocks(lines: list[list[_Fragment]]) -> list[tuple[int, int]]:
+    """(start, end) of every run of table lines, with up to `_MAX_LOOSE_LINES` one-fragment lines between
+    them or after them (`_grid` keeps those after only when they carry a label on)."""
+    blocks: list[tuple[int, int]] = []
+    start = last = None
+    for index, fragments in enumerate(lines):
+        if len(fragments) >= 2:
+            start = index if start is None else start
+            last = index
+        elif start is not None and (not fragments or SECTION_HEADING.match(fragments[0].text)
+                                    or index - last > _MAX_LOOSE_LINES):
+            blocks.append((start, index))
+            start = None
+    if start is not None:
+        blocks.append((start, len(lines)))
+    return blocks
+
+
+def _grid(lines: list[list[_Fragment]]) -> Grid:
+    fragments = [f for line in lines for f in line]
+    size = sorted(f.size for f in fragments)[len(fragments) // 2]
+    starts = _column_starts([f.x0 for f in fragments], _COLUMN_TOLERANCE * size)
+    right = max(f.x1 for f in fragments)
+    for line in lines:
+        for fragment, after in zip(line, [*line[1:], None], strict=True):
+            fragment.column = min(range(len(starts)), key=lambda c: abs(starts[c] - fragment.x0))
+            fragment.reach = after.x0 if after else float("inf")
+    gaps = [b.x0 - a.x1 for line in lines for a, b in pairwise(line)]
+    padding = min([*gaps, _MAX_PADDING * size])  # the narrowest gap between two cells: their paddings
+    open_cells: dict[int, _Fragment] = {}  # column -> the cell of the line above that fills its column
+    laid: list[tuple[int, list[_Fragment | Box]]] = []
+    used = 0  # lines of the table: up to the last of two fragments or more, and wrapped labels right after
+    for index, line in enumerate(lines):
+        heads = _carry_on(line, open_cells)
+        if len(line) >= 2 or (not heads and used == index):
+            used = index + 1
+        open_cells = {f.column: f.chain[0] for f in line if _fills_column(f, starts, right, padding, size)}
+        if heads:
+            laid.append((index, _row(heads, starts)))
+    rows = [GridRow(_union([_cell(c)[1] for c in row]), [_cell(c) for c in row]) for i, row in laid if i < used]
+    return Grid(_union([f.box for line in lines[:used] for f in line]), rows)
+
+
+def _carry_on(line: list[_Fragment], open_cells: dict[int, _Fragment]) -> list[_Fragment]:
+    """Join the line's fragments that carry a cell of the line above on; returns those that start a cell.
+
+    A line of nothing but continuations (wide numbers wrap too: ２４ + ０) carries every cell on; otherwise
+    only labels carry on, never the label that names the line's row.
+    """
+    def carries(fragment: _Fragment) -> bool:
+        above = open_cells.get(fragment.column)
+        return (above is not None and above.value == fragment.value
+                and not any(above.chain[-1].x0 < other.x0 < above.chain[-1].reach
+                            for other in line if other is not fragment))
+
+    whole_line = all(carries(f) for f in line)
+    row_label = _row_label(line)
+    heads = []
+    for fragment in line:
+        if carries(fragment) and (whole_line or (not fragment.value and fragment is not row_label)):
+            above = open_cells[fragment.column]
+            above.chain.append(fragment)
+            fragment.chain = above.chain
+        else:
+            fragment.chain = [fragment]
+            heads.append(fragment)
+    return heads
+
+
+def _fills_column(fragment: _Fragment, starts: list[float], right: float, padding: float, size: float) -> bool:
+    """A fragment that ends where its cell ends: the next column's start or the next fragment on its line."""
+    limit = min([right + padding, fragment.reach,
+                 *(s for s in starts if s > fragment.x1 - _COLUMN_TOLERANCE * size)])
+    slack = _VALUE_WRAP_SLACK if fragment.value else _WRAP_SLACK
+    return limit - fragment.x1 <= padding + slack * fragment.size
+
+
+def _column_starts(lefts: list[float], tolerance: float) -> list[float]:
+    starts: list[float] = []
+    for x in sorted(lefts):
+        if not starts or x - starts[-1] > tolerance:
+            starts.append(x)
+    return starts
+
+
+def _row_label(line: list[_Fragment]) -> _Fragment | None:
+    """On a line with values, the label right before them names the row: it starts a cell, it carries none on."""
+    if not any(f.value for f in line):
+        return None
+    return max((f for f in line if not f.value), key=lambda f: f.x0, default=None)
+
+
+def _row(heads: list[_Fragment], starts: list[float]) -> list[_Fragment | Box]:
+    """The cells a line starts; blank columns between its values as boxes.
+
+    A blank right of a label or after the last value is not kept: a label's
+    or value's merged cell may cover that column (a row of fewer values),
+    which alignment cannot tell from a blank cell. A line without labels keeps
+    blanks before its first value: nothing stands left of them.
+    """
+    values = [h for h in heads if h.value]
+    if not values:
+        return list(heads)
+    labels = [h for h in heads if not h.value]
+    first = values[0].column if labels else 0
+    by_column = {h.column: h for h in heads}
+    top, bottom = min(h.box[1] for h in heads), max(h.box[3] for h in heads)
+    return [*(h for h in heads if h.column < first),
+            *(by_column.get(c) or (starts[c], top, starts[c], bottom)
+              for c in range(first, values[-1].column + 1)),
+            *(h for h in heads if h.column > values[-1].column)]
+
+
+def _cell(item: _Fragment | Box) -> tuple[str, Box]:
+    """A cell's text and box: a wrapped label's lines joined, a blank as ""."""
+    if not isinstance(item, _Fragment):
+        return "", item
+    return "".join(f.text for f in item.chain), _union([f.box for f in item.chain])
+
+
+def _union(boxes: list[Box]) -> Box:
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
