@@ -11,8 +11,10 @@ parse task.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
+import json
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,10 +24,17 @@ import pytest
 import yaml
 
 from bench.corpus import convert_to_pdf, sample_names, sample_spec, soffice, write_docx_and_html
+from extractors.backfill import Backfill
+from extractors.discover import discover_sources, source_from_dict, source_to_dict
 from extractors.embedded import run_embedded
+from extractors.fetch import FetchConfig
+from extractors.fetch_source import fetch_source
+from extractors.ingest import NothingSelected, load_run, summarize_run, to_parse
+from extractors.parse_task import parse_to_file
+from extractors.registry import load_registry, parse_registry
 from extractors.settings import Settings
 from tests.conftest import service_missing
-from tests.fake_site import FakeSite, gb_page, site_fixture, trap_fixture  # noqa: F401  (fixtures)
+from tests.fake_site import TEST_CONFIG, FakeSite, gb_page, site_fixture, trap_fixture  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -211,3 +220,129 @@ def test_ingest_fetches_lands_parses_and_loads_then_a_second_run_costs_a_304_eac
     assert _landed(settings) == {_sha(data) for data in reports.files.values()}
     assert _documents(settings) == documents
     assert {p: p.stat().st_mtime_ns for p in settings.parsed_dir.glob("*.json")} == parsed_files
+
+
+# ---- the steps one by one, without Airflow --------------------------------------------------------------
+
+def _registry(tmp_path: Path, *entries: dict) -> Path:
+    path = tmp_path / "registry.yml"
+    path.write_text(yaml.safe_dump({"sources": list(entries)}, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _web(name: str, url: str = "http://192.0.2.1/nb/", **more: object) -> dict:
+    return {"name": name, "region": "r", "division_code": "999999", "level": "county", "kind": "government",
+            "listing_urls": [url], **more}
+
+
+def test_fetch_options_override_the_fetch_config_and_reject_mistakes() -> None:
+    config = FetchConfig.from_options("read_timeout=5 retries=1 respect_robots=false contact_url=https://x.org/c")
+    assert (config.read_timeout, config.retries, config.respect_robots) == (5.0, 1, False)
+    assert "https://x.org/c" in config.user_agent and config.max_bytes == FetchConfig().max_bytes
+    for bad in ("retries", "retries=two", "respect_robots=maybe", "speed=11"):
+        with pytest.raises(ValueError, match="DISCLOSURE_FETCH_OPTIONS"):
+            FetchConfig.from_options(bad)
+
+
+def test_discover_skips_examples_narrows_a_backfill_and_applies_the_input_folder(
+    tmp_path: Path, tmp_settings: Settings
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    registry = _registry(tmp_path, {"name": "folder", "local_dir": str(folder)}, _web("测试县人民政府"),
+                         _web("示例县", example=True), _web("别的县", aliases=["别的县人民政府"]))
+    settings = dataclasses.replace(tmp_settings, registry_path=registry, input_dir=None)
+    assert [s["name"] for s in discover_sources(settings)] == ["folder", "测试县人民政府", "别的县"]
+    # a backfill keeps the web sources naming the agency (aliases too) and every folder source
+    assert [s["name"] for s in discover_sources(settings, Backfill(agency="人民政府"))] == [
+        "folder", "测试县人民政府", "别的县"]
+    assert [s["name"] for s in discover_sources(settings, Backfill(agency="测试县"))] == ["folder", "测试县人民政府"]
+    # DISCLOSURE_INPUT_DIR replaces the folder source's folder
+    other = tmp_path / "other"
+    other.mkdir()
+    folder_source = discover_sources(dataclasses.replace(settings, input_dir=other))[0]
+    assert source_from_dict(folder_source).local_dir == other
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        discover_sources(dataclasses.replace(settings, input_dir=tmp_path / "missing"))
+    two_folders = _registry(tmp_path, {"name": "a", "local_dir": str(folder)}, {"name": "b", "local_dir": str(other)})
+    with pytest.raises(ValueError, match="2 folder sources"):
+        discover_sources(dataclasses.replace(settings, registry_path=two_folders, input_dir=other))
+    assert len(discover_sources(dataclasses.replace(settings, registry_path=two_folders))) == 2
+
+
+def test_a_source_survives_the_trip_between_tasks() -> None:
+    source = next(s for s in load_registry() if s.name == "静乐县")
+    assert source_from_dict(json.loads(json.dumps(source_to_dict(source)))) == source
+
+
+def test_fetch_source_lists_every_document_with_its_outcome_and_a_year_backfill_skips_other_years(
+    site: FakeSite, tmp_settings: Settings
+) -> None:
+    source = _web(SOURCE, site.url("/nb/index.html"), local=True, report_urls=[site.url("/slow.pdf")])
+    source_data = source_to_dict(parse_registry({"sources": [source]})[0])
+    result = fetch_source(tmp_settings, source_data, config=TEST_CONFIG)
+    documents = {d["url"].removeprefix(site.base): d for d in result["documents"]}
+    assert {u: (d["fetch_status"], d["report_year"]) for u, d in documents.items()} == {
+        "/files/2021.pdf": ("fetched", 2021), "/files/2021.docx": ("fetched", 2021),
+        "/files/2020.pdf": ("fetched", 2020), "/files/2019.docx": ("fetched", 2019),
+        "/private/2018.pdf": ("robots_disallowed", 2018), "/slow.pdf": ("failed", None),
+    }
+    assert documents["/slow.pdf"]["error"].startswith("fetch.timeout") and documents["/slow.pdf"]["sha256"] is None
+    assert documents["/files/2020.pdf"]["document"] == "2020.pdf" and not documents["/files/2020.pdf"]["parsed"]
+    # every attempt is kept for raw.fetch_attempts: 4 listing/report pages and the 6 documents
+    assert len(result["attempts"]) == 4 + 6
+
+    narrowed = fetch_source(tmp_settings, source_data, year=2020, config=TEST_CONFIG)
+    assert {d["url"].removeprefix(site.base): d["fetch_status"] for d in narrowed["documents"]} == {
+        "/files/2020.pdf": "not_modified", "/slow.pdf": "failed"}  # a link without a year is still fetched
+
+
+def test_a_result_parsed_but_never_loaded_is_loaded_by_the_next_run(tmp_settings: Settings) -> None:
+    source = source_to_dict(next(s for s in load_registry() if s.name == "bundled-samples"))
+    first = fetch_source(tmp_settings, source)
+    assert [d["fetch_status"] for d in first["documents"]] == ["read"] * 5
+    assert len(to_parse([first])) == 5
+    # A run parsed two documents and stopped before `load`.
+    for d in to_parse([first])[:2]:
+        parse_to_file(d["landing_path"], tmp_settings, name=d["document"])
+
+    second = fetch_source(tmp_settings, source)
+    pending = to_parse([second])
+    assert len(pending) == 3 and sum(d["parsed"] for d in second["documents"]) == 2
+    outcomes = [parse_to_file(d["landing_path"], tmp_settings, name=d["document"]) for d in pending]
+    loaded = load_run(tmp_settings, [second], outcomes, Backfill())
+    assert (loaded["documents_loaded"], loaded["documents_skipped"]) == (5, 0)
+
+    third = fetch_source(tmp_settings, source)
+    assert to_parse([third]) == []
+    assert load_run(tmp_settings, [third], [], Backfill(agency="静乐县"))["documents_not_selected"] == 4
+    with pytest.raises(NothingSelected, match="no document matches"):
+        load_run(tmp_settings, [third], [], Backfill(agency="不存在县"))
+    Path(third["documents"][0]["parsed_path"]).unlink()  # proves that loaded documents are skipped unread
+    assert load_run(tmp_settings, [third], [], Backfill())["documents_skipped"] == 5
+    with duckdb.connect(str(tmp_settings.warehouse_path), read_only=True) as conn:
+        names = {r[0] for r in conn.execute("select document from raw.documents").fetchall()}
+    assert names == {d["document"] for d in third["documents"]}  # named as received, not by sha256
+
+
+def test_the_summary_fails_the_run_on_failed_documents_and_tasks_and_warns_on_refusals() -> None:
+    def doc(name: str, status: str, error: str | None = None, parsed: bool = False) -> dict:
+        return {"document": name, "source": "s", "url": f"http://h/{name}", "fetch_status": status, "error": error,
+                "sha256": None if error else f"sha-{name}", "parsed": parsed}
+
+    fetched = [{"source": "s", "documents": [
+        doc("a.pdf", "fetched"), doc("b.pdf", "not_modified", parsed=True), doc("c.pdf", "failed", "fetch.timeout: x"),
+        doc("d.pdf", "too_large", "fetch.too_large: x"), doc("e.pdf", "refused", "fetch.refused_address: x"),
+        doc("f.pdf", "fetched")], "attempts": []}]
+    parse_list = [fetched[0]["documents"][0], fetched[0]["documents"][5]]
+    outcomes = [{"document": "a.pdf", "sha256": "sha-a.pdf", "status": "failed", "parsed_path": "/p"}]
+    loaded = {"documents_loaded": 1, "documents_skipped": 1, "documents_not_selected": 0, "cells_loaded": 0}
+    summary = summarize_run([{"name": "s"}, {"name": "gone"}], fetched, parse_list, outcomes, loaded, Backfill())
+    assert summary.counts["fetch_statuses"] == {"fetched": 2, "not_modified": 1, "failed": 1, "too_large": 1,
+                                                "refused": 1}
+    assert (summary.counts["parsed"], summary.counts["already_parsed"]) == (1, 1)
+    assert [f.split(":")[0] for f in summary.failures] == ["gone", "s", "s", "s"]
+    assert "c.pdf" in summary.failures[1] and "d.pdf" in summary.failures[2] and "f.pdf" in summary.failures[3]
+    assert any("e.pdf" in w for w in summary.warnings) and any("parse status failed" in w for w in summary.warnings)
+    assert summary.lines[0] == "s: 6 documents (failed 1, fetched 2, not_modified 1, refused 1, too_large 1)"
+    assert summarize_run([], [], [], [], None, Backfill()).failures == ["load did not finish: see the `load` task"]
