@@ -233,8 +233,8 @@ def disclosure_ingest() -> None:
             "Log what the run did: documents per source and fetch status (fetched, not_modified, read, "
             "failed, too_large, refused, robots_disallowed), parsed vs already parsed, loaded vs already "
             "loaded, and every document that failed. Writes nothing. Runs after everything else and then "
-            "fails the run when a document's fetch failed (failed, too_large), a parse task failed or the "
-            "load did not finish; refusals by our own rules are warnings."
+            "fails the run when a document's fetch failed (failed, too_large), a fetch or parse task failed, "
+            "or `plan_parse` or `load` did not finish; refusals by our own rules are warnings."
         ),
     )
     def summarize(sources: Any, fetched: Any, parse_list: Any, outcomes: Any, loaded: Any) -> dict[str, Any]:
@@ -244,7 +244,7 @@ def disclosure_ingest() -> None:
         from extractors.ingest import summarize_run
 
         log = logging.getLogger("disclosure.dags")
-        summary = summarize_run(sources or [], _existing(fetched), parse_list or [], _existing(outcomes), loaded,
+        summary = summarize_run(sources or [], _existing(fetched), parse_list, _existing(outcomes), loaded,
                                 Backfill.from_params(get_current_context()["params"]))
         for line in summary.lines:
             log.info("%s", line)

@@ -80,10 +80,13 @@ class RunSummary:
 
 
 def summarize_run(
-    sources: list[dict[str, Any]], fetched: list[dict[str, Any]], parse_list: list[dict[str, Any]],
+    sources: list[dict[str, Any]], fetched: list[dict[str, Any]], parse_list: list[dict[str, Any]] | None,
     outcomes: list[dict[str, Any]], loaded: dict[str, int] | None, backfill: Backfill,
 ) -> RunSummary:
-    """Counts per source and overall, the sources and documents that failed, and whether the load ran."""
+    """Counts per source and overall, the sources and documents that failed, and whether the load ran.
+
+    `parse_list` and `loaded` are None when their task did not finish: that fails the run too.
+    """
     documents = documents_of(fetched)
     parsed_now = {o["sha256"]: o for o in outcomes}
     by_source: dict[str, Counter[str]] = defaultdict(Counter)
@@ -115,7 +118,9 @@ def summarize_run(
         if d["error"]:
             message = f"{d['source']}: {d['document']} ({d['url']}): {d['fetch_status']}: {d['error']}"
             (summary.failures if d["fetch_status"] in FAILING_FETCH_STATUSES else summary.warnings).append(message)
-    for d in parse_list:
+    if parse_list is None:
+        summary.failures.append("plan_parse did not finish: see the `plan_parse` task")
+    for d in parse_list or []:
         if d["sha256"] not in parsed_now:
             summary.failures.append(f"{d['source']}: {d['document']}: parse task failed (`parse [{d['document']}]`)")
     for o in outcomes:

@@ -345,4 +345,5 @@ def test_the_summary_fails_the_run_on_failed_documents_and_tasks_and_warns_on_re
     assert "c.pdf" in summary.failures[1] and "d.pdf" in summary.failures[2] and "f.pdf" in summary.failures[3]
     assert any("e.pdf" in w for w in summary.warnings) and any("parse status failed" in w for w in summary.warnings)
     assert summary.lines[0] == "s: 6 documents (failed 1, fetched 2, not_modified 1, refused 1, too_large 1)"
-    assert summarize_run([], [], [], [], None, Backfill()).failures == ["load did not finish: see the `load` task"]
+    assert summarize_run([], [], None, [], None, Backfill()).failures == [
+        "plan_parse did not finish: see the `plan_parse` task", "load did not finish: see the `load` task"]
