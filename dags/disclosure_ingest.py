@@ -1,32 +1,51 @@
 """
 ### disclosure_ingest
 
-Reads the annual disclosure reports in the input folder into the `raw` schema
-of the warehouse. Daily; also run by `disclosure run` (`airflow dags test`).
+Fetches the annual disclosure reports of the registered sources and reads
+them into the `raw` schema of the warehouse. Daily (catchup off); also run by
+`disclosure run` (`airflow dags test`).
 
-`discover` lists the documents (`DISCLOSURE_INPUT_DIR`) -> `parse` runs once
-per document (dynamic task mapping; the task is named after the file) and
-writes `$DISCLOSURE_PARSED_DIR/<sha256>-<parser_version>.json` -> `load`
-writes the parse results into `raw` (pool `warehouse`, one slot: DuckDB has
-one writer) and updates the Asset `disclosure://warehouse/raw`, which
-schedules `disclosure_transform` -> `summarize` logs what the run did.
+`discover` reads the source registry (`DISCLOSURE_REGISTRY`, default
+`sources.yml`; `example: true` entries skipped) -> `fetch` runs once per
+source (dynamic task mapping, named after the entry): a web source's listing
+pages are crawled and every report is fetched with a conditional request, a
+folder source's files are read; bytes land by sha256 -> `plan_parse` lists the
+documents this parser version has not parsed yet -> `parse` runs once per such
+document (named after its file) and writes
+`$DISCLOSURE_PARSED_DIR/<sha256>-<parser_version>.json` -> `load` writes the
+fetch attempts to `raw.fetch_attempts` and every parse result not yet loaded
+into `raw` (pool `warehouse`, one slot: DuckDB has one writer) and updates the
+Asset `disclosure://warehouse/raw`, which schedules `disclosure_transform` ->
+`summarize` logs the run per source and fails it if a document failed.
 
-**Reads** the input folder. **Writes** the landing zone (documents by sha256),
-the parse results, and `raw.documents`, `raw.reports`, `raw.cells`,
-`raw.narrative_facts`, `raw.parse_issues` (idempotent on sha256 and parser
-version).
+Why fetch per source and parse per changed document only: a run where
+nothing changed costs one 304 per web document and no parse task at all; a
+mapped task per unchanged document would cost more than the fetch itself.
+
+**Reads** the registry, the sources' websites (politely: robots.txt, a
+per-host rate limit, `DISCLOSURE_FETCH_OPTIONS`) and folders. **Writes** the
+landing zone (documents by sha256, never overwritten), the conditional-request
+state (`$DISCLOSURE_HOME/fetch_state`), the parse results, and
+`raw.fetch_attempts` (a row per fetch attempt, listing pages included),
+`raw.documents` (a row per document and parser version, with its
+`source_url`), `raw.reports`, `raw.cells`, `raw.narrative_facts`,
+`raw.parse_issues` (idempotent on sha256 and parser version).
+
+The embedded default is the registry's folder source `bundled-samples`
+(`data/samples`); `DISCLOSURE_INPUT_DIR`, when set, replaces that folder (the
+registry must then hold exactly one folder source).
 
 #### Params (backfill one agency or one year)
 
 | param | type | default | meaning |
 |---|---|---|---|
-| `agency` | string or null | null | load only reports whose parsed agency name contains this text (`静乐县`) |
-| `year` | integer 2008-2100 or null | null | load only reports of this year |
+| `agency` | string or null | null | only sources (name, alias) and reports (parsed agency) containing this text |
+| `year` | integer 2008-2100 or null | null | only report links of this year (or of none) and reports of this year |
 
-Both null (the schedule, `disclosure run`): every document. Which agency and
-year a file holds is known only after parsing it, so every document is still
-parsed (or its earlier result reused) and the filter is applied before `load`:
-a parse task logs `not in this backfill` for a document it leaves out. A
+Both null (the schedule, `disclosure run`): every source and document. Folder
+sources and links without a year are always read, since which agency and year
+a file holds is known for sure only after parsing it; `load` matches every
+parse result again and logs `not in this backfill` for those it leaves out. A
 filter that matches no document fails `load` (a typo should not look like a
 success). Trigger with params in the UI ("Trigger DAG" form) or the REST API
 (README, "REST API"): `{"conf": {"agency": "静乐县", "year": 2020}}`.
@@ -34,22 +53,34 @@ success). Trigger with params in the UI ("Trigger DAG" form) or the REST API
 
 #### When it fails
 
+* A document that cannot be fetched (timeout or 5xx after retries, an HTTP
+  error, cut off over the size cap) does not fail its source's `fetch` task:
+  its attempt is in `raw.fetch_attempts` (`status`, `error` code such as
+  `fetch.timeout`), the other documents go on, and `summarize` lists it and
+  marks the run failed after everything else is loaded. A refusal by our own
+  rules (`refused`: a private address; `robots_disallowed`) is listed as a
+  warning only: fix the registry entry if the report is wanted.
 * A document whose parse task fails (after its retries) fails only its own
-  mapped task: `load` still loads every parse result that exists, and the run
-  is marked failed by `summarize` so that the failure is not lost. Open the
-  failed `parse [<file name>]` task's log: it names the document and the
-  step; `disclosure parse <file>` reproduces it outside Airflow.
-* `discover` fails without retries when `DISCLOSURE_INPUT_DIR` does not exist.
+  mapped task: `load` still loads every parse result that exists and
+  `summarize` lists it and fails the run (so does a failed `fetch` task: its
+source's documents are missing, the other sources' are loaded). Open the failed
+  `parse [<file name>]` task's log: it names the document and the step;
+  `disclosure parse <landing path>` reproduces it outside Airflow.
+* `discover` fails without retries on an invalid registry (the message names
+  each bad entry and field), a folder that does not exist, or when no source
+  is left to fetch (a backfill `agency` that matches no registry entry).
 * `load` waits on the `warehouse` pool: a load stuck in "queued" means
   another task holds the DuckDB file (see Admin > Pools).
-* Re-running is cheap and adds nothing: a document already parsed by this
-  parser version is not parsed again, one already loaded is not loaded again;
-  clearing a failed task and re-running it is always safe.
+* Re-running is cheap and adds nothing: an unchanged document costs a 304 and
+  is not parsed again, one already loaded is not loaded again; a document
+  landed and parsed by a run that stopped before `load` is loaded by the next
+  run without fetching it again. Clearing a failed task is always safe.
 * A parser crash inside one document is data, not a task failure: the
   document is loaded with status `failed` and a `parser.crash` parse issue.
 
-Owner: data engineering. Code: `extractors.discover`, `extractors.parse_task`,
-`extractors.backfill`, `extractors.load`.
+Owner: data engineering. Code: `extractors.discover`, `extractors.fetch_source`
+(with `extractors.discovery` and `extractors.fetch`), `extractors.ingest`,
+`extractors.parse_task`, `extractors.backfill`, `extractors.load`.
 """
 
 from __future__ import annotations
@@ -96,121 +127,141 @@ def _existing(outcomes: Any) -> list[dict[str, Any]]:
     },
 )
 def disclosure_ingest() -> None:
-    @task(doc_md="List every document in `DISCLOSURE_INPUT_DIR` (absolute paths, sorted; hidden files "
-                 "skipped). Reads only the folder listing. Fails without retries when the folder does not "
-                 "exist: set `DISCLOSURE_INPUT_DIR`. The backfill params are applied after parsing.")
-    def discover() -> list[str]:
-        from extractors.discover import discover_documents
+    @task(doc_md="Read the source registry (`DISCLOSURE_REGISTRY`, default `sources.yml`): every entry "
+                 "except `example: true` ones (logged), narrowed to the backfill `agency` (web sources whose "
+                 "name or alias contains it; folder sources always). `DISCLOSURE_INPUT_DIR`, when set, is the "
+                 "folder of the registry's folder source. Fails without retries on an invalid registry, a "
+                 "missing folder or no source to fetch: the log names the entry and field.")
+    def discover() -> list[dict[str, Any]]:
+        from extractors.backfill import Backfill
+        from extractors.discover import discover_sources
         from extractors.settings import Settings
 
+        backfill = Backfill.from_params(get_current_context()["params"])
         try:
-            return discover_documents(Settings.from_env())
-        except FileNotFoundError as exc:  # a misconfiguration: retrying cannot help
+            sources = discover_sources(Settings.from_env(), backfill)
+        except (FileNotFoundError, ValueError) as exc:  # a misconfiguration: retrying cannot help
             raise AirflowFailException(str(exc)) from exc
+        if not sources:
+            raise AirflowFailException(f"no source to fetch (no active registry entry, or {backfill.describe()})")
+        return sources
+
+    @task(
+        map_index_template="{{ source_name }}",
+        doc_md=(
+            "Fetch one source (the mapped task is named after its registry entry): crawl its listing "
+            "pages (pagination, report pages followed one step) and direct URLs, then fetch every report "
+            "with a conditional request (an unchanged one costs a 304), or read a folder source's files; "
+            "land the bytes by sha256. Returns the source's documents (URL, final URL, agency, year from "
+            "the link, sha256, landing path, fetch status and error, parsed already or not) and its fetch "
+            "attempts. A document that fails (timeout, 5xx after retries, too large, refused) is data, "
+            "not a task failure: it is listed by `summarize`. Knobs: `DISCLOSURE_FETCH_OPTIONS`."
+        ),
+    )
+    def fetch(source: dict[str, Any]) -> dict[str, Any]:
+        from extractors.backfill import Backfill
+        from extractors.fetch_source import fetch_source
+        from extractors.settings import Settings
+
+        context = get_current_context()
+        context["source_name"] = source["name"]  # type: ignore[typeddict-unknown-key]
+        return fetch_source(Settings.from_env(), source, year=Backfill.from_params(context["params"]).year)
+
+    # Runs when every fetch is done and one succeeded: a source whose task failed must not
+    # keep the other sources' documents from being parsed.
+    @task(trigger_rule="all_done_min_one_success",
+          doc_md="List the documents to parse: landed and not yet parsed by this parser version "
+                 "(once per sha256). Empty on a run where nothing changed: `parse` then maps to nothing.")
+    def plan_parse(fetched: Any) -> list[dict[str, Any]]:
+        from extractors.ingest import to_parse
+
+        return to_parse(_existing(fetched))
 
     @task(
         map_index_template="{{ document_name }}",
         doc_md=(
-            "Parse one document (the mapped task is named after its file) into "
-            "`$DISCLOSURE_PARSED_DIR/<sha256>-<parser_version>.json`, after copying it to the landing "
-            "zone; skipped (cheap) when this parser version already parsed it. Runs the parser in a "
-            "child process with time and memory limits. Marks the document `selected` when it matches "
-            "the backfill params. Returns `document, sha256, status, parsed_path, skipped, agency, year, "
-            "selected`. On failure: the log names the file; reproduce with `disclosure parse <file>`."
+            "Parse one landed document (the mapped task is named after its file) into "
+            "`$DISCLOSURE_PARSED_DIR/<sha256>-<parser_version>.json`. Runs the parser in a child process "
+            "with time and memory limits; a parser crash is recorded as a `failed` document, not a task "
+            "failure. Returns `document, sha256, status, parsed_path, skipped, agency, year`. On failure: "
+            "the log names the file; reproduce with `disclosure parse <landing path>`."
         ),
     )
-    def parse(path: str) -> dict[str, Any]:
-        import logging
-        from pathlib import Path
-
-        from extractors.backfill import Backfill
+    def parse(document: dict[str, Any]) -> dict[str, Any]:
         from extractors.parse_task import parse_to_file
         from extractors.settings import Settings
 
-        context = get_current_context()
-        context["document_name"] = Path(path).name  # type: ignore[typeddict-unknown-key]
-        outcome = parse_to_file(path, Settings.from_env())
-        backfill = Backfill.from_params(context["params"])
-        outcome["selected"] = backfill.matches(outcome.get("agency"), outcome.get("year"))
-        if not outcome["selected"]:
-            logging.getLogger("disclosure.dags").info(
-                "%s: %s %s is not in this backfill (%s); not loaded", outcome["document"],
-                outcome.get("agency"), outcome.get("year"), backfill.describe(),
-            )
-        return outcome
+        get_current_context()["document_name"] = document["document"]  # type: ignore[typeddict-unknown-key]
+        return parse_to_file(document["landing_path"], Settings.from_env(), source_url=document["source_url"],
+                             name=document["document"])
 
     @task(
         pool=WAREHOUSE_POOL,
         pool_slots=1,
         outlets=[RAW_WAREHOUSE],
-        # Runs once every parse task is done and at least one succeeded: a failed
-        # document must not keep the others out of the warehouse.
-        trigger_rule="all_done_min_one_success",
+        # Runs once every fetch and parse task is done, whatever their states: a failed document
+        # must not keep the others out of the warehouse, and a run with nothing to parse (`parse`
+        # mapped to nothing, so skipped) still writes its fetch attempts.
+        trigger_rule="all_done",
         doc_md=(
-            "Load the parse results that exist and are selected by the backfill params into `raw` "
-            "(one transaction per document, idempotent on sha256 and parser version). Pool `warehouse`. "
-            "Updates the Asset `disclosure://warehouse/raw`, which triggers `disclosure_transform`. "
-            "Skipped when no parse result exists; fails when a backfill filter matches no document. "
+            "Write the run's fetch attempts to `raw.fetch_attempts`, then load every parse result not "
+            "loaded yet (parsed now, or parsed by an earlier run that stopped before loading) and selected "
+            "by the backfill params into `raw` (one transaction per document, idempotent on sha256 and "
+            "parser version). Pool `warehouse`. Updates the Asset `disclosure://warehouse/raw`, which "
+            "triggers `disclosure_transform`. Runs when its upstream tasks are done, failed ones included; "
+            "skipped when no fetch task succeeded. Fails when a backfill filter matches no document. "
             "Stuck in queued: another task holds the `warehouse` pool slot."
         ),
     )
-    def load(outcomes: Any) -> dict[str, int]:
+    def load(fetched: Any, outcomes: Any) -> dict[str, int]:
         from extractors.backfill import Backfill
-        from extractors.load import load_parsed
+        from extractors.ingest import NothingSelected, load_run
         from extractors.settings import Settings
 
-        existing = _existing(outcomes)
-        paths = [o["parsed_path"] for o in existing if o.get("parsed_path") and o.get("selected", True)]
-        if not paths:
-            backfill = Backfill.from_params(get_current_context()["params"])
-            if existing and backfill.active:
-                raise AirflowFailException(f"no document matches the {backfill.describe()}")
-            raise AirflowSkipException("no parse results to load")
-        return load_parsed(Settings.from_env(), paths)
+        fetched = _existing(fetched)
+        if not fetched:
+            raise AirflowSkipException("no source was fetched (every fetch task failed)")
+        try:
+            return load_run(Settings.from_env(), fetched, _existing(outcomes),
+                            Backfill.from_params(get_current_context()["params"]))
+        except NothingSelected as exc:
+            raise AirflowFailException(str(exc)) from exc
 
     @task(
+        trigger_rule="all_done",
         doc_md=(
-            "Log what the run did (documents per status, parsed vs skipped, left out by the backfill, "
-            "rows loaded). Writes nothing. Runs only when every parse task and the load succeeded, so "
-            "a failed document marks the run failed (look for the failed `parse` task)."
+            "Log what the run did: documents per source and fetch status (fetched, not_modified, read, "
+            "failed, too_large, refused, robots_disallowed), parsed vs already parsed, loaded vs already "
+            "loaded, and every document that failed. Writes nothing. Runs after everything else and then "
+            "fails the run when a document's fetch failed (failed, too_large), a fetch or parse task failed, "
+            "or `plan_parse` or `load` did not finish; refusals by our own rules are warnings."
         ),
     )
-    def summarize(documents: list[str], outcomes: Any, loaded: dict[str, int]) -> dict[str, Any]:
+    def summarize(sources: Any, fetched: Any, parse_list: Any, outcomes: Any, loaded: Any) -> dict[str, Any]:
         import logging
-        from collections import Counter
+
+        from extractors.backfill import Backfill
+        from extractors.ingest import summarize_run
 
         log = logging.getLogger("disclosure.dags")
-        outcomes = _existing(outcomes)
-        statuses = Counter(o["status"] for o in outcomes)
-        summary = {
-            "documents": len(documents),
-            "parsed": sum(not o["skipped"] for o in outcomes),
-            "parse_skipped": sum(bool(o["skipped"]) for o in outcomes),
-            "not_selected": sum(not o.get("selected", True) for o in outcomes),
-            "statuses": dict(statuses),
-            **loaded,
-        }
-        log.info(
-            "ingest: %d documents; %d parsed, %d already parsed; %d loaded, %d already loaded, %d cells; "
-            "status %s",
-            summary["documents"], summary["parsed"], summary["parse_skipped"],
-            summary.get("documents_loaded", 0), summary.get("documents_skipped", 0),
-            summary.get("cells_loaded", 0), ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())),
-        )
-        if summary["not_selected"]:
-            from extractors.backfill import Backfill
+        summary = summarize_run(sources or [], _existing(fetched), parse_list, _existing(outcomes), loaded,
+                                Backfill.from_params(get_current_context()["params"]))
+        for line in summary.lines:
+            log.info("%s", line)
+        for line in summary.warnings:
+            log.warning("%s", line)
+        for line in summary.failures:
+            log.error("%s", line)
+        if summary.failures:
+            raise AirflowFailException(f"{len(summary.failures)} failures: {'; '.join(summary.failures[:5])}")
+        return summary.counts
 
-            log.info("%s: %d documents left out", Backfill.from_params(get_current_context()["params"]).describe(),
-                     summary["not_selected"])
-        for o in outcomes:
-            if o["status"] != "parsed":
-                log.warning("%s: status %s (sha256 %s)", o["document"], o["status"], o["sha256"])
-        return summary
-
-    documents = discover()
-    outcomes = parse.expand(path=documents)
-    loaded = load(outcomes)
-    summarize(documents, outcomes, loaded)
+    sources = discover()
+    fetched = fetch.expand(source=sources)
+    parse_list = plan_parse(fetched)
+    outcomes = parse.expand(document=parse_list)
+    loaded = load(fetched, outcomes)
+    summarize(sources, fetched, parse_list, outcomes, loaded)
 
 
 disclosure_ingest()

@@ -1,12 +1,13 @@
 """The backfill filter of `disclosure_ingest`: load only one agency's or one year's reports.
 
 The DAG's params `agency` and `year` (both optional, validated by Airflow)
-become a `Backfill`. `discover` still lists every file, since which agency and
-year a file holds is known only once it is parsed (PDF, DOCX and HTML carry no
-reliable file metadata); each `parse` task parses its document (or reuses the
-result this parser version already wrote) and marks it selected or not, and
-`load` loads the selected ones only. With neither param set everything is
-selected: the daily schedule and `disclosure run` use the defaults.
+become a `Backfill`. Before fetching, `agency` narrows the registry's web
+sources to those whose name or alias contains it, and `year` skips report
+links whose text names another year. Which agency and year a file holds is
+known for sure only once it is parsed (folder sources and yearless links are
+always fetched), so `load` matches every parse result again and loads the
+selected ones only. With neither param set everything is selected: the daily
+schedule and `disclosure run` use the defaults.
 
 Matching: `year` equals the report year; `agency` is contained in the parsed
 agency name (`静乐县` selects `静乐县` and `静乐县人民政府`), after trimming spaces.
@@ -50,6 +51,14 @@ class Backfill:
         if self.year is not None and year != self.year:
             return False
         return self.agency is None or (agency is not None and self.agency in agency.strip())
+
+    def matches_source(self, names: tuple[str, ...]) -> bool:
+        """Whether a registry source may hold this backfill's agency: `names` are its name and aliases.
+
+        A folder source (no names: its files say which agency they are) is always kept; the
+        parsed agency is matched again before loading.
+        """
+        return self.agency is None or not names or any(self.agency in name for name in names)
 
     def describe(self) -> str:
         if not self.active:

@@ -75,7 +75,8 @@ def airflow_env(settings: Settings, base: dict[str, str] | None = None) -> dict[
             "GX_ANALYTICS_ENABLED": "False",
             # tasks run in these processes and must see exactly this run's settings
             "DISCLOSURE_HOME": str(settings.home),
-            "DISCLOSURE_INPUT_DIR": str(settings.input_dir),
+            "DISCLOSURE_REGISTRY": str(settings.registry_path),
+            "DISCLOSURE_FETCH_OPTIONS": settings.fetch_options,
             "DISCLOSURE_WAREHOUSE": settings.warehouse_target,
             "DISCLOSURE_WAREHOUSE_PATH": str(settings.warehouse_path),
             "DISCLOSURE_PUBLISHED_PATH": str(settings.published_path),
@@ -86,6 +87,11 @@ def airflow_env(settings: Settings, base: dict[str, str] | None = None) -> dict[
             "PYTHONPATH": os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p),
         }
     )
+    # Unset means "the registry's folder": an inherited value must not override that.
+    if settings.input_dir is None:
+        env.pop("DISCLOSURE_INPUT_DIR", None)
+    else:
+        env["DISCLOSURE_INPUT_DIR"] = str(settings.input_dir)
     return env
 
 
@@ -108,7 +114,8 @@ def run_embedded(settings: Settings, dag_ids: Sequence[str] = DAG_IDS, out: Text
     log_path = logs / f"run-{datetime.now().strftime('%Y%m%dT%H%M%S')}.log"
     env = airflow_env(settings)
     runner = _Runner(env=env, cwd=settings.home, log_path=log_path, out=out)
-    _say(out, f"disclosure run: home {settings.home}, input {settings.input_dir}")
+    folder = f", input folder {settings.input_dir}" if settings.input_dir else ""
+    _say(out, f"disclosure run: home {settings.home}, sources {settings.registry_path}{folder}")
     _say(out, f"  Airflow output: {log_path}")
 
     failed: list[str] = []

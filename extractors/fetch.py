@@ -75,6 +75,26 @@ class FetchConfig:
     respect_robots: bool = True
     contact_url: str = DEFAULT_CONTACT_URL
 
+    @classmethod
+    def from_options(cls, text: str) -> FetchConfig:
+        """A config from `DISCLOSURE_FETCH_OPTIONS`: space-separated `field=value` (`read_timeout=5 retries=2`).
+
+        Unknown fields and values of the wrong type raise ValueError naming them.
+        """
+        defaults = cls()
+        values: dict[str, Any] = {}
+        for item in text.split():
+            name, sep, raw = item.partition("=")
+            if not sep or name not in {f.name for f in fields(cls)}:
+                raise ValueError(f"DISCLOSURE_FETCH_OPTIONS: {item!r} is not field=value with a field of "
+                                 f"FetchConfig ({', '.join(f.name for f in fields(cls))})")
+            kind = type(getattr(defaults, name))
+            try:
+                values[name] = _boolean(raw) if kind is bool else kind(raw)
+            except ValueError as exc:
+                raise ValueError(f"DISCLOSURE_FETCH_OPTIONS: {name}={raw!r} is not a {kind.__name__}") from exc
+        return cls(**values)
+
     @property
     def user_agent(self) -> str:
         # ASCII only: header values are latin-1 on the wire.
@@ -152,6 +172,12 @@ def decode_page(data: bytes, content_type: str | None = None) -> str:
         except (LookupError, UnicodeDecodeError):
             pass  # a wrong label is common; let detection decide
     return decode(data)[0]
+
+
+def _boolean(text: str) -> bool:
+    if text.lower() not in ("true", "false"):
+        raise ValueError(text)
+    return text.lower() == "true"
 
 
 class _RetryableStatus(Exception):

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from extractors import PARSER_VERSION
 from extractors.document import ParsedDocument
 from extractors.settings import Settings
 from extractors.storage import as_path
@@ -55,12 +57,21 @@ def rows_of(doc: ParsedDocument, loaded_at: datetime) -> dict[str, list[tuple[An
     }
 
 
-def load_parsed(settings: Settings, parsed_paths: list[str]) -> dict[str, int]:
-    """Load parse results into `raw`; returns counts of documents loaded/skipped and cells loaded."""
-    summary = {"documents_loaded": 0, "documents_skipped": 0, "cells_loaded": 0}
+def load_parsed(
+    settings: Settings, parsed_paths: list[str], select: Callable[[ParsedDocument], bool] | None = None
+) -> dict[str, int]:
+    """Load parse results into `raw`; returns counts of documents loaded/skipped/not selected, cells loaded.
+
+    `select` (a backfill filter) leaves out the documents it rejects; they count as `documents_not_selected`.
+    """
+    summary = {"documents_loaded": 0, "documents_skipped": 0, "documents_not_selected": 0, "cells_loaded": 0}
     with connect(settings) as conn:
         for path in parsed_paths:
             doc = ParsedDocument.from_dict(json.loads(as_path(path, settings).read_text(encoding="utf-8")))
+            if select is not None and not select(doc):
+                summary["documents_not_selected"] += 1
+                log.info("%s: %s %s is not in this backfill; not loaded", doc.document, doc.agency, doc.year)
+                continue
             if _already_loaded(conn, doc):
                 summary["documents_skipped"] += 1
                 log.info("%s: already loaded (parser %s); skipped", doc.document, doc.parser_version)
@@ -85,6 +96,13 @@ def load_parsed(settings: Settings, parsed_paths: list[str]) -> dict[str, int]:
                      len(rows["narrative_facts"]), len(rows["parse_issues"]), doc.status)
     log.info("load summary: %s", summary)
     return summary
+
+
+def loaded_sha256s(settings: Settings) -> set[str]:
+    """The documents this parser version already loaded (one query, so a run skips them unread)."""
+    with connect(settings) as conn:
+        rows = conn.execute("select sha256 from raw.documents where parser_version = ?", [PARSER_VERSION]).fetchall()
+    return {sha256 for (sha256,) in rows}
 
 
 def _already_loaded(conn: Any, doc: ParsedDocument) -> bool:

@@ -27,9 +27,13 @@ def parsed_path(settings: Settings, sha256: str) -> AnyPath:
 
 
 def parse_to_file(
-    path: str, settings: Settings, source_url: str | None = None, limits: Limits | None = None
+    path: str, settings: Settings, source_url: str | None = None, limits: Limits | None = None,
+    name: str | None = None,
 ) -> dict[str, Any]:
     """Land the file, parse it unless this parser version already did, write the result.
+
+    `name` is the document's name as received (a landed copy is named by its
+    sha256); by default the file's own name.
 
     The parse runs in a child process under `limits`. A parser crash or a
     limit hit is recorded as a `failed` document with a parse issue
@@ -40,7 +44,7 @@ def parse_to_file(
     data = source.read_bytes()
     sha256, landed = land(settings, data)
     out = parsed_path(settings, sha256)
-    name = source.name
+    name = name or source.name
     if out.exists():
         log.info("%s: already parsed by parser %s (%s); skipped", name, PARSER_VERSION, out.name)
         done = json.loads(out.read_text(encoding="utf-8"))

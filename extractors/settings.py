@@ -19,6 +19,11 @@ def _path(name: str, default: Path) -> Path:
     return Path(value).expanduser().resolve() if value else default
 
 
+def _optional_path(name: str) -> Path | None:
+    value = os.environ.get(name, "").strip()
+    return Path(value).expanduser().resolve() if value else None
+
+
 def is_url(location: str | Path) -> bool:
     """True for a remote storage URL (`s3://bucket/prefix`), False for a local folder."""
     return "://" in str(location) and not str(location).startswith("file://")
@@ -43,7 +48,10 @@ class Settings:
     """Where the pipeline reads, writes and alerts. Build with `Settings.from_env()`."""
 
     home: Path
-    input_dir: Path
+    # DISCLOSURE_INPUT_DIR: when set, the folder the registry's folder source reads (overriding its
+    # `local_dir`); None means the registry says where. Kept so that tests, benches and compose
+    # point the pipeline at a folder without writing a registry.
+    input_dir: Path | None
     warehouse_target: str  # duckdb (embedded default) or postgres
     warehouse_path: Path
     published_path: Path
@@ -60,6 +68,8 @@ class Settings:
     bi_password: str = field(default="", repr=False)  # "" makes the role NOLOGIN
     # The daily digest of failed `warning` checks; DISCLOSURE_DIGEST_URLS unset or empty: alert_urls.
     digest_urls: tuple[str, ...] = field(default=())
+    registry_path: Path = REPO_ROOT / "sources.yml"  # DISCLOSURE_REGISTRY: the source registry
+    fetch_options: str = ""  # DISCLOSURE_FETCH_OPTIONS: "name=value ..." overrides of FetchConfig
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -71,7 +81,7 @@ class Settings:
         alert_urls = _split_urls(os.environ.get("DISCLOSURE_ALERT_URLS", ""))
         return cls(
             home=home,
-            input_dir=_path("DISCLOSURE_INPUT_DIR", REPO_ROOT / "data" / "samples"),
+            input_dir=_optional_path("DISCLOSURE_INPUT_DIR"),
             warehouse_target=target,
             warehouse_path=_path("DISCLOSURE_WAREHOUSE_PATH", home / "warehouse" / "disclosure.duckdb"),
             published_path=_path(
@@ -89,6 +99,8 @@ class Settings:
             s3_endpoint_url=os.environ.get("DISCLOSURE_S3_ENDPOINT_URL", "").strip(),
             bi_role=os.environ.get("DISCLOSURE_BI_ROLE", "").strip() or "disclosure_bi",
             bi_password=os.environ.get("DISCLOSURE_BI_PASSWORD", ""),
+            registry_path=_path("DISCLOSURE_REGISTRY", REPO_ROOT / "sources.yml"),
+            fetch_options=os.environ.get("DISCLOSURE_FETCH_OPTIONS", "").strip(),
         )
 
     @property

@@ -8,6 +8,7 @@ networks. Nothing here reaches beyond the loopback interface.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections import Counter
@@ -37,12 +38,12 @@ TEST_CONFIG = FetchConfig(
 )
 
 
-def _page(title: str, body: str) -> str:
+def gb_page(title: str, body: str) -> str:
     return (f"<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\">"
             f"<title>{title}</title></head><body>{body}</body></html>")
 
 
-LISTING_1 = _page("政府信息公开年报", """
+LISTING_1 = gb_page("政府信息公开年报", """
 <div class="nav"><a href="/">首页</a> <a href="/zwgk/">政务公开</a> <a href="/nb/index.html">政府信息公开年报</a></div>
 <ul class="list">
   <li><a href="/nb/2021/report.html">测试县人民政府2021年政府信息公开工作年度报告</a> <span>2022-01-20</span></li>
@@ -50,14 +51,14 @@ LISTING_1 = _page("政府信息公开年报", """
 </ul>
 <div class="pager"><a href="javascript:void(0)">上一页</a> <a href="index_1.html">下一页</a></div>
 """)
-LISTING_2 = _page("政府信息公开年报", """
+LISTING_2 = gb_page("政府信息公开年报", """
 <ul class="list">
   <li><a href="/files/2020.pdf">二〇二〇年政府信息公开工作年度报告</a></li>
   <li><a href="/files/2019.docx" title="测试县2019年政府信息公开年报">二零一九年度政府信息公开年报</a></li>
 </ul>
 <div class="pager"><a href="index.html">上一页</a> <a href="index_2.html">下一页</a></div>
 """)
-LISTING_3 = _page("政府信息公开年报", """
+LISTING_3 = gb_page("政府信息公开年报", """
 <ul class="list"><li><a href="/private/2018.pdf">2018年政府信息公开工作年度报告</a></li></ul>
 <div class="pager"><a href="index_1.html">上一页</a></div>
 """)
@@ -68,7 +69,7 @@ REPORT_2021 = """<html><head><meta charset="utf-8"><title>2021年报告</title><
 <a href="/files/2021.docx">测试县2021年政府信息公开工作年度报告.docx</a>
 <a href="/files/2021-jiedu.pdf">图解：2021年政府信息公开工作年度报告解读.pdf</a>
 </body></html>"""
-NEWS = _page("新闻", """
+NEWS = gb_page("新闻", """
 <ul><li><a href="/news/1.html">县长调研春耕生产</a></li>
 <li><a href="/news/2.html">2021年政府工作报告</a></li>
 <li><a href="/zwgk/guide.html">政府信息公开指南</a></li>
@@ -84,6 +85,8 @@ class FakeSite:
     hits: Counter[str] = field(default_factory=Counter)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     flaky_failures: int = 2  # /flaky.pdf answers 500 this many times first
+    # Extra routes a test adds (they win over the built-in ones), e.g. pages linking generated reports.
+    routes: dict[str, Callable[[BaseHTTPRequestHandler], None]] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -100,7 +103,7 @@ def _handler(site: FakeSite, trap_url: str) -> type[BaseHTTPRequestHandler]:
             path = self.path.split("?")[0]
             site.hits[path] += 1
             site.requests.append((path, {k.lower(): v for k, v in self.headers.items()}))
-            route = ROUTES.get(path)
+            route = site.routes.get(path) or ROUTES.get(path)
             try:
                 if route is None:
                     self._send(404, b"not found", "text/plain")
@@ -138,6 +141,14 @@ def _handler(site: FakeSite, trap_url: str) -> type[BaseHTTPRequestHandler]:
                 self._send(200, DOCX_2019, "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                            {"Last-Modified": LAST_MODIFIED_2019})
 
+        def document(self, body: bytes, content_type: str) -> None:
+            """A report file with an ETag of its bytes: a request that names it gets a 304."""
+            etag = f'"{hashlib.sha256(body).hexdigest()[:16]}"'
+            if self.headers.get("If-None-Match") == etag:
+                self._send(304, b"", content_type, {"ETag": etag})
+            else:
+                self._send(200, body, content_type, {"ETag": etag})
+
         def flaky(self) -> None:
             if site.hits["/flaky.pdf"] <= site.flaky_failures:
                 self._send(500, b"internal error", "text/plain")
@@ -148,7 +159,7 @@ def _handler(site: FakeSite, trap_url: str) -> type[BaseHTTPRequestHandler]:
             time.sleep(1.0)  # longer than the tests' read timeout
             self._send(200, b"%PDF-1.4 slow", "application/pdf")
 
-        def big_streamed(self) -> None:
+        def big_streamed(self, size: int = BIG_SIZE) -> None:
             # No Content-Length: only counting while streaming can stop it.
             self.send_response(200)
             self.send_header("Content-Type", "application/pdf")
@@ -156,7 +167,7 @@ def _handler(site: FakeSite, trap_url: str) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.close_connection = True
             chunk = b"x" * 8192
-            for _ in range(BIG_SIZE // len(chunk)):
+            for _ in range(size // len(chunk)):
                 self.wfile.write(chunk)
 
         def big_declared(self) -> None:

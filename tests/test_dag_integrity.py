@@ -100,11 +100,14 @@ def test_warehouse_tasks_share_the_one_slot_pool(dagbag, dag_id: str) -> None:
 
 def test_ingest_shape(dagbag) -> None:
     dag = dagbag.dags["disclosure_ingest"]
-    parse, load = dag.get_task("parse"), dag.get_task("load")
+    fetch, parse, load = dag.get_task("fetch"), dag.get_task("parse"), dag.get_task("load")
+    assert fetch.is_mapped and fetch.map_index_template  # one task per source, not per document
     assert parse.is_mapped and parse.map_index_template
-    assert load.trigger_rule == "all_done_min_one_success"  # a failed document does not block the others
+    assert dag.get_task("plan_parse").trigger_rule == "all_done_min_one_success"  # a failed source ...
+    assert load.trigger_rule == "all_done"  # ... or document does not block the others, nor nothing to parse
     assert [a.uri for a in load.outlets] == [RAW_ASSET_URI]
-    assert dag.get_task("summarize").trigger_rule == "all_success"  # ... but fails the run
+    assert dag.get_task("summarize").trigger_rule == "all_done"  # ... but is listed and fails the run
+    assert dag.get_task("summarize").upstream_task_ids == {"discover", "fetch", "plan_parse", "parse", "load"}
     assert "expression='0 0 * * *'" in repr(dag.timetable)  # @daily
 
 

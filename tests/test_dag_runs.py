@@ -40,26 +40,41 @@ def _states(dag_run) -> dict[tuple[str, int], str]:
     return {(ti.task_id, ti.map_index): str(ti.state) for ti in dag_run.get_task_instances()}
 
 
-def test_a_failed_document_fails_only_its_own_task(airflow_db, tmp_settings: Settings, monkeypatch) -> None:
+def _document(name: str, parsed: bool = False) -> dict:
+    return {"document": name, "source": "site", "agency": None, "report_year": None, "url": f"file:///in/{name}",
+            "source_url": None, "final_url": None, "fetch_status": "read", "error": None, "sha256": f"sha-{name}",
+            "landing_path": f"/landing/{name}", "parsed_path": f"/parsed/{name}.json", "parsed": parsed}
+
+
+def _fake_fetch(monkeypatch, documents: list[dict]) -> None:
     import extractors.discover
+    import extractors.fetch_source
+
+    monkeypatch.setattr(extractors.discover, "discover_sources", lambda settings, backfill: [{"name": "site"}])
+    monkeypatch.setattr(extractors.fetch_source, "fetch_source", lambda settings, source, year=None: {
+        "source": source["name"], "documents": documents, "attempts": []})
+
+
+def test_a_failed_document_fails_only_its_own_task(airflow_db, tmp_settings: Settings, monkeypatch) -> None:
     import extractors.load
     import extractors.parse_task
 
-    documents = ["/in/000_a.txt", "/in/001_broken.txt", "/in/002_c.txt"]
     loaded: list[list[str]] = []
 
-    def parse_to_file(path: str, settings: Settings) -> dict:
+    def parse_to_file(path: str, settings: Settings, source_url: str | None = None, name: str | None = None) -> dict:
         if "broken" in path:
             raise OSError(f"cannot read {path}")
-        name = Path(path).name
-        return {"document": name, "sha256": name, "status": "parsed", "parsed_path": f"/parsed/{name}.json",
+        return {"document": name, "sha256": f"sha-{name}", "status": "parsed", "parsed_path": f"/parsed/{name}.json",
                 "skipped": False}
 
-    def load_parsed(settings: Settings, parsed_paths: list[str]) -> dict:
+    def load_parsed(settings: Settings, parsed_paths: list[str], select=None) -> dict:
         loaded.append(list(parsed_paths))
-        return {"documents_loaded": len(parsed_paths), "documents_skipped": 0, "cells_loaded": 7}
+        return {"documents_loaded": len(parsed_paths), "documents_skipped": 0, "documents_not_selected": 0,
+                "cells_loaded": 7}
 
-    monkeypatch.setattr(extractors.discover, "discover_documents", lambda settings: documents)
+    # 003 was parsed by an earlier run that stopped before loading: loaded now, not parsed again.
+    _fake_fetch(monkeypatch, [_document("000_a.txt"), _document("001_broken.txt"), _document("002_c.txt"),
+                              _document("003_d.txt", parsed=True)])
     monkeypatch.setattr(extractors.parse_task, "parse_to_file", parse_to_file)
     monkeypatch.setattr(extractors.load, "load_parsed", load_parsed)
 
@@ -70,23 +85,30 @@ def test_a_failed_document_fails_only_its_own_task(airflow_db, tmp_settings: Set
     states = _states(run)
     assert states[("parse", 1)] == "failed"
     assert states[("parse", 0)] == states[("parse", 2)] == "success"
+    assert ("parse", 3) not in states  # already parsed: no task at all
     assert states[("load", -1)] == "success"
-    assert loaded == [["/parsed/000_a.txt.json", "/parsed/002_c.txt.json"]]
-    assert states[("summarize", -1)] == "upstream_failed"
+    assert loaded == [["/parsed/003_d.txt.json", "/parsed/000_a.txt.json", "/parsed/002_c.txt.json"]]
+    assert states[("summarize", -1)] == "failed"  # after the load, it lists the failure and fails the run
     assert str(run.state) == "failed"  # the failure is not hidden by the successful load
     names = {ti.map_index: ti.rendered_map_index for ti in run.get_task_instances() if ti.task_id == "parse"}
     assert names[0] == "000_a.txt" and names[2] == "002_c.txt"
+    assert {ti.rendered_map_index for ti in run.get_task_instances() if ti.task_id == "fetch"} == {"site"}
 
 
-def test_ingest_with_no_documents_loads_nothing(airflow_db, tmp_settings: Settings, monkeypatch) -> None:
-    import extractors.discover
+def test_ingest_with_nothing_to_parse_still_loads_and_succeeds(airflow_db, tmp_settings: Settings,
+                                                               monkeypatch) -> None:
     import extractors.load
 
-    monkeypatch.setattr(extractors.discover, "discover_documents", lambda settings: [])
-    monkeypatch.setattr(extractors.load, "load_parsed", lambda *a: pytest.fail("nothing to load"))
+    calls: list[list[str]] = []
+    _fake_fetch(monkeypatch, [])
+    monkeypatch.setattr(extractors.load, "load_parsed", lambda settings, paths, select=None: calls.append(paths) or {
+        "documents_loaded": 0, "documents_skipped": 0, "documents_not_selected": 0, "cells_loaded": 0})
     run = _dag("disclosure_ingest").test()
     assert str(run.state) == "success"
-    assert _states(run)[("load", -1)] == "skipped"
+    states = _states(run)
+    assert states[("load", -1)] == states[("summarize", -1)] == "success"
+    assert not any(task == "parse" and state == "success" for (task, _), state in states.items())
+    assert calls == [[]]
 
 
 def test_transform_runs_the_steps_in_order_with_the_run_id(airflow_db, tmp_settings: Settings,

@@ -32,7 +32,7 @@ def test_load_is_idempotent(tmp_settings: Settings) -> None:
     again = [parse_to_file(str(p), tmp_settings) for p in SAMPLES]
     assert [o["skipped"] for o in again] == [True] * 5
     second = load_parsed(tmp_settings, [o["parsed_path"] for o in again])
-    assert second == {"documents_loaded": 0, "documents_skipped": 5, "cells_loaded": 0}
+    assert second == {"documents_loaded": 0, "documents_skipped": 5, "documents_not_selected": 0, "cells_loaded": 0}
     assert _counts(tmp_settings) == counts
 
 

@@ -1,0 +1,131 @@
+"""The ingest run's bookkeeping between its tasks: what to parse, what to load, what to report.
+
+`fetch` (extractors.fetch_source) returns one result per source; these
+functions turn those results and the parse outcomes into the parse list, the
+load, and the run summary. Plain Python: the DAG only calls them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from extractors.backfill import Backfill
+from extractors.fetch import FAILED, NOT_MODIFIED, TOO_LARGE, FetchResult
+from extractors.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Fetch outcomes that fail the run: the document should be there and is not. A refusal
+# (`refused`, `robots_disallowed`) is our own rule at work; it is listed, not failed.
+FAILING_FETCH_STATUSES = (FAILED, TOO_LARGE)
+
+
+class NothingSelected(ValueError):
+    """A backfill filter matched no document: a typo must not look like a success."""
+
+
+def documents_of(fetched: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every document of every source's fetch result, in source order."""
+    return [d for result in fetched for d in result["documents"]]
+
+
+def to_parse(fetched: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Documents landed this run (or before) that this parser version has not parsed yet, once per sha256."""
+    pending: dict[str, dict[str, Any]] = {}
+    for d in documents_of(fetched):
+        if d["sha256"] and not d["parsed"]:
+            pending.setdefault(d["sha256"], d)  # the same bytes under two URLs are parsed once
+    return list(pending.values())
+
+
+def load_run(
+    settings: Settings, fetched: list[dict[str, Any]], outcomes: list[dict[str, Any]], backfill: Backfill
+) -> dict[str, int]:
+    """Write the fetch attempts, then load every parse result not loaded yet (parsed now or earlier).
+
+    Results parsed by an earlier run but never loaded (a crash between
+    landing and loading) are loaded here without fetching or parsing again.
+    Raises NothingSelected when a backfill matches none of the run's documents.
+    """
+    from extractors.fetch_log import write_fetch_attempts
+    from extractors.load import load_parsed, loaded_sha256s
+
+    attempts = [FetchResult.from_dict(a) for result in fetched for a in result["attempts"]]
+    written = write_fetch_attempts(settings, attempts)
+    parsed = {d["sha256"]: d["parsed_path"] for d in documents_of(fetched) if d["parsed"]}
+    parsed |= {o["sha256"]: o["parsed_path"] for o in outcomes if o.get("parsed_path")}
+    # A backfill reads every result to match it; otherwise loaded documents are skipped unread.
+    loaded = set() if backfill.active else loaded_sha256s(settings) & parsed.keys()
+    paths = [path for sha256, path in parsed.items() if sha256 not in loaded]
+    select = (lambda doc: backfill.matches(doc.agency, doc.year)) if backfill.active else None
+    summary = load_parsed(settings, paths, select=select)
+    summary["documents_skipped"] += len(loaded)
+    if backfill.active and parsed and summary["documents_not_selected"] == len(parsed):
+        raise NothingSelected(f"no document matches the {backfill.describe()}")
+    return {**summary, "fetch_attempts_written": written}
+
+
+@dataclass
+class RunSummary:
+    """What one ingest run did; `failures` are the documents that make the run fail."""
+
+    counts: dict[str, Any]
+    lines: list[str]
+    warnings: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+def summarize_run(
+    sources: list[dict[str, Any]], fetched: list[dict[str, Any]], parse_list: list[dict[str, Any]] | None,
+    outcomes: list[dict[str, Any]], loaded: dict[str, int] | None, backfill: Backfill,
+) -> RunSummary:
+    """Counts per source and overall, the sources and documents that failed, and whether the load ran.
+
+    `parse_list` and `loaded` are None when their task did not finish: that fails the run too.
+    """
+    documents = documents_of(fetched)
+    parsed_now = {o["sha256"]: o for o in outcomes}
+    by_source: dict[str, Counter[str]] = defaultdict(Counter)
+    for d in documents:
+        by_source[d["source"]][d["fetch_status"]] += 1
+    already = sum(bool(d["parsed"]) for d in documents)
+    counts = {
+        "sources": len(fetched), "documents": len(documents),
+        "fetch_statuses": dict(Counter(d["fetch_status"] for d in documents)),
+        "parsed": len(parsed_now), "already_parsed": already,
+        "parse_statuses": dict(Counter(o["status"] for o in outcomes)), **(loaded or {}),
+    }
+    lines = [
+        f"{name}: {sum(c.values())} documents ({', '.join(f'{k} {v}' for k, v in sorted(c.items()))})"
+        for name, c in by_source.items()
+    ]
+    lines.append(
+        f"ingest: {len(documents)} documents; {len(parsed_now)} parsed, {already} already parsed; "
+        f"{counts.get('documents_loaded', 0)} loaded, {counts.get('documents_skipped', 0)} already loaded, "
+        f"{counts.get('cells_loaded', 0)} cells; not modified {counts['fetch_statuses'].get(NOT_MODIFIED, 0)}"
+    )
+    if counts.get("documents_not_selected"):
+        lines.append(f"{backfill.describe()}: {counts['documents_not_selected']} documents left out")
+    summary = RunSummary(counts, lines)
+    done = {result["source"] for result in fetched}
+    summary.failures += [f"{s['name']}: fetch task failed (`fetch [{s['name']}]`)" for s in sources
+                         if s["name"] not in done]
+    for d in documents:
+        if d["error"]:
+            message = f"{d['source']}: {d['document']} ({d['url']}): {d['fetch_status']}: {d['error']}"
+            (summary.failures if d["fetch_status"] in FAILING_FETCH_STATUSES else summary.warnings).append(message)
+    if parse_list is None:
+        summary.failures.append("plan_parse did not finish: see the `plan_parse` task")
+    for d in parse_list or []:
+        if d["sha256"] not in parsed_now:
+            summary.failures.append(f"{d['source']}: {d['document']}: parse task failed (`parse [{d['document']}]`)")
+    for o in outcomes:
+        if o["status"] != "parsed":
+            summary.warnings.append(f"{o['document']}: parse status {o['status']} (sha256 {o['sha256']})")
+    if loaded is None:
+        summary.failures.append("load did not finish: see the `load` task")
+    return summary
