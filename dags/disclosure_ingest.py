@@ -14,8 +14,10 @@ documents this parser version has not parsed yet -> `parse` runs once per such
 document (named after its file) and writes
 `$DISCLOSURE_PARSED_DIR/<sha256>-<parser_version>.json` -> `load` writes the
 fetch attempts to `raw.fetch_attempts` and every parse result not yet loaded
-into `raw` (pool `warehouse`, one slot: DuckDB has one writer) and updates the
-Asset `disclosure://warehouse/raw`, which schedules `disclosure_transform` ->
+into `raw` (pool `warehouse`, one slot: DuckDB has one writer) -> `announce`
+updates the Asset `disclosure://warehouse/raw`, which schedules
+`disclosure_transform`, when at least one new document was loaded (a run with
+nothing new leaves the marts alone; the transform also runs daily on its own) ->
 `summarize` logs the run per source and fails it if a document failed.
 
 Why fetch per source and parse per changed document only: a run where
@@ -85,11 +87,11 @@ Owner: data engineering. Code: `extractors.discover`, `extractors.fetch_source`
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from _assets import RAW_WAREHOUSE
-from _callbacks import DEFAULT_ARGS
+from _callbacks import DEFAULT_ARGS, long_run_alert
 from airflow.sdk import Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
@@ -112,6 +114,7 @@ def _existing(outcomes: Any) -> list[dict[str, Any]]:
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
+    **long_run_alert(timedelta(minutes=30)),
     doc_md=__doc__,
     tags=["disclosure", "extract"],
     params={
@@ -198,7 +201,6 @@ def disclosure_ingest() -> None:
     @task(
         pool=WAREHOUSE_POOL,
         pool_slots=1,
-        outlets=[RAW_WAREHOUSE],
         # Runs once every fetch and parse task is done, whatever their states: a failed document
         # must not keep the others out of the warehouse, and a run with nothing to parse (`parse`
         # mapped to nothing, so skipped) still writes its fetch attempts.
@@ -207,8 +209,7 @@ def disclosure_ingest() -> None:
             "Write the run's fetch attempts to `raw.fetch_attempts`, then load every parse result not "
             "loaded yet (parsed now, or parsed by an earlier run that stopped before loading) and selected "
             "by the backfill params into `raw` (one transaction per document, idempotent on sha256 and "
-            "parser version). Pool `warehouse`. Updates the Asset `disclosure://warehouse/raw`, which "
-            "triggers `disclosure_transform`. Runs when its upstream tasks are done, failed ones included; "
+            "parser version). Pool `warehouse`. Runs when its upstream tasks are done, failed ones included; "
             "skipped when no fetch task succeeded. Fails when a backfill filter matches no document. "
             "Stuck in queued: another task holds the `warehouse` pool slot."
         ),
@@ -226,6 +227,18 @@ def disclosure_ingest() -> None:
                             Backfill.from_params(get_current_context()["params"]))
         except NothingSelected as exc:
             raise AirflowFailException(str(exc)) from exc
+
+    @task(
+        outlets=[RAW_WAREHOUSE],
+        doc_md=(
+            "Update the Asset `disclosure://warehouse/raw`, which triggers `disclosure_transform`, when "
+            "`load` loaded at least one new document; skipped otherwise, so that a run with nothing new "
+            "does not rebuild the marts (the transform also runs once a day on its own schedule)."
+        ),
+    )
+    def announce(loaded: dict[str, int]) -> None:
+        if not loaded.get("documents_loaded"):
+            raise AirflowSkipException("no new document loaded: the marts are up to date")
 
     @task(
         trigger_rule="all_done",
@@ -261,6 +274,7 @@ def disclosure_ingest() -> None:
     parse_list = plan_parse(fetched)
     outcomes = parse.expand(document=parse_list)
     loaded = load(fetched, outcomes)
+    announce(loaded)
     summarize(sources, fetched, parse_list, outcomes, loaded)
 
 

@@ -105,7 +105,10 @@ def test_ingest_shape(dagbag) -> None:
     assert parse.is_mapped and parse.map_index_template
     assert dag.get_task("plan_parse").trigger_rule == "all_done_min_one_success"  # a failed source ...
     assert load.trigger_rule == "all_done"  # ... or document does not block the others, nor nothing to parse
-    assert [a.uri for a in load.outlets] == [RAW_ASSET_URI]
+    assert not load.outlets  # the Asset is updated by `announce`, only when something new was loaded
+    announce = dag.get_task("announce")
+    assert [a.uri for a in announce.outlets] == [RAW_ASSET_URI]
+    assert announce.upstream_task_ids == {"load"}
     assert dag.get_task("summarize").trigger_rule == "all_done"  # ... but is listed and fails the run
     assert dag.get_task("summarize").upstream_task_ids == {"discover", "fetch", "plan_parse", "parse", "load"}
     assert "expression='0 0 * * *'" in repr(dag.timetable)  # @daily
@@ -113,8 +116,9 @@ def test_ingest_shape(dagbag) -> None:
 
 def test_transform_is_scheduled_on_the_raw_asset(dagbag) -> None:
     dag = dagbag.dags["disclosure_transform"]
-    assert type(dag.timetable).__name__ == "AssetTriggeredTimetable"
+    assert type(dag.timetable).__name__ == "AssetOrTimeSchedule"  # new raw data, or the daily 06:00 UTC run
     assert f"uri='{RAW_ASSET_URI}'" in repr(dag.timetable)
+    assert "0 6 * * *" in repr(dag.timetable)
     order = ["dbt_build_staging", "identity_checks", "dbt_build_marts"]
     for upstream, downstream in itertools.pairwise(order):
         assert downstream in dag.get_task(upstream).downstream_task_ids

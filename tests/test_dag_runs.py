@@ -86,7 +86,7 @@ def test_a_failed_document_fails_only_its_own_task(airflow_db, tmp_settings: Set
     assert states[("parse", 1)] == "failed"
     assert states[("parse", 0)] == states[("parse", 2)] == "success"
     assert ("parse", 3) not in states  # already parsed: no task at all
-    assert states[("load", -1)] == "success"
+    assert states[("load", -1)] == states[("announce", -1)] == "success"  # new documents: the Asset is updated
     assert loaded == [["/parsed/003_d.txt.json", "/parsed/000_a.txt.json", "/parsed/002_c.txt.json"]]
     assert states[("summarize", -1)] == "failed"  # after the load, it lists the failure and fails the run
     assert str(run.state) == "failed"  # the failure is not hidden by the successful load
@@ -107,6 +107,7 @@ def test_ingest_with_nothing_to_parse_still_loads_and_succeeds(airflow_db, tmp_s
     assert str(run.state) == "success"
     states = _states(run)
     assert states[("load", -1)] == states[("summarize", -1)] == "success"
+    assert states[("announce", -1)] == "skipped"  # nothing new: no Asset event, the marts are not rebuilt
     assert not any(task == "parse" and state == "success" for (task, _), state in states.items())
     assert calls == [[]]
 
