@@ -25,9 +25,9 @@ appeals as (
 
 ),
 
-cells as (
+agency_year_reports as (
 
-    select * from {{ ref('stg_cells') }}
+    select * from {{ ref('int_agency_year_reports') }}
 
 ),
 
@@ -37,17 +37,7 @@ code_labels as (
 
 ),
 
----------- one primary report per agency and year
-
-cell_counts as (
-
-    select
-        report_id,
-        count(value) as n_cells_present
-    from cells
-    group by report_id
-
-),
+---------- one primary report per agency and year (as printed: dim_agency's grain)
 
 ranked_reports as (
 
@@ -59,15 +49,14 @@ ranked_reports as (
         row_number() over (
             partition by reports.agency_id, reports.report_year
             order by
-                coalesce(cell_counts.n_cells_present, 0) desc,
+                agency_year_reports.n_cells_present desc,
                 reports.loaded_at desc,
                 reports.report_id
         ) as report_rank
     from reports
-    left join cell_counts
-        on reports.report_id = cell_counts.report_id
+    inner join agency_year_reports
+        on reports.report_id = agency_year_reports.report_id
     where reports.agency_id is not null
-        and reports.report_year is not null
 
 ),
 
