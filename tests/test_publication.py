@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
+from collections.abc import Iterator
 from datetime import datetime
 
 import duckdb
@@ -26,6 +28,7 @@ from extractors.registry import parse_registry
 from extractors.registry_snapshot import write_sources
 from extractors.settings import REPO_ROOT, Settings
 from extractors.warehouse import connect
+from tests.conftest import service_missing
 from tests.test_alerts import Receiver
 from tests.test_dbt_project import application_cells
 
@@ -109,14 +112,39 @@ def query(settings: Settings, sql: str) -> list[tuple]:
         return conn.execute(sql).fetchall()
 
 
-def test_write_sources_replaces_the_table_and_keeps_registered_at(tmp_settings: Settings) -> None:
-    assert write_sources(tmp_settings, registry(), now=REGISTERED) == 4
+@pytest.fixture(params=["duckdb", "postgres"])
+def any_target(request: pytest.FixtureRequest, tmp_settings: Settings) -> Iterator[Settings]:
+    """Empty warehouse settings on each target (a fresh Postgres database for the postgres one)."""
+    if request.param == "duckdb":
+        yield tmp_settings
+        return
+    import psycopg2
+
+    try:
+        admin = psycopg2.connect("postgresql://postgres@127.0.0.1:5432/postgres", connect_timeout=3)
+    except psycopg2.OperationalError as exc:
+        service_missing(f"no Postgres at 127.0.0.1:5432: {exc}")
+    admin.autocommit = True
+    database = f"disclosure_sources_{os.getpid()}"
+    admin.cursor().execute(f"drop database if exists {database} with (force)")
+    admin.cursor().execute(f"create database {database}")
+    try:
+        yield dataclasses.replace(tmp_settings, warehouse_target="postgres",
+                                  postgres_dsn=f"postgresql://postgres@127.0.0.1:5432/{database}")
+    finally:
+        admin.cursor().execute(f"drop database if exists {database} with (force)")
+        admin.close()
+
+
+def test_write_sources_replaces_the_table_and_keeps_registered_at(any_target: Settings) -> None:
+    assert write_sources(any_target, registry(), now=REGISTERED) == 4
     later = datetime(2024, 5, 1)
     town = {"name": "某镇", "region": "某省", "division_code": "110102", "level": "township",
             "kind": "government", "report_urls": ["https://example.gov.cn/town.pdf"]}
-    assert write_sources(tmp_settings, registry(town)[1:], now=later) == 4  # 某局 removed, 某镇 added
-    rows = {r[0]: r[1:] for r in query(tmp_settings, "select name, aliases, kind, first_year, example, "
-                                                     "registered_at, snapshot_at from raw.sources")}
+    assert write_sources(any_target, registry(town)[1:], now=later) == 4  # 某局 removed, 某镇 added
+    with connect(any_target, read_only=True) as conn:
+        rows = {r[0]: tuple(r[1:]) for r in conn.execute(
+            "select name, aliases, kind, first_year, example, registered_at, snapshot_at from raw.sources").fetchall()}
     assert rows == {
         COUNTY: ("某县人民政府", "government", 2022, False, REGISTERED, later),
         CITY: (None, "government", 2022, False, REGISTERED, later),
@@ -184,6 +212,17 @@ def test_on_time_results_beside_the_others(warehouse) -> None:
     quality = dict(query(settings, "select report_id, failed_checks from marts.dim_report"))
     assert "report.on_time" not in " ".join(filter(None, quality.values()))
     assert "year.carry" in quality[REPORT["dept2023"]]
+
+
+def test_agency_year_summary_says_whether_it_was_on_time(warehouse) -> None:
+    settings, _ = warehouse
+    rows = query(settings, "select agency_name, report_year, publication_status, days_late, due_date "
+                           "from marts.agg_agency_year")
+    assert {(a, y, s, d, str(due)) for a, y, s, d, due in rows} == {  # printed names, matched through aliases
+        ("某局办公室", 2022, "on_time", 0, "2023-01-31"),
+        (DEPT, 2023, "late", 10, "2024-01-31"),
+        ("某县人民政府", 2022, "on_time", 0, "2023-03-31"),
+    }
 
 
 def test_missing_report_warning_reaches_the_digest_once(warehouse, monkeypatch: pytest.MonkeyPatch) -> None:

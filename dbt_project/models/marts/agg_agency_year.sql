@@ -1,5 +1,6 @@
 -- One row per agency and report year for BI: applications received and
--- granted, grant rate, appeals and their correction rate, failed checks.
+-- granted, grant rate, appeals and their correction rate, failed checks, and
+-- for registered agencies whether the report was published on time.
 -- When an agency has several reports for one year (the same report fetched
 -- as PDF and HTML, say), the figures come from one primary report (most
 -- non-null cells, then the latest loaded, then report_id) so nothing is
@@ -31,6 +32,12 @@ agency_year_reports as (
 
 ),
 
+publication as (
+
+    select * from {{ ref('int_publication') }}
+
+),
+
 code_labels as (
 
     select * from {{ ref('code_labels') }}
@@ -43,6 +50,7 @@ ranked_reports as (
 
     select
         reports.*,
+        agency_year_reports.source_name,
         count(*) over (
             partition by reports.agency_id, reports.report_year
         ) as n_reports,
@@ -141,13 +149,21 @@ final as (
         case
             when primary_reports.quality_status is not null then primary_reports.n_failed_checks
         end as n_failed_checks,
-        primary_reports.failed_checks
+        primary_reports.failed_checks,
+
+        ---------- publication (registered agencies; fct_publication has every expected year)
+        publication.publication_status,
+        publication.due_date,
+        publication.days_late
 
     from primary_reports
     left join application_totals
         on primary_reports.report_id = application_totals.report_id
     left join appeal_totals
         on primary_reports.report_id = appeal_totals.report_id
+    left join publication
+        on primary_reports.source_name = publication.agency_name
+        and primary_reports.report_year = publication.report_year
 
 )
 
