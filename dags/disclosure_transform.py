@@ -9,12 +9,18 @@ monitoring depends on the date too).
 
 1. `dbt_build_staging` - `dbt build` of the seeds, `staging` and
    `intermediate` (models and their dbt tests).
+   Publication monitoring is built here too: `int_publication` expects a
+   report per agency and year of the registry snapshot `raw.sources`
+   (nothing while it is empty) and judges it against its legal due date.
 2. `identity_checks` - Great Expectations validates
-   `intermediate.int_check_inputs`; row-level results go to
-   `raw.check_results` under this run's `run_id`, data docs to
-   `$DISCLOSURE_DOCS_DIR/gx`. A failed identity is data, not a task failure.
+   `intermediate.int_check_inputs` (the per-report identities, the
+   cross-year `year.carry` and `report.on_time` per expected agency-year);
+   row-level results go to `raw.check_results` under this run's `run_id`,
+   data docs to `$DISCLOSURE_DOCS_DIR/gx`. A failed identity is data, not a
+   task failure.
 3. `dbt_build_marts` - `dbt build --select marts` (`fct_check_results`,
-   `dim_report.quality_status` read step 2's results); on the postgres
+   `dim_report.quality_status` read step 2's results; `fct_publication`
+   shows found / on time / late / missing per agency and year); on the postgres
    target it then grants the read-only BI role (`DISCLOSURE_BI_ROLE`)
    SELECT on schema `marts` (`extractors.bi_role`).
 4. `dbt_docs` - `dbt docs generate` into `$DISCLOSURE_DOCS_DIR/dbt`.
@@ -27,7 +33,8 @@ monitoring depends on the date too).
    agency, year, check and subject, so a corrected re-publication resolves
    the alert of the faulty version; an unchanged failure is not sent again).
    Then, at most once per UTC day, ONE digest of the failed `warning` checks
-   (`DISCLOSURE_DIGEST_URLS`, default the alert URLs; `raw.alert_digests`).
+   (`DISCLOSURE_DIGEST_URLS`, default the alert URLs; `raw.alert_digests`),
+   among them every report still missing after its due date (`report.on_time`).
    Fails only when a message cannot be delivered (the undelivered ones are
    sent again on the next run).
 
@@ -40,7 +47,8 @@ Every task that opens the DuckDB file uses pool `warehouse` (one slot):
 DuckDB allows one writing process and no reader beside it. On Postgres the
 pool may be widened (README "Server mode").
 
-**Reads** `raw` (through dbt's staging models). **Writes** the schemas
+**Reads** `raw` (through dbt's staging models, the registry snapshot
+`raw.sources` and `raw.fetch_attempts` included). **Writes** the schemas
 `staging`, `intermediate`, `marts`, `seeds`, the row-level
 `raw.check_results`, the GX data docs and dbt docs under
 `$DISCLOSURE_DOCS_DIR`, and the published copy. The quality view of the UI

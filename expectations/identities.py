@@ -1,4 +1,11 @@
-"""The accounting identities of DESIGN.md section 2: one registry for GX, SQL, alerts and docs."""
+"""The accounting identities of DESIGN.md section 2: one registry for GX, SQL, alerts and docs.
+
+Two span more than one report. `year.carry` compares a report with the
+agency's report of the year before; its rows belong to this year's report.
+`report.on_time` is about an agency-year, found or not: its rows are keyed on
+`publication:<registry name>:<year>` (intermediate.int_publication.report_key)
+instead of a report id, and do not count for a report's quality status.
+"""
 
 from __future__ import annotations
 
@@ -56,6 +63,21 @@ IDENTITIES: tuple[Identity, ...] = (
         "template.complete", "reports", "warning",
         "Every cell of the detected template is present",
         "所识别模板的每个单元格均有数值",
+    ),
+    # warning, not error: the two reports are published a year apart and a mismatch is often a
+    # restatement the agency explains in the text, or sits in last year's report; each report's
+    # own balance (app.balance) already pages. A backfill of old years must not page in bulk.
+    Identity(
+        "year.carry", "applications", "warning",
+        "This year's carried over (二) = last year's carried forward (四) of the same agency, "
+        "per applicant column",
+        "本年 二、上年结转 = 同一机关上年报告 四、结转下年度（各申请人列）",
+    ),
+    Identity(
+        "report.on_time", "publication", "warning",
+        "The report is published by its due date (条例 第四十九条): a department's by 31 January, "
+        "a government's whole-area report by 31 March of the next year",
+        "年度报告按期公开：部门于次年1月31日前、本级政府于次年3月31日前（条例第四十九条）",
     ),
 )
 

@@ -102,6 +102,21 @@ RAW_TABLES: dict[str, str] = {
         error           varchar,           -- "<code>: <detail>", code e.g. fetch.too_large
         primary key (attempt_id)
     """,
+    # The source registry (sources.yml) as last loaded, replaced whole by
+    # extractors.registry_snapshot: which agency-year reports are expected (publication monitoring).
+    "sources": """
+        name            varchar not null,  -- registry name (unique)
+        aliases         varchar,           -- other names its reports use, one per line; null when none
+        region          varchar,
+        division_code   varchar,           -- 6-digit administrative-division code
+        level           varchar,           -- national / province / ... / department
+        kind            varchar,           -- government (due 31 March) / department (31 January); null: not an agency
+        first_year      integer not null,  -- first report year expected (registry default applied)
+        example         boolean not null,  -- illustrative entry; monitored all the same
+        registered_at   timestamp not null,  -- first snapshot that held this name (monitoring began)
+        snapshot_at     timestamp not null,  -- the snapshot this row belongs to
+        primary key (name)
+    """,
     # Row-level identity check results, written by expectations/ after GX runs. No primary
     # key on purpose: a run writes one row per identity input (13 million at 100,000 reports)
     # and DuckDB holds a key's whole index in memory on every insert (3 GiB and 50 s more at

@@ -11,7 +11,7 @@ import io
 from pathlib import Path
 
 from expectations.identities import IDENTITIES
-from extractors import codes, templates
+from extractors import codes, registry, templates
 from extractors.settings import REPO_ROOT
 
 SEEDS_DIR = REPO_ROOT / "dbt_project" / "seeds"
@@ -32,9 +32,24 @@ def render_seeds() -> dict[str, str]:
     ]
     return {
         "code_labels.csv": _csv(code_rows),
+        "publication_due_dates.csv": _csv(due_date_rows()),
         "template_shape.csv": _csv(shape_rows),
         "identity_checks.csv": _csv(identity_rows),
     }
+
+
+def due_date_rows() -> list[tuple]:
+    """The legal due date of every kind and report year a registry entry may expect (条例 第四十九条).
+
+    From `extractors.registry.due_date`, the one statement of the rule; dbt
+    joins this seed instead of restating it in SQL.
+    """
+    years = registry.SOURCE_SCHEMA["properties"]["first_year"]
+    return [("kind", "report_year", "due_date")] + [
+        (kind, year, registry.due_date(kind, year).isoformat())
+        for kind in registry.KINDS
+        for year in range(years["minimum"], years["maximum"] + 1)
+    ]
 
 
 def _csv(rows: list[tuple]) -> str:

@@ -338,6 +338,15 @@ def test_marts_build_before_any_check_results(warehouse):
     assert sorted(before_checks["dim_report"]) == sorted([(REPORT_002, None, None), (REPORT_NULL, None, None)])
 
 
+def test_empty_registry_snapshot_expects_nothing(warehouse):
+    # raw.sources is empty here (no registry snapshot yet): monitoring is empty, the build still passes
+    settings, _ = warehouse
+    assert query(settings, "select count(*) from raw.sources") == [(0,)]
+    assert query(settings, "select count(*) from marts.fct_publication") == [(0,)]
+    assert query(settings, "select count(*) from intermediate.int_check_inputs "
+                           "where check_id in ('report.on_time', 'year.carry')") == [(0,)]
+
+
 def test_dim_report_and_agency(warehouse):
     settings, _ = warehouse
     rows = query(

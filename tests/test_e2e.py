@@ -2,6 +2,9 @@
 
 Slow (a minute or two): it migrates an SQLite Airflow database, parses and
 loads the samples, builds dbt, runs the GX suites and publishes the copy.
+Before the second run the source registry (sources.yml) is stored in
+raw.sources, so the second run also monitors publication of its five example
+agencies, judged as of a pinned date.
 """
 
 from __future__ import annotations
@@ -14,10 +17,38 @@ import duckdb
 import pytest
 
 from extractors.embedded import run_embedded
+from extractors.registry import load_registry
+from extractors.registry_snapshot import write_sources
 from extractors.settings import Settings
 from tests.conftest import EmbeddedRun
 
 pytestmark = pytest.mark.timeout(1800)
+
+# The samples' known defects (DESIGN.md section 2), per report (agency, year, check, subject).
+REPORT_FAILURES = {
+    ("静乐县", 2020, "app.results_sum", "natural_person"),
+    ("静乐县", 2020, "app.results_sum", "total"),
+    ("静乐县", 2020, "app.balance", "natural_person"),
+    ("静乐县", 2020, "app.balance", "total"),
+    ("盐池县人民政府办公室", 2021, "narrative.applications", "new_received.total"),
+    ("盐池县人民政府办公室", 2021, "template.complete", "applications"),
+    ("盐池县人民政府办公室", 2021, "template.complete", "appeals"),
+    ("华池县", 2020, "template.complete", "proactive"),
+    ("华池县", 2020, "template.complete", "applications"),
+    ("华池县", 2020, "template.complete", "appeals"),
+}
+
+# Publication monitoring of sources.yml's example agencies (monitored, as its comment says), as of AS_OF.
+# The samples are their only reports; the registry snapshot is taken today, after every due date, so a
+# found report is `unverified`. Every other year from first_year through 2024 is missing: overdue, except
+# the governments' 2024 reports (due 31 March 2025). The department (盐池) was due 31 January 2025.
+AS_OF = "2025-02-15"
+GOVERNMENTS = {"金寨县人民政府": 2019, "静乐县": 2019, "景泰县": 2018, "华池县": 2020}  # name: first_year
+FOUND = {("金寨县人民政府", 2020), ("静乐县", 2020), ("景泰县", 2018), ("华池县", 2020), ("盐池县人民政府办公室", 2021)}
+NOT_YET_DUE = {(agency, 2024) for agency in GOVERNMENTS}
+EXPECTED = {(a, y) for a, first in GOVERNMENTS.items() for y in range(first, 2025)} | {
+    ("盐池县人民政府办公室", y) for y in range(2021, 2025)}
+MISSING_OVERDUE = EXPECTED - FOUND - NOT_YET_DUE
 
 
 def _marts_schema(conn: duckdb.DuckDBPyConnection) -> str:
@@ -79,7 +110,18 @@ def _assert_acceptance_facts(published: Path) -> None:
                             "盐池县人民政府办公室": "failed", "华池县": "incomplete"}
 
 
-def test_embedded_run_twice(embedded_run: EmbeddedRun) -> None:
+def _publication(published: Path) -> tuple[dict[tuple, str], set[tuple]]:
+    """fct_publication statuses, and the agency-years whose report.on_time check failed."""
+    with duckdb.connect(str(published), read_only=True) as conn:
+        statuses = {(a, int(y)): s for a, y, s in conn.execute(
+            "select agency_name, report_year, publication_status from marts.fct_publication").fetchall()}
+        late = {(a, int(y)) for a, y in conn.execute(
+            "select agency_name, report_year from marts.fct_check_results "
+            "where check_id = 'report.on_time' and status = 'failed'").fetchall()}
+    return statuses, late
+
+
+def test_embedded_run_twice(embedded_run: EmbeddedRun, monkeypatch: pytest.MonkeyPatch) -> None:
     # The first run is the session's shared one (tests/conftest.py), also used by tests/test_ui.py.
     tmp_settings, output = embedded_run.settings, embedded_run.output
     assert embedded_run.exit_code == 0, output
@@ -91,19 +133,8 @@ def test_embedded_run_twice(embedded_run: EmbeddedRun) -> None:
         marts = _marts_schema(conn)
         assert conn.execute(f"select count(*) from {marts}.dim_report").fetchone()[0] == 5
         failed = _failed_checks(conn, marts)
-    # exactly the samples' known defects fail, nothing else
-    assert failed == {
-        ("静乐县", 2020, "app.results_sum", "natural_person"),
-        ("静乐县", 2020, "app.results_sum", "total"),
-        ("静乐县", 2020, "app.balance", "natural_person"),
-        ("静乐县", 2020, "app.balance", "total"),
-        ("盐池县人民政府办公室", 2021, "narrative.applications", "new_received.total"),
-        ("盐池县人民政府办公室", 2021, "template.complete", "applications"),
-        ("盐池县人民政府办公室", 2021, "template.complete", "appeals"),
-        ("华池县", 2020, "template.complete", "proactive"),
-        ("华池县", 2020, "template.complete", "applications"),
-        ("华池县", 2020, "template.complete", "appeals"),
-    }, sorted(failed)
+    # exactly the samples' known defects fail, nothing else (no agency has two years: no year.carry row)
+    assert failed == REPORT_FAILURES, sorted(failed)
     _assert_acceptance_facts(published)
 
     # the summary names the failures and the files
@@ -116,6 +147,9 @@ def test_embedded_run_twice(embedded_run: EmbeddedRun) -> None:
     parsed_files = {p: p.stat().st_mtime_ns for p in Path(tmp_settings.parsed_dir).glob("*.json")}
     assert len(parsed_files) == 5
 
+    # the registry in the warehouse (the ingest's load does it too, once wired): the second run monitors it
+    assert write_sources(tmp_settings, load_registry()) == 6
+    monkeypatch.setenv("DISCLOSURE_AS_OF_DATE", AS_OF)
     second = io.StringIO()
     assert run_embedded(tmp_settings, out=second) == 0, second.getvalue()
     again = second.getvalue()
@@ -123,3 +157,10 @@ def test_embedded_run_twice(embedded_run: EmbeddedRun) -> None:
     assert _raw_counts(tmp_settings) == counts
     assert {p: p.stat().st_mtime_ns for p in Path(tmp_settings.parsed_dir).glob("*.json")} == parsed_files
     assert re.search(r"0 parsed, 5 already parsed; 0 loaded, 5 already loaded", again), again
+
+    statuses, late = _publication(published)
+    assert statuses == {**{k: "unverified" for k in FOUND}, **{k: "missing_overdue" for k in MISSING_OVERDUE},
+                        **{k: "not_yet_due" for k in NOT_YET_DUE}}, sorted(statuses.items())
+    assert late == MISSING_OVERDUE and len(late) == 19, sorted(late)
+    with duckdb.connect(str(published), read_only=True) as conn:
+        assert _failed_checks(conn, "marts") == REPORT_FAILURES  # per report: unchanged

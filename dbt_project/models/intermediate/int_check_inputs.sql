@@ -1,6 +1,6 @@
--- Both sides of every per-report identity (docs/ARCHITECTURE.md "The identity
--- inputs"); GX asserts expected = observed. One row per report, check and
--- subject. Both sides are doubles and null when an input cell is absent
+-- Both sides of every identity (docs/ARCHITECTURE.md "The identity inputs");
+-- GX asserts expected = observed. One row per report, check and subject
+-- (report.on_time: per agency-year report_key, found or not). Both sides are doubles and null when an input cell is absent
 -- (GX then records not_evaluable); a missing cell is never read as 0.
 -- A table: GX reads it between the intermediate and the marts builds.
 {{ config(materialized='table') }}
@@ -39,6 +39,24 @@ code_labels as (
 template_shape as (
 
     select * from {{ ref('template_shape') }}
+
+),
+
+applications_wide as (
+
+    select * from {{ ref('int_applications_wide') }}
+
+),
+
+agency_year_reports as (
+
+    select * from {{ ref('int_agency_year_reports') }}
+
+),
+
+publication as (
+
+    select * from {{ ref('int_publication') }}
 
 ),
 
@@ -344,6 +362,63 @@ template_complete as (
 
 ),
 
+---------- year.carry: last year's carried_forward = this year's carried_over, same agency
+-- (every report of a year with the table templates against the primary report of the year before)
+
+carry_pairs as (
+
+    select
+        this_year.report_id,
+        last_year.report_id as last_year_report_id
+    from agency_year_reports as this_year
+    inner join agency_year_reports as last_year
+        on this_year.agency_key = last_year.agency_key
+        and last_year.report_year = this_year.report_year - 1
+        and last_year.version_rank = 1
+    where this_year.template in {{ application_templates }}
+        and last_year.template in {{ application_templates }}
+
+),
+
+year_carry as (
+
+    select
+        carry_pairs.report_id,
+        'year.carry' as check_id,
+        applicants.applicant as subject,
+        last_year.carried_forward as expected,
+        this_year.carried_over as observed
+    from carry_pairs
+    cross join applicants
+    left join applications_wide as last_year
+        on carry_pairs.last_year_report_id = last_year.report_id
+        and applicants.applicant = last_year.applicant
+    left join applications_wide as this_year
+        on carry_pairs.report_id = this_year.report_id
+        and applicants.applicant = this_year.applicant
+
+),
+
+---------- report.on_time: reports published by the due date = 1, per expected agency-year
+-- (keyed on int_publication.report_key; not judged before the due date; unverified -> observed null)
+
+report_on_time as (
+
+    select
+        report_key as report_id,
+        'report.on_time' as check_id,
+        'due:' || cast(due_date as varchar) as subject,
+        1 as expected,
+        case publication_status
+            when 'on_time' then 1
+            when 'late' then 0
+            when 'missing_overdue' then 0
+        end as observed
+    from publication
+    where publication_status <> 'not_yet_due'
+
+),
+
 ---------- all identities
 
 unioned as (
@@ -363,6 +438,10 @@ unioned as (
     select report_id, check_id, subject, expected, observed from values_valid
     union all
     select report_id, check_id, subject, expected, observed from template_complete
+    union all
+    select report_id, check_id, subject, expected, observed from year_carry
+    union all
+    select report_id, check_id, subject, expected, observed from report_on_time
 
 ),
 

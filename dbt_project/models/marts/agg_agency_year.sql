@@ -1,5 +1,6 @@
 -- One row per agency and report year for BI: applications received and
--- granted, grant rate, appeals and their correction rate, failed checks.
+-- granted, grant rate, appeals and their correction rate, failed checks, and
+-- for registered agencies whether the report was published on time.
 -- When an agency has several reports for one year (the same report fetched
 -- as PDF and HTML, say), the figures come from one primary report (most
 -- non-null cells, then the latest loaded, then report_id) so nothing is
@@ -25,9 +26,15 @@ appeals as (
 
 ),
 
-cells as (
+agency_year_reports as (
 
-    select * from {{ ref('stg_cells') }}
+    select * from {{ ref('int_agency_year_reports') }}
+
+),
+
+publication as (
+
+    select * from {{ ref('int_publication') }}
 
 ),
 
@@ -37,37 +44,27 @@ code_labels as (
 
 ),
 
----------- one primary report per agency and year
-
-cell_counts as (
-
-    select
-        report_id,
-        count(value) as n_cells_present
-    from cells
-    group by report_id
-
-),
+---------- one primary report per agency and year (as printed: dim_agency's grain)
 
 ranked_reports as (
 
     select
         reports.*,
+        agency_year_reports.source_name,
         count(*) over (
             partition by reports.agency_id, reports.report_year
         ) as n_reports,
         row_number() over (
             partition by reports.agency_id, reports.report_year
             order by
-                coalesce(cell_counts.n_cells_present, 0) desc,
+                agency_year_reports.n_cells_present desc,
                 reports.loaded_at desc,
                 reports.report_id
         ) as report_rank
     from reports
-    left join cell_counts
-        on reports.report_id = cell_counts.report_id
+    inner join agency_year_reports
+        on reports.report_id = agency_year_reports.report_id
     where reports.agency_id is not null
-        and reports.report_year is not null
 
 ),
 
@@ -152,13 +149,21 @@ final as (
         case
             when primary_reports.quality_status is not null then primary_reports.n_failed_checks
         end as n_failed_checks,
-        primary_reports.failed_checks
+        primary_reports.failed_checks,
+
+        ---------- publication (registered agencies; fct_publication has every expected year)
+        publication.publication_status,
+        publication.due_date,
+        publication.days_late
 
     from primary_reports
     left join application_totals
         on primary_reports.report_id = application_totals.report_id
     left join appeal_totals
         on primary_reports.report_id = appeal_totals.report_id
+    left join publication
+        on primary_reports.source_name = publication.agency_name
+        and primary_reports.report_year = publication.report_year
 
 )
 

@@ -6,14 +6,25 @@ current_documents as (
 
 ),
 
+-- when the warehouse first held the document, whatever parser read it
+first_loads as (
+
+    select
+        sha256,
+        min(loaded_at) as first_loaded_at
+    from {{ source('raw', 'documents') }}
+    group by sha256
+
+),
+
 renamed as (
 
     select
 
         ---------- ids
-        substr(sha256, 1, 16) as report_id,
-        sha256,
-        parser_version,
+        substr(current_documents.sha256, 1, 16) as report_id,
+        current_documents.sha256,
+        current_documents.parser_version,
 
         ---------- text
         document,
@@ -26,9 +37,12 @@ renamed as (
         size_bytes,
 
         ---------- timestamps
-        loaded_at
+        current_documents.loaded_at,
+        first_loads.first_loaded_at
 
     from current_documents
+    inner join first_loads
+        on current_documents.sha256 = first_loads.sha256
 
 )
 

@@ -1,0 +1,125 @@
+-- Every report with its agency and year: the agency is the registry name
+-- when the printed name is a registered name or alias (int_agency_names),
+-- else the printed name. first_seen_at is when we first held the document:
+-- its earliest fetch attempt that landed or confirmed the sha256, or its
+-- first load when that came earlier (a file read from a folder).
+-- version_rank orders the reports of one agency and year: most non-null
+-- cells, then the latest loaded, then report_id (1 = the primary report).
+with
+
+reports as (
+
+    select * from {{ ref('stg_reports') }}
+
+),
+
+documents as (
+
+    select * from {{ ref('stg_documents') }}
+
+),
+
+cells as (
+
+    select * from {{ ref('stg_cells') }}
+
+),
+
+fetch_attempts as (
+
+    select * from {{ ref('stg_fetch_attempts') }}
+
+),
+
+agency_names as (
+
+    select * from {{ ref('int_agency_names') }}
+
+),
+
+-- a name two registry entries claim goes to the first by name (int_agency_names warns)
+name_owners as (
+
+    select
+        agency_name,
+        min(source_name) as source_name
+    from agency_names
+    group by agency_name
+
+),
+
+first_fetches as (
+
+    select
+        sha256,
+        min(fetched_at) as first_fetched_at
+    from fetch_attempts
+    where fetch_status in ('fetched', 'not_modified')
+        and sha256 is not null
+    group by sha256
+
+),
+
+cell_counts as (
+
+    select
+        report_id,
+        count(value) as n_cells_present
+    from cells
+    group by report_id
+
+),
+
+joined as (
+
+    select
+
+        ---------- ids
+        reports.report_id,
+        reports.sha256,
+
+        ---------- agency and year
+        coalesce(name_owners.source_name, reports.agency_name) as agency_key,
+        name_owners.source_name,
+        reports.agency_name,
+        reports.report_year,
+        reports.template,
+
+        ---------- numerics
+        coalesce(cell_counts.n_cells_present, 0) as n_cells_present,
+
+        ---------- timestamps
+        case
+            when first_fetches.first_fetched_at < documents.first_loaded_at
+                then first_fetches.first_fetched_at
+            else coalesce(documents.first_loaded_at, first_fetches.first_fetched_at)
+        end as first_seen_at,
+        documents.loaded_at
+
+    from reports
+    left join documents
+        on reports.sha256 = documents.sha256
+    left join name_owners
+        on reports.agency_name = name_owners.agency_name
+    left join first_fetches
+        on reports.sha256 = first_fetches.sha256
+    left join cell_counts
+        on reports.report_id = cell_counts.report_id
+    where reports.agency_name is not null
+        and reports.report_year is not null
+
+),
+
+final as (
+
+    select
+        joined.*,
+        row_number() over (
+            partition by agency_key, report_year
+            order by n_cells_present desc, loaded_at desc, report_id
+        ) as version_rank
+    from joined
+
+)
+
+select * from final
