@@ -45,7 +45,7 @@ def to_parse(fetched: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 def load_run(
     settings: Settings, fetched: list[dict[str, Any]], outcomes: list[dict[str, Any]], backfill: Backfill
 ) -> dict[str, int]:
-    """Write the fetch attempts, then load every parse result not loaded yet (parsed now or earlier).
+    """Store the registry (`raw.sources`) and the fetch attempts, then load every parse result not loaded yet.
 
     Results parsed by an earlier run but never loaded (a crash between
     landing and loading) are loaded here without fetching or parsing again.
@@ -53,7 +53,11 @@ def load_run(
     """
     from extractors.fetch_log import write_fetch_attempts
     from extractors.load import load_parsed, loaded_sha256s
+    from extractors.registry import load_registry
+    from extractors.registry_snapshot import write_sources
 
+    # The whole registry, whatever the backfill: publication monitoring expects every entry's reports.
+    registered = write_sources(settings, load_registry(settings.registry_path))
     attempts = [FetchResult.from_dict(a) for result in fetched for a in result["attempts"]]
     written = write_fetch_attempts(settings, attempts)
     parsed = {d["sha256"]: d["parsed_path"] for d in documents_of(fetched) if d["parsed"]}
@@ -66,7 +70,7 @@ def load_run(
     summary["documents_skipped"] += len(loaded)
     if backfill.active and parsed and summary["documents_not_selected"] == len(parsed):
         raise NothingSelected(f"no document matches the {backfill.describe()}")
-    return {**summary, "fetch_attempts_written": written}
+    return {**summary, "fetch_attempts_written": written, "sources_registered": registered}
 
 
 @dataclass
