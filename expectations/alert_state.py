@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from expectations.identities import publication_agency_year
 from extractors.warehouse import transaction
 
 log = logging.getLogger(__name__)
@@ -155,6 +156,13 @@ def alert_key(agency: str | None, year: int | None, check_id: str, subject: str,
     if agency and year is not None:
         return f"{agency}|{int(year)}|{check_id}|{subject}"
     return f"report:{report_id}|{check_id}|{subject}"
+
+
+def where(report_id: str, agency: str | None, year: int | None) -> tuple[str, str]:
+    """Agency and year as a message shows them; a publication key names its own agency-year."""
+    if (agency is None or year is None) and (named := publication_agency_year(report_id)):
+        agency, year = named
+    return agency or f"unknown agency (report {report_id})", str(year) if year is not None else "unknown year"
 
 
 def fingerprint(expected: float | None, observed: float | None) -> str:

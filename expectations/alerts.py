@@ -35,6 +35,7 @@ from expectations.alert_state import (
     number,
     record,
     run_failures,
+    where,
 )
 from expectations.context import data_docs_index, data_docs_pages
 from expectations.delivery import FAILURE, SUCCESS, WARNING, AlertDeliveryError, Message, send_or_log
@@ -154,13 +155,12 @@ def format_alert(
     """
     check_id = facts["check_id"]
     identity = IDENTITY_BY_ID.get(check_id)
-    agency = facts.get("agency") or f"unknown agency (report {facts['report_id']})"
-    year = facts.get("report_year") or "unknown year"
-    where = f"{agency} {year}, {facts['subject']}"
+    agency, year = where(facts["report_id"], facts.get("agency"), facts.get("report_year"))
+    place = f"{agency} {year}, {facts['subject']}"
     title = {
-        NEW: f"{TITLE_PREFIX} {check_id} failed: {where}",
-        CHANGED: f"{TITLE_PREFIX} {check_id} changed: {where}",
-        RESOLVED: f"{TITLE_PREFIX} RESOLVED {check_id}: {where}",
+        NEW: f"{TITLE_PREFIX} {check_id} failed: {place}",
+        CHANGED: f"{TITLE_PREFIX} {check_id} changed: {place}",
+        RESOLVED: f"{TITLE_PREFIX} RESOLVED {check_id}: {place}",
     }[kind]
 
     lines = [f"Check:        {check_id} ({identity.severity if identity else facts.get('severity', '?')})"]

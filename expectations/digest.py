@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import groupby
 
-from expectations.alert_state import CHANGED, NEW, RESOLVED, Assessment, assess, number, record
+from expectations.alert_state import CHANGED, NEW, RESOLVED, Assessment, assess, number, record, where
 from expectations.context import data_docs_index, data_docs_pages
 from expectations.delivery import WARNING, Message, send_or_log
-from expectations.identities import IDENTITY_BY_ID
+from expectations.identities import IDENTITY_BY_ID, publication_agency_year
 from extractors.settings import Settings
 from extractors.warehouse import connect, transaction
 
@@ -89,10 +89,13 @@ def format_digest(assessment: Assessment, day: date, docs: str) -> tuple[str, st
     for (agency, year, report_id), group in groupby(failures, key=lambda f: (f.agency, f.report_year, f.report_id)):
         group = list(group)
         first = group[0]
-        lines += ["", f"{agency or 'unknown agency'} {year or 'unknown year'} · report {report_id} · "
-                      f"{first.document or 'unknown document'}",
-                  f"  SHA-256 {first.sha256 or 'unknown'} · source {first.source_url or 'none (local file)'}"
-                  + (f" · {first.n_parse_issues} parse issue(s)" if first.n_parse_issues is not None else "")]
+        shown_agency, shown_year = where(report_id, agency, year)
+        if publication_agency_year(report_id):  # an agency-year, found or not: no document to name
+            lines += ["", f"{shown_agency} {shown_year} · publication monitoring ({report_id})"]
+        else:
+            lines += ["", f"{shown_agency} {shown_year} · report {report_id} · {first.document or 'unknown document'}",
+                      f"  SHA-256 {first.sha256 or 'unknown'} · source {first.source_url or 'none (local file)'}"
+                      + (f" · {first.n_parse_issues} parse issue(s)" if first.n_parse_issues is not None else "")]
         for f in group:
             identity = IDENTITY_BY_ID.get(f.check_id)
             mark = f"[{marks[f.key]}] " if f.key in marks else ""

@@ -9,7 +9,16 @@ instead of a report id, and do not count for a report's quality status.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+PUBLICATION_KEY = re.compile(r"^publication:(?P<agency>.+):(?P<year>\d{4})$")
+
+
+def publication_agency_year(report_key: str) -> tuple[str, int] | None:
+    """The agency and year of a `report.on_time` row's key; None for a report id."""
+    match = PUBLICATION_KEY.match(report_key)
+    return (match["agency"], int(match["year"])) if match else None
 
 
 @dataclass(frozen=True)

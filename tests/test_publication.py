@@ -241,9 +241,11 @@ def test_missing_report_warning_reaches_the_digest_once(warehouse, monkeypatch: 
     assert not any("report.on_time" in body["title"] + body["message"] for _, body in pages.posts)  # no page
     assert digest is not None and len(digests.posts) == 2
     first, second = (body["message"] for _, body in digests.posts)
-    missing = f"report publication:{CITY}:2022"
+    # the agency-year is named, not an unknown report
+    missing = f"{CITY} 2022 · publication monitoring (publication:{CITY}:2022)"
     assert missing in first and "[new] report.on_time due:2023-03-31: expected 1, observed 0" in first
-    assert f"report publication:{DEPT}:2023" in first  # the late one too
+    assert f"{DEPT} 2023 · publication monitoring" in first  # the late one too
+    assert "unknown agency" not in first
     # de-duplicated by raw.alert_log: listed again the next day, but not as new
     assert missing in second and "[new] report.on_time" not in second
     state = query(settings, "select state from raw.alert_log where alert_key = "
