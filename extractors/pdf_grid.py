@@ -5,9 +5,13 @@ pdfplumber's text lines (characters in displayed orientation):
 - a line splits into fragments where characters stand more than `_CELL_GAP`
   characters apart; a line of two or more fragments is a table line, and a run
   of table lines, with at most `_MAX_LOOSE_LINES` one-fragment lines between
-  them (none a section heading such as 三、...), is a table;
-- columns start where fragments start: Word, WPS and LibreOffice left-align
-  cell text, so a column's cells share their left edge;
+  them (none a section heading such as 三、...), is a table; it needs
+  `_MIN_ROWS` rows, except the first lines of a page whose page before ended
+  in a table (`continued`): a page break can leave a single row;
+- label columns start where labels start: Word, WPS and LibreOffice
+  left-align cell text, so a column's labels share their left edge; a value
+  column is a run of values overlapping from line to line (`_value_runs`),
+  whether they are left-aligned, right-aligned or centred;
 - a label that wraps fills its column (it ends within `_WRAP_SLACK`
   characters of the next column or of the next fragment on its line), and its
   next line's fragment in the same column carries it on: "自然" + "人",
@@ -16,11 +20,12 @@ pdfplumber's text lines (characters in displayed orientation):
   ruled table does. A label spanning several columns is not carried on by a
   line that has another fragment under it (a group header over its
   sub-columns), nor the label naming a row (the one right before its
-  values). Numbers wrap too (２４ + ０ in a narrow column) but only on a line
-  of nothing but continuations;
-- on a line with values, a column between two values with nothing in it is
-  a blank cell, so a blank keeps its position (see `_row` for the blanks
-  that are not kept).
+  values), nor a label that starts with an item number (（六）, 3.). Numbers
+  wrap too (２４ + ０ in a narrow column) but only on a line of nothing but
+  continuations;
+- on a line with values, a value column between two values with nothing in
+  it is a blank cell, so a blank keeps its position (see `_row` for the
+  blanks that are not kept).
 """
 
 from __future__ import annotations
@@ -219,16 +224,14 @@ def _value_runs(values: list[_Fragment]) -> list[tuple[float, float]]:
     The values of one column overlap from line to line whether the column is left-aligned, right-aligned
     (１９０２７７ over 5) or centred, and the values of two columns never do: the cells' paddings lie between.
     """
-    runs: list[list[_Fragment]] = []
+    runs: list[tuple[float, float]] = []
     for fragment in sorted(values, key=lambda f: f.x0):
-        if runs and fragment.x0 <= max(f.x1 for f in runs[-1]):
-            runs[-1].append(fragment)
+        if runs and fragment.x0 <= runs[-1][1]:
+            runs[-1] = (runs[-1][0], max(runs[-1][1], fragment.x1))
         else:
-            runs.append([fragment])
-    for run in runs:
-        for fragment in run:
-            fragment.anchor = run[0].x0
-    return [(run[0].x0, max(f.x1 for f in run)) for run in runs]
+            runs.append((fragment.x0, fragment.x1))
+        fragment.anchor = runs[-1][0]
+    return runs
 
 
 def _value_columns(fragments: list[_Fragment], runs: list[tuple[float, float]]) -> set[int]:
