@@ -5,9 +5,13 @@ pdfplumber's text lines (characters in displayed orientation):
 - a line splits into fragments where characters stand more than `_CELL_GAP`
   characters apart; a line of two or more fragments is a table line, and a run
   of table lines, with at most `_MAX_LOOSE_LINES` one-fragment lines between
-  them (none a section heading such as 三、...), is a table;
-- columns start where fragments start: Word, WPS and LibreOffice left-align
-  cell text, so a column's cells share their left edge;
+  them (none a section heading such as 三、...), is a table; it needs
+  `_MIN_ROWS` rows, except the first lines of a page whose page before ended
+  in a table (`continued`): a page break can leave a single row;
+- label columns start where labels start: Word, WPS and LibreOffice
+  left-align cell text, so a column's labels share their left edge; a value
+  column is a run of values overlapping from line to line (`_value_runs`),
+  whether they are left-aligned, right-aligned or centred;
 - a label that wraps fills its column (it ends within `_WRAP_SLACK`
   characters of the next column or of the next fragment on its line), and its
   next line's fragment in the same column carries it on: "自然" + "人",
@@ -16,11 +20,12 @@ pdfplumber's text lines (characters in displayed orientation):
   ruled table does. A label spanning several columns is not carried on by a
   line that has another fragment under it (a group header over its
   sub-columns), nor the label naming a row (the one right before its
-  values). Numbers wrap too (２４ + ０ in a narrow column) but only on a line
-  of nothing but continuations;
-- on a line with values, a column between two values with nothing in it is
-  a blank cell, so a blank keeps its position (see `_row` for the blanks
-  that are not kept).
+  values), nor a label that starts with an item number (（六）, 3.). Numbers
+  wrap too (２４ + ０ in a narrow column) but only on a line of nothing but
+  continuations;
+- on a line with values, a value column between two values with nothing in
+  it is a blank cell, so a blank keeps its position (see `_row` for the
+  blanks that are not kept).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
+from extractors.layout.labels import is_numbered
 from extractors.layout.rows import SECTION_HEADING, is_value
 from extractors.numbers import read_number
 
@@ -71,10 +77,10 @@ def ruled_grid(table: Any) -> Grid:
     return Grid(table.bbox, rows)
 
 
-def _looks_statistical(texts: list[str], rows: int) -> bool:
-    cells = [t for t in texts if t.strip()]
+def _looks_statistical(grid: Grid, min_rows: int) -> bool:
+    cells = [text for row in grid.rows for text, _ in row.cells if text.strip()]
     numbers = sum(1 for t in cells if read_number(t) is not None)
-    return rows >= _MIN_ROWS and bool(cells) and numbers / len(cells) >= _MIN_NUMBER_SHARE
+    return len(grid.rows) >= min_rows and bool(cells) and numbers / len(cells) >= _MIN_NUMBER_SHARE
 
 
 @dataclass
@@ -84,6 +90,7 @@ class _Fragment:
     size: float
     value: bool
     column: int = -1
+    anchor: float = 0.0  # where its column starts: its own left edge for a label, its column's for a value
     reach: float = 0.0  # where the next fragment on its line starts: a cell cannot extend past it
     chain: list[_Fragment] = field(default_factory=list)  # a label's wrapped lines, itself first
 
@@ -96,11 +103,19 @@ class _Fragment:
         return self.box[2]
 
 
-def aligned_grids(text_lines: list[dict]) -> list[Grid]:
-    """Tables laid out by text alignment alone, from pdfplumber text lines with their characters."""
+def aligned_grids(text_lines: list[dict], continued: bool = False) -> list[Grid]:
+    """Tables laid out by text alignment alone, from pdfplumber text lines with their characters.
+
+    `continued`: the page before ended in a table, so table lines at the very top of this page are its
+    last rows, kept however few (a page break can leave one row: 政府集中采购 alone on the next page).
+    """
     lines = [_fragments(line["chars"]) for line in text_lines]
-    grids = (_grid(lines[start:end]) for start, end in _blocks(lines))
-    return [g for g in grids if _looks_statistical([t for r in g.rows for t, _ in r.cells], len(g.rows))]
+    grids = []
+    for start, end in _blocks(lines):
+        grid = _grid(lines[start:end])
+        if _looks_statistical(grid, 1 if continued and start == 0 else _MIN_ROWS):
+            grids.append(grid)
+    return grids
 
 
 def _fragments(chars: list[dict]) -> list[_Fragment]:
@@ -118,7 +133,7 @@ def _fragments(chars: list[dict]) -> list[_Fragment]:
         for previous, char in pairwise(group):
             text += (" " if char["x0"] - previous["x1"] > _SPACE_GAP * size else "") + char["text"]
         box = (group[0]["x0"], min(c["top"] for c in group), group[-1]["x1"], max(c["bottom"] for c in group))
-        fragments.append(_Fragment(text, box, size, is_value(text)))
+        fragments.append(_Fragment(text, box, size, is_value(text), anchor=box[0]))
     return fragments
 
 
@@ -143,12 +158,14 @@ def _blocks(lines: list[list[_Fragment]]) -> list[tuple[int, int]]:
 def _grid(lines: list[list[_Fragment]]) -> Grid:
     fragments = [f for line in lines for f in line]
     size = sorted(f.size for f in fragments)[len(fragments) // 2]
-    starts = _column_starts([f.x0 for f in fragments], _COLUMN_TOLERANCE * size)
+    runs = _value_runs([f for f in fragments if f.value])
+    starts = _column_starts([f.anchor for f in fragments], _COLUMN_TOLERANCE * size)
     right = max(f.x1 for f in fragments)
     for line in lines:
         for fragment, after in zip(line, [*line[1:], None], strict=True):
-            fragment.column = min(range(len(starts)), key=lambda c: abs(starts[c] - fragment.x0))
+            fragment.column = min(range(len(starts)), key=lambda c: abs(starts[c] - fragment.anchor))
             fragment.reach = after.x0 if after else float("inf")
+    value_columns = _value_columns(fragments, runs)
     gaps = [b.x0 - a.x1 for line in lines for a, b in pairwise(line)]
     padding = min([*gaps, _MAX_PADDING * size])  # the narrowest gap between two cells: their paddings
     open_cells: dict[int, _Fragment] = {}  # column -> the cell of the line above that fills its column
@@ -160,7 +177,7 @@ def _grid(lines: list[list[_Fragment]]) -> Grid:
             used = index + 1
         open_cells = {f.column: f.chain[0] for f in line if _fills_column(f, starts, right, padding, size)}
         if heads:
-            laid.append((index, _row(heads, starts)))
+            laid.append((index, _row(heads, starts, value_columns)))
     rows = [GridRow(_union([_cell(c)[1] for c in row]), [_cell(c) for c in row]) for i, row in laid if i < used]
     return Grid(_union([f.box for line in lines[:used] for f in line]), rows)
 
@@ -169,11 +186,13 @@ def _carry_on(line: list[_Fragment], open_cells: dict[int, _Fragment]) -> list[_
     """Join the line's fragments that carry a cell of the line above on; returns those that start a cell.
 
     A line of nothing but continuations (wide numbers wrap too: ２４ + ０) carries every cell on; otherwise
-    only labels carry on, never the label that names the line's row.
+    only labels carry on, never the label that names the line's row. A label that starts with an item
+    number (（六）其 under the short last line 予处理 of （五）不予处理) starts a cell of its own.
     """
     def carries(fragment: _Fragment) -> bool:
         above = open_cells.get(fragment.column)
         return (above is not None and above.value == fragment.value
+                and (fragment.value or not is_numbered(fragment.text))
                 and not any(above.chain[-1].x0 < other.x0 < above.chain[-1].reach
                             for other in line if other is not fragment))
 
@@ -199,6 +218,29 @@ def _fills_column(fragment: _Fragment, starts: list[float], right: float, paddin
     return limit - fragment.x1 <= padding + slack * fragment.size
 
 
+def _value_runs(values: list[_Fragment]) -> list[tuple[float, float]]:
+    """The x-extents of the value columns; sets each value's `anchor` to its column's left edge.
+
+    The values of one column overlap from line to line whether the column is left-aligned, right-aligned
+    (１９０２７７ over 5) or centred, and the values of two columns never do: the cells' paddings lie between.
+    """
+    runs: list[tuple[float, float]] = []
+    for fragment in sorted(values, key=lambda f: f.x0):
+        if runs and fragment.x0 <= runs[-1][1]:
+            runs[-1] = (runs[-1][0], max(runs[-1][1], fragment.x1))
+        else:
+            runs.append((fragment.x0, fragment.x1))
+        fragment.anchor = runs[-1][0]
+    return runs
+
+
+def _value_columns(fragments: list[_Fragment], runs: list[tuple[float, float]]) -> set[int]:
+    """Columns that may hold a blank cell: those of the value runs, and those of labels over no value
+    (a column blank on every line: 004's 行政复议). A label over a value column (centred, say) adds none."""
+    return {f.column for f in fragments
+            if f.value or not any(x0 < f.x1 and f.x0 < x1 for x0, x1 in runs)}
+
+
 def _column_starts(lefts: list[float], tolerance: float) -> list[float]:
     starts: list[float] = []
     for x in sorted(lefts):
@@ -214,8 +256,8 @@ def _row_label(line: list[_Fragment]) -> _Fragment | None:
     return max((f for f in line if not f.value), key=lambda f: f.x0, default=None)
 
 
-def _row(heads: list[_Fragment], starts: list[float]) -> list[_Fragment | Box]:
-    """The cells a line starts; blank columns between its values as boxes.
+def _row(heads: list[_Fragment], starts: list[float], value_columns: set[int]) -> list[_Fragment | Box]:
+    """The cells a line starts; blank value columns between its values as boxes.
 
     A blank right of a label or after the last value is not kept: a label's
     or value's merged cell may cover that column (a row of fewer values),
@@ -231,7 +273,7 @@ def _row(heads: list[_Fragment], starts: list[float]) -> list[_Fragment | Box]:
     top, bottom = min(h.box[1] for h in heads), max(h.box[3] for h in heads)
     return [*(h for h in heads if h.column < first),
             *(by_column.get(c) or (starts[c], top, starts[c], bottom)
-              for c in range(first, values[-1].column + 1)),
+              for c in range(first, values[-1].column + 1) if c in value_columns or c in by_column),
             *(h for h in heads if h.column > values[-1].column)]
 
 

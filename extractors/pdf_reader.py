@@ -6,6 +6,8 @@
   cannot hold a statistical table and skip table finding (the costly step).
 - A merged cell appears once in its row (`pdf_grid.Grid`). A table continued
   on the next page is just more rows; a repeated header is more header labels.
+  A page that ends in a table tells the next page's text alignment that its
+  first table lines continue it, however few they are.
 - Text outside tables is read as visual lines and joined back into
   paragraphs (a full line followed by a line at the left margin continues the
   paragraph, across a page break too); page numbers are dropped.
@@ -72,7 +74,7 @@ def read_pdf(data: bytes) -> list[Line]:
             for page in pdf.pages:
                 pages += 1
                 chars += len(page.chars)
-                items += page_items(page)
+                items += page_items(page, continued=bool(items) and items[-1].is_table)
                 page.flush_cache()  # keep memory flat on long documents
     except Exception as exc:
         raise _classify(exc) from exc
@@ -93,31 +95,34 @@ def _classify(exc: Exception) -> Exception:
     return DocumentCorrupt(f"the PDF cannot be read: {type(cause).__name__}: {cause}")
 
 
-def find_tables(page: Any, text_lines: list[dict] | None = None) -> list[Grid]:
+def find_tables(page: Any, text_lines: list[dict] | None = None, continued: bool = False) -> list[Grid]:
     """The statistical tables of a page; none on a page without digits.
 
-    `text_lines`: the page's `extract_text_lines(return_chars=True)` when the caller has them already.
+    `text_lines`: the page's `extract_text_lines(return_chars=True)` when the caller has them already
+    (page numbers left out); `continued`: the page before ended in a table (`pdf_grid.aligned_grids`).
     """
     if not any(c["text"].isdigit() for c in page.chars):
         return []
     tables = page.find_tables(LINE_TABLES)
     if tables or page.lines or page.rects:
         return [ruled_grid(t) for t in tables]
-    return aligned_grids(text_lines if text_lines is not None else page.extract_text_lines(return_chars=True))
+    return aligned_grids(text_lines if text_lines is not None else page.extract_text_lines(return_chars=True),
+                         continued)
 
 
-def page_items(page: Any) -> list[_Item]:
-    """A page's table rows and text lines, top to bottom."""
+def page_items(page: Any, continued: bool = False) -> list[_Item]:
+    """A page's table rows and text lines, top to bottom; `continued`: the page before ended in a table."""
     number = page.page_number
     items: list[_Item] = []
     spans: list[tuple[float, float, float, float]] = []
-    all_lines = page.extract_text_lines(return_chars=True, strip=True)
-    for grid in find_tables(page, all_lines):
+    all_lines = [line for line in page.extract_text_lines(return_chars=True, strip=True)
+                 if not _page_number(line, page.height)]
+    for grid in find_tables(page, all_lines, continued):
         spans.append(grid.bbox)
         for row in grid.rows:
             items.append(_Item(number, row.bbox[1], row.bbox[3], tuple(t for t, _ in row.cells),
                                tuple(b for _, b in row.cells), True))
-    text_lines = [line for line in all_lines if not _inside(line, spans) and not _page_number(line, page.height)]
+    text_lines = [line for line in all_lines if not _inside(line, spans)]
     if text_lines:
         left = min(line["x0"] for line in text_lines)
         right = max(line["x1"] for line in text_lines)

@@ -22,6 +22,11 @@ def fold(text: str) -> str:
     return _PUNCTUATION.sub("", s)
 
 
+def is_numbered(text: str) -> bool:
+    """A label starting with an item number ("3.", "（六）", "三、"): a label's start, never its wrapped tail."""
+    return bool(_NUMBERING.match(normalize(text)))
+
+
 def fold_keep_numbering(text: str) -> str:
     return _PUNCTUATION.sub("", normalize(text))
 
