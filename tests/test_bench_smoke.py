@@ -56,7 +56,7 @@ def test_pipeline_report_formats_runs() -> None:
     runs = [{"label": "first run", "seconds": 30.0, "parsed": 3, "tasks": tasks},
             {"label": "again, nothing new", "seconds": 20.0, "parsed": 0, "tasks": tasks},
             {"label": "with 1 new", "seconds": 21.0, "parsed": 1, "tasks": tasks}]
-    out = report(3, 1, {"pdf": 1, "docx": 1, "html": 1, "text": 0}, 5.0, 10.0, runs)
+    out = report(3, 1, {"pdf": 1, "docx": 1, "html": 1, "text": 0}, 5.0, 10.0, runs, "airflow dags test")
     assert "EXTRAPOLATED to 1,000 documents" in out
     assert "re-run with nothing new: 20.0 s, 0 parsed" in out
     assert "ingest.parse" in out
