@@ -16,8 +16,8 @@ document (named after its file) and writes
 fetch attempts to `raw.fetch_attempts` and every parse result not yet loaded
 into `raw` (pool `warehouse`, one slot: DuckDB has one writer) -> `announce`
 updates the Asset `disclosure://warehouse/raw`, which schedules
-`disclosure_transform`, when at least one new document was loaded (a run with
-nothing new leaves the marts alone; the transform also runs daily on its own) ->
+`disclosure_transform`, when a new document was loaded or the marts were not
+built yet today (a same-day re-run with nothing new leaves the marts alone) ->
 `summarize` logs the run per source and fails it if a document failed.
 
 Why fetch per source and parse per changed document only: a run where
@@ -214,7 +214,7 @@ def disclosure_ingest() -> None:
             "Stuck in queued: another task holds the `warehouse` pool slot."
         ),
     )
-    def load(fetched: Any, outcomes: Any) -> dict[str, int]:
+    def load(fetched: Any, outcomes: Any) -> dict[str, Any]:
         from extractors.backfill import Backfill
         from extractors.ingest import NothingSelected, load_run
         from extractors.settings import Settings
@@ -232,13 +232,20 @@ def disclosure_ingest() -> None:
         outlets=[RAW_WAREHOUSE],
         doc_md=(
             "Update the Asset `disclosure://warehouse/raw`, which triggers `disclosure_transform`, when "
-            "`load` loaded at least one new document; skipped otherwise, so that a run with nothing new "
-            "does not rebuild the marts (the transform also runs once a day on its own schedule)."
+            "`load` loaded at least one new document or the marts were not built yet today (publication "
+            "monitoring moves with the date); skipped otherwise, so that a re-run with nothing new does "
+            "not rebuild the marts."
         ),
     )
-    def announce(loaded: dict[str, int]) -> None:
-        if not loaded.get("documents_loaded"):
-            raise AirflowSkipException("no new document loaded: the marts are up to date")
+    def announce(loaded: dict[str, Any]) -> None:
+        import logging
+
+        from extractors.ingest import transform_reason
+
+        reason = transform_reason(loaded)
+        if reason is None:
+            raise AirflowSkipException("nothing new loaded and the marts were built today: up to date")
+        logging.getLogger("disclosure.dags").info("updating the raw Asset: %s", reason)
 
     @task(
         trigger_rule="all_done",

@@ -4,8 +4,8 @@
 Builds the warehouse models, checks the accounting identities, publishes the
 read-only copy for BI and alerts the on-call engineer. Scheduled on the Asset
 `disclosure://warehouse/raw`, i.e. after every `disclosure_ingest` run that
-loaded a new document, and daily at 06:00 UTC whatever the data (publication
-monitoring depends on the date too).
+loaded a new document, or that found the marts not yet built today
+(publication monitoring depends on the date too).
 
 1. `dbt_build_staging` - `dbt build` of the seeds, `staging` and
    `intermediate` (models and their dbt tests).
@@ -82,7 +82,7 @@ from typing import Any
 
 from _assets import RAW_WAREHOUSE
 from _callbacks import DEFAULT_ARGS, long_run_alert
-from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, chain, dag, get_current_context, task
+from airflow.sdk import chain, dag, get_current_context, task
 
 WAREHOUSE_POOL = "warehouse"
 
@@ -93,10 +93,7 @@ MARTS_SELECT = ["marts"]
 
 @dag(
     dag_id="disclosure_transform",
-    # On new raw data, and once a day anyway: publication monitoring (report.on_time) changes with
-    # the calendar, not only with the data.
-    schedule=AssetOrTimeSchedule(timetable=CronTriggerTimetable("0 6 * * *", timezone="UTC"),
-                                 assets=[RAW_WAREHOUSE]),
+    schedule=[RAW_WAREHOUSE],
     start_date=datetime(2025, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,

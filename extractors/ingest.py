@@ -11,6 +11,7 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 
 from extractors.backfill import Backfill
@@ -70,7 +71,31 @@ def load_run(
     summary["documents_skipped"] += len(loaded)
     if backfill.active and parsed and summary["documents_not_selected"] == len(parsed):
         raise NothingSelected(f"no document matches the {backfill.describe()}")
-    return {**summary, "fetch_attempts_written": written, "sources_registered": registered}
+    return {**summary, "fetch_attempts_written": written, "sources_registered": registered,
+            "checked_today": checked_today(settings)}
+
+
+def checked_today(settings: Settings, today: date | None = None) -> bool:
+    """Whether the transform validated the warehouse today (UTC): raw timestamps are naive UTC."""
+    from extractors.warehouse import connect
+
+    today = today or datetime.now(UTC).date()
+    with connect(settings) as conn:
+        (last,) = conn.execute("select max(validated_at) from raw.check_results").fetchone()
+    return last is not None and last.date() >= today
+
+
+def transform_reason(loaded: dict[str, Any]) -> str | None:
+    """Why the marts must be rebuilt after this load, or None when they are up to date.
+
+    New documents, or a day without a build: publication monitoring (report.on_time)
+    changes with the date even when no document does.
+    """
+    if loaded.get("documents_loaded"):
+        return f"{loaded['documents_loaded']} new document(s) loaded"
+    if not loaded.get("checked_today"):
+        return "the marts were not built yet today"
+    return None
 
 
 @dataclass

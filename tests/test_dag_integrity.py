@@ -116,9 +116,8 @@ def test_ingest_shape(dagbag) -> None:
 
 def test_transform_is_scheduled_on_the_raw_asset(dagbag) -> None:
     dag = dagbag.dags["disclosure_transform"]
-    assert type(dag.timetable).__name__ == "AssetOrTimeSchedule"  # new raw data, or the daily 06:00 UTC run
+    assert type(dag.timetable).__name__ == "AssetTriggeredTimetable"
     assert f"uri='{RAW_ASSET_URI}'" in repr(dag.timetable)
-    assert "0 6 * * *" in repr(dag.timetable)
     order = ["dbt_build_staging", "identity_checks", "dbt_build_marts"]
     for upstream, downstream in itertools.pairwise(order):
         assert downstream in dag.get_task(upstream).downstream_task_ids

@@ -97,8 +97,14 @@ def test_a_failed_document_fails_only_its_own_task(airflow_db, tmp_settings: Set
 
 def test_ingest_with_nothing_to_parse_still_loads_and_succeeds(airflow_db, tmp_settings: Settings,
                                                                monkeypatch) -> None:
-    import extractors.load
+    from datetime import UTC, datetime
 
+    import extractors.load
+    from extractors.warehouse import connect, transaction
+
+    with connect(tmp_settings) as conn, transaction(conn):  # the marts were checked today
+        conn.execute("insert into raw.check_results values ('r', 'rep', 'app.balance', 'total', 1, 1, 0, "
+                     "'error', 'passed', ?)", [datetime.now(UTC).replace(tzinfo=None)])
     calls: list[list[str]] = []
     _fake_fetch(monkeypatch, [])
     monkeypatch.setattr(extractors.load, "load_parsed", lambda settings, paths, select=None: calls.append(paths) or {
@@ -107,7 +113,7 @@ def test_ingest_with_nothing_to_parse_still_loads_and_succeeds(airflow_db, tmp_s
     assert str(run.state) == "success"
     states = _states(run)
     assert states[("load", -1)] == states[("summarize", -1)] == "success"
-    assert states[("announce", -1)] == "skipped"  # nothing new: no Asset event, the marts are not rebuilt
+    assert states[("announce", -1)] == "skipped"  # nothing new, checked today: no Asset event, no rebuild
     assert not any(task == "parse" and state == "success" for (task, _), state in states.items())
     assert calls == [[]]
 
@@ -141,3 +147,22 @@ def test_transform_runs_the_steps_in_order_with_the_run_id(airflow_db, tmp_setti
     assert calls[2] == ("dbt", ("build", "--select", "marts"))
     assert set(calls[3:5]) == {("docs",), ("publish",)}
     assert calls[5] == ("alert", run.run_id)
+
+
+def test_the_marts_are_rebuilt_for_new_documents_or_once_a_day(tmp_settings: Settings) -> None:
+    from datetime import UTC, date, datetime, timedelta
+
+    from extractors.ingest import checked_today, transform_reason
+    from extractors.warehouse import connect, transaction
+
+    assert transform_reason({"documents_loaded": 2, "checked_today": True}) == "2 new document(s) loaded"
+    assert transform_reason({"documents_loaded": 0, "checked_today": False}) == "the marts were not built yet today"
+    assert transform_reason({"documents_loaded": 0, "checked_today": True}) is None
+    assert not checked_today(tmp_settings)  # never checked
+    yesterday = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=1)
+    with connect(tmp_settings) as conn, transaction(conn):
+        conn.execute("insert into raw.check_results values ('r', 'rep', 'app.balance', 'total', 1, 1, 0, "
+                     "'error', 'passed', ?)", [yesterday])
+    assert not checked_today(tmp_settings)
+    assert checked_today(tmp_settings, today=yesterday.date())
+    assert not checked_today(tmp_settings, today=date.today() + timedelta(days=2))

@@ -205,6 +205,9 @@ def test_on_time_results_beside_the_others(warehouse) -> None:
         f"publication:{COUNTY}:2022": (COUNTY, 2022, "due:2023-03-31", 1, 1, "passed", "warning",
                                         "county2022.pdf"),
         f"publication:{CITY}:2022": (CITY, 2022, "due:2023-03-31", 1, 0, "failed", "warning", None),
+        # not yet due: a row in every run (not evaluable), so an older run's verdict never lingers
+        f"publication:{COUNTY}:2023": (COUNTY, 2023, "due:2024-03-31", 1, None, "not_evaluable", "warning", None),
+        f"publication:{CITY}:2023": (CITY, 2023, "due:2024-03-31", 1, None, "not_evaluable", "warning", None),
     }
     assert {f["report_id"] for f in summary.failures if f["check_id"] == "report.on_time"} == {
         f"publication:{DEPT}:2023", f"publication:{CITY}:2022"}

@@ -400,7 +400,8 @@ year_carry as (
 ),
 
 ---------- report.on_time: reports published by the due date = 1, per expected agency-year
--- (keyed on int_publication.report_key; not judged before the due date; unverified -> observed null)
+-- (keyed on int_publication.report_key; not_yet_due and unverified -> observed null: not evaluable.
+-- Every expected agency-year gets a row in every run, so that the latest run always speaks for it.)
 
 report_on_time as (
 
@@ -415,7 +416,6 @@ report_on_time as (
             when 'missing_overdue' then 0
         end as observed
     from publication
-    where publication_status <> 'not_yet_due'
 
 ),
 
