@@ -35,10 +35,12 @@ from extractors.registry import load_registry, parse_registry
 from extractors.settings import Settings
 from tests.conftest import service_missing
 from tests.fake_site import TEST_CONFIG, FakeSite, gb_page, site_fixture, trap_fixture  # noqa: F401  (fixtures)
+from tests.test_alerts import Receiver
 
 pytestmark = pytest.mark.timeout(900)
 
 SOURCE = "测试县人民政府"
+AS_OF = "2022-01-15"  # the 2020 report was due 2021-03-31, the 2021 one is due 2022-03-31
 MAX_BYTES = 512 * 1024  # over the PDF (about 220 KB), under the oversized file
 FETCH_OPTIONS = (f"connect_timeout=0.5 read_timeout=0.3 total_timeout=10 retries=2 backoff_initial=0.01 "
                  f"backoff_max=0.05 max_bytes={MAX_BYTES} min_interval_per_host=0 max_concurrency_per_host=4")
@@ -165,7 +167,7 @@ def _parse_tasks(settings: Settings) -> list[tuple[int, str]]:
 
 
 def test_ingest_fetches_lands_parses_and_loads_then_a_second_run_costs_a_304_each(
-    county: FakeSite, reports: Reports, settings: Settings
+    county: FakeSite, reports: Reports, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = io.StringIO()
     # A timeout and an oversized file fail the run, after everything else is loaded.
@@ -203,6 +205,8 @@ def test_ingest_fetches_lands_parses_and_loads_then_a_second_run_costs_a_304_eac
     parsed_files = {p: p.stat().st_mtime_ns for p in settings.parsed_dir.glob("*.json")}
     assert len(parsed_files) == 3
 
+    _transform_builds_marts_and_alerts(county, monkeypatch)
+
     second = io.StringIO()
     assert run_embedded(settings, dag_ids=("disclosure_ingest",), out=second) == 1  # the timeout again
     again = second.getvalue()
@@ -220,6 +224,31 @@ def test_ingest_fetches_lands_parses_and_loads_then_a_second_run_costs_a_304_eac
     assert _landed(settings) == {_sha(data) for data in reports.files.values()}
     assert _documents(settings) == documents
     assert {p: p.stat().st_mtime_ns for p in settings.parsed_dir.glob("*.json")} == parsed_files
+
+
+def _transform_builds_marts_and_alerts(county: FakeSite, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The transform over the fetched reports: marts with their source URLs, publication monitoring, alerts."""
+    monkeypatch.setenv("DISCLOSURE_AS_OF_DATE", AS_OF)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    with Receiver() as pages, Receiver() as digests:
+        monkeypatch.setenv("DISCLOSURE_ALERT_URLS", pages.url)
+        monkeypatch.setenv("DISCLOSURE_DIGEST_URLS", digests.url)
+        settings = Settings.from_env()
+        out = io.StringIO()
+        assert run_embedded(settings, dag_ids=("disclosure_transform",), out=out) == 0, out.getvalue()
+    with duckdb.connect(str(settings.published_path), read_only=True) as conn:
+        urls = {url for (url,) in conn.execute("select source_url from marts.dim_report").fetchall()}
+        publication = dict(conn.execute("select report_year, publication_status from marts.fct_publication "
+                                        "where agency_name = ?", [SOURCE]).fetchall())
+    assert urls == {county.url(path) for path in ("/xxgk/files/a.pdf", "/xxgk/files/b.docx", "/xxgk/files/c.docx")}
+    # first_year 2019 through the year before AS_OF; the reports on the site are other agencies' samples
+    assert publication == {2019: "missing_overdue", 2020: "missing_overdue", 2021: "not_yet_due"}
+    # pages: the samples' own failures only (errors); the missing reports: warnings in the digest
+    paged = [body["title"] for _, body in pages.posts]
+    assert paged and not any("report.on_time" in title for title in paged), paged
+    digest = "".join(body["message"] for _, body in digests.posts)
+    assert f"{SOURCE} 2019 · publication monitoring" in digest and f"{SOURCE} 2020 · publication monitoring" in digest
+    assert f"{SOURCE} 2021 · publication monitoring" not in digest  # not yet due
 
 
 # ---- the steps one by one, without Airflow --------------------------------------------------------------
