@@ -7,22 +7,29 @@ them into the `raw` schema of the warehouse. Daily (catchup off); also run by
 
 `discover` reads the source registry (`DISCLOSURE_REGISTRY`, default
 `sources.yml`; `example: true` entries skipped) -> `fetch` runs once per
-source (dynamic task mapping, named after the entry): a web source's listing
+batch of `DISCLOSURE_FETCH_BATCH_SIZE` sources (default 10; dynamic task
+mapping, named after the first entry: `静乐县 +9`): a web source's listing
 pages are crawled and every report is fetched with a conditional request, a
-folder source's files are read; bytes land by sha256 -> `plan_parse` lists the
-documents this parser version has not parsed yet -> `parse` runs once per such
-document (named after its file) and writes
-`$DISCLOSURE_PARSED_DIR/<sha256>-<parser_version>.json` -> `load` writes the
-fetch attempts to `raw.fetch_attempts` and every parse result not yet loaded
+folder source's files are read; bytes land by sha256 -> `plan_parse` lists
+the documents this parser version has not parsed yet, in batches of
+`DISCLOSURE_PARSE_BATCH_SIZE` (default 20) -> `parse` runs once per batch
+(named after its first file: `a.pdf +19`) and writes
+`$DISCLOSURE_PARSED_DIR/<sha256>-<parser_version>.json` per document ->
+`load` writes the fetch attempts to `raw.fetch_attempts` and every parse result not yet loaded
 into `raw` (pool `warehouse`, one slot: DuckDB has one writer) -> `announce`
 updates the Asset `disclosure://warehouse/raw`, which schedules
 `disclosure_transform`, when a new document was loaded or the marts were not
 built yet today (a same-day re-run with nothing new leaves the marts alone) ->
 `summarize` logs the run per source and fails it if a document failed.
 
-Why fetch per source and parse per changed document only: a run where
-nothing changed costs one 304 per web document and no parse task at all; a
-mapped task per unchanged document would cost more than the fetch itself.
+Why batches, and parse for changed documents only: a run where nothing
+changed costs one 304 per web document and no parse task at all. A task
+instance costs about 3 s of scheduling and process start under the
+LocalExecutor, while a document parses in about 0.3 s and an unchanged
+source is checked in well under a second, so a task per document would make
+1,000 new documents take half an hour on two cores, and a task per source a
+re-run of fifty sites over a minute (`bench/RESULTS.md`). Batch sizes of 1
+give a task per source or per document.
 
 **Reads** the registry, the sources' websites (politely: robots.txt, a
 per-host rate limit, `DISCLOSURE_FETCH_OPTIONS`) and folders. **Writes** the
@@ -62,12 +69,15 @@ success). Trigger with params in the UI ("Trigger DAG" form) or the REST API
   marks the run failed after everything else is loaded. A refusal by our own
   rules (`refused`: a private address; `robots_disallowed`) is listed as a
   warning only: fix the registry entry if the report is wanted.
-* A document whose parse task fails (after its retries) fails only its own
-  mapped task: `load` still loads every parse result that exists and
-  `summarize` lists it and fails the run (so does a failed `fetch` task: its
-source's documents are missing, the other sources' are loaded). Open the failed
-  `parse [<file name>]` task's log: it names the document and the step;
-  `disclosure parse <landing path>` reproduces it outside Airflow.
+* A document that cannot be read for parsing (its landed file missing,
+  storage down) fails its batch's mapped task after the batch's other
+  documents are parsed; the retry parses only what is missing. After the
+  retries, `load` still loads every parse result that exists and
+  `summarize` lists the batch and fails the run (so does a failed `fetch`
+  task: its source's documents are missing, the other sources' are loaded).
+  Open the failed `parse [<first file> +N]` task's log: it names the
+  document and the error; `disclosure parse <landing path>` reproduces it
+  outside Airflow.
 * `discover` fails without retries on an invalid registry (the message names
   each bad entry and field), a folder that does not exist, or when no source
   is left to fetch (a backfill `agency` that matches no registry entry).
@@ -98,13 +108,14 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 WAREHOUSE_POOL = "warehouse"
 
 
-def _existing(outcomes: Any) -> list[dict[str, Any]]:
-    """The parse results that exist: a failed mapped task leaves no result behind.
+def _flat(batches: Any) -> list[dict[str, Any]]:
+    """The items of the mapped batch tasks that finished: per source fetch results, per document parse outcomes.
 
-    A slice fetches them in one request and, unlike iteration, does not probe
-    (and log an error) past the last one.
+    A failed mapped task leaves no result behind. A slice fetches the results
+    in one request and, unlike iteration, does not probe (and log an error)
+    past the last one.
     """
-    return [o for o in outcomes[:] if o]
+    return [item for batch in batches[:] if batch for item in batch]
 
 
 @dag(
@@ -138,65 +149,72 @@ def disclosure_ingest() -> None:
     def discover() -> list[dict[str, Any]]:
         from extractors.backfill import Backfill
         from extractors.discover import discover_sources
+        from extractors.ingest import source_batches
         from extractors.settings import Settings
 
         backfill = Backfill.from_params(get_current_context()["params"])
         try:
-            sources = discover_sources(Settings.from_env(), backfill)
+            settings = Settings.from_env()
+            sources = discover_sources(settings, backfill)
         except (FileNotFoundError, ValueError) as exc:  # a misconfiguration: retrying cannot help
             raise AirflowFailException(str(exc)) from exc
         if not sources:
             raise AirflowFailException(f"no source to fetch (no active registry entry, or {backfill.describe()})")
-        return sources
+        return source_batches(sources, settings.fetch_batch_size)
 
     @task(
-        map_index_template="{{ source_name }}",
+        map_index_template="{{ batch_name }}",
         doc_md=(
-            "Fetch one source (the mapped task is named after its registry entry): crawl its listing "
+            "Fetch one batch of sources (`DISCLOSURE_FETCH_BATCH_SIZE`, default 10; the mapped task is "
+            "named after its first registry entry, `静乐县 +9`), one source after another: crawl its listing "
             "pages (pagination, report pages followed one step) and direct URLs, then fetch every report "
             "with a conditional request (an unchanged one costs a 304), or read a folder source's files; "
-            "land the bytes by sha256. Returns the source's documents (URL, final URL, agency, year from "
+            "land the bytes by sha256. Returns per source its documents (URL, final URL, agency, year from "
             "the link, sha256, landing path, fetch status and error, parsed already or not) and its fetch "
             "attempts. A document that fails (timeout, 5xx after retries, too large, refused) is data, "
-            "not a task failure: it is listed by `summarize`. Knobs: `DISCLOSURE_FETCH_OPTIONS`."
+            "not a task failure, and so is a source whose fetch raised (logged with its traceback): "
+            "`summarize` lists them. Knobs: `DISCLOSURE_FETCH_OPTIONS`."
         ),
     )
-    def fetch(source: dict[str, Any]) -> dict[str, Any]:
+    def fetch(batch: dict[str, Any]) -> list[dict[str, Any]]:
         from extractors.backfill import Backfill
-        from extractors.fetch_source import fetch_source
+        from extractors.fetch_source import fetch_sources
         from extractors.settings import Settings
 
         context = get_current_context()
-        context["source_name"] = source["name"]  # type: ignore[typeddict-unknown-key]
-        return fetch_source(Settings.from_env(), source, year=Backfill.from_params(context["params"]).year)
+        context["batch_name"] = batch["name"]  # type: ignore[typeddict-unknown-key]
+        return fetch_sources(Settings.from_env(), batch["sources"], year=Backfill.from_params(context["params"]).year)
 
     # Runs when every fetch is done and one succeeded: a source whose task failed must not
     # keep the other sources' documents from being parsed.
     @task(trigger_rule="all_done_min_one_success",
-          doc_md="List the documents to parse: landed and not yet parsed by this parser version "
-                 "(once per sha256). Empty on a run where nothing changed: `parse` then maps to nothing.")
+          doc_md="List the documents to parse, landed and not yet parsed by this parser version (once per "
+                 "sha256), in batches of `DISCLOSURE_PARSE_BATCH_SIZE` (default 20). Empty on a run where "
+                 "nothing changed: `parse` then maps to nothing.")
     def plan_parse(fetched: Any) -> list[dict[str, Any]]:
-        from extractors.ingest import to_parse
-
-        return to_parse(_existing(fetched))
-
-    @task(
-        map_index_template="{{ document_name }}",
-        doc_md=(
-            "Parse one landed document (the mapped task is named after its file) into "
-            "`$DISCLOSURE_PARSED_DIR/<sha256>-<parser_version>.json`. Runs the parser in a child process "
-            "with time and memory limits; a parser crash is recorded as a `failed` document, not a task "
-            "failure. Returns `document, sha256, status, parsed_path, skipped, agency, year`. On failure: "
-            "the log names the file; reproduce with `disclosure parse <landing path>`."
-        ),
-    )
-    def parse(document: dict[str, Any]) -> dict[str, Any]:
-        from extractors.parse_task import parse_to_file
+        from extractors.ingest import parse_batches, to_parse
         from extractors.settings import Settings
 
-        get_current_context()["document_name"] = document["document"]  # type: ignore[typeddict-unknown-key]
-        return parse_to_file(document["landing_path"], Settings.from_env(), source_url=document["source_url"],
-                             name=document["document"])
+        return parse_batches(to_parse(_flat(fetched)), Settings.from_env().parse_batch_size)
+
+    @task(
+        map_index_template="{{ batch_name }}",
+        doc_md=(
+            "Parse one batch of landed documents (the mapped task is named after its first file, "
+            "`a.pdf +19`), each into `$DISCLOSURE_PARSED_DIR/<sha256>-<parser_version>.json`. Each document "
+            "is parsed in a child process with time and memory limits; a parser crash is recorded as a "
+            "`failed` document, not a task failure. A document that cannot be read fails the task after "
+            "the others are parsed; the retry parses only what is missing. Returns one "
+            "`document, sha256, status, parsed_path, skipped, agency, year` per document. On failure: the "
+            "log names the file; reproduce with `disclosure parse <landing path>`."
+        ),
+    )
+    def parse(batch: dict[str, Any]) -> list[dict[str, Any]]:
+        from extractors.parse_task import parse_batch
+        from extractors.settings import Settings
+
+        get_current_context()["batch_name"] = batch["name"]  # type: ignore[typeddict-unknown-key]
+        return parse_batch(Settings.from_env(), batch["documents"])
 
     @task(
         pool=WAREHOUSE_POOL,
@@ -219,11 +237,11 @@ def disclosure_ingest() -> None:
         from extractors.ingest import NothingSelected, load_run
         from extractors.settings import Settings
 
-        fetched = _existing(fetched)
+        fetched = _flat(fetched)
         if not fetched:
             raise AirflowSkipException("no source was fetched (every fetch task failed)")
         try:
-            return load_run(Settings.from_env(), fetched, _existing(outcomes),
+            return load_run(Settings.from_env(), fetched, _flat(outcomes),
                             Backfill.from_params(get_current_context()["params"]))
         except NothingSelected as exc:
             raise AirflowFailException(str(exc)) from exc
@@ -257,14 +275,14 @@ def disclosure_ingest() -> None:
             "or `plan_parse` or `load` did not finish; refusals by our own rules are warnings."
         ),
     )
-    def summarize(sources: Any, fetched: Any, parse_list: Any, outcomes: Any, loaded: Any) -> dict[str, Any]:
+    def summarize(sources: Any, fetched: Any, batches: Any, outcomes: Any, loaded: Any) -> dict[str, Any]:
         import logging
 
         from extractors.backfill import Backfill
         from extractors.ingest import summarize_run
 
         log = logging.getLogger("disclosure.dags")
-        summary = summarize_run(sources or [], _existing(fetched), parse_list, _existing(outcomes), loaded,
+        summary = summarize_run(sources or [], _flat(fetched), batches, _flat(outcomes), loaded,
                                 Backfill.from_params(get_current_context()["params"]))
         for line in summary.lines:
             log.info("%s", line)
@@ -277,12 +295,12 @@ def disclosure_ingest() -> None:
         return summary.counts
 
     sources = discover()
-    fetched = fetch.expand(source=sources)
-    parse_list = plan_parse(fetched)
-    outcomes = parse.expand(document=parse_list)
+    fetched = fetch.expand(batch=sources)
+    batches = plan_parse(fetched)
+    outcomes = parse.expand(batch=batches)
     loaded = load(fetched, outcomes)
     announce(loaded)
-    summarize(sources, fetched, parse_list, outcomes, loaded)
+    summarize(sources, fetched, batches, outcomes, loaded)
 
 
 disclosure_ingest()

@@ -23,7 +23,7 @@ def draw_page(pdf_path: Path, page_number: int, out: Path, resolution: int = 150
     from PIL import ImageDraw, ImageFont
 
     from extractors.parse import parse_bytes
-    from extractors.pdf_reader import find_tables
+    from extractors.pdf_reader import page_tables
 
     doc = parse_bytes(pdf_path.name, pdf_path.read_bytes())
     cells = [c for c in doc.cells if c.page == page_number and c.bbox is not None]
@@ -32,7 +32,7 @@ def draw_page(pdf_path: Path, page_number: int, out: Path, resolution: int = 150
             raise ValueError(f"{pdf_path.name} has {len(pdf.pages)} pages; there is no page {page_number}")
         page = pdf.pages[page_number - 1]
         image = page.to_image(resolution=resolution)
-        table_cells = [box for table in find_tables(page) for box in table.cells]
+        table_cells = [box for table in page_tables(pdf, page_number) for box in table.cells]
         image.draw_rects(table_cells, fill=_CELL_FILL, stroke=_CELL_STROKE, stroke_width=1)
         image.draw_rects([c.bbox for c in cells], fill=(0, 0, 0, 0), stroke=_CODE_STROKE, stroke_width=2)
         draw = ImageDraw.Draw(image.annotated)

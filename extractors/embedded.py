@@ -149,14 +149,19 @@ def run_embedded(settings: Settings, dag_ids: Sequence[str] = DAG_IDS, out: Text
 
 
 def _prepare_airflow(settings: Settings, runner: _Runner) -> bool:
-    """Migrate the metadata DB and create the pool, once per Airflow version and database."""
+    """Migrate the metadata DB, create the pool and register the DAGs, once per Airflow version and database.
+
+    Registering them here (`dags reserialize`) means two `airflow dags test`
+    started at once find the DAGs and their Asset in the database instead of
+    both inserting them (a UNIQUE violation that fails one of them).
+    """
     home = airflow_home(settings)
     stamp = home / ".disclosure-prepared"
     try:
         airflow_version = version("apache-airflow")
     except PackageNotFoundError:
         airflow_version = "unknown"
-    wanted = f"airflow {airflow_version}; db {home / 'airflow.db'}; pool {POOL_NAME}={POOL_SLOTS}\n"
+    wanted = f"airflow {airflow_version}; db {home / 'airflow.db'}; pool {POOL_NAME}={POOL_SLOTS}; dags registered\n"
     if (home / "airflow.db").is_file() and stamp.is_file() and stamp.read_text() == wanted:
         _say(runner.out, "airflow db: already migrated, pool ready (skipped)")
         return True
@@ -165,6 +170,8 @@ def _prepare_airflow(settings: Settings, runner: _Runner) -> bool:
     if runner.run("airflow db migrate", [*airflow, "db", "migrate"]) != 0:
         return False
     if runner.run("warehouse pool", [*airflow, "pools", "set", POOL_NAME, str(POOL_SLOTS), POOL_DESCRIPTION]) != 0:
+        return False
+    if runner.run("register DAGs", [*airflow, "dags", "reserialize"]) != 0:
         return False
     stamp.write_text(wanted)
     return True

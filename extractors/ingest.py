@@ -7,6 +7,7 @@ load, and the run summary. Plain Python: the DAG only calls them.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -43,6 +44,32 @@ def to_parse(fetched: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(pending.values())
 
 
+def batches(items: list[dict[str, Any]], size: int, key: str, contents: str) -> list[dict[str, Any]]:
+    """`items` in batches of at most `size`, as even as possible, in order: `{"name", contents: [...]}`.
+
+    Each batch is one mapped task, named after its first item's `key`
+    (`a.pdf +19`): under the LocalExecutor a task instance costs about 3 s
+    of scheduling and process start, a document or an unchanged source a
+    fraction of that.
+    """
+    count = -(-len(items) // size)
+    bounds = [round(i * len(items) / count) for i in range(count + 1)] if count else []
+    return [
+        {"name": str(batch[0][key]) + (f" +{len(batch) - 1}" if len(batch) > 1 else ""), contents: batch}
+        for batch in (items[start:end] for start, end in itertools.pairwise(bounds))
+    ]
+
+
+def parse_batches(documents: list[dict[str, Any]], size: int) -> list[dict[str, Any]]:
+    """The documents to parse, one batch per mapped `parse` task."""
+    return batches(documents, size, "document", "documents")
+
+
+def source_batches(sources: list[dict[str, Any]], size: int) -> list[dict[str, Any]]:
+    """The sources to fetch, one batch per mapped `fetch` task."""
+    return batches(sources, size, "name", "sources")
+
+
 def load_run(
     settings: Settings, fetched: list[dict[str, Any]], outcomes: list[dict[str, Any]], backfill: Backfill
 ) -> dict[str, int]:
@@ -63,6 +90,9 @@ def load_run(
     written = write_fetch_attempts(settings, attempts)
     parsed = {d["sha256"]: d["parsed_path"] for d in documents_of(fetched) if d["parsed"]}
     parsed |= {o["sha256"]: o["parsed_path"] for o in outcomes if o.get("parsed_path")}
+    # A parse task that failed in the end returned nothing, but its other documents' results exist.
+    parsed |= {d["sha256"]: d["parsed_path"] for d in documents_of(fetched)
+               if d["sha256"] and d["sha256"] not in parsed and _result_exists(settings, d["sha256"])}
     # A backfill reads every result to match it; otherwise loaded documents are skipped unread.
     loaded = set() if backfill.active else loaded_sha256s(settings) & parsed.keys()
     paths = [path for sha256, path in parsed.items() if sha256 not in loaded]
@@ -73,6 +103,12 @@ def load_run(
         raise NothingSelected(f"no document matches the {backfill.describe()}")
     return {**summary, "fetch_attempts_written": written, "sources_registered": registered,
             "checked_today": checked_today(settings)}
+
+
+def _result_exists(settings: Settings, sha256: str) -> bool:
+    from extractors.parse_task import parsed_path
+
+    return parsed_path(settings, sha256).exists()
 
 
 def checked_today(settings: Settings, today: date | None = None) -> bool:
@@ -109,12 +145,13 @@ class RunSummary:
 
 
 def summarize_run(
-    sources: list[dict[str, Any]], fetched: list[dict[str, Any]], parse_list: list[dict[str, Any]] | None,
+    sources: list[dict[str, Any]], fetched: list[dict[str, Any]], parse_plan: list[dict[str, Any]] | None,
     outcomes: list[dict[str, Any]], loaded: dict[str, int] | None, backfill: Backfill,
 ) -> RunSummary:
     """Counts per source and overall, the sources and documents that failed, and whether the load ran.
 
-    `parse_list` and `loaded` are None when their task did not finish: that fails the run too.
+    `sources` are discover's batches, `parse_plan` plan_parse's; it and `loaded` are None when their
+    task did not finish: that fails the run too.
     """
     documents = documents_of(fetched)
     parsed_now = {o["sha256"]: o for o in outcomes}
@@ -141,17 +178,21 @@ def summarize_run(
         lines.append(f"{backfill.describe()}: {counts['documents_not_selected']} documents left out")
     summary = RunSummary(counts, lines)
     done = {result["source"] for result in fetched}
-    summary.failures += [f"{s['name']}: fetch task failed (`fetch [{s['name']}]`)" for s in sources
-                         if s["name"] not in done]
+    summary.failures += [f"{s['name']}: fetch task failed (`fetch [{batch['name']}]`)" for batch in sources
+                         for s in batch["sources"] if s["name"] not in done]
+    summary.failures += [f"{r['source']}: fetch failed: {r['error']}" for r in fetched if r.get("error")]
     for d in documents:
         if d["error"]:
             message = f"{d['source']}: {d['document']} ({d['url']}): {d['fetch_status']}: {d['error']}"
             (summary.failures if d["fetch_status"] in FAILING_FETCH_STATUSES else summary.warnings).append(message)
-    if parse_list is None:
+    if parse_plan is None:
         summary.failures.append("plan_parse did not finish: see the `plan_parse` task")
-    for d in parse_list or []:
-        if d["sha256"] not in parsed_now:
-            summary.failures.append(f"{d['source']}: {d['document']}: parse task failed (`parse [{d['document']}]`)")
+    for batch in parse_plan or []:
+        missing = [d["document"] for d in batch["documents"] if d["sha256"] not in parsed_now]
+        if missing:
+            summary.failures.append(
+                f"parse task `parse [{batch['name']}]` failed: no outcome for {', '.join(missing)} (its log names "
+                "the document that could not be parsed; the batch's results written before that are loaded)")
     for o in outcomes:
         if o["status"] != "parsed":
             summary.warnings.append(f"{o['document']}: parse status {o['status']} (sha256 {o['sha256']})")

@@ -66,6 +66,34 @@ def parse_to_file(
     return _outcome(name, sha256, doc.status, out, skipped=False, agency=doc.agency, year=doc.year)
 
 
+class BatchIncomplete(RuntimeError):
+    """Some documents of a batch could not be parsed (not a parser crash: that is a `failed` document)."""
+
+
+def parse_batch(settings: Settings, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`parse_to_file` for each document of one mapped `parse` task, one after another.
+
+    A document that raises (its landed file unreadable, storage down) does
+    not stop the others: BatchIncomplete is raised after them, naming it, so
+    the task fails and its retry parses only what is still missing (results
+    already written are skipped). `load` finds the results of a failed
+    batch's other documents on disk.
+    """
+    outcomes, errors = [], []
+    for done, document in enumerate(documents, 1):
+        try:
+            outcomes.append(parse_to_file(document["landing_path"], settings, source_url=document["source_url"],
+                                          name=document["document"]))
+        except Exception as exc:
+            log.exception("%s: could not be parsed", document["document"])
+            errors.append(f"{document['document']}: {type(exc).__name__}: {exc}")
+        if done % 10 == 0 or done == len(documents):
+            log.info("batch progress: %d of %d documents", done, len(documents))
+    if errors:
+        raise BatchIncomplete(f"{len(errors)} of {len(documents)} documents not parsed: {'; '.join(errors)}")
+    return outcomes
+
+
 def _failed_document(
     name: str, sha256: str, data: bytes, source_url: str | None, code: str, message: str
 ) -> ParsedDocument:

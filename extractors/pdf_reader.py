@@ -110,13 +110,29 @@ def find_tables(page: Any, text_lines: list[dict] | None = None, continued: bool
                          continued)
 
 
+def page_tables(pdf: Any, page_number: int) -> list[Grid]:
+    """The tables `read_pdf` finds on page `page_number` (1-based), continuation from the pages before included."""
+    continued = False
+    for page in pdf.pages[:page_number - 1]:
+        items = page_items(page, continued)
+        continued = items[-1].is_table if items else continued
+        page.flush_cache()
+    page = pdf.pages[page_number - 1]
+    return find_tables(page, _text_lines(page), continued)
+
+
+def _text_lines(page: Any) -> list[dict]:
+    """The page's text lines with their characters, page numbers left out."""
+    return [line for line in page.extract_text_lines(return_chars=True, strip=True)
+            if not _page_number(line, page.height)]
+
+
 def page_items(page: Any, continued: bool = False) -> list[_Item]:
     """A page's table rows and text lines, top to bottom; `continued`: the page before ended in a table."""
     number = page.page_number
     items: list[_Item] = []
     spans: list[tuple[float, float, float, float]] = []
-    all_lines = [line for line in page.extract_text_lines(return_chars=True, strip=True)
-                 if not _page_number(line, page.height)]
+    all_lines = _text_lines(page)
     for grid in find_tables(page, all_lines, continued):
         spans.append(grid.bbox)
         for row in grid.rows:

@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
+from bench.loopback_http import QuietHandler
 from extractors.fetch import FetchConfig
 
 PDF_2020 = b"%PDF-1.4\n% 2020 report of the fake county\n%%EOF\n"
@@ -93,12 +94,7 @@ class FakeSite:
 
 
 def _handler(site: FakeSite, trap_url: str) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args: object) -> None:  # keep the test output quiet
-            pass
-
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             path = self.path.split("?")[0]
             site.hits[path] += 1
@@ -111,15 +107,6 @@ def _handler(site: FakeSite, trap_url: str) -> type[BaseHTTPRequestHandler]:
                     route(self)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client cut a download off on purpose
-
-        def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
 
         def _redirect(self, location: str) -> None:
             self._send(302, b"", "text/plain", {"Location": location})

@@ -8,6 +8,7 @@ marked `integration`.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -50,22 +51,68 @@ def test_warehouse_synthesis_matches_the_template_shapes() -> None:
 
 
 def test_pipeline_report_formats_runs() -> None:
+    from collections import Counter
+
     from bench.pipeline_e2e import report
 
-    tasks = {"ingest.parse": (3, 1.5), "transform.identity_checks": (1, 2.0)}
-    runs = [{"label": "first run", "seconds": 30.0, "parsed": 3, "tasks": tasks},
-            {"label": "again, nothing new", "seconds": 20.0, "parsed": 0, "tasks": tasks},
-            {"label": "with 1 new", "seconds": 21.0, "parsed": 1, "tasks": tasks}]
+    tasks = {"ingest.parse": (3, 1.5), "transform.identity_checks": (1, 2.0), "ingest (run)": (1, 12.0),
+             "transform (run)": (1, 9.0)}
+    runs = [{"label": "first run", "seconds": 30.0, "parsed": 3, "tasks": tasks, "http": Counter({200: 5})},
+            {"label": "again, nothing new", "seconds": 20.0, "parsed": 0, "http": Counter({200: 2, 304: 3}),
+             "tasks": {"ingest (run)": (1, 10.0)}},
+            {"label": "with 1 new", "seconds": 21.0, "parsed": 1, "tasks": tasks, "http": Counter()}]
     out = report(3, 1, {"pdf": 1, "docx": 1, "html": 1, "text": 0}, 5.0, 10.0, runs, "airflow dags test")
     assert "EXTRAPOLATED to 1,000 documents" in out
     assert "re-run with nothing new: 20.0 s, 0 parsed" in out
+    assert "HTTP 2 x 200, 3 x 304" in out
+    assert "the ingest run took 2.0 s more than the empty re-run's" in out and "the transform it triggers 9.0 s" in out
     assert "ingest.parse" in out
+    big = report(1000, 1, {"pdf": 1000}, 5.0, 10.0, runs, "scheduler")
+    assert "first run over 1000 documents: 0.5 min MEASURED (target <= 10 min for 1,000: met)" in big
+
+
+def test_agency_sites_publish_a_catalogue_that_discovery_finds_and_answer_304_to_a_known_etag(
+    tmp_path: Path, tmp_settings
+) -> None:
+    from bench.agency_sites import AgencySites, Published, add_to_catalogue
+    from extractors.discovery import discover_source, fetch_reports
+    from extractors.fetch import FetchConfig, Fetcher
+    from extractors.registry import parse_registry
+
+    files = {f"r_{i}.pdf": b"%PDF-1.4 " + bytes(str(i), "ascii") for i in range(23)}
+    files |= {"page.html": b"<html><body><p>report</p></body></html>", "plain.txt": "报告".encode()}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    add_to_catalogue(tmp_path, [Published(f"r_{i}.pdf", 0, "测试县人民政府", 2000 + i) for i in range(23)])
+    add_to_catalogue(tmp_path, [Published("page.html", 1, "示例市", 2020), Published("plain.txt", 1, "示例市", 2021)])
+    config = FetchConfig(min_interval_per_host=0)
+    with AgencySites(tmp_path) as web:
+        sources = parse_registry(web.registry())
+        assert [s.name for s in sources] == ["基准000县人民政府", "基准001县人民政府"]
+        with Fetcher(tmp_settings, config) as fetcher:
+            found = {s.name: discover_source(s, fetcher) for s in sources}
+            # 23 reports over three listing pages (10 a page), some linked through a report page
+            assert sorted(r.url.rsplit("/", 1)[1] for r in found["基准000县人民政府"]) == sorted(
+                f"r_{i}.pdf" for i in range(23))
+            assert {r.year for r in found["基准000县人民政府"]} == set(range(2000, 2023))
+            assert sorted(r.url.rsplit("/", 1)[1] for r in found["基准001县人民政府"]) == ["page.html", "plain.txt"]
+            reports = [r for rs in found.values() for r in rs]
+            first = fetch_reports(fetcher, reports)
+        with Fetcher(tmp_settings, config) as fetcher:
+            again = fetch_reports(fetcher, reports)
+    assert {r.http_status for r in first} == {200} and {r.http_status for r in again} == {304}
+    assert web.hits[304] == 25
 
 
 @pytest.mark.integration
 def test_pipeline_e2e_bench_runs_tiny() -> None:
-    out = _bench("bench.pipeline_e2e", "--n", "3", "--new", "1", timeout=900)
+    out = _bench("bench.pipeline_e2e", "--n", "3", "--new", "1", "--per-site", "2", timeout=900)
+    assert "on 2 fake agency sites on 127.0.0.1" in out and "LocalExecutor" in out
     assert "re-run with nothing new" in out and "0 parsed" in out
+    # run, wall s, parsed, x baseline, the sites' responses: every known document costs one 304
+    assert re.search(r"^first run +[\d.]+ +3 +[\d.]+ +HTTP \d+ x 200$", out, re.MULTILINE), out
+    assert re.search(r"^again, nothing new +[\d.]+ +0 +[\d.]+ +HTTP \d+ x 200, 3 x 304$", out, re.MULTILINE), out
+    assert re.search(r"^with 1 new +[\d.]+ +1 +[\d.]+ +HTTP \d+ x 200, 3 x 304$", out, re.MULTILINE), out
 
 
 @pytest.mark.integration

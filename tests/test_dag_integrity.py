@@ -101,7 +101,7 @@ def test_warehouse_tasks_share_the_one_slot_pool(dagbag, dag_id: str) -> None:
 def test_ingest_shape(dagbag) -> None:
     dag = dagbag.dags["disclosure_ingest"]
     fetch, parse, load = dag.get_task("fetch"), dag.get_task("parse"), dag.get_task("load")
-    assert fetch.is_mapped and fetch.map_index_template  # one task per source, not per document
+    assert fetch.is_mapped and fetch.map_index_template  # one task per batch of sources, not per document
     assert parse.is_mapped and parse.map_index_template
     assert dag.get_task("plan_parse").trigger_rule == "all_done_min_one_success"  # a failed source ...
     assert load.trigger_rule == "all_done"  # ... or document does not block the others, nor nothing to parse

@@ -55,16 +55,21 @@ def _fake_fetch(monkeypatch, documents: list[dict]) -> None:
         "source": source["name"], "documents": documents, "attempts": []})
 
 
-def test_a_failed_document_fails_only_its_own_task(airflow_db, tmp_settings: Settings, monkeypatch) -> None:
+def test_a_document_that_cannot_be_parsed_fails_only_its_batch(airflow_db, tmp_settings: Settings,
+                                                               monkeypatch) -> None:
     import extractors.load
     import extractors.parse_task
 
     loaded: list[list[str]] = []
+    result = {name: str(extractors.parse_task.parsed_path(tmp_settings, f"sha-{name}"))
+              for name in ("000_a.txt", "002_c.txt", "003_d.txt", "004_e.txt")}
 
     def parse_to_file(path: str, settings: Settings, source_url: str | None = None, name: str | None = None) -> dict:
         if "broken" in path:
             raise OSError(f"cannot read {path}")
-        return {"document": name, "sha256": f"sha-{name}", "status": "parsed", "parsed_path": f"/parsed/{name}.json",
+        Path(result[name]).parent.mkdir(parents=True, exist_ok=True)
+        Path(result[name]).write_text("{}", encoding="utf-8")
+        return {"document": name, "sha256": f"sha-{name}", "status": "parsed", "parsed_path": result[name],
                 "skipped": False}
 
     def load_parsed(settings: Settings, parsed_paths: list[str], select=None) -> dict:
@@ -73,25 +78,30 @@ def test_a_failed_document_fails_only_its_own_task(airflow_db, tmp_settings: Set
                 "cells_loaded": 7}
 
     # 003 was parsed by an earlier run that stopped before loading: loaded now, not parsed again.
-    _fake_fetch(monkeypatch, [_document("000_a.txt"), _document("001_broken.txt"), _document("002_c.txt"),
-                              _document("003_d.txt", parsed=True)])
+    documents = [_document("000_a.txt"), _document("001_broken.txt"), _document("002_c.txt"),
+                 _document("003_d.txt", parsed=True), _document("004_e.txt")]
+    for d in documents:
+        d["parsed_path"] = result.get(d["document"], d["parsed_path"])
+    _fake_fetch(monkeypatch, documents)
     monkeypatch.setattr(extractors.parse_task, "parse_to_file", parse_to_file)
     monkeypatch.setattr(extractors.load, "load_parsed", load_parsed)
+    monkeypatch.setenv("DISCLOSURE_PARSE_BATCH_SIZE", "2")
 
     dag = _dag("disclosure_ingest")
     dag.get_task("parse").retries = 0  # no 30 s retry wait in a test
     run = dag.test()
 
     states = _states(run)
-    assert states[("parse", 1)] == "failed"
-    assert states[("parse", 0)] == states[("parse", 2)] == "success"
-    assert ("parse", 3) not in states  # already parsed: no task at all
+    assert states[("parse", 0)] == "failed"  # 000 and 001: 001 cannot be read
+    assert states[("parse", 1)] == "success"  # 002 and 004
+    assert ("parse", 2) not in states  # 003 already parsed: in no batch
     assert states[("load", -1)] == states[("announce", -1)] == "success"  # new documents: the Asset is updated
-    assert loaded == [["/parsed/003_d.txt.json", "/parsed/000_a.txt.json", "/parsed/002_c.txt.json"]]
+    # 000 was parsed before its batch failed: its result on disk is loaded all the same.
+    assert loaded == [[result["003_d.txt"], result["002_c.txt"], result["004_e.txt"], result["000_a.txt"]]]
     assert states[("summarize", -1)] == "failed"  # after the load, it lists the failure and fails the run
     assert str(run.state) == "failed"  # the failure is not hidden by the successful load
     names = {ti.map_index: ti.rendered_map_index for ti in run.get_task_instances() if ti.task_id == "parse"}
-    assert names[0] == "000_a.txt" and names[2] == "002_c.txt"
+    assert names == {0: "000_a.txt +1", 1: "002_c.txt +1"}
     assert {ti.rendered_map_index for ti in run.get_task_instances() if ti.task_id == "fetch"} == {"site"}
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import io
 import json
 import os
 import random
@@ -366,7 +367,7 @@ def test_two_pipeline_runs_at_once_are_harmless(corpus: list[str], clean_state: 
     (one writer at a time, `extractors.warehouse` waits). Both succeed and the
     warehouse holds each document once, as a clean run.
     """
-    from extractors.embedded import airflow_command, airflow_env
+    from extractors.embedded import _prepare_airflow, _Runner, airflow_command, airflow_env, airflow_home
 
     inbox = tmp_path / "input"
     inbox.mkdir()
@@ -375,8 +376,10 @@ def test_two_pipeline_runs_at_once_are_harmless(corpus: list[str], clean_state: 
     settings = _settings(tmp_path / "home", DISCLOSURE_INPUT_DIR=str(inbox))
     env = airflow_env(settings, _env(settings))
     airflow = airflow_command()
-    for step in (["db", "migrate"], ["pools", "set", "warehouse", "1", "one writer"]):
-        subprocess.run([*airflow, *step], env=env, cwd=REPO, check=True, capture_output=True, timeout=300)
+    # As `disclosure run` prepares a home: migrate, pool, DAGs registered (else both runs insert them).
+    airflow_home(settings).mkdir(parents=True, exist_ok=True)
+    prepared = io.StringIO()
+    assert _prepare_airflow(settings, _Runner(env, REPO, tmp_path / "prepare.log", prepared)), prepared.getvalue()
 
     runs = [subprocess.Popen([*airflow, "dags", "test", "disclosure_ingest"], env=env, cwd=REPO, text=True,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(2)]

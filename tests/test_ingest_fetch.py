@@ -28,8 +28,8 @@ from extractors.backfill import Backfill
 from extractors.discover import discover_sources, source_from_dict, source_to_dict
 from extractors.embedded import run_embedded
 from extractors.fetch import FetchConfig
-from extractors.fetch_source import fetch_source
-from extractors.ingest import NothingSelected, load_run, summarize_run, to_parse
+from extractors.fetch_source import fetch_source, fetch_sources
+from extractors.ingest import NothingSelected, load_run, parse_batches, source_batches, summarize_run, to_parse
 from extractors.parse_task import parse_to_file
 from extractors.registry import load_registry, parse_registry
 from extractors.settings import Settings
@@ -201,7 +201,7 @@ def test_ingest_fetches_lands_parses_and_loads_then_a_second_run_costs_a_304_eac
     assert years["/xxgk/files/b.docx"] == (2020, SOURCE)  # the year of 二〇二〇年, from the link
     assert "/xxgk/files/jiedu.pdf" not in attempts and "/xxgk/nb/notice.html" not in county.hits
     assert "/news/2.html" not in county.hits  # the news listing and its non-report links
-    assert sorted(i for i, state in _parse_tasks(settings)) == [0, 1, 2]
+    assert sorted(i for i, state in _parse_tasks(settings)) == [0]  # the three new documents in one batch
     parsed_files = {p: p.stat().st_mtime_ns for p in settings.parsed_dir.glob("*.json")}
     assert len(parsed_files) == 3
 
@@ -339,7 +339,8 @@ def test_a_result_parsed_but_never_loaded_is_loaded_by_the_next_run(tmp_settings
     pending = to_parse([second])
     assert len(pending) == 3 and sum(d["parsed"] for d in second["documents"]) == 2
     outcomes = [parse_to_file(d["landing_path"], tmp_settings, name=d["document"]) for d in pending]
-    loaded = load_run(tmp_settings, [second], outcomes, Backfill())
+    # Only the first outcome reaches `load`: the batch of the other two failed after parsing them.
+    loaded = load_run(tmp_settings, [second], outcomes[:1], Backfill())
     assert (loaded["documents_loaded"], loaded["documents_skipped"]) == (5, 0)
 
     third = fetch_source(tmp_settings, source)
@@ -354,6 +355,48 @@ def test_a_result_parsed_but_never_loaded_is_loaded_by_the_next_run(tmp_settings
     assert names == {d["document"] for d in third["documents"]}  # named as received, not by sha256
 
 
+def test_documents_to_parse_come_in_even_batches_named_after_their_first_file() -> None:
+    documents = [{"document": f"{i}.pdf"} for i in range(1000)]
+    batches = parse_batches(documents, 20)
+    assert len(batches) == 50 and {len(b["documents"]) for b in batches} == {20}
+    assert [b["name"] for b in batches[:2]] == ["0.pdf +19", "20.pdf +19"]
+    assert [d for b in batches for d in b["documents"]] == documents  # every document once, in order
+    assert [len(b["documents"]) for b in parse_batches(documents[:21], 20)] == [10, 11]
+    assert [b["name"] for b in parse_batches(documents[:2], 1)] == ["0.pdf", "1.pdf"]
+    assert parse_batches([], 20) == []
+
+
+def test_a_source_whose_fetch_raises_is_data_and_the_batch_goes_on(
+    tmp_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import extractors.fetch_source
+
+    def fetch_one(settings: Settings, source: dict, year: int | None = None) -> dict:
+        if source["name"] == "b":
+            raise OSError("landing zone not writable")
+        return {"source": source["name"], "documents": [], "attempts": []}
+
+    monkeypatch.setattr(extractors.fetch_source, "fetch_source", fetch_one)
+    results = fetch_sources(tmp_settings, [{"name": "a"}, {"name": "b"}, {"name": "c"}])
+    assert [(r["source"], r.get("error")) for r in results] == [
+        ("a", None), ("b", "OSError: landing zone not writable"), ("c", None)]
+
+
+def test_the_batch_sizes_come_from_the_environment_and_reject_nonsense(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert (Settings.from_env().parse_batch_size, Settings.from_env().fetch_batch_size) == (20, 10)
+    monkeypatch.setenv("DISCLOSURE_PARSE_BATCH_SIZE", "1")
+    monkeypatch.setenv("DISCLOSURE_FETCH_BATCH_SIZE", "3")
+    assert (Settings.from_env().parse_batch_size, Settings.from_env().fetch_batch_size) == (1, 3)
+    for name in ("DISCLOSURE_PARSE_BATCH_SIZE", "DISCLOSURE_FETCH_BATCH_SIZE"):
+        for bad in ("0", "-3", "ten", "2.5"):
+            monkeypatch.setenv(name, bad)
+            with pytest.raises(ValueError, match=f"{name} must be a whole number of at least 1"):
+                Settings.from_env()
+        monkeypatch.setenv(name, "5")
+
+
 def test_the_summary_fails_the_run_on_failed_documents_and_tasks_and_warns_on_refusals() -> None:
     def doc(name: str, status: str, error: str | None = None, parsed: bool = False) -> dict:
         return {"document": name, "source": "s", "url": f"http://h/{name}", "fetch_status": status, "error": error,
@@ -363,15 +406,21 @@ def test_the_summary_fails_the_run_on_failed_documents_and_tasks_and_warns_on_re
         doc("a.pdf", "fetched"), doc("b.pdf", "not_modified", parsed=True), doc("c.pdf", "failed", "fetch.timeout: x"),
         doc("d.pdf", "too_large", "fetch.too_large: x"), doc("e.pdf", "refused", "fetch.refused_address: x"),
         doc("f.pdf", "fetched")], "attempts": []}]
-    parse_list = [fetched[0]["documents"][0], fetched[0]["documents"][5]]
+    batches = parse_batches([fetched[0]["documents"][0], fetched[0]["documents"][5]], 1)
     outcomes = [{"document": "a.pdf", "sha256": "sha-a.pdf", "status": "failed", "parsed_path": "/p"}]
     loaded = {"documents_loaded": 1, "documents_skipped": 1, "documents_not_selected": 0, "cells_loaded": 0}
-    summary = summarize_run([{"name": "s"}, {"name": "gone"}], fetched, parse_list, outcomes, loaded, Backfill())
+    sources = source_batches([{"name": "s"}, {"name": "gone"}, {"name": "broken"}], 2)
+    fetched.append({"source": "broken", "documents": [], "attempts": [], "error": "OSError: disk full"})
+    summary = summarize_run(sources, fetched, batches, outcomes, loaded, Backfill())
     assert summary.counts["fetch_statuses"] == {"fetched": 2, "not_modified": 1, "failed": 1, "too_large": 1,
                                                 "refused": 1}
     assert (summary.counts["parsed"], summary.counts["already_parsed"]) == (1, 1)
-    assert [f.split(":")[0] for f in summary.failures] == ["gone", "s", "s", "s"]
-    assert "c.pdf" in summary.failures[1] and "d.pdf" in summary.failures[2] and "f.pdf" in summary.failures[3]
+    assert [f.split(":")[0] for f in summary.failures] == ["gone", "broken", "s", "s",
+                                                           "parse task `parse [f.pdf]` failed"]
+    assert summary.failures[0] == "gone: fetch task failed (`fetch [s +1]`)"
+    assert summary.failures[1] == "broken: fetch failed: OSError: disk full"
+    assert "c.pdf" in summary.failures[2] and "d.pdf" in summary.failures[3]
+    assert "no outcome for f.pdf" in summary.failures[4]
     assert any("e.pdf" in w for w in summary.warnings) and any("parse status failed" in w for w in summary.warnings)
     assert summary.lines[0] == "s: 6 documents (failed 1, fetched 2, not_modified 1, refused 1, too_large 1)"
     assert summarize_run([], [], None, [], None, Backfill()).failures == [

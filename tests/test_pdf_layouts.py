@@ -15,7 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from bench.corpus import PDF_VARIANTS, convert_to_pdf, corpus_specs, soffice, write_docx_and_html, write_pdf_variants
+from bench.corpus import (
+    PDF_VARIANTS,
+    convert_to_pdf,
+    corpus_specs,
+    random_spec,
+    soffice,
+    write_docx_and_html,
+    write_pdf_variants,
+)
 from bench.report_spec import ReportSpec
 from extractors.cli import main as cli_main
 from extractors.document import ParsedDocument
@@ -23,7 +31,8 @@ from extractors.parse import parse_bytes
 from tests.test_formats import NO_SOFFICE
 from tests.test_parser_golden import observed
 
-SPECS = {spec.name: spec for spec in corpus_specs(1)}
+# random_gov2019_1: drawn without borders, its table's last rows open page 2 (a continuation).
+SPECS = {spec.name: spec for spec in [*corpus_specs(1), random_spec(1, "gov2019")]}
 SAMPLE = "001_27a7349fbee7f2fc"  # tables over three pages, a repeated header, wrapped labels
 
 
@@ -108,3 +117,24 @@ def test_debug_page_draws_a_turned_page_as_displayed(variants_dir: Path, tmp_pat
     assert turned.size == upright.size and turned.width > turned.height
     # The same picture: the page upright, its table cells and codes drawn where the values are.
     assert max(ImageStat.Stat(ImageChops.difference(turned, upright)).mean) < 1.0
+
+
+def test_debug_page_outlines_a_table_continued_from_the_page_before(variants_dir: Path) -> None:
+    """The drawing shows the cells the parse used: on a page that opens with the rest of a table, the
+    continued rows too, which the page alone would not call a table."""
+    import pdfplumber
+
+    from extractors.pdf_reader import find_tables, page_tables
+
+    name = "random_gov2019_1"
+    placed = [c.bbox for c in _parse(variants_dir, "pdf-borderless", name).cells if c.page == 2]
+    with pdfplumber.open(variants_dir / "pdf-borderless" / f"{name}.pdf") as pdf:
+        alone = [box for grid in find_tables(pdf.pages[1]) for box in grid.cells]
+        drawn = [box for grid in page_tables(pdf, 2) for box in grid.cells]
+
+    def outlined(bbox: tuple[float, float, float, float], boxes: list) -> bool:
+        return any(bbox[0] >= b[0] - 1 and bbox[1] >= b[1] - 1 and bbox[2] <= b[2] + 1 and bbox[3] <= b[3] + 1
+                   for b in boxes)
+
+    assert placed and all(outlined(bbox, drawn) for bbox in placed)
+    assert not all(outlined(bbox, alone) for bbox in placed)  # the continuation is what makes the difference
