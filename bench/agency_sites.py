@@ -48,8 +48,8 @@ class Published:
 
     @property
     def via_report_page(self) -> bool:
-        """Every other PDF/DOCX hangs off a report page; HTML reports are pages themselves."""
-        return self.file.endswith(".html") or hash_int(self.file) % 2 == 0
+        """Every other PDF/DOCX hangs off a report page that attaches it (sites attach no plain text)."""
+        return self.file.endswith((".pdf", ".docx")) and hash_int(self.file) % 2 == 0
 
 
 def hash_int(text: str) -> int:

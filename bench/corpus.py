@@ -252,18 +252,24 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+# LibreOffice has been seen to stop without an error after a few hundred files in one call.
+CONVERT_CHUNK = 100
+
+
 def convert_to_pdf(docx_files: list[Path], out_dir: Path, timeout: float = 600) -> list[Path]:
-    """Every DOCX to PDF in one LibreOffice call (a private profile, so parallel runs do not clash)."""
+    """Every DOCX to PDF, up to CONVERT_CHUNK files per LibreOffice call (a private profile, so parallel
+    runs do not clash); `timeout` per call."""
     binary = soffice()
     if binary is None:
         raise RuntimeError("LibreOffice (soffice) is not installed: run scripts/system-deps.sh as root")
     out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="lo-profile-") as profile:
-        subprocess.run(
-            [binary, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
-             "--outdir", str(out_dir), *map(str, docx_files)],
-            check=True, capture_output=True, timeout=timeout, env=os.environ | {"HOME": profile},
-        )
+    for start in range(0, len(docx_files), CONVERT_CHUNK):
+        with tempfile.TemporaryDirectory(prefix="lo-profile-") as profile:
+            subprocess.run(
+                [binary, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+                 "--outdir", str(out_dir), *map(str, docx_files[start:start + CONVERT_CHUNK])],
+                check=True, capture_output=True, timeout=timeout, env=os.environ | {"HOME": profile},
+            )
     pdfs = [out_dir / f"{p.stem}.pdf" for p in docx_files]
     missing = [p.name for p in pdfs if not p.exists()]
     if missing:
