@@ -166,7 +166,8 @@ def disclosure_ingest() -> None:
         map_index_template="{{ batch_name }}",
         doc_md=(
             "Fetch one batch of sources (`DISCLOSURE_FETCH_BATCH_SIZE`, default 10; the mapped task is "
-            "named after its first registry entry, `静乐县 +9`), one source after another: crawl its listing "
+            "named after its first registry entry, `静乐县 +9`), four hosts at a time, one host's sources "
+            "one after another: crawl its listing "
             "pages (pagination, report pages followed one step) and direct URLs, then fetch every report "
             "with a conditional request (an unchanged one costs a 304), or read a folder source's files; "
             "land the bytes by sha256. Returns per source its documents (URL, final URL, agency, year from "

@@ -382,6 +382,39 @@ def test_a_source_whose_fetch_raises_is_data_and_the_batch_goes_on(
         ("a", None), ("b", "OSError: landing zone not writable"), ("c", None)]
 
 
+def test_a_batch_fetches_other_hosts_at_the_same_time_and_one_host_one_source_after_another(
+    tmp_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+    import time
+
+    import extractors.fetch_source
+
+    spans: dict[str, tuple[float, float]] = {}
+    lock = threading.Lock()
+
+    def fetch_one(settings: Settings, source: dict, year: int | None = None) -> dict:
+        started = time.monotonic()
+        time.sleep(0.3)
+        with lock:
+            spans[source["name"]] = (started, time.monotonic())
+        return {"source": source["name"], "documents": [], "attempts": []}
+
+    monkeypatch.setattr(extractors.fetch_source, "fetch_source", fetch_one)
+    sources = [{"name": "county", "listing_urls": ["http://www.xian.gov.cn/nb/"]},
+               {"name": "county bureau", "listing_urls": ["http://WWW.xian.gov.cn/bureau/nb/"]},
+               {"name": "city", "report_urls": ["http://www.shi.gov.cn/2021.pdf"]},
+               {"name": "folder", "local_dir": "/data/in"}]
+    results = fetch_sources(tmp_settings, sources)
+    assert [r["source"] for r in results] == ["county", "county bureau", "city", "folder"]  # the sources' order
+
+    def overlap(a: str, b: str) -> bool:
+        return spans[a][0] < spans[b][1] and spans[b][0] < spans[a][1]
+
+    assert not overlap("county", "county bureau")  # one host: the per-host politeness holds
+    assert overlap("county", "city") and overlap("county", "folder")  # other hosts meanwhile
+
+
 def test_the_batch_sizes_come_from_the_environment_and_reject_nonsense(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
