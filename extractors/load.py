@@ -19,7 +19,7 @@ from extractors import PARSER_VERSION
 from extractors.document import ParsedDocument
 from extractors.settings import Settings
 from extractors.storage import as_path
-from extractors.warehouse import connect, lock, transaction
+from extractors.warehouse import connect, insert_rows, lock, transaction
 
 log = logging.getLogger(__name__)
 
@@ -85,11 +85,7 @@ def load_parsed(
                     continue
                 for table, values in rows.items():
                     if values:
-                        columns = _COLUMNS[table]
-                        marks = ", ".join("?" * len(columns))
-                        conn.executemany(
-                            f"insert into raw.{table} ({', '.join(columns)}) values ({marks})", values
-                        )
+                        insert_rows(conn, f"raw.{table}", _COLUMNS[table], values)
             summary["documents_loaded"] += 1
             summary["cells_loaded"] += len(rows["cells"])
             log.info("%s: loaded %d cells, %d facts, %d issues (%s)", doc.document, len(rows["cells"]),

@@ -182,6 +182,24 @@ def insert_frame(conn: Any, table: str, columns: Sequence[str], frame: pd.DataFr
         conn.unregister(view)
 
 
+def insert_rows(conn: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                chunk: int = 500) -> None:
+    """Insert `rows` (values in `columns` order) inside the caller's transaction, many rows per statement.
+
+    DuckDB's executemany runs one statement per row (about 0.7 ms each: 0.1 s
+    per report of 140 rows); a multi-row VALUES of up to `chunk` rows is one.
+    """
+    if dialect(conn) == "postgres":
+        conn.insert_rows(table, columns, rows)
+        return
+    names = ", ".join(columns)
+    row_marks = "(" + ", ".join("?" * len(columns)) + ")"
+    for start in range(0, len(rows), chunk):
+        part = rows[start:start + chunk]
+        conn.execute(f"insert into {table} ({names}) values {', '.join([row_marks] * len(part))}",
+                     [value for row in part for value in row])
+
+
 def missing_relation_errors() -> tuple[type[BaseException], ...]:
     """The exceptions a query on a table that does not exist raises, on either target."""
     import duckdb
