@@ -68,3 +68,15 @@ def test_parser_crash_is_recorded_not_lost(tmp_settings: Settings, monkeypatch) 
     with duckdb.connect(str(tmp_settings.warehouse_path), read_only=True) as conn:
         assert conn.execute("select status from raw.documents").fetchall() == [("failed",)]
         assert conn.execute("select issue from raw.parse_issues").fetchall() == [("parser.crash",)]
+
+
+def test_rows_inserted_in_chunks_keep_their_values_and_nulls(tmp_settings: Settings) -> None:
+    from extractors.warehouse import connect, insert_rows, transaction
+
+    rows = [(1, None, "a", 0.5), (2, 7, None, None), (3, -3, "三", 12), (4, 2**40, "", 1e-3), (5, 0, "x", None)]
+    with connect(tmp_settings) as conn:
+        conn.execute("create table t (k integer, n bigint, s varchar, v double)")
+        with transaction(conn):
+            insert_rows(conn, "t", ("k", "n", "s", "v"), rows, chunk=2)  # three statements: 2 + 2 + 1 rows
+        assert conn.execute("select * from t order by k").fetchall() == [
+            (1, None, "a", 0.5), (2, 7, None, None), (3, -3, "三", 12.0), (4, 2**40, "", 0.001), (5, 0, "x", None)]
