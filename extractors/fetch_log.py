@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from extractors.fetch import FetchResult, result_row
 from extractors.settings import Settings
-from extractors.warehouse import connect, transaction
+from extractors.warehouse import connect, insert_rows, transaction
 
 log = logging.getLogger(__name__)
 
@@ -23,17 +23,12 @@ def write_fetch_attempts(settings: Settings, results: Sequence[FetchResult]) -> 
     if not results:
         return 0
     rows = [tuple(result_row(r)[c] for c in FETCH_ATTEMPT_COLUMNS) for r in results]
-    marks = ", ".join("?" * len(FETCH_ATTEMPT_COLUMNS))
     with connect(settings) as conn:
         before = conn.execute("select count(*) from raw.fetch_attempts").fetchone()[0]
         with transaction(conn):
             # attempt_id is minted once per attempt, so a retried task re-writing its list is harmless.
-            # `on conflict ... do nothing` reads the same on DuckDB and Postgres.
-            conn.executemany(
-                f"insert into raw.fetch_attempts ({', '.join(FETCH_ATTEMPT_COLUMNS)}) values ({marks}) "
-                "on conflict (attempt_id) do nothing",
-                rows,
-            )
+            insert_rows(conn, "raw.fetch_attempts", FETCH_ATTEMPT_COLUMNS, rows,
+                        on_conflict="on conflict (attempt_id) do nothing")
         added = conn.execute("select count(*) from raw.fetch_attempts").fetchone()[0] - before
     log.info("raw.fetch_attempts: %d rows added (%d given)", added, len(rows))
     return added

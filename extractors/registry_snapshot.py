@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from extractors.registry import DEFAULT_FIRST_YEAR, Source
 from extractors.settings import Settings
-from extractors.warehouse import connect, transaction
+from extractors.warehouse import connect, insert_rows, transaction
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +38,8 @@ def write_sources(settings: Settings, registry: Iterable[Source], now: datetime 
     with connect(settings) as conn, transaction(conn):
         registered = dict(conn.execute("select name, registered_at from raw.sources").fetchall())
         conn.execute("delete from raw.sources")
-        conn.executemany(
-            f"insert into raw.sources ({', '.join(COLUMNS)}) values ({', '.join('?' * len(COLUMNS))})",
-            [_row(source, registered.get(source.name, now), now) for source in sources],
-        )
+        insert_rows(conn, "raw.sources", COLUMNS,
+                    [_row(source, registered.get(source.name, now), now) for source in sources])
     log.info("raw.sources: %d registry entries (%d new)", len(sources),
              sum(source.name not in registered for source in sources))
     return len(sources)

@@ -153,6 +153,21 @@ def test_write_sources_replaces_the_table_and_keeps_registered_at(any_target: Se
     }
 
 
+def test_fetch_attempts_written_again_add_nothing_on_either_target(any_target: Settings) -> None:
+    from extractors.fetch import FETCHED, NOT_MODIFIED, FetchResult
+    from extractors.fetch_log import write_fetch_attempts
+
+    results = [FetchResult("https://example.gov.cn/nb/", FETCHED, http_status=200, tries=1, source=COUNTY),
+               FetchResult("https://example.gov.cn/2021.pdf", NOT_MODIFIED, http_status=304, sha256="ab" * 32,
+                           tries=1, source=COUNTY, report_year=2021)]
+    assert write_fetch_attempts(any_target, results) == 2
+    assert write_fetch_attempts(any_target, results) == 0  # a retried task re-writing its list
+    with connect(any_target, read_only=True) as conn:
+        rows = conn.execute("select url, status, http_status, report_year from raw.fetch_attempts order by url")
+        assert rows.fetchall() == [("https://example.gov.cn/2021.pdf", NOT_MODIFIED, 304, 2021),
+                                   ("https://example.gov.cn/nb/", FETCHED, 200, None)]
+
+
 def test_write_sources_refuses_a_name_it_cannot_store(tmp_settings: Settings) -> None:
     write_sources(tmp_settings, registry(), now=REGISTERED)
     bad = dataclasses.replace(registry()[0], aliases=("某局\n办公室",))
