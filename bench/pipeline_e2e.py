@@ -90,7 +90,7 @@ def format_of(seed: int, layout: str) -> str:
 
 
 def write_reports(seeds: range, input_dir: Path, work: Path, sites: int) -> list[Published]:
-    """Render the reports of `seeds` into input_dir; report `seed` is published on site `seed % sites`."""
+    """Render the reports of `seeds` into input_dir and its catalogue; report `seed` is on site `seed % sites`."""
     from tests.report_text import render
 
     specs: dict[str, list[ReportSpec]] = {"pdf": [], "docx": [], "html": [], "text": []}
@@ -115,9 +115,11 @@ def write_reports(seeds: range, input_dir: Path, work: Path, sites: int) -> list
         (input_dir / f"{spec.name}.txt").write_text(text, encoding="utf-8")
     shutil.rmtree(staging, ignore_errors=True)
     suffix = {"pdf": ".pdf", "docx": ".docx", "html": ".html", "text": ".txt"}
-    return [Published(spec.name + suffix[fmt], int(spec.name.rsplit("_", 1)[1]) % sites, spec.expected["agency"],
-                      spec.expected["year"])
-            for fmt, group in specs.items() for spec in group]
+    published = [Published(spec.name + suffix[fmt], int(spec.name.rsplit("_", 1)[1]) % sites,
+                           spec.expected["agency"], spec.expected["year"])
+                 for fmt, group in specs.items() for spec in group]
+    add_to_catalogue(input_dir, published)
+    return published
 
 
 def corpus(where: Path, n: int, sites: int) -> list[Published]:
@@ -128,9 +130,7 @@ def corpus(where: Path, n: int, sites: int) -> list[Published]:
             print(f"reusing the corpus in {where}", flush=True)
             return published
     shutil.rmtree(where, ignore_errors=True)
-    published = write_reports(range(n), where, where.parent, sites)
-    add_to_catalogue(where, published)
-    return published
+    return write_reports(range(n), where, where.parent, sites)
 
 
 def completeness(settings: Settings, input_dir: Path, published: list[Published]) -> str:
@@ -225,7 +225,8 @@ def baseline_run(settings: Settings, folder: Path) -> float:
 def report(n: int, new: int, formats: dict[str, int], setup: float, base: float, runs: list[dict],
            how: str) -> str:
     lines = [f"corpus: {n} documents ({', '.join(f'{v} {k}' for k, v in formats.items())}) {how}",
-             f"setup (airflow db migrate + pool, once): {setup:.1f} s; baseline one-task DAG run: {base:.1f} s",
+             f"setup (airflow db migrate, pool, DAGs registered; once): {setup:.1f} s; "
+             f"baseline one-task DAG run: {base:.1f} s",
              "",
              f"{'run':<26} {'wall s':>8} {'parsed':>7} {'x baseline':>11}   responses of the sites"]
     for r in runs:
@@ -292,8 +293,9 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(input_dir, ignore_errors=True)
         shutil.rmtree(home, ignore_errors=True)
         sites = max(1, -(-args.n // args.per_site))
-        published = corpus(folder / f"corpus-{args.n}-{sites}", args.n, sites)
-        shutil.copytree(folder / f"corpus-{args.n}-{sites}", input_dir)
+        rendered = folder / f"corpus-{args.n}-{sites}"
+        published = corpus(rendered, args.n, sites)
+        shutil.copytree(rendered, input_dir)
         for name in ("DISCLOSURE_WAREHOUSE_PATH", "DISCLOSURE_PUBLISHED_PATH", "DISCLOSURE_PARSED_DIR",
                      "DISCLOSURE_DOCS_DIR", "DISCLOSURE_ALERT_URLS", "DISCLOSURE_WAREHOUSE", "DISCLOSURE_INPUT_DIR",
                      "DISCLOSURE_REGISTRY", "DISCLOSURE_FETCH_OPTIONS"):
@@ -317,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
             from extractors.embedded import run_embedded
 
             started = time.perf_counter()
-            run_embedded(settings, dag_ids=(), out=log)  # db migrate and pool, once
+            run_embedded(settings, dag_ids=(), out=log)  # db migrate, pool, DAGs registered: once
             setup = time.perf_counter() - started
             base = baseline_run(settings, folder)
             if args.executor == "local":
@@ -328,7 +330,6 @@ def main(argv: list[str] | None = None) -> int:
             runs = [one_run("first run", settings, run, http), one_run("again, nothing new", settings, run, http)]
             if args.new:
                 added = write_reports(range(args.n, args.n + args.new), input_dir, folder, sites)
-                add_to_catalogue(input_dir, added)
                 runs.append(one_run(f"with {args.new} new", settings, run, http))
                 published = published + added
         formats = Counter(Path(p.file).suffix.lstrip(".") for p in published[:args.n])
