@@ -4,9 +4,12 @@ FROM apache/airflow:3.3.2-python3.11
 COPY --chown=airflow:root requirements.lock /opt/disclosure/requirements.lock
 RUN pip install --no-cache-dir -r /opt/disclosure/requirements.lock
 
-COPY --chown=airflow:root pyproject.toml README.md /opt/disclosure/
+COPY --chown=airflow:root pyproject.toml README.md sources.yml /opt/disclosure/
 COPY --chown=airflow:root extractors /opt/disclosure/extractors
+COPY --chown=airflow:root warehouse /opt/disclosure/warehouse
 COPY --chown=airflow:root expectations /opt/disclosure/expectations
+COPY --chown=airflow:root alerts /opt/disclosure/alerts
+COPY --chown=airflow:root pipeline /opt/disclosure/pipeline
 COPY --chown=airflow:root dbt_project /opt/disclosure/dbt_project
 COPY --chown=airflow:root dags /opt/disclosure/dags
 COPY --chown=airflow:root plugins /opt/disclosure/plugins

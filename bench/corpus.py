@@ -206,7 +206,7 @@ def _random_cells(rng: random.Random, layout: str, received: int) -> dict:
 
 
 def _expected(spec: ReportSpec, facts: dict) -> dict:
-    """The golden shape (tests/test_parser_golden.observed) of a fully drawn random report."""
+    """The golden shape (tests/extractors/test_parser_golden.observed) of a fully drawn random report."""
     value = {k: v for k, v in spec.cells.items()}
     agency = spec.title[0].split(str(_year_of(spec)))[0]
     return {

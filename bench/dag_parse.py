@@ -16,7 +16,7 @@ written to a temporary folder) a fresh interpreter:
 4. times R `BundleDagBag(dag_folder=file)` builds plus `DagSerialization.to_dict`
    of each DAG (`dagbag`: what one parse of the processor costs; median).
 
-Target: `import` <= 0.3 s per DAG file; `tests/test_dag_integrity.py` fails
+Target: `import` <= 0.3 s per DAG file; `tests/dags/test_dag_integrity.py` fails
 past 1 s. The `over baseline` column is the file's cold import minus the
 minimal DAG's, so that machine noise largely cancels.
 """

@@ -45,9 +45,9 @@ with atheris.instrument_imports():
     import lxml.html  # noqa: F401
     import pdfplumber  # noqa: F401
 
-    import extractors.docx_reader  # parse_bytes imports the readers lazily
-    import extractors.html_reader
-    import extractors.pdf_reader  # noqa: F401
+    import extractors.readers.docx  # parse_bytes imports the readers lazily
+    import extractors.readers.html
+    import extractors.readers.pdf  # noqa: F401
     from extractors.parse import parse_bytes
 
 STATUSES = frozenset({"parsed", "failed", "needs_ocr"})

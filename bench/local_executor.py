@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from extractors.embedded import _prepare_airflow, _Runner, airflow_command, airflow_home
-from extractors.settings import Settings
-from extractors.ui import UiServer, port_is_free, ui_env
+from pipeline.embedded import _prepare_airflow, _Runner, airflow_command, airflow_home
+from pipeline.settings import Settings
+from pipeline.ui import UiServer, port_is_free, ui_env
 
 INGEST, TRANSFORM = "disclosure_ingest", "disclosure_transform"
 TERMINAL = ("success", "failed")

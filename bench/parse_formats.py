@@ -24,7 +24,7 @@ from bench.corpus import FORMATS, PDF_VARIANTS, corpus_specs, write_corpus
 from bench.report_spec import ReportSpec
 from extractors import codes
 from extractors.parse import parse_bytes
-from tests.test_parser_golden import observed
+from tests.extractors.test_parser_golden import observed
 
 Flat = dict[tuple[str, ...], float]
 

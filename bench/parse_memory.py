@@ -5,7 +5,7 @@
 Renders the format corpus of bench.parse_formats (the five samples plus N
 random reports per layout, DOCX converted to PDF by LibreOffice), then for
 the PDF with the most pages and, as the baseline, the one with the fewest,
-runs what the ingest DAG's `parse` task runs (`extractors.parse_task.parse_to_file`)
+runs what the ingest DAG's `parse` task runs (`pipeline.parse_step.parse_to_file`)
 in a fresh interpreter and reports:
 
 - task RSS: the task process's peak RSS (VmHWM) after importing the parser;
@@ -39,8 +39,8 @@ def hwm():
         if line.startswith(("VmHWM:", "VmRSS:")):
             yield line.split()[0][:-1], int(line.split()[1]) / 1024
 
-from extractors.parse_task import parse_to_file
-from extractors.settings import Settings
+from pipeline.parse_step import parse_to_file
+from pipeline.settings import Settings
 import pdfplumber  # noqa: F401  (what the task has loaded before the first document)
 before = dict(hwm())
 started = time.perf_counter()

@@ -53,7 +53,7 @@ from bench.agency_sites import CATALOGUE, AgencySites, Published, add_to_catalog
 from bench.corpus import convert_to_pdf, random_spec, write_docx_and_html
 from bench.local_executor import LocalAirflow
 from bench.report_spec import ReportSpec
-from extractors.settings import Settings
+from pipeline.settings import Settings
 
 LAYOUTS = ("gov2021", "gov2019", "narrative")
 TARGET_RERUN_SECONDS = 60.0
@@ -186,7 +186,7 @@ def one_run(label: str, settings: Settings, run: Callable[[], None], http: Count
 
 def dags_test_runner(settings: Settings, log: io.StringIO) -> Callable[[], None]:
     """Both DAGs with `airflow dags test`: one process, tasks one after another."""
-    from extractors.embedded import run_embedded
+    from pipeline.embedded import run_embedded
 
     def run() -> None:
         if run_embedded(settings, out=log) != 0:
@@ -210,7 +210,7 @@ def baseline_run(settings: Settings, folder: Path) -> float:
     """`airflow dags test` of a one-task DAG with the same Airflow home: the fixed cost of one DAG run."""
     import subprocess
 
-    from extractors.embedded import airflow_command, airflow_env
+    from pipeline.embedded import airflow_command, airflow_env
 
     dags = folder / "baseline_dags"
     dags.mkdir(exist_ok=True)
@@ -316,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
                 where = "from an input folder"
             settings = Settings.from_env()
             log = io.StringIO()
-            from extractors.embedded import run_embedded
+            from pipeline.embedded import run_embedded
 
             started = time.perf_counter()
             run_embedded(settings, dag_ids=(), out=log)  # db migrate, pool, DAGs registered: once

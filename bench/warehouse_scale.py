@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from extractors import PARSER_VERSION, codes, templates
-from extractors.settings import REPO_ROOT
+from pipeline.settings import REPO_ROOT
 
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
 TARGET_SECONDS = 300.0
@@ -251,8 +251,8 @@ _GX_STEP = """
 import logging, sys
 logging.basicConfig(level=logging.WARNING)
 from expectations.run_checks import run_identity_checks
-from extractors.settings import Settings
-s = run_identity_checks(Settings.from_env(), run_id=sys.argv[1] if len(sys.argv) > 1 else "bench")
+from pipeline.settings import Settings
+s = run_identity_checks(Settings.from_env().checks, run_id=sys.argv[1] if len(sys.argv) > 1 else "bench")
 print(f"gx: {s.passed} passed, {s.failed} failed, {s.not_evaluable} not evaluable")
 """
 
@@ -277,7 +277,7 @@ def baseline(warehouse: Path) -> Stage:
 def measure(n: int, folder: Path, repeat: int = 1) -> tuple[dict[str, int], dict[str, Stage], str]:
     import duckdb
 
-    from extractors.raw_schema import create_statements
+    from warehouse.raw_schema import create_statements
 
     home = folder / f"n{n}"
     shutil.rmtree(home, ignore_errors=True)
@@ -299,12 +299,12 @@ def measure(n: int, folder: Path, repeat: int = 1) -> tuple[dict[str, int], dict
     counts["synthesis_seconds"] = round(time.perf_counter() - started)
     stages = {"baseline": baseline(warehouse)}
 
-    from extractors.settings import Settings
-    from extractors.transform import dbt_env, dbt_executable
+    from pipeline.settings import Settings
+    from warehouse.transform import dbt_env, dbt_executable
 
     os.environ.update({k: env[k] for k in ("DISCLOSURE_HOME", "DISCLOSURE_WAREHOUSE_PATH")})
     settings = Settings.from_env()
-    denv = dbt_env(settings) | {"DISCLOSURE_DOCS_DIR": str(home / "docs")}
+    denv = dbt_env(settings.dbt) | {"DISCLOSURE_DOCS_DIR": str(home / "docs")}
     for path in (home / "dbt" / "target", home / "dbt" / "logs"):
         path.mkdir(parents=True, exist_ok=True)
     log = home / "bench.log"

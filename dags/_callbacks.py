@@ -2,7 +2,7 @@
 
 Kept light on purpose: the DAG processor imports this with every DAG file, so
 only the standard library and `airflow.sdk` are imported here; the message
-text and the Apprise delivery (`expectations.pipeline_alerts`) are imported
+text and the Apprise delivery (`alerts.pipeline_runs`) are imported
 when a notifier fires.
 
 * `TaskFailureNotifier` (every task's `on_failure_callback`, through
@@ -98,9 +98,10 @@ class TaskFailureNotifier(BaseNotifier):
     def notify(self, context: Any) -> None:
         facts = log_task_failure(context)
         try:
-            from expectations.pipeline_alerts import format_task_failure, send_pipeline_alert
+            from alerts.pipeline_runs import format_task_failure, send_pipeline_alert
+            from pipeline.settings import Settings
 
-            send_pipeline_alert(format_task_failure(facts))
+            send_pipeline_alert(format_task_failure(facts), Settings.from_env().alert_urls)
         except Exception:  # the task has failed already; a broken alert route must not hide why
             log.exception("could not send the task-failure alert of %s.%s", facts["dag_id"], facts["task_id"])
 
@@ -113,14 +114,15 @@ class RunOverdueNotifier(BaseNotifier):
         self.rule = rule
 
     def notify(self, context: Any) -> None:
-        from expectations.pipeline_alerts import format_run_overdue, send_pipeline_alert
+        from alerts.pipeline_runs import format_run_overdue, send_pipeline_alert
+        from pipeline.settings import Settings
 
         run = dict(context.get("dag_run") or {})
         facts = {"dag_run": run, "deadline": context.get("deadline") or {}, "rule": self.rule,
                  "run_url": _run_url(run.get("dag_id"), run.get("dag_run_id") or run.get("run_id"))}
         log.error("DAG run overdue: dag=%s run=%s deadline=%s (%s)", run.get("dag_id"),
                   run.get("dag_run_id") or run.get("run_id"), facts["deadline"].get("deadline_time"), self.rule)
-        send_pipeline_alert(format_run_overdue(facts))
+        send_pipeline_alert(format_run_overdue(facts), Settings.from_env().alert_urls)
 
 
 def overdue_run_deadline(interval: timedelta) -> DeadlineAlert:
@@ -156,7 +158,8 @@ class RunDurationCheck:
         dag_id = getattr(context.get("dag"), "dag_id", None)
         run_id = context.get("run_id")
         try:
-            from expectations.pipeline_alerts import format_run_overdue, overdue_deadline, send_pipeline_alert
+            from alerts.pipeline_runs import format_run_overdue, overdue_deadline, send_pipeline_alert
+            from pipeline.settings import Settings
 
             run, history = _run_and_history(dag_id, run_id)
             run["state"] = "success" if context.get("reason") == "success" else "failed"  # not committed yet
@@ -166,7 +169,7 @@ class RunDurationCheck:
             log.error("DAG run took far longer than usual: dag=%s run=%s deadline=%s", dag_id, run_id, deadline)
             facts = {"dag_run": run, "deadline": {"deadline_time": deadline.isoformat()},
                      "rule": _rule(self.interval), "run_url": _run_url(dag_id, run_id)}
-            send_pipeline_alert(format_run_overdue(facts))
+            send_pipeline_alert(format_run_overdue(facts), Settings.from_env().alert_urls)
         except Exception:  # the run is over; a broken check or route must not change its outcome
             log.exception("could not check or alert the duration of %s %s", dag_id, run_id)
 

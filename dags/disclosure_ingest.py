@@ -90,9 +90,9 @@ success). Trigger with params in the UI ("Trigger DAG" form) or the REST API
 * A parser crash inside one document is data, not a task failure: the
   document is loaded with status `failed` and a `parser.crash` parse issue.
 
-Owner: data engineering. Code: `extractors.discover`, `extractors.fetch_source`
-(with `extractors.discovery` and `extractors.fetch`), `extractors.ingest`,
-`extractors.parse_task`, `extractors.backfill`, `extractors.load`.
+Owner: data engineering. Code: `pipeline.discover`, `pipeline.fetch_step`
+(with `extractors.fetch.discovery` and `extractors.fetch.fetcher`), `pipeline.ingest`,
+`pipeline.parse_step`, `pipeline.backfill`, `warehouse.load`.
 """
 
 from __future__ import annotations
@@ -147,10 +147,10 @@ def disclosure_ingest() -> None:
                  "folder of the registry's folder source. Fails without retries on an invalid registry, a "
                  "missing folder or no source to fetch: the log names the entry and field.")
     def discover() -> list[dict[str, Any]]:
-        from extractors.backfill import Backfill
-        from extractors.discover import discover_sources
-        from extractors.ingest import source_batches
-        from extractors.settings import Settings
+        from pipeline.backfill import Backfill
+        from pipeline.discover import discover_sources
+        from pipeline.ingest import source_batches
+        from pipeline.settings import Settings
 
         backfill = Backfill.from_params(get_current_context()["params"])
         try:
@@ -178,9 +178,9 @@ def disclosure_ingest() -> None:
         ),
     )
     def fetch(batch: dict[str, Any]) -> list[dict[str, Any]]:
-        from extractors.backfill import Backfill
-        from extractors.fetch_source import fetch_sources
-        from extractors.settings import Settings
+        from pipeline.backfill import Backfill
+        from pipeline.fetch_step import fetch_sources
+        from pipeline.settings import Settings
 
         context = get_current_context()
         context["batch_name"] = batch["name"]  # type: ignore[typeddict-unknown-key]
@@ -193,8 +193,8 @@ def disclosure_ingest() -> None:
                  "sha256), in batches of `DISCLOSURE_PARSE_BATCH_SIZE` (default 20). Empty on a run where "
                  "nothing changed: `parse` then maps to nothing.")
     def plan_parse(fetched: Any) -> list[dict[str, Any]]:
-        from extractors.ingest import parse_batches, to_parse
-        from extractors.settings import Settings
+        from pipeline.ingest import parse_batches, to_parse
+        from pipeline.settings import Settings
 
         return parse_batches(to_parse(_flat(fetched)), Settings.from_env().parse_batch_size)
 
@@ -211,8 +211,8 @@ def disclosure_ingest() -> None:
         ),
     )
     def parse(batch: dict[str, Any]) -> list[dict[str, Any]]:
-        from extractors.parse_task import parse_batch
-        from extractors.settings import Settings
+        from pipeline.parse_step import parse_batch
+        from pipeline.settings import Settings
 
         get_current_context()["batch_name"] = batch["name"]  # type: ignore[typeddict-unknown-key]
         return parse_batch(Settings.from_env(), batch["documents"])
@@ -234,9 +234,9 @@ def disclosure_ingest() -> None:
         ),
     )
     def load(fetched: Any, outcomes: Any) -> dict[str, Any]:
-        from extractors.backfill import Backfill
-        from extractors.ingest import NothingSelected, load_run
-        from extractors.settings import Settings
+        from pipeline.backfill import Backfill
+        from pipeline.ingest import NothingSelected, load_run
+        from pipeline.settings import Settings
 
         fetched = _flat(fetched)
         if not fetched:
@@ -259,7 +259,7 @@ def disclosure_ingest() -> None:
     def announce(loaded: dict[str, Any]) -> None:
         import logging
 
-        from extractors.ingest import transform_reason
+        from pipeline.ingest import transform_reason
 
         reason = transform_reason(loaded)
         if reason is None:
@@ -279,8 +279,8 @@ def disclosure_ingest() -> None:
     def summarize(sources: Any, fetched: Any, batches: Any, outcomes: Any, loaded: Any) -> dict[str, Any]:
         import logging
 
-        from extractors.backfill import Backfill
-        from extractors.ingest import summarize_run
+        from pipeline.backfill import Backfill
+        from pipeline.ingest import summarize_run
 
         log = logging.getLogger("disclosure.dags")
         summary = summarize_run(sources or [], _flat(fetched), batches, _flat(outcomes), loaded,

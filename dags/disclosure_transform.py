@@ -22,7 +22,7 @@ loaded a new document, or that found the marts not yet built today
    `dim_report.quality_status` read step 2's results; `fct_publication`
    shows found / on time / late / missing per agency and year); on the postgres
    target it then grants the read-only BI role (`DISCLOSURE_BI_ROLE`)
-   SELECT on schema `marts` (`extractors.bi_role`).
+   SELECT on schema `marts` (`warehouse.bi_role`).
 4. `dbt_docs` - `dbt docs generate` into `$DISCLOSURE_DOCS_DIR/dbt`.
 5. `publish` - atomic copy of the DuckDB file to `DISCLOSURE_PUBLISHED_PATH`,
    the file BI tools open (read-only); nothing to do on Postgres, where BI
@@ -60,7 +60,7 @@ failed checks of the latest run per agency and year, linked to both docs.
 * `dbt_build_staging` / `dbt_build_marts`: the task log has dbt's output; a
   failing dbt test names the model and column. Reproduce with
   `dbt build --select <model>` in `dbt_project/` (profile from
-  `extractors.transform`). A failed identity check never fails these tasks.
+  `warehouse.transform`). A failed identity check never fails these tasks.
 * `identity_checks`: GX itself failed (not an identity: those are data).
   The log has the traceback; the warehouse is unchanged until it succeeds.
 * Anything queued for long waits on the one-slot `warehouse` pool.
@@ -71,8 +71,8 @@ failed checks of the latest run per agency and year, linked to both docs.
 * Every task is safe to clear and re-run: dbt rebuilds, the check results
   are keyed on the run id, the publication replaces the copy atomically.
 
-Owner: data engineering. Code: `extractors.transform`, `expectations.run_checks`,
-`extractors.publish`, `expectations.alerts`.
+Owner: data engineering. Code: `warehouse.transform`, `expectations.run_checks`,
+`warehouse.publish`, `alerts.checks`.
 """
 
 from __future__ import annotations
@@ -108,10 +108,10 @@ def disclosure_transform() -> None:
         doc_md="`dbt build --select resource_type:seed staging intermediate` (pool `warehouse`).",
     )
     def dbt_build_staging() -> None:
-        from extractors.settings import Settings
-        from extractors.transform import run_dbt
+        from pipeline.settings import Settings
+        from warehouse.transform import run_dbt
 
-        run_dbt(Settings.from_env(), ["build", "--select", *STAGING_SELECT])
+        run_dbt(Settings.from_env().dbt, ["build", "--select", *STAGING_SELECT])
 
     @task(
         pool=WAREHOUSE_POOL,
@@ -125,10 +125,10 @@ def disclosure_transform() -> None:
         import logging
 
         from expectations.run_checks import run_identity_checks
-        from extractors.settings import Settings
+        from pipeline.settings import Settings
 
         run_id = get_current_context()["run_id"]
-        summary = run_identity_checks(Settings.from_env(), run_id=run_id)
+        summary = run_identity_checks(Settings.from_env().checks, run_id=run_id)
         logging.getLogger("disclosure.dags").info(
             "identity checks of %s: %d passed, %d failed, %d not evaluable; data docs %s",
             run_id, summary.passed, summary.failed, summary.not_evaluable, summary.data_docs_index,
@@ -147,30 +147,30 @@ def disclosure_transform() -> None:
         doc_md="`dbt build --select marts` (pool `warehouse`); on Postgres, then SELECT on `marts` for the BI role.",
     )
     def dbt_build_marts() -> None:
-        from extractors.bi_role import grant_bi_access
-        from extractors.settings import Settings
-        from extractors.transform import run_dbt
+        from pipeline.settings import Settings
+        from warehouse.bi_role import grant_bi_access
+        from warehouse.transform import run_dbt
 
         settings = Settings.from_env()
-        run_dbt(settings, ["build", "--select", *MARTS_SELECT])
-        grant_bi_access(settings)
+        run_dbt(settings.dbt, ["build", "--select", *MARTS_SELECT])
+        grant_bi_access(settings.warehouse)
 
     @task(pool=WAREHOUSE_POOL, doc_md="`dbt docs generate` into `$DISCLOSURE_DOCS_DIR/dbt` (reads the catalog).")
     def dbt_docs() -> str:
-        from extractors.settings import Settings
-        from extractors.transform import build_docs
+        from pipeline.settings import Settings
+        from warehouse.transform import build_docs
 
-        return str(build_docs(Settings.from_env()))
+        return str(build_docs(Settings.from_env().dbt))
 
     @task(
         pool=WAREHOUSE_POOL,
         doc_md="Copy the DuckDB file to `DISCLOSURE_PUBLISHED_PATH` atomically (temp file + rename).",
     )
     def publish() -> str:
-        from extractors.publish import publish_copy
-        from extractors.settings import Settings
+        from pipeline.settings import Settings
+        from warehouse.publish import publish_copy
 
-        published = publish_copy(Settings.from_env())  # None on Postgres: BI reads the marts
+        published = publish_copy(Settings.from_env().warehouse)  # None on Postgres: BI reads the marts
         return str(published) if published else ""
 
     @task(
@@ -183,20 +183,20 @@ def disclosure_transform() -> None:
         ),
     )
     def alert() -> dict[str, int]:
-        from expectations.alerts import send_failure_alerts
-        from expectations.delivery import AlertDeliveryError
-        from expectations.digest import send_warning_digest
-        from extractors.settings import Settings
+        from alerts.checks import send_failure_alerts
+        from alerts.delivery import AlertDeliveryError
+        from alerts.digest import send_warning_digest
+        from pipeline.settings import Settings
 
         settings, run_id = Settings.from_env(), get_current_context()["run_id"]
         problems: list[AlertDeliveryError] = []
         sent = digest = None
         try:
-            sent = send_failure_alerts(settings, run_id=run_id)
+            sent = send_failure_alerts(settings.alerts, run_id=run_id)
         except AlertDeliveryError as exc:  # the digest still goes out; the task fails below
             problems.append(exc)
         try:
-            digest = send_warning_digest(settings, run_id=run_id)
+            digest = send_warning_digest(settings.alerts, run_id=run_id)
         except AlertDeliveryError as exc:
             problems.append(exc)
         if problems:

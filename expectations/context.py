@@ -1,11 +1,11 @@
-"""The Great Expectations data context: quiet, ephemeral, data docs in `settings.gx_docs_dir`.
+"""The Great Expectations data context: quiet, ephemeral, data docs in `config.docs_dir`.
 
 GX is imported only inside these functions: DAG files import `expectations`
 and must stay fast to parse. Nothing is written into the repo tree: suites,
 validation definitions and checkpoints live in memory (they are rebuilt from
 code on every run), validation results are kept under `$DISCLOSURE_HOME/gx`
 so that the data docs show the history of runs, and the data docs site is a
-static folder at `settings.gx_docs_dir` (`index.html`).
+static folder at `config.docs_dir` (`index.html`).
 """
 
 from __future__ import annotations
@@ -14,17 +14,27 @@ import json
 import logging
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from extractors.settings import Settings
+from warehouse.config import WarehouseConfig
 
 if TYPE_CHECKING:
     from great_expectations.data_context import AbstractDataContext
 
 DOCS_SITE_NAME = "disclosure_gx"
+
+
+@dataclass(frozen=True)
+class ChecksConfig:
+    """The warehouse the checks read and write, and where GX keeps results and data docs."""
+
+    warehouse: WarehouseConfig
+    work_dir: Path  # validation results between runs, and the data docs page of each run
+    docs_dir: Path  # the GX data docs site (index.html)
 
 
 def import_gx() -> ModuleType:
@@ -40,44 +50,44 @@ def import_gx() -> ModuleType:
     return gx
 
 
-def validation_results_dir(settings: Settings) -> Path:
+def validation_results_dir(config: ChecksConfig) -> Path:
     """Where validation results are kept between runs (the data docs list them)."""
-    return settings.home / "gx" / "validations"
+    return config.work_dir / "validations"
 
 
-def data_docs_index(settings: Settings) -> Path:
-    return settings.gx_docs_dir / "index.html"
+def data_docs_index(config: ChecksConfig) -> Path:
+    return config.docs_dir / "index.html"
 
 
-def data_docs_pages_file(settings: Settings, run_id: str) -> Path:
+def data_docs_pages_file(config: ChecksConfig, run_id: str) -> Path:
     """Where the data docs page of each validation of one run is recorded (JSON, table -> URL)."""
-    return settings.home / "gx" / "pages" / f"{quote(run_id, safe='')}.json"
+    return config.work_dir / "pages" / f"{quote(run_id, safe='')}.json"
 
 
-def write_data_docs_pages(settings: Settings, run_id: str, pages: Mapping[str, str]) -> Path:
+def write_data_docs_pages(config: ChecksConfig, run_id: str, pages: Mapping[str, str]) -> Path:
     """Record the page of each table group's validation, as GX's site builder names it."""
-    path = data_docs_pages_file(settings, run_id)
+    path = data_docs_pages_file(config, run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"run_id": run_id, "pages": dict(pages)}, ensure_ascii=False, indent=1),
                     encoding="utf-8")
     return path
 
 
-def data_docs_pages(settings: Settings, run_id: str) -> dict[str, str]:
+def data_docs_pages(config: ChecksConfig, run_id: str) -> dict[str, str]:
     """table group -> the data docs page (file:// URL) of its validation in `run_id`.
 
     From the record the check run wrote from its checkpoint result; for a run
     without one, the newest page under `validations/identities/<table>/<run_id>/`.
     A table group with no page is left out (callers fall back to the index).
     """
-    path = data_docs_pages_file(settings, run_id)
+    path = data_docs_pages_file(config, run_id)
     if path.is_file():
         try:
             return dict(json.loads(path.read_text(encoding="utf-8"))["pages"])
         except (ValueError, KeyError, TypeError):
             logging.getLogger(__name__).warning("ignoring unreadable data docs record %s", path)
     found: dict[str, str] = {}
-    root = settings.gx_docs_dir / "validations" / "identities"
+    root = config.docs_dir / "validations" / "identities"
     if root.is_dir():
         for table_dir in sorted(p for p in root.iterdir() if p.is_dir()):
             pages = sorted((table_dir / run_id).glob("*/*.html"))
@@ -86,8 +96,8 @@ def data_docs_pages(settings: Settings, run_id: str) -> dict[str, str]:
     return found
 
 
-def data_context(settings: Settings) -> AbstractDataContext:
-    """An ephemeral GX context: no analytics, no progress bars, docs into settings.gx_docs_dir."""
+def data_context(config: ChecksConfig) -> AbstractDataContext:
+    """An ephemeral GX context: no analytics, no progress bars, docs into config.docs_dir."""
     import_gx()
     import great_expectations as gx
     from great_expectations.data_context.types.base import (
@@ -102,7 +112,7 @@ def data_context(settings: Settings) -> AbstractDataContext:
         "class_name": "ValidationResultsStore",
         "store_backend": {
             "class_name": "TupleFilesystemStoreBackend",
-            "base_directory": str(validation_results_dir(settings)),
+            "base_directory": str(validation_results_dir(config)),
         },
     }
     config = DataContextConfig(
@@ -116,7 +126,7 @@ def data_context(settings: Settings) -> AbstractDataContext:
                 "show_how_to_buttons": False,
                 "store_backend": {
                     "class_name": "TupleFilesystemStoreBackend",
-                    "base_directory": str(settings.gx_docs_dir),
+                    "base_directory": str(config.docs_dir),
                 },
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             }

@@ -21,6 +21,15 @@ def publication_agency_year(report_key: str) -> tuple[str, int] | None:
     return (match["agency"], int(match["year"])) if match else None
 
 
+# The mart that holds the cells of each parsed table (a failed check links to its dbt docs).
+MART_OF_TABLE = {
+    "applications": "fct_applications",
+    "appeals": "fct_appeals",
+    "proactive": "fct_disclosures",
+    "narrative": "fct_applications",
+}
+
+
 @dataclass(frozen=True)
 class Identity:
     """One identity: its stable id, the table it checks, severity and a bilingual description."""
@@ -30,6 +39,15 @@ class Identity:
     severity: str  # error: page the on-call engineer; warning: daily digest
     description_en: str
     description_zh: str
+    # The mart holding the cells the check is about; None: the subject names the table
+    # (`template.complete`: a table; `values.valid`: `table:row:column`).
+    mart: str | None = None
+
+    def mart_for(self, subject: str) -> str:
+        """The mart a failed result of this check is about, for its subject."""
+        if self.mart is not None:
+            return self.mart
+        return MART_OF_TABLE.get(subject.split(":", 1)[0], "dim_report")
 
 
 IDENTITIES: tuple[Identity, ...] = (
@@ -37,31 +55,37 @@ IDENTITIES: tuple[Identity, ...] = (
         "app.balance", "applications", "error",
         "New + carried over = results total + carried forward, per applicant column",
         "一、新收 + 二、上年结转 = 三（七）总计 + 四、结转下年度（各申请人列）",
+           mart="fct_applications",
     ),
     Identity(
         "app.results_sum", "applications", "error",
         "Results total (七) = sum of the result leaf rows (一)..(六), per applicant column",
         "（七）总计 = （一）至（六）各末级行之和（各申请人列）",
+           mart="fct_applications",
     ),
     Identity(
         "app.row_total", "applications", "error",
         "Total column = sum of the six applicant columns, per row",
         "总计列 = 六个申请人列之和（各行）",
+           mart="fct_applications",
     ),
     Identity(
         "appeal.sum", "appeals", "error",
         "Total = upheld + corrected + other + pending, per proceeding",
         "总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结（复议、直接起诉、复议后起诉）",
+           mart="fct_appeals",
     ),
     Identity(
         "narrative.applications", "narrative", "error",
         "Applications received stated in the text = table 新收 总计",
         "正文所述收到申请数 = 表格 一、本年新收 总计",
+           mart="fct_applications",
     ),
     Identity(
         "narrative.proactive", "narrative", "warning",
         "A proactive-publication total stated in the text = the sum of its stated parts",
         "正文所述主动公开总数 = 所列各分项之和",
+           mart="fct_disclosures",
     ),
     Identity(
         "values.valid", "cells", "error",
@@ -81,12 +105,14 @@ IDENTITIES: tuple[Identity, ...] = (
         "This year's carried over (二) = last year's carried forward (四) of the same agency, "
         "per applicant column",
         "本年 二、上年结转 = 同一机关上年报告 四、结转下年度（各申请人列）",
+           mart="fct_applications",
     ),
     Identity(
         "report.on_time", "publication", "warning",
         "The report is published by its due date (条例 第四十九条): a department's by 31 January, "
         "a government's whole-area report by 31 March of the next year",
         "年度报告按期公开：部门于次年1月31日前、本级政府于次年3月31日前（条例第四十九条）",
+           mart="fct_publication",
     ),
 )
 

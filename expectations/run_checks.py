@@ -1,13 +1,13 @@
 """Run the identity suites on `intermediate.int_check_inputs` and store row-level results.
 
-Flow of `run_identity_checks(settings, run_id)`:
+Flow of `run_identity_checks(config, run_id)`:
 
 1. read the inputs from DuckDB into pandas (GX cannot validate DuckDB through
    SQLAlchemy) and round both sides to 0.01, the documented tolerance for
    amounts in 万元 (counts are integers, so rounding leaves them exact);
 2. run every suite of `expectations.suites` as one GX Checkpoint over the
    DataFrame; its `UpdateDataDocsAction` writes the data docs site into
-   `settings.gx_docs_dir`;
+   `config.docs_dir`;
 3. turn GX's `unexpected_index_list` into one status per input row: `failed`
    for the rows GX reports, `not_evaluable` where an input is absent (GX skips
    those rows), `passed` otherwise;
@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from expectations.context import (
     DOCS_SITE_NAME,
+    ChecksConfig,
     data_context,
     data_docs_index,
     data_docs_pages,
@@ -37,8 +38,7 @@ from expectations.context import (
 )
 from expectations.identities import IDENTITIES, IDENTITY_BY_ID
 from expectations.suites import SUITE_PREFIX, build_suites
-from extractors.settings import Settings
-from extractors.warehouse import connect, describe, insert_frame, missing_relation_errors, read_frame, transaction
+from warehouse.connection import connect, describe, insert_frame, missing_relation_errors, read_frame, transaction
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -93,15 +93,15 @@ class CheckSummary:
 FAILURE_FIELDS = ("report_id", "check_id", "subject", "expected", "observed", "difference", "severity")
 
 
-def run_identity_checks(settings: Settings, run_id: str) -> CheckSummary:
+def run_identity_checks(config: ChecksConfig, run_id: str) -> CheckSummary:
     """Validate the identity inputs with GX, store row-level results and build the data docs."""
     validated_at = datetime.now(UTC).replace(tzinfo=None)  # raw timestamps are naive UTC
-    inputs = prepare_inputs(load_inputs(settings))
+    inputs = prepare_inputs(load_inputs(config))
     log.info("run %s: %d identity input rows from %s", run_id, len(inputs), INPUTS_RELATION)
 
-    unexpected = validate_inputs(settings, inputs, run_id, validated_at)
+    unexpected = validate_inputs(config, inputs, run_id, validated_at)
     results = row_results(inputs, unexpected, run_id, validated_at)
-    write_results(settings, run_id, results)
+    write_results(config, run_id, results)
 
     _log_per_identity(run_id, results)
     counts = results["status"].value_counts()
@@ -112,8 +112,8 @@ def run_identity_checks(settings: Settings, run_id: str) -> CheckSummary:
         failed=int(counts.get(FAILED, 0)),
         not_evaluable=int(counts.get(NOT_EVALUABLE, 0)),
         failures=[_plain(row) for row in failed_rows[list(FAILURE_FIELDS)].to_dict("records")],
-        data_docs_index=data_docs_index(settings),
-        data_docs_pages=data_docs_pages(settings, run_id),
+        data_docs_index=data_docs_index(config),
+        data_docs_pages=data_docs_pages(config, run_id),
     )
     log.info(
         "run %s: %d passed, %d failed (%d of severity error), %d not evaluable; GX data docs %s",
@@ -123,7 +123,7 @@ def run_identity_checks(settings: Settings, run_id: str) -> CheckSummary:
     return summary
 
 
-def load_inputs(settings: Settings) -> pd.DataFrame:
+def load_inputs(config: ChecksConfig) -> pd.DataFrame:
     """Read `intermediate.int_check_inputs`; a clear error if dbt has not built it yet.
 
     Read in slices by the first digit of report_id (hex), each slice's key
@@ -141,11 +141,11 @@ def load_inputs(settings: Settings) -> pd.DataFrame:
     slices: list[pd.DataFrame] = []
     try:
         for sql, params in queries:
-            part = read_frame(settings, sql, params)
+            part = read_frame(config.warehouse, sql, params)
             slices.append(part.astype({c: "category" for c in KEY_COLUMNS}))
     except missing_relation_errors() as exc:
         raise RuntimeError(
-            f"{INPUTS_RELATION} is missing in {describe(settings)}: "
+            f"{INPUTS_RELATION} is missing in {describe(config.warehouse)}: "
             "run `dbt build --select staging intermediate` first"
         ) from exc
     slices = [part for part in slices if len(part)] or slices[:1]
@@ -180,17 +180,17 @@ def prepare_inputs(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def validate_inputs(
-    settings: Settings, inputs: pd.DataFrame, run_id: str, validated_at: datetime
+    config: ChecksConfig, inputs: pd.DataFrame, run_id: str, validated_at: datetime
 ) -> dict[str, set[Key]]:
     """Run every suite as one GX Checkpoint; return the unexpected row keys per check id.
 
     The checkpoint's UpdateDataDocsAction builds the data docs site in
-    `settings.gx_docs_dir`; the page of each validation (from its
+    `config.docs_dir`; the page of each validation (from its
     ValidationResultIdentifier) is recorded for the alerts
     (`expectations.context.data_docs_pages`).
     """
     gx = import_gx()
-    context = data_context(settings)
+    context = data_context(config)
     batch = (
         context.data_sources.add_pandas("warehouse")
         .add_dataframe_asset("int_check_inputs")
@@ -226,7 +226,7 @@ def validate_inputs(
         urls = context.get_docs_sites_urls(resource_identifier=identifier, site_name=DOCS_SITE_NAME)
         if urls and urls[0].get("site_url"):
             pages[suite.removeprefix(f"{SUITE_PREFIX}.")] = urls[0]["site_url"]
-    write_data_docs_pages(settings, run_id, pages)
+    write_data_docs_pages(config, run_id, pages)
 
     unexpected: dict[str, set[Key]] = {identity.check_id: set() for identity in IDENTITIES}
     for validation in result.run_results.values():
@@ -274,9 +274,9 @@ def row_results(
     return results.loc[:, list(RESULT_COLUMNS)]
 
 
-def write_results(settings: Settings, run_id: str, results: pd.DataFrame) -> None:
+def write_results(config: ChecksConfig, run_id: str, results: pd.DataFrame) -> None:
     """Replace this run's rows of raw.check_results in one transaction."""
-    with connect(settings) as conn, transaction(conn):
+    with connect(config.warehouse) as conn, transaction(conn):
         conn.execute("delete from raw.check_results where run_id = ?", [run_id])
         insert_frame(conn, "raw.check_results", RESULT_COLUMNS, results)
     log.info("run %s: wrote %d rows to raw.check_results", run_id, len(results))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 TABLES = ("proactive", "applications", "appeals", "narrative")
 TEMPLATES = ("gov2019", "gov2021", "narrative")
+TABLE_TEMPLATES = ("gov2019", "gov2021")  # the templates with the statistical tables (and their identities)
 
 
 @dataclass(frozen=True)

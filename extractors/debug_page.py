@@ -23,7 +23,7 @@ def draw_page(pdf_path: Path, page_number: int, out: Path, resolution: int = 150
     from PIL import ImageDraw, ImageFont
 
     from extractors.parse import parse_bytes
-    from extractors.pdf_reader import page_tables
+    from extractors.readers.pdf import page_tables
 
     doc = parse_bytes(pdf_path.name, pdf_path.read_bytes())
     cells = [c for c in doc.cells if c.page == page_number and c.bbox is not None]

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import hashlib
 
-from extractors.settings import Settings
-from extractors.storage import AnyPath, location, write_once
+from extractors.storage import AnyPath, StorageConfig, location, write_once
 
 
-def landing_path(settings: Settings, sha256: str) -> AnyPath:
+def landing_path(storage: StorageConfig, sha256: str) -> AnyPath:
     """`<landing>/<first two hex digits>/<sha256>`: a `Path`, or a `UPath` on shared storage."""
-    return location(settings.landing_root, sha256[:2], sha256, settings=settings)
+    return location(storage.landing_root, sha256[:2], sha256, storage=storage)
 
 
-def land(settings: Settings, data: bytes) -> tuple[str, AnyPath]:
+def land(storage: StorageConfig, data: bytes) -> tuple[str, AnyPath]:
     """Store `data` content-addressed; return (sha256, path). Existing copies are left as they are."""
     sha256 = hashlib.sha256(data).hexdigest()
-    path = landing_path(settings, sha256)
+    path = landing_path(storage, sha256)
     write_once(path, data)  # atomic: a reader never sees half a document
     return sha256, path

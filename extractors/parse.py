@@ -7,14 +7,15 @@ import logging
 from pathlib import Path
 
 from extractors import PARSER_VERSION
-from extractors.detect import detect_format
 from extractors.document import Issue, Line, ParsedDocument
+from extractors.encoding import decode
 from extractors.layout.metadata import later_report_titles, read_metadata
 from extractors.layout.narrative import read_facts
 from extractors.layout.rows import build_rows
 from extractors.layout.tables import map_tables
-from extractors.reader_errors import UnreadableDocument
-from extractors.text_reader import decode, text_lines
+from extractors.readers.detect import detect_format
+from extractors.readers.errors import UnreadableDocument
+from extractors.readers.text import text_lines
 
 log = logging.getLogger(__name__)
 
@@ -51,15 +52,15 @@ def parse_bytes(name: str, data: bytes, source_url: str | None = None) -> Parsed
 def _lines_of(doc: ParsedDocument, data: bytes) -> list[Line]:
     """The format's reader: every format gives the same intermediate, lines of cells."""
     if doc.format == "pdf":
-        from extractors.pdf_reader import read_pdf
+        from extractors.readers.pdf import read_pdf
 
         return read_pdf(data)
     if doc.format == "docx":
-        from extractors.docx_reader import read_docx
+        from extractors.readers.docx import read_docx
 
         return read_docx(data)
     if doc.format == "html":
-        from extractors.html_reader import read_html
+        from extractors.readers.html import read_html
 
         return read_html(data)
     text, encoding = decode(data)

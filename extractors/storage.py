@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from extractors.settings import Settings, is_url
 
 if TYPE_CHECKING:
     from upath import UPath
@@ -31,26 +30,41 @@ else:
     AnyPath = Any
 
 
-def storage_options(settings: Settings | None = None, url: str = "") -> dict[str, Any]:
+def is_url(location: str | Path) -> bool:
+    """True for a remote storage URL (`s3://bucket/prefix`), False for a local folder."""
+    return "://" in str(location) and not str(location).startswith("file://")
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    """Where fetched documents, parse results and fetch validators live."""
+
+    landing_root: str  # DISCLOSURE_LANDING_URL: a folder or an s3:// URL
+    parsed_root: str  # DISCLOSURE_PARSED_DIR: a folder or an s3:// URL
+    fetch_state_dir: Path  # ETag / Last-Modified per URL; local to the machine that fetches
+    s3_endpoint_url: str = ""  # MinIO or another S3-compatible server; "" means AWS
+
+
+def storage_options(storage: StorageConfig | None = None, url: str = "") -> dict[str, Any]:
     """fsspec options of a URL: the S3 endpoint of server mode (MinIO), if any."""
-    endpoint = settings.s3_endpoint_url if settings is not None else os.environ.get("DISCLOSURE_S3_ENDPOINT_URL", "")
+    endpoint = storage.s3_endpoint_url if storage is not None else os.environ.get("DISCLOSURE_S3_ENDPOINT_URL", "")
     if url.startswith(("s3://", "s3a://")) and endpoint:
         return {"endpoint_url": endpoint}
     return {}
 
 
-def location(root: str, *parts: str, settings: Settings | None = None) -> AnyPath:
+def location(root: str, *parts: str, storage: StorageConfig | None = None) -> AnyPath:
     """`root / parts` as a `Path` (local folder) or a `UPath` (storage URL)."""
     if is_url(root):
         from upath import UPath
 
-        return UPath(root, **storage_options(settings, root)).joinpath(*parts)
+        return UPath(root, **storage_options(storage, root)).joinpath(*parts)
     return Path(root).joinpath(*parts)
 
 
-def as_path(name: str | os.PathLike[str], settings: Settings | None = None) -> AnyPath:
+def as_path(name: str | os.PathLike[str], storage: StorageConfig | None = None) -> AnyPath:
     """A path or URL string, as returned in task outcomes, back to a path object."""
-    return location(str(name), settings=settings)
+    return location(str(name), storage=storage)
 
 
 def write_once(path: AnyPath, data: bytes) -> bool:
@@ -72,7 +86,7 @@ def write_atomic(path: AnyPath, data: bytes) -> None:
     path.write_bytes(data)  # one PUT: atomic on S3
 
 
-def ensure_bucket(url: str, settings: Settings | None = None) -> None:
+def ensure_bucket(url: str, storage: StorageConfig | None = None) -> None:
     """Create the bucket of an s3:// URL if it is missing (the compose init job calls this)."""
     if not is_url(url):
         Path(url).mkdir(parents=True, exist_ok=True)
@@ -81,18 +95,7 @@ def ensure_bucket(url: str, settings: Settings | None = None) -> None:
 
     protocol, _, rest = url.partition("://")
     bucket = rest.split("/", 1)[0]
-    fs = fsspec.filesystem(protocol, **storage_options(settings, url))
+    fs = fsspec.filesystem(protocol, **storage_options(storage, url))
     if not fs.exists(bucket):
         fs.mkdir(bucket)
 
-
-def main() -> None:
-    """`python -m extractors.storage`: create the landing and parse-result buckets of the settings."""
-    settings = Settings.from_env()
-    for root in dict.fromkeys((settings.landing_root, settings.parsed_root)):
-        ensure_bucket(root, settings)
-        print(f"storage ready: {root}")
-
-
-if __name__ == "__main__":
-    main()

@@ -7,7 +7,7 @@ Registers with Airflow 3's plugin manager:
     year (expected vs observed, severity, description), each linked to its
     Great Expectations data docs page and to the dbt docs page of the model
     it is about; filters `?agency=&year=&severity=`. Server-side HTML from
-    `extractors.quality_view`, which reads the PUBLISHED read-only copy of
+    `pipeline.quality_view`, which reads the PUBLISHED read-only copy of
     the DuckDB warehouse (never the file the pipeline writes), or the marts
     on Postgres. Without a warehouse it says so ("run ./dev run").
   - `/disclosure/docs/gx/...` and `/disclosure/docs/dbt/...` - the GX data
@@ -41,8 +41,8 @@ def create_app() -> Any:
     from fastapi import FastAPI, HTTPException, Request
     from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 
-    from extractors import quality_view
-    from extractors.settings import Settings
+    from pipeline import quality_view
+    from pipeline.settings import Settings
 
     app = FastAPI(title="Disclosure quality", docs_url=None, redoc_url=None, openapi_url=None)
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # System packages the tests need: LibreOffice (DOCX -> PDF) and a CJK font for the
-# format corpus, Chromium for the browser test of the Airflow UI (tests/test_ui.py).
+# format corpus, Chromium for the browser test of the Airflow UI (tests/pipeline/test_ui.py).
 # Idempotent and quick: installs only what is missing; does nothing when all is present.
 # Needs root (apt-get) only when something is missing.
 set -euo pipefail

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from extractors.settings import Settings
+from pipeline.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Settings that would point a test's pipeline somewhere outside its own DISCLOSURE_HOME.
@@ -76,7 +76,7 @@ def embedded_run(tmp_path_factory: pytest.TempPathFactory) -> EmbeddedRun:
     pipeline's minute runs once per session. Tests may run it again in the
     same home (the e2e test does, to check idempotence), never delete it.
     """
-    from extractors.embedded import run_embedded
+    from pipeline.embedded import run_embedded
 
     home = tmp_path_factory.mktemp("embedded") / "home"
     with pytest.MonkeyPatch.context() as mp:

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from bench.loopback_http import QuietHandler
-from extractors.fetch import FetchConfig
+from extractors.fetch.fetcher import FetchConfig
 
 PDF_2020 = b"%PDF-1.4\n% 2020 report of the fake county\n%%EOF\n"
 DOCX_2019 = b"PK\x03\x04 fake docx 2019"

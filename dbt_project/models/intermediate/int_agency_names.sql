@@ -24,12 +24,12 @@ registry_names as (
 
 ),
 
--- aliases hold one name per line (extractors.registry_snapshot)
+-- aliases hold one name per line (warehouse.registry_snapshot)
 alias_lines as (
 
     select
         source_name,
-        unnest(string_to_array(aliases, chr(10))) as alias
+        unnest(string_to_array(aliases, chr(10))) as alias_line
     from agencies
     where aliases is not null
 
@@ -37,7 +37,7 @@ alias_lines as (
 
 alias_names as (
 
-    select source_name, trim(alias) as agency_name
+    select source_name, trim(alias_line) as agency_name
     from alias_lines
 
 ),

@@ -91,7 +91,7 @@ joined as (
         ---------- timestamps
         case
             when first_fetches.first_fetched_at < documents.first_loaded_at
-                then first_fetches.first_fetched_at
+            then first_fetches.first_fetched_at
             else coalesce(documents.first_loaded_at, first_fetches.first_fetched_at)
         end as first_seen_at,
         documents.loaded_at
@@ -115,8 +115,8 @@ final as (
     select
         joined.*,
         row_number() over (
-            partition by agency_key, report_year
-            order by n_cells_present desc, loaded_at desc, report_id
+            partition by joined.agency_key, joined.report_year
+            order by joined.n_cells_present desc, joined.loaded_at desc, joined.report_id asc
         ) as version_rank
     from joined
 

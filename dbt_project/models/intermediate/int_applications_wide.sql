@@ -42,9 +42,10 @@ pivoted as (
     select
         application_cells.report_id,
         application_cells.applicant
-        {%- for code in row_codes %},
-        max(case when application_cells.row_code = '{{ code }}' then application_cells.value end)
-            as {{ code_column(code) }}
+        {%- for code in row_codes -%}
+            ,
+            max(case when application_cells.row_code = '{{ code }}' then application_cells.value end)
+                as {{ code_column(code) }}
         {%- endfor %}
 
     from application_cells

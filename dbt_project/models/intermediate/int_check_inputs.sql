@@ -1,7 +1,8 @@
 -- Both sides of every identity (docs/ARCHITECTURE.md "The identity inputs");
 -- GX asserts expected = observed. One row per report, check and subject
--- (report.on_time: per agency-year report_key, found or not). Both sides are doubles and null when an input cell is absent
--- (GX then records not_evaluable); a missing cell is never read as 0.
+-- (report.on_time: per agency-year report_key, found or not). Both sides are
+-- doubles and null when an input cell is absent (GX then records
+-- not_evaluable); a missing cell is never read as 0.
 -- A table: GX reads it between the intermediate and the marts builds.
 {{ config(materialized='table') }}
 
@@ -122,10 +123,14 @@ balance_values as (
     select
         table_reports.report_id,
         applicants.applicant,
-        max(case when application_cells.row_code = 'new_received' then application_cells.value end) as new_received,
-        max(case when application_cells.row_code = 'carried_over' then application_cells.value end) as carried_over,
-        max(case when application_cells.row_code = 'results_total' then application_cells.value end) as results_total,
-        max(case when application_cells.row_code = 'carried_forward' then application_cells.value end) as carried_forward
+        max(case when application_cells.row_code = 'new_received' then application_cells.value end)
+            as new_received,
+        max(case when application_cells.row_code = 'carried_over' then application_cells.value end)
+            as carried_over,
+        max(case when application_cells.row_code = 'results_total' then application_cells.value end)
+            as results_total,
+        max(case when application_cells.row_code = 'carried_forward' then application_cells.value end)
+            as carried_forward
     from table_reports
     cross join applicants
     left join application_cells

@@ -53,7 +53,7 @@ expected as (
     from agencies
     inner join due_dates
         on agencies.agency_kind = due_dates.kind
-        and due_dates.report_year >= agencies.first_year
+        and agencies.first_year <= due_dates.report_year
         and due_dates.report_year < extract(year from {{ as_of_date() }})
 
 ),
@@ -104,10 +104,10 @@ classified as (
     select
         joined.*,
         case
-            when n_reports > 0 and first_seen_on <= due_date then 'on_time'
-            when n_reports > 0 and registered_on <= due_date then 'late'
-            when n_reports > 0 then 'unverified'
-            when due_date < as_of_date then 'missing_overdue'
+            when joined.n_reports > 0 and joined.first_seen_on <= joined.due_date then 'on_time'
+            when joined.n_reports > 0 and joined.registered_on <= joined.due_date then 'late'
+            when joined.n_reports > 0 then 'unverified'
+            when joined.due_date < joined.as_of_date then 'missing_overdue'
             else 'not_yet_due'
         end as publication_status
     from joined

@@ -59,7 +59,7 @@ ranked_reports as (
             order by
                 agency_year_reports.n_cells_present desc,
                 reports.loaded_at desc,
-                reports.report_id
+                reports.report_id asc
         ) as report_rank
     from reports
     inner join agency_year_reports
@@ -136,7 +136,7 @@ final as (
         application_totals.partially_granted as applications_partially_granted,
         application_totals.results_total as applications_results_total,
         (application_totals.granted + application_totals.partially_granted)
-            / nullif(application_totals.results_total, 0) as grant_rate,
+        / nullif(application_totals.results_total, 0) as grant_rate,
 
         ---------- appeals (administrative review and litigation)
         appeal_totals.appeals_total,

@@ -27,14 +27,14 @@ renamed as (
         current_documents.parser_version,
 
         ---------- text
-        document,
-        nullif(trim(source_url), '') as source_url,
-        landing_path,
-        lower(format) as file_format,
-        lower(status) as parse_status,
+        current_documents.document,
+        nullif(trim(current_documents.source_url), '') as source_url,
+        current_documents.landing_path,
+        lower(current_documents.format) as file_format,
+        lower(current_documents.status) as parse_status,
 
         ---------- numerics
-        size_bytes,
+        current_documents.size_bytes,
 
         ---------- timestamps
         current_documents.loaded_at,

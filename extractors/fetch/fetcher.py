@@ -1,0 +1,465 @@
+"""Fetch one URL politely and safely into the landing zone; every attempt ends as a FetchResult.
+
+What a government website gets from us: a User-Agent naming the project and
+a contact URL, robots.txt honoured, at most `max_concurrency_per_host`
+requests at a time and one start per `min_interval_per_host` seconds per host,
+retries with exponential backoff only on 5xx/429 and network errors, and a
+conditional GET (If-None-Match / If-Modified-Since) for a document we already
+hold, so an unchanged report costs one 304.
+
+What we refuse: non-http(s) URLs, hosts that resolve to private, loopback,
+link-local or reserved addresses (unless the source is marked `local`, and
+then only for its own host), more than `max_redirects` redirects, and bodies
+over `max_bytes` (cut off while streaming). Network and data problems never
+raise: they are a FetchResult with a status and an `error` that starts with
+a stable code (`fetch.too_large`, `fetch.timeout` ...).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+from urllib.robotparser import RobotFileParser
+
+import httpx
+import tenacity
+
+from extractors.fetch.address_guard import UnresolvableHost, host_of, refusal
+from extractors.fetch.state import ConditionalStore, Validators
+from extractors.landing import land, landing_path
+from extractors.storage import StorageConfig
+
+log = logging.getLogger(__name__)
+
+PROJECT_NAME = "disclosure-warehouse"
+PROJECT_VERSION = "0.1"
+# Placeholder: operators set `contact_url` in FetchConfig to a page that says who runs the crawl.
+DEFAULT_CONTACT_URL = "https://example.org/disclosure-warehouse/crawler"
+
+FETCHED = "fetched"
+NOT_MODIFIED = "not_modified"
+FAILED = "failed"
+REFUSED = "refused"
+TOO_LARGE = "too_large"
+ROBOTS_DISALLOWED = "robots_disallowed"
+STATUSES = (FETCHED, NOT_MODIFIED, FAILED, REFUSED, TOO_LARGE, ROBOTS_DISALLOWED)
+
+SELECTED_HEADERS = ("content-type", "etag", "last-modified", "content-length")
+_REDIRECTS = {301, 302, 303, 307, 308}
+_ROBOTS_MAX_BYTES = 512 * 1024  # RFC 9309: parse at least 500 KiB
+
+
+@dataclass(frozen=True)
+class FetchConfig:
+    """How hard and how politely to fetch. Tests shrink the timeouts and the backoff."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0  # between two reads of the body
+    total_timeout: float = 300.0  # a whole download, so a trickling server cannot hold a worker
+    retries: int = 3  # further tries after the first, on 5xx/429, timeouts and connection errors
+    backoff_initial: float = 2.0  # seconds before the first retry; doubles each time
+    backoff_max: float = 60.0
+    max_bytes: int = 50 * 1024 * 1024  # reports are a few MB; a scanned one rarely above 30 MB
+    max_redirects: int = 5
+    min_interval_per_host: float = 1.0  # seconds between request starts on one host
+    max_concurrency_per_host: int = 2
+    respect_robots: bool = True
+    contact_url: str = DEFAULT_CONTACT_URL
+
+    @classmethod
+    def from_options(cls, text: str) -> FetchConfig:
+        """A config from `DISCLOSURE_FETCH_OPTIONS`: space-separated `field=value` (`read_timeout=5 retries=2`).
+
+        Unknown fields and values of the wrong type raise ValueError naming them.
+        """
+        defaults = cls()
+        values: dict[str, Any] = {}
+        for item in text.split():
+            name, sep, raw = item.partition("=")
+            if not sep or name not in {f.name for f in fields(cls)}:
+                raise ValueError(f"DISCLOSURE_FETCH_OPTIONS: {item!r} is not field=value with a field of "
+                                 f"FetchConfig ({', '.join(f.name for f in fields(cls))})")
+            kind = type(getattr(defaults, name))
+            try:
+                values[name] = _boolean(raw) if kind is bool else kind(raw)
+            except ValueError as exc:
+                raise ValueError(f"DISCLOSURE_FETCH_OPTIONS: {name}={raw!r} is not a {kind.__name__}") from exc
+        return cls(**values)
+
+    @property
+    def user_agent(self) -> str:
+        # ASCII only: header values are latin-1 on the wire.
+        return f"{PROJECT_NAME}/{PROJECT_VERSION} (+{self.contact_url}; collects annual government " \
+               "information disclosure reports)"
+
+
+@dataclass
+class FetchResult:
+    """One fetch attempt of one URL (retries and redirects included), as logged in raw.fetch_attempts."""
+
+    url: str
+    status: str  # one of STATUSES
+    final_url: str | None = None
+    http_status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # SELECTED_HEADERS present in the last response
+    size: int | None = None
+    sha256: str | None = None  # of the landed bytes; for not_modified, of the copy we already hold
+    landing_path: str | None = None
+    fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(tzinfo=None))
+    error: str | None = None  # "<code>: <detail>", e.g. "fetch.too_large: more than 1048576 bytes"
+    tries: int = 0  # HTTP requests made, retries and redirect hops included
+    source: str | None = None
+    agency: str | None = None
+    report_year: int | None = None
+    attempt_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    content: bytes | None = field(default=None, repr=False, compare=False)  # body of a fetched page
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (FETCHED, NOT_MODIFIED)
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")
+
+    def text(self) -> str:
+        """The body decoded (GBK/GB2312 pages included); empty when there is none."""
+        return decode_page(self.content or b"", self.content_type)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe (an Airflow XCom between the fetch and log tasks); the page body is left out."""
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "content"}
+        data["headers"] = dict(self.headers)
+        data["fetched_at"] = self.fetched_at.isoformat()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FetchResult:
+        values = dict(data)
+        values["fetched_at"] = datetime.fromisoformat(values["fetched_at"])
+        return cls(**values)
+
+
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
+_GB_FAMILY = {"gb2312", "gbk", "x-gbk", "gb_2312-80", "gb18030", "cp936", "csgb2312"}
+
+
+def decode_page(data: bytes, content_type: str | None = None) -> str:
+    """Decode an HTML page: declared charset (header, then <meta>), GB family read as GB18030."""
+    from extractors.encoding import decode
+
+    declared = None
+    if content_type:
+        match = re.search(r"charset\s*=\s*[\"']?([\w\-]+)", content_type, re.IGNORECASE)
+        declared = match.group(1) if match else None
+    if not declared:
+        match = _CHARSET.search(data[:4096])
+        declared = match.group(1).decode("ascii") if match else None
+    if declared:
+        # GB18030 is a superset: pages labelled GB2312 routinely use GBK-only characters.
+        encoding = "gb18030" if declared.lower() in _GB_FAMILY else declared
+        try:
+            return data.decode(encoding)
+        except (LookupError, UnicodeDecodeError):
+            pass  # a wrong label is common; let detection decide
+    return decode(data)[0]
+
+
+def _boolean(text: str) -> bool:
+    if text.lower() not in ("true", "false"):
+        raise ValueError(text)
+    return text.lower() == "true"
+
+
+class _RetryableStatus(Exception):
+    """A 5xx or 429 response: worth another try after a pause."""
+
+    def __init__(self, status_code: int, headers: dict[str, str]) -> None:
+        super().__init__(f"HTTP {status_code}")
+        self.status_code = status_code
+        self.headers = headers
+
+
+class _DeadlineExceeded(Exception):
+    """The whole download took longer than total_timeout: a retry would be as slow."""
+
+
+@dataclass
+class _Response:
+    status_code: int
+    headers: dict[str, str]
+    location: str | None = None
+    body: bytes = b""
+    too_large: bool = False
+
+
+class HostLimiter:
+    """Per-host concurrency cap and minimum interval between request starts (thread-safe).
+
+    It holds within one process; Airflow mapped tasks in several processes
+    share a host's budget only through an Airflow pool around the fetch task.
+    """
+
+    def __init__(self, min_interval: float, max_concurrency: int) -> None:
+        self.min_interval = min_interval
+        self.max_concurrency = max_concurrency
+        self._lock = threading.Lock()
+        self._slots: dict[str, threading.BoundedSemaphore] = {}
+        self._next_start: dict[str, float] = {}
+
+    @contextmanager
+    def slot(self, host: str) -> Iterator[None]:
+        with self._lock:
+            semaphore = self._slots.setdefault(host, threading.BoundedSemaphore(self.max_concurrency))
+        with semaphore:
+            with self._lock:
+                now = time.monotonic()
+                start = max(now, self._next_start.get(host, now))
+                self._next_start[host] = start + self.min_interval
+            if start > now:
+                time.sleep(start - now)
+            yield
+
+
+class Fetcher:
+    """Fetches URLs under one FetchConfig; thread-safe, so a thread pool may share one."""
+
+    def __init__(
+        self,
+        storage: StorageConfig,
+        config: FetchConfig | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        state: ConditionalStore | None = None,
+    ) -> None:
+        self.storage = storage
+        self.config = config or FetchConfig()
+        self.state = state or ConditionalStore(storage)
+        self.limiter = HostLimiter(self.config.min_interval_per_host, self.config.max_concurrency_per_host)
+        self._robots: dict[str, RobotFileParser | str] = {}  # origin -> parser, or why it blocks all
+        self._robots_lock = threading.Lock()
+        self.client = httpx.Client(
+            timeout=httpx.Timeout(self.config.read_timeout, connect=self.config.connect_timeout),
+            headers={"User-Agent": self.config.user_agent, "Accept-Encoding": "identity"},
+            follow_redirects=False,  # every hop is checked here, not trusted to the client
+            trust_env=False,  # a proxy from the environment would connect on our behalf, past the guard
+            transport=transport,
+        )
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.client.close()
+
+    def fetch(
+        self,
+        url: str,
+        *,
+        local: bool = False,
+        conditional: bool = True,
+        land_bytes: bool = True,
+        source: str | None = None,
+        agency: str | None = None,
+        report_year: int | None = None,
+    ) -> FetchResult:
+        """Fetch `url`; land the bytes unless `land_bytes` is False (listing pages keep them in `content`).
+
+        `local` allows a private/loopback address for the URL's own host only
+        (sources marked `local: true`); redirects elsewhere are checked as usual.
+        """
+        result = FetchResult(url=url, status=FAILED, source=source, agency=agency, report_year=report_year)
+        allowed = frozenset({host_of(url)}) if local else frozenset()
+        validators = self.state.get(url) if conditional and land_bytes else None
+        headers = validators.request_headers() if validators else {}
+        try:
+            response = self._follow(url, allowed, headers, self.config.max_bytes, result, check_robots=True)
+        except _DeadlineExceeded:
+            return _finish(result, FAILED, f"fetch.timeout: download took over {self.config.total_timeout}s")
+        if response is None:
+            return result  # refused, disallowed or failed, already described
+        result.http_status = response.status_code
+        result.headers = response.headers
+        if response.too_large:
+            return _finish(result, TOO_LARGE, f"fetch.too_large: more than {self.config.max_bytes} bytes")
+        if response.status_code == 304:
+            if validators is None:
+                return _finish(result, FAILED, "fetch.http_status: 304 to an unconditional request")
+            result.sha256 = validators.sha256
+            result.landing_path = str(landing_path(self.storage, validators.sha256))  # the store checked it exists
+            return _finish(result, NOT_MODIFIED, None)
+        if not 200 <= response.status_code < 300:
+            return _finish(result, FAILED, f"fetch.http_status: HTTP {response.status_code}")
+        result.size = len(response.body)
+        if land_bytes:
+            sha256, path = land(self.storage, response.body)
+            result.sha256, result.landing_path = sha256, str(path)
+            self.state.put(Validators(url, sha256, response.headers.get("etag"),
+                                      response.headers.get("last-modified")))
+        else:
+            result.content = response.body
+        return _finish(result, FETCHED, None)
+
+    def _follow(
+        self,
+        url: str,
+        allowed: frozenset[str],
+        headers: dict[str, str],
+        max_bytes: int,
+        result: FetchResult,
+        check_robots: bool,
+    ) -> _Response | None:
+        """Request `url`, following redirects one checked hop at a time; None when `result` says why not."""
+        current = url
+        for _hop in range(self.config.max_redirects + 1):
+            result.final_url = current
+            try:
+                reason = refusal(current, allowed)
+            except UnresolvableHost as exc:
+                _finish(result, FAILED, f"fetch.dns: {exc}")
+                return None
+            if reason:
+                _finish(result, REFUSED, f"fetch.refused_address: {reason}")
+                return None
+            if check_robots and self.config.respect_robots:
+                blocked = self._robots_block(current, allowed)
+                if blocked:
+                    _finish(result, ROBOTS_DISALLOWED, f"fetch.robots: {blocked}")
+                    return None
+            try:
+                response = self._request(current, headers, max_bytes, result)
+            except _RetryableStatus as exc:
+                result.http_status, result.headers = exc.status_code, exc.headers
+                _finish(result, FAILED, f"fetch.http_status: HTTP {exc.status_code} after {result.tries} tries")
+                return None
+            except httpx.TimeoutException as exc:
+                _finish(result, FAILED, f"fetch.timeout: {type(exc).__name__} after {result.tries} tries")
+                return None
+            except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
+                _finish(result, FAILED, f"fetch.network: {type(exc).__name__}: {exc}")
+                return None
+            if response.status_code in _REDIRECTS and response.location:
+                current = urljoin(current, response.location)
+                continue
+            return response
+        _finish(result, FAILED, f"fetch.too_many_redirects: more than {self.config.max_redirects}")
+        return None
+
+    def _request(self, url: str, headers: dict[str, str], max_bytes: int, result: FetchResult) -> _Response:
+        """One GET with retries (tenacity) on 5xx/429 and on timeouts and connection errors."""
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.config.retries + 1),
+            wait=tenacity.wait_exponential(multiplier=self.config.backoff_initial, max=self.config.backoff_max),
+            retry=tenacity.retry_if_exception_type(
+                (_RetryableStatus, httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+            ),
+            before_sleep=lambda state: log.info("%s: retrying after %s", url, state.outcome.exception()),
+            reraise=True,
+        )
+        for attempt in retrying:
+            with attempt:
+                result.tries += 1
+                return self._request_once(url, headers, max_bytes)
+        raise AssertionError("unreachable: tenacity re-raises the last error")
+
+    def _request_once(self, url: str, headers: dict[str, str], max_bytes: int) -> _Response:
+        deadline = time.monotonic() + self.config.total_timeout
+        with self.limiter.slot(host_of(url)), self.client.stream("GET", url, headers=headers) as response:
+            selected = {k: response.headers[k] for k in SELECTED_HEADERS if k in response.headers}
+            status = response.status_code
+            if status >= 500 or status == 429:
+                raise _RetryableStatus(status, selected)
+            if status in _REDIRECTS or status == 304 or not 200 <= status < 300:
+                return _Response(status, selected, location=response.headers.get("location"))
+            declared = selected.get("content-length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                return _Response(status, selected, too_large=True)  # refused before reading a byte
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    return _Response(status, selected, too_large=True)  # leaving `with` drops the connection
+                if time.monotonic() > deadline:
+                    raise _DeadlineExceeded(url)
+                chunks.append(chunk)
+            return _Response(status, selected, body=b"".join(chunks))
+
+    def _robots_block(self, url: str, allowed: frozenset[str]) -> str | None:
+        """Why robots.txt forbids `url` for us, or None. Parsed once per origin and cached."""
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        with self._robots_lock:
+            rules = self._robots.get(origin)
+        if rules is None:
+            rules = self._load_robots(origin, allowed)
+            with self._robots_lock:
+                self._robots[origin] = rules
+        if isinstance(rules, str):
+            return rules
+        if not rules.can_fetch(PROJECT_NAME, url):
+            return f"{origin}/robots.txt disallows {parts.path or '/'}"
+        return None
+
+    def _load_robots(self, origin: str, allowed: frozenset[str]) -> RobotFileParser | str:
+        parser = RobotFileParser(origin + "/robots.txt")
+        probe = FetchResult(url=origin + "/robots.txt", status=FAILED)
+        try:
+            response = self._follow(probe.url, allowed, {}, _ROBOTS_MAX_BYTES, probe, check_robots=False)
+        except _DeadlineExceeded:
+            response = None
+        if response is None or response.too_large:
+            if probe.http_status is not None and 400 <= probe.http_status < 500:
+                parser.allow_all = True
+                return parser
+            # RFC 9309 2.3.1.4: an unreachable robots.txt means "assume everything is disallowed".
+            return f"robots.txt unreachable ({probe.error or 'too large'})"
+        if 200 <= response.status_code < 300:
+            parser.parse(response.body.decode("utf-8", errors="replace").splitlines())
+        else:
+            parser.allow_all = True  # RFC 9309: 4xx means no rules
+        return parser
+
+
+def _finish(result: FetchResult, status: str, error: str | None) -> FetchResult:
+    result.status, result.error = status, error
+    if error:
+        log.warning("%s: %s (%s)", result.url, status, error)
+    else:
+        log.info("%s: %s (%s bytes, sha256 %s)", result.url, status, result.size, (result.sha256 or "")[:12])
+    return result
+
+
+def result_row(result: FetchResult) -> dict[str, Any]:
+    """The raw.fetch_attempts row of a result (headers flattened into their own columns)."""
+    return {
+        "attempt_id": result.attempt_id,
+        "source": result.source,
+        "agency": result.agency,
+        "report_year": result.report_year,
+        "url": result.url,
+        "final_url": result.final_url,
+        "status": result.status,
+        "http_status": result.http_status,
+        "content_type": result.headers.get("content-type"),
+        "etag": result.headers.get("etag"),
+        "last_modified": result.headers.get("last-modified"),
+        "content_length": result.headers.get("content-length"),
+        "size_bytes": result.size,
+        "sha256": result.sha256,
+        "landing_path": result.landing_path,
+        "tries": result.tries,
+        "fetched_at": result.fetched_at,
+        "error": result.error,
+    }

@@ -1,0 +1,201 @@
+"""HTML pages into lines: find the report on a page full of site navigation, read its tables.
+
+- Encoding: valid UTF-8 wins (sites declare GBK and serve UTF-8, or the
+  reverse); else the declared charset if the bytes decode with it; else
+  GB18030 if they decode with it; else the detected one
+  (extractors.encoding.decode, charset_normalizer).
+- The report body: the container whose own paragraphs and tables hold the
+  most text that is not link text, widened to include the report's title
+  (an h1 in a sibling block is common). Lines before the title are dropped.
+- Tables: a table holding tables, or of one column, lays the page out and is
+  read as blocks; the innermost tables are data. A cell spanning rows or
+  columns appears once in its row, as in the markup (the intermediate's
+  convention for merged cells).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from extractors.document import Line
+from extractors.encoding import decode
+from extractors.readers.errors import DocumentCorrupt
+
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_-]+)""", re.IGNORECASE)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+# Control characters are no text in HTML, and lxml refuses them when the tree is edited (found by fuzzing).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_DROP = ("script", "style", "noscript", "iframe", "select", "button", "input", "textarea", "object", "svg")
+_BLOCK = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd",
+                    "section", "article", "header", "footer", "main", "nav", "aside", "center", "blockquote",
+                    "pre", "form", "address", "figure", "figcaption", "tr", "td", "th", "table", "hr"})
+_CONTAINERS = frozenset({"div", "td", "th", "section", "article", "main", "body", "center", "form"})
+_TEXTUAL = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "span", "font", "strong", "b", "pre",
+                      "blockquote"})
+_TITLE = re.compile(r"((19|20)\d{2}.{0,40}(报告|年报))|(信息公开.{0,20}(报告|年报))")
+_TITLE_MAX_CHARS = 80
+_LINK_DENSE = 0.6  # a block whose text is mostly links is navigation
+_DATA_CELL_MAX_CHARS = 200  # the longest label of the templates is under 50 characters
+
+
+def read_html(data: bytes) -> list[Line]:
+    import lxml.html
+    from lxml.etree import ParserError
+
+    text = _CONTROL.sub(" ", _XML_DECLARATION.sub("", decode_html(data)))
+    try:
+        root = lxml.html.document_fromstring(text)
+    except (ParserError, ValueError) as exc:
+        raise DocumentCorrupt(f"unreadable HTML: {exc}") from exc
+    for element in root.xpath("|".join(f"//{tag}" for tag in (*_DROP, "head"))):
+        element.drop_tree()
+    for br in root.iter("br"):
+        br.tail = "\n" + (br.tail or "")
+    body = _report_body(root)
+    title = _title_element(body)
+    return _Walker(title).lines(body)
+
+
+def decode_html(data: bytes) -> str:
+    if not data.isascii():
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    declared = _CHARSET.search(data[:4096])
+    if declared:
+        encoding = declared.group(1).decode("ascii").lower()
+        encoding = "gb18030" if encoding in {"gb2312", "gbk", "x-gbk"} else encoding
+        try:
+            return data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            pass  # declared wrongly: detect instead
+    try:  # Chinese sites that are not UTF-8 are GBK; a detector guesses Korean on short pages
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        return decode(data)[0]
+
+
+def _link_text(element: Any) -> int:
+    return sum(len(a.text_content().strip()) for a in element.iter("a"))
+
+
+def _report_body(root: Any) -> Any:
+    """The container with the most own (non-link) paragraph and table text, widened to its title."""
+    body = root.find("body")
+    if body is None:
+        body = root
+    best, best_score = body, -1
+    for container in body.iter(*_CONTAINERS):
+        score = sum(
+            len(child.text_content().strip()) - _link_text(child)
+            for child in container if child.tag in _TEXTUAL and not (child.tag == "table" and _is_layout(child))
+        ) + len((container.text or "").strip())
+        if score > best_score:
+            best, best_score = container, score
+    title = _title_element(body)
+    if title is not None and not _contains(best, title):
+        best = _common_ancestor(best, title)
+    return best
+
+
+def _title_element(scope: Any) -> Any | None:
+    for element in scope.iter("h1", "h2", "h3", "p", "div", "td", "span", "strong", "font"):
+        text = element.text_content().strip()
+        if text and len(text) <= _TITLE_MAX_CHARS and _TITLE.search(text) and not _link_text(element):
+            return element
+    return None
+
+
+def _contains(ancestor: Any, element: Any) -> bool:
+    return any(e is ancestor for e in element.iterancestors()) or element is ancestor
+
+
+def _common_ancestor(a: Any, b: Any) -> Any:
+    ancestors = [a, *a.iterancestors()]
+    for candidate in [b, *b.iterancestors()]:
+        if any(candidate is x for x in ancestors):
+            return candidate
+    return a
+
+
+class _Walker:
+    """Block elements become paragraph lines, data tables become rows; nothing before the title."""
+
+    def __init__(self, title: Any | None) -> None:
+        self.title = title
+        self.started = title is None
+        self.out: list[Line] = []
+        self.buffer: list[str] = []
+
+    def lines(self, root: Any) -> list[Line]:
+        self._element(root)
+        self._flush()
+        return self.out
+
+    def _emit(self, cells: tuple[str, ...], is_table: bool) -> None:
+        if self.started:
+            self.out.append(Line(no=len(self.out) + 1, cells=cells, is_table=is_table))
+
+    def _flush(self) -> None:
+        text = "".join(self.buffer)
+        self.buffer = []
+        for part in text.split("\n"):
+            part = " ".join(part.split())
+            if part:
+                self._emit((part,), False)
+
+    def _element(self, element: Any) -> None:
+        if element is self.title:
+            self._flush()
+            self.started = True
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if tag == "table":
+            self._flush()
+            self._table(element)
+            return
+        block = tag in _BLOCK
+        if block:
+            self._flush()
+            if _is_navigation(element):
+                return
+        self.buffer.append(element.text or "")
+        for child in element:
+            self._element(child)
+            self.buffer.append(child.tail or "")
+        if block:
+            self._flush()
+
+    def _table(self, table: Any) -> None:
+        rows = _rows(table)
+        if _is_layout(table):
+            for cells in rows:  # its cells are blocks of the page
+                for cell in cells:
+                    self._element(cell)
+            return
+        for cells in rows:
+            if cells:
+                self._emit(tuple(_cell_text(c) for c in cells), True)
+
+
+def _rows(table: Any) -> list[list[Any]]:
+    return [row.xpath("./td|./th") for row in table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")]
+
+
+def _is_layout(table: Any) -> bool:
+    """A table that lays out the page (holds tables, headings or prose, or has one column), not figures."""
+    rows = _rows(table)
+    if all(len(cells) <= 1 for cells in rows) or table.xpath(".//td//table|.//th//table|.//h1|.//h2|.//h3"):
+        return True
+    return any(len(cell.text_content()) > _DATA_CELL_MAX_CHARS for cells in rows for cell in cells)
+
+
+def _is_navigation(element: Any) -> bool:
+    text = len(element.text_content().strip())
+    return text > 0 and _link_text(element) >= _LINK_DENSE * text
+
+
+def _cell_text(cell: Any) -> str:
+    lines = [" ".join(part.split()) for part in cell.text_content().split("\n")]
+    return "\n".join(line for line in lines if line)

@@ -1,0 +1,190 @@
+"""PDF into lines with pdfplumber: table rows with per-cell boxes, text between them as paragraphs.
+
+- Tables come from ruling lines (`LINE_TABLES`); a page with digits but no
+  ruling lines at all falls back to text alignment (`pdf_grid.aligned_grids`),
+  kept only when it looks like a statistical table. Pages without any digit
+  cannot hold a statistical table and skip table finding (the costly step).
+- A merged cell appears once in its row (`pdf_grid.Grid`). A table continued
+  on the next page is just more rows; a repeated header is more header labels.
+  A page that ends in a table tells the next page's text alignment that its
+  first table lines continue it, however few they are.
+- Text outside tables is read as visual lines and joined back into
+  paragraphs (a full line followed by a line at the left margin continues the
+  paragraph, across a page break too); page numbers are dropped.
+- Items are ordered by page, then by their top edge, so paragraphs and
+  tables keep the document's reading order. pdfplumber reports rotated pages
+  in their displayed orientation, so landscape and /Rotate pages read alike.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from extractors.document import Line
+from extractors.readers.errors import DocumentCorrupt, DocumentEncrypted, NeedsOcr
+from extractors.readers.pdf_grid import Grid, aligned_grids, ruled_grid
+
+log = logging.getLogger(__name__)
+
+# Tables drawn with ruling lines (Word, WPS and LibreOffice exports).
+LINE_TABLES: dict[str, Any] = {
+    "vertical_strategy": "lines",
+    "horizontal_strategy": "lines",
+    "snap_tolerance": 3,
+    "join_tolerance": 3,
+    "intersection_tolerance": 3,
+}
+_PAGE_NUMBER = re.compile(r"^[-—–－\s]*(第\s*)?\d{1,4}\s*(页)?\s*([/／共]\s*\d{1,4}\s*页?)?[-—–－\s]*$")
+_MARGIN_SHARE = 0.1  # page numbers sit in the top or bottom tenth of the page
+_FULL_LINE_SLACK = 4.0  # within 4 characters of the right edge is full: a number or 。 that does not fit wraps whole
+_INDENT = 0.5  # a line starting half a character in from the left edge is indented
+
+
+@dataclass
+class _Item:
+    page: int
+    top: float
+    bottom: float
+    cells: tuple[str, ...]
+    bboxes: tuple[tuple[float, float, float, float] | None, ...]
+    is_table: bool
+    x0: float = 0.0
+    x1: float = 0.0
+    size: float = 0.0
+    full: bool = False
+    at_left: bool = True
+
+
+def read_pdf(data: bytes) -> list[Line]:
+    """The document's table rows and paragraphs as lines; raises UnreadableDocument subclasses."""
+    import pdfplumber
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except Exception as exc:
+        raise _classify(exc) from exc
+    items: list[_Item] = []
+    chars = pages = 0
+    try:  # around the `with`: closing a damaged PDF walks its pages again and can raise too
+        with pdf:
+            for page in pdf.pages:
+                pages += 1
+                chars += len(page.chars)
+                items += page_items(page, continued=bool(items) and items[-1].is_table)
+                page.flush_cache()  # keep memory flat on long documents
+    except Exception as exc:
+        raise _classify(exc) from exc
+    if not pages:  # pdfminer found no page tree (a broken cross-reference table): not a scan
+        raise DocumentCorrupt("the PDF has no readable page (broken cross-reference table or page tree?)")
+    if chars == 0:
+        raise NeedsOcr(f"no text layer on any of {pages} pages (a scanned document?)")
+    return _lines(items)
+
+
+def _classify(exc: Exception) -> Exception:
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+
+    cause = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
+    if isinstance(cause, PDFPasswordIncorrect | PDFEncryptionError):
+        return DocumentEncrypted(f"the PDF is encrypted and cannot be opened without its password ({cause!r})")
+    log.debug("unreadable PDF", exc_info=exc)
+    return DocumentCorrupt(f"the PDF cannot be read: {type(cause).__name__}: {cause}")
+
+
+def find_tables(page: Any, text_lines: list[dict] | None = None, continued: bool = False) -> list[Grid]:
+    """The statistical tables of a page; none on a page without digits.
+
+    `text_lines`: the page's `extract_text_lines(return_chars=True)` when the caller has them already
+    (page numbers left out); `continued`: the page before ended in a table (`pdf_grid.aligned_grids`).
+    """
+    if not any(c["text"].isdigit() for c in page.chars):
+        return []
+    tables = page.find_tables(LINE_TABLES)
+    if tables or page.lines or page.rects:
+        return [ruled_grid(t) for t in tables]
+    return aligned_grids(text_lines if text_lines is not None else page.extract_text_lines(return_chars=True),
+                         continued)
+
+
+def page_tables(pdf: Any, page_number: int) -> list[Grid]:
+    """The tables `read_pdf` finds on page `page_number` (1-based), continuation from the pages before included."""
+    continued = False
+    for page in pdf.pages[:page_number - 1]:
+        items = page_items(page, continued)
+        continued = items[-1].is_table if items else continued
+        page.flush_cache()
+    page = pdf.pages[page_number - 1]
+    return find_tables(page, _text_lines(page), continued)
+
+
+def _text_lines(page: Any) -> list[dict]:
+    """The page's text lines with their characters, page numbers left out."""
+    return [line for line in page.extract_text_lines(return_chars=True, strip=True)
+            if not _page_number(line, page.height)]
+
+
+def page_items(page: Any, continued: bool = False) -> list[_Item]:
+    """A page's table rows and text lines, top to bottom; `continued`: the page before ended in a table."""
+    number = page.page_number
+    items: list[_Item] = []
+    spans: list[tuple[float, float, float, float]] = []
+    all_lines = _text_lines(page)
+    for grid in find_tables(page, all_lines, continued):
+        spans.append(grid.bbox)
+        for row in grid.rows:
+            items.append(_Item(number, row.bbox[1], row.bbox[3], tuple(t for t, _ in row.cells),
+                               tuple(b for _, b in row.cells), True))
+    text_lines = [line for line in all_lines if not _inside(line, spans)]
+    if text_lines:
+        left = min(line["x0"] for line in text_lines)
+        right = max(line["x1"] for line in text_lines)
+        for line in text_lines:
+            size = max(line["bottom"] - line["top"], 1.0)
+            box = (line["x0"], line["top"], line["x1"], line["bottom"])
+            items.append(_Item(number, line["top"], line["bottom"], (line["text"],), (box,), False,
+                               x0=line["x0"], x1=line["x1"], size=size,
+                               full=line["x1"] >= right - _FULL_LINE_SLACK * size,
+                               at_left=line["x0"] <= left + _INDENT * size))
+    items.sort(key=lambda item: item.top)
+    return items
+
+
+def _inside(line: dict, boxes: list[tuple[float, float, float, float]]) -> bool:
+    middle_y = (line["top"] + line["bottom"]) / 2
+    middle_x = (line["x0"] + line["x1"]) / 2
+    return any(x0 <= middle_x <= x1 and top <= middle_y <= bottom for x0, top, x1, bottom in boxes)
+
+
+def _page_number(line: dict, height: float) -> bool:
+    in_margin = line["top"] < height * _MARGIN_SHARE or line["bottom"] > height * (1 - _MARGIN_SHARE)
+    return in_margin and bool(_PAGE_NUMBER.match(line["text"]))
+
+
+def _lines(items: list[_Item]) -> list[Line]:
+    """Items in reading order as lines; visual lines of one paragraph joined into one."""
+    out: list[Line] = []
+    previous: _Item | None = None
+    for item in items:
+        if (not item.is_table and previous is not None and not previous.is_table and previous.full
+                and item.at_left and _follows(previous, item)):
+            last = out[-1]
+            box = last.bbox(0)
+            if box is not None and item.page == last.page:  # the paragraph's box grows down its page
+                box = (min(box[0], item.x0), box[1], max(box[2], item.x1), item.bottom)
+            out[-1] = Line(no=last.no, cells=(last.cells[0] + item.cells[0],), page=last.page, bboxes=(box,))
+        else:
+            out.append(Line(no=len(out) + 1, cells=item.cells, page=item.page, is_table=item.is_table,
+                            bboxes=item.bboxes))
+        previous = item
+    return out
+
+
+def _follows(previous: _Item, item: _Item) -> bool:
+    """The next visual line of the same paragraph: close below it, or at the top of the next page."""
+    if item.page != previous.page:
+        return item.page == previous.page + 1
+    return item.top - previous.bottom < item.size

@@ -1,0 +1,139 @@
+"""The `disclosure` command (also `python -m extractors`); its interface is a contract (DESIGN.md 6).
+
+    disclosure parse FILE... [--out cells.jsonl]   one JSON object per cell, fact and parse issue
+    disclosure run                                  the whole pipeline once on the embedded default
+    disclosure ui [--port 8080]                     the Airflow UI (and quality view) over the same database
+    disclosure debug-page FILE.pdf --page N [--out page.png]
+                                                    draw the table cells found and the codes placed on a page
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from extractors.document import ParsedDocument
+
+
+def cell_records(doc: ParsedDocument) -> Iterator[dict[str, Any]]:
+    """The JSON Lines records of one document: cells, narrative facts, then parse issues."""
+    base = {"document": doc.document, "sha256": doc.sha256, "agency": doc.agency, "year": doc.year,
+            "template": doc.template}
+    for c in doc.cells:
+        yield base | {"table": c.table, "article": c.article, "row": c.row, "column": c.column,
+                      "value": c.value, "raw": c.raw, "page": c.page, "line": c.line,
+                      "bbox": list(c.bbox) if c.bbox else None}
+    for f in doc.facts:
+        yield base | {"table": "narrative", "article": None, "row": f.name, "column": "value", "seq": f.seq,
+                      "value": f.value, "raw": f.raw, "page": f.page, "line": f.line, "bbox": None}
+    for i in doc.issues:
+        yield base | {"issue": i.code, "message": i.message, "severity": i.severity, "table": i.table,
+                      "row": i.row, "page": i.page, "line": i.line}
+
+
+def _parse(args: argparse.Namespace) -> int:
+    from extractors.parse import parse_file
+
+    out: TextIO = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout  # noqa: SIM115
+    failed = 0
+    try:
+        for name in args.files:
+            path = Path(name)
+            if not path.is_file():
+                print(f"disclosure parse: {name}: no such file", file=sys.stderr)
+                failed += 1
+                continue
+            doc = parse_file(path)
+            failed += doc.status != "parsed"
+            for record in cell_records(doc):
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            print(f"{doc.document}: {doc.status}, {doc.agency} {doc.year} {doc.template}, "
+                  f"{len(doc.cells)} cells, {len(doc.facts)} facts, {len(doc.issues)} issues", file=sys.stderr)
+    finally:
+        if args.out:
+            out.close()
+    return 1 if failed else 0
+
+
+def _run(_args: argparse.Namespace) -> int:
+    from pipeline.embedded import run_embedded
+    from pipeline.settings import Settings
+
+    return run_embedded(Settings.from_env())
+
+
+def _init_storage(_args: argparse.Namespace) -> int:
+    """Create the landing and parse-result locations (the S3 buckets of server mode); compose's init job."""
+    from extractors.storage import ensure_bucket
+    from pipeline.settings import Settings
+
+    storage = Settings.from_env().storage
+    for root in dict.fromkeys((storage.landing_root, storage.parsed_root)):
+        ensure_bucket(root, storage)
+        print(f"storage ready: {root}")
+    return 0
+
+
+def _ui(args: argparse.Namespace) -> int:
+    from pipeline.settings import Settings
+    from pipeline.ui import serve
+
+    return serve(Settings.from_env(), port=args.port)
+
+
+def _debug_page(args: argparse.Namespace) -> int:
+    from extractors.debug_page import draw_page
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"disclosure debug-page: {args.file}: no such file", file=sys.stderr)
+        return 1
+    out = Path(args.out) if args.out else path.with_name(f"{path.stem}-page{args.page}.png")
+    try:
+        drawn = draw_page(path, args.page, out, resolution=args.resolution)
+    except ValueError as exc:
+        print(f"disclosure debug-page: {exc}", file=sys.stderr)
+        return 1
+    print(f"{out}: {drawn['table_cells']} table cells outlined, {drawn['codes']} cell codes drawn", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="disclosure", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    commands = parser.add_subparsers(dest="command", required=True)
+    parse = commands.add_parser("parse", help="parse report files into canonical cells (JSON Lines)")
+    parse.add_argument("files", nargs="+", metavar="FILE")
+    parse.add_argument("--out", metavar="cells.jsonl", help="write to this file instead of stdout")
+    parse.set_defaults(func=_parse)
+    run = commands.add_parser("run", help="run the whole pipeline once on the embedded default")
+    run.set_defaults(func=_run)
+    ui = commands.add_parser("ui", help="start the Airflow UI on the embedded default (Ctrl-C stops it)")
+    ui.add_argument("--port", type=int, default=8080, help="api-server port on 127.0.0.1 (default 8080)")
+    ui.set_defaults(func=_ui)
+    debug = commands.add_parser("debug-page", help="draw what the parser saw on one page of a PDF (PNG)")
+    debug.add_argument("file", metavar="FILE.pdf")
+    debug.add_argument("--page", type=int, required=True, metavar="N", help="1-based page number")
+    debug.add_argument("--out", metavar="page.png", help="image to write (default FILE-pageN.png beside FILE)")
+    debug.add_argument("--resolution", type=int, default=150, help="dots per inch (default 150)")
+    debug.set_defaults(func=_debug_page)
+    init_storage = commands.add_parser("init-storage", help="create the landing and parse-result buckets or folders")
+    init_storage.set_defaults(func=_init_storage)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

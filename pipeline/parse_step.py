@@ -1,0 +1,111 @@
+"""Parse one input file into a JSON hand-off file, once per document and parser version."""
+
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+from typing import Any
+
+from extractors import PARSER_VERSION
+from extractors.document import Issue, ParsedDocument
+from extractors.landing import land
+from extractors.limits import LimitExceeded, Limits, run_limited
+from extractors.parse import parse_bytes
+from extractors.storage import AnyPath, as_path, location, write_atomic
+from pipeline.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def parsed_path(settings: Settings, sha256: str) -> AnyPath:
+    """The hand-off file of one document: under DISCLOSURE_PARSED_DIR, a folder or an s3:// URL.
+
+    On shared storage every worker sees it, so `load` may run on another machine than `parse`.
+    """
+    return location(settings.parsed_root, f"{sha256}-{PARSER_VERSION}.json", storage=settings.storage)
+
+
+def parse_to_file(
+    path: str, settings: Settings, source_url: str | None = None, limits: Limits | None = None,
+    name: str | None = None,
+) -> dict[str, Any]:
+    """Land the file, parse it unless this parser version already did, write the result.
+
+    `name` is the document's name as received (a landed copy is named by its
+    sha256); by default the file's own name.
+
+    The parse runs in a child process under `limits`. A parser crash or a
+    limit hit is recorded as a `failed` document with a parse issue
+    (`parser.crash`, `document.parse_timeout` ...), so the document is loaded
+    and visible rather than lost.
+    """
+    source = as_path(path, settings.storage)  # a local file, or a document on shared storage
+    data = source.read_bytes()
+    sha256, landed = land(settings.storage, data)
+    out = parsed_path(settings, sha256)
+    name = name or source.name
+    if out.exists():
+        log.info("%s: already parsed by parser %s (%s); skipped", name, PARSER_VERSION, out.name)
+        done = json.loads(out.read_text(encoding="utf-8"))
+        return _outcome(name, sha256, done["status"], out, skipped=True,
+                        agency=done.get("agency"), year=done.get("year"))
+    try:
+        doc = run_limited(parse_bytes, (name, data, source_url), limits or Limits())
+    except LimitExceeded as exc:
+        log.error("%s: %s", name, exc)
+        doc = _failed_document(name, sha256, data, source_url, exc.code, str(exc))
+    except Exception as exc:  # a parser bug must not lose the document
+        log.exception("%s: parser crashed", name)
+        doc = _failed_document(name, sha256, data, source_url, "parser.crash",
+                               f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}")
+    doc.landing_path = str(landed)
+    write_atomic(out, json.dumps(doc.to_dict(), ensure_ascii=False).encode("utf-8"))
+    log.info("%s: %s, %d cells, %d facts, %d issues -> %s", name, doc.status, len(doc.cells),
+             len(doc.facts), len(doc.issues), out)
+    return _outcome(name, sha256, doc.status, out, skipped=False, agency=doc.agency, year=doc.year)
+
+
+class BatchIncomplete(RuntimeError):
+    """Some documents of a batch could not be parsed (not a parser crash: that is a `failed` document)."""
+
+
+def parse_batch(settings: Settings, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`parse_to_file` for each document of one mapped `parse` task, one after another.
+
+    A document that raises (its landed file unreadable, storage down) does
+    not stop the others: BatchIncomplete is raised after them, naming it, so
+    the task fails and its retry parses only what is still missing (results
+    already written are skipped). `load` finds the results of a failed
+    batch's other documents on disk.
+    """
+    outcomes, errors = [], []
+    for done, document in enumerate(documents, 1):
+        try:
+            outcomes.append(parse_to_file(document["landing_path"], settings, source_url=document["source_url"],
+                                          name=document["document"]))
+        except Exception as exc:
+            log.exception("%s: could not be parsed", document["document"])
+            errors.append(f"{document['document']}: {type(exc).__name__}: {exc}")
+        if done % 10 == 0 or done == len(documents):
+            log.info("batch progress: %d of %d documents", done, len(documents))
+    if errors:
+        raise BatchIncomplete(f"{len(errors)} of {len(documents)} documents not parsed: {'; '.join(errors)}")
+    return outcomes
+
+
+def _failed_document(
+    name: str, sha256: str, data: bytes, source_url: str | None, code: str, message: str
+) -> ParsedDocument:
+    doc = ParsedDocument(name, sha256, PARSER_VERSION, "unknown", "failed", len(data), source_url=source_url)
+    doc.issues.append(Issue(code, message, severity="error"))
+    return doc
+
+
+def _outcome(
+    name: str, sha256: str, status: str, out: AnyPath, skipped: bool,
+    agency: str | None = None, year: int | None = None,
+) -> dict[str, Any]:
+    return {"document": name, "sha256": sha256, "status": status, "parsed_path": str(out), "skipped": skipped,
+            "agency": agency, "year": year}
+

@@ -1,0 +1,192 @@
+"""GX identity suites and the check runner, on a hand-made DuckDB warehouse."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from expectations.identities import IDENTITIES
+from pipeline.settings import REPO_ROOT, Settings
+from warehouse.raw_schema import create_statements
+
+RUN_ID = "scheduled__2025-01-31T00:00:00+00:00"
+
+# (report_id, check_id, subject, expected, observed) -> the status the run must store
+CASES = {
+    ("r000000000000001", "app.results_sum", "natural_person", 5.0, 0.0): "failed",
+    ("r000000000000001", "app.results_sum", "total", 5.0, 5.0): "passed",
+    ("r000000000000001", "app.balance", "total", 5.0, 5.0): "passed",
+    ("r000000000000001", "appeal.sum", "admin_review", 3.0, None): "not_evaluable",
+    ("r000000000000001", "narrative.proactive", "proactive_published_total", 1.004, 1.0): "passed",
+    ("r000000000000001", "values.valid", "applications:new_received:natural_person", 0.0, -5.0): "failed",
+    ("r000000000000002", "template.complete", "applications", None, None): "not_evaluable",
+}
+
+
+def use_tmp_settings(monkeypatch: pytest.MonkeyPatch, home: Path) -> Settings:
+    for name in ("DISCLOSURE_WAREHOUSE", "DISCLOSURE_ALERT_URLS", "DISCLOSURE_DOCS_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DISCLOSURE_HOME", str(home))
+    monkeypatch.setenv("DISCLOSURE_WAREHOUSE_PATH", str(home / "warehouse" / "disclosure.duckdb"))
+    return Settings.from_env()
+
+
+def make_warehouse(settings: Settings, rows) -> None:
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    conn = duckdb.connect(str(settings.warehouse_path))
+    try:
+        for statement in create_statements():
+            conn.execute(statement)
+        conn.execute("create schema if not exists intermediate")
+        conn.execute(
+            "create or replace table intermediate.int_check_inputs ("
+            "report_id varchar, check_id varchar, subject varchar, expected double, observed double)"
+        )
+        if rows:
+            conn.executemany("insert into intermediate.int_check_inputs values (?, ?, ?, ?, ?)", list(rows))
+    finally:
+        conn.close()
+
+
+def stored_results(settings: Settings, run_id: str | None = None) -> list[tuple]:
+    conn = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        where, params = ("where run_id = ?", [run_id]) if run_id else ("", [])
+        return conn.execute(
+            "select run_id, report_id, check_id, subject, expected, observed, difference, severity, status "
+            f"from raw.check_results {where} order by all",
+            params,
+        ).fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def checked(tmp_path_factory):
+    """One warehouse, checked twice with the same run id (the second run must replace the first)."""
+    from expectations.run_checks import run_identity_checks
+
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        settings = use_tmp_settings(monkeypatch, tmp_path_factory.mktemp("home"))
+        make_warehouse(settings, CASES)
+        first = run_identity_checks(settings.checks, RUN_ID)
+        first_rows = stored_results(settings)
+        second = run_identity_checks(settings.checks, RUN_ID)
+        yield settings, first, first_rows, second
+
+
+def test_row_level_statuses(checked):
+    settings, _, _, _ = checked
+    statuses = {(r[1], r[2], r[3]): r[8] for r in stored_results(settings, RUN_ID)}
+    assert statuses == {key[:3]: status for key, status in CASES.items()}
+
+
+def test_stored_values_difference_and_severity(checked):
+    settings, _, _, _ = checked
+    rows = {(r[2], r[3]): r for r in stored_results(settings, RUN_ID)}
+    failed = rows[("app.results_sum", "natural_person")]
+    assert failed[4:9] == (5.0, 0.0, -5.0, "error", "failed")
+    rounded = rows[("narrative.proactive", "proactive_published_total")]
+    assert rounded[4:9] == (1.0, 1.0, 0.0, "warning", "passed")
+    absent = rows[("appeal.sum", "admin_review")]
+    assert absent[4:9] == (3.0, None, None, "error", "not_evaluable")
+
+
+def test_rerun_same_run_id_is_idempotent(checked):
+    settings, _, first_rows, _ = checked
+    assert len(first_rows) == len(CASES)
+    assert stored_results(settings) == first_rows
+
+
+def test_summary(checked):
+    _, first, _, second = checked
+    for summary in (first, second):
+        assert (summary.run_id, summary.passed, summary.failed, summary.not_evaluable) == (RUN_ID, 3, 2, 2)
+        assert {(f["check_id"], f["subject"]) for f in summary.failures} == {
+            ("app.results_sum", "natural_person"),
+            ("values.valid", "applications:new_received:natural_person"),
+        }
+        assert len(summary.error_failures) == 2
+        assert summary.to_dict()["failures"][0]["difference"] == -5.0
+
+
+def test_data_docs_built_in_settings_dir(checked):
+    settings, first, _, _ = checked
+    index = settings.gx_docs_dir / "index.html"
+    assert first.data_docs_index == index
+    assert index.is_file()
+    assert "identities.applications" in index.read_text(encoding="utf-8")
+    assert list((settings.gx_docs_dir / "validations").rglob("*.html"))
+    assert not (REPO_ROOT / "gx").exists()
+
+
+def test_each_suite_has_one_expectation_per_identity_of_its_table():
+    from expectations.suites import TABLES, build_suites
+
+    suites = build_suites()
+    assert set(suites) == {"applications", "appeals", "narrative", "cells", "reports", "publication"} == set(TABLES)
+    seen = []
+    for table, suite in suites.items():
+        assert suite.name == f"identities.{table}"
+        registry = [i for i in IDENTITIES if i.table == table]
+        assert [e.meta["check_id"] for e in suite.expectations] == [i.check_id for i in registry]
+        for expectation, identity in zip(suite.expectations, registry, strict=True):
+            assert type(expectation).__name__ == "ExpectColumnPairValuesToBeEqual"
+            assert (expectation.column_A, expectation.column_B) == ("expected", "observed")
+            assert expectation.ignore_row_if == "either_value_is_missing"
+            assert expectation.meta == {
+                "check_id": identity.check_id,
+                "severity": identity.severity,
+                "description_en": identity.description_en,
+                "description_zh": identity.description_zh,
+            }
+            seen.append(identity.check_id)
+    assert sorted(seen) == sorted(i.check_id for i in IDENTITIES)
+
+
+def test_missing_inputs_relation_is_a_clear_error(tmp_path, monkeypatch):
+    from expectations.run_checks import run_identity_checks
+
+    settings = use_tmp_settings(monkeypatch, tmp_path)
+    make_warehouse(settings, [])
+    conn = duckdb.connect(str(settings.warehouse_path))
+    conn.execute("drop table intermediate.int_check_inputs")
+    conn.close()
+    with pytest.raises(RuntimeError, match="int_check_inputs is missing"):
+        run_identity_checks(settings.checks, "manual__1")
+
+
+def test_no_inputs_stores_nothing_and_still_builds_docs(tmp_path, monkeypatch):
+    from expectations.run_checks import run_identity_checks
+
+    settings = use_tmp_settings(monkeypatch, tmp_path)
+    make_warehouse(settings, [])
+    summary = run_identity_checks(settings.checks, "manual__empty")
+    assert (summary.passed, summary.failed, summary.not_evaluable, summary.failures) == (0, 0, 0, [])
+    assert stored_results(settings) == []
+    assert summary.data_docs_index.is_file()
+
+
+def test_inputs_contract_violations_raise():
+    import pandas as pd
+
+    from expectations.run_checks import prepare_inputs
+
+    row = {"report_id": "r1", "check_id": "app.balance", "subject": "total", "expected": 1.0, "observed": 1.0}
+    with pytest.raises(ValueError, match=r"not in expectations/identities\.py"):
+        prepare_inputs(pd.DataFrame([{**row, "check_id": "no.such_check"}]))
+    with pytest.raises(ValueError, match="repeats"):
+        prepare_inputs(pd.DataFrame([row, row]))
+
+
+def test_dag_facing_modules_do_not_import_gx_or_airflow():
+    code = (
+        "import sys, expectations.suites, expectations.run_checks, alerts.checks\n"
+        "heavy = sorted(m for m in ('great_expectations', 'airflow', 'apprise') if m in sys.modules)\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, check=True, timeout=60)

@@ -1,0 +1,81 @@
+"""The raw loader: everything parsed lands, once, in one transaction per document."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from pipeline.parse_step import parse_to_file
+from pipeline.settings import Settings
+from tests.paths import SAMPLES
+from warehouse.load import load_parsed
+
+SAMPLE_FILES = sorted(SAMPLES.glob("*.txt"))
+RAW_TABLES = ("documents", "reports", "cells", "narrative_facts", "parse_issues")
+
+
+def _counts(settings: Settings) -> dict[str, int]:
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
+        return {t: conn.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in RAW_TABLES}
+
+
+def test_load_is_idempotent(tmp_settings: Settings) -> None:
+    outcomes = [parse_to_file(str(p), tmp_settings) for p in SAMPLE_FILES]
+    assert [o["skipped"] for o in outcomes] == [False] * 5
+    first = load_parsed(tmp_settings.warehouse, [o["parsed_path"] for o in outcomes])
+    assert first["documents_loaded"] == 5
+    counts = _counts(tmp_settings)
+    assert counts["documents"] == 5 and counts["reports"] == 5
+    assert counts["cells"] == first["cells_loaded"] == 198 + 198 + 198 + 0 + 201
+
+    again = [parse_to_file(str(p), tmp_settings) for p in SAMPLE_FILES]
+    assert [o["skipped"] for o in again] == [True] * 5
+    second = load_parsed(tmp_settings.warehouse, [o["parsed_path"] for o in again])
+    assert second == {"documents_loaded": 0, "documents_skipped": 5, "documents_not_selected": 0, "cells_loaded": 0}
+    assert _counts(tmp_settings) == counts
+
+
+def test_a_failed_load_leaves_no_partial_document(tmp_settings: Settings, monkeypatch) -> None:
+    outcome = parse_to_file(str(SAMPLE_FILES[1]), tmp_settings)
+    import warehouse.load as load_module
+
+    real_rows_of = load_module.rows_of
+
+    def broken_rows_of(doc, loaded_at):
+        rows = real_rows_of(doc, loaded_at)
+        rows["parse_issues"] = [("x",)]  # wrong arity: the insert fails after cells went in
+        return rows
+
+    monkeypatch.setattr(load_module, "rows_of", broken_rows_of)
+    with pytest.raises(duckdb.Error):
+        load_parsed(tmp_settings.warehouse, [outcome["parsed_path"]])
+    assert set(_counts(tmp_settings).values()) == {0}
+    monkeypatch.undo()
+    assert load_parsed(tmp_settings.warehouse, [outcome["parsed_path"]])["documents_loaded"] == 1
+
+
+def test_parser_crash_is_recorded_not_lost(tmp_settings: Settings, monkeypatch) -> None:
+    import pipeline.parse_step as parse_task
+
+    def crash(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(parse_task, "parse_bytes", crash)
+    outcome = parse_to_file(str(SAMPLE_FILES[0]), tmp_settings)
+    assert outcome["status"] == "failed"
+    load_parsed(tmp_settings.warehouse, [outcome["parsed_path"]])
+    with duckdb.connect(str(tmp_settings.warehouse_path), read_only=True) as conn:
+        assert conn.execute("select status from raw.documents").fetchall() == [("failed",)]
+        assert conn.execute("select issue from raw.parse_issues").fetchall() == [("parser.crash",)]
+
+
+def test_rows_inserted_in_chunks_keep_their_values_and_nulls(tmp_settings: Settings) -> None:
+    from warehouse.connection import connect, insert_rows, transaction
+
+    rows = [(1, None, "a", 0.5), (2, 7, None, None), (3, -3, "三", 12), (4, 2**40, "", 1e-3), (5, 0, "x", None)]
+    with connect(tmp_settings.warehouse) as conn:
+        conn.execute("create table t (k integer, n bigint, s varchar, v double)")
+        with transaction(conn):
+            insert_rows(conn, "t", ("k", "n", "s", "v"), rows, chunk=2)  # three statements: 2 + 2 + 1 rows
+        assert conn.execute("select * from t order by k").fetchall() == [
+            (1, None, "a", 0.5), (2, 7, None, None), (3, -3, "三", 12.0), (4, 2**40, "", 0.001), (5, 0, "x", None)]

@@ -1,0 +1,111 @@
+"""Write parsed documents into the `raw` schema: one transaction per document, idempotent.
+
+A document already loaded by the same parser version is skipped, so a retry
+after a crash, or a second run, adds no rows. The same code writes DuckDB and
+Postgres (warehouse.connection). On Postgres several loaders may run at once:
+each document's transaction first takes a lock on (sha256, parser_version)
+and checks again, so two writers of the same document load it once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from extractors import PARSER_VERSION
+from extractors.document import ParsedDocument
+from extractors.storage import StorageConfig, as_path
+from warehouse.config import WarehouseConfig
+from warehouse.connection import connect, insert_rows, lock, transaction
+
+log = logging.getLogger(__name__)
+
+_COLUMNS: dict[str, tuple[str, ...]] = {
+    "documents": ("sha256", "parser_version", "document", "source_url", "landing_path", "format",
+                  "size_bytes", "status", "loaded_at"),
+    "reports": ("report_id", "sha256", "parser_version", "document", "agency", "report_year", "template",
+                "published_on"),
+    "cells": ("report_id", "sha256", "parser_version", "table_name", "article_item", "row_code", "column_code",
+              "value", "raw_text", "page", "line_no", "bbox"),
+    "narrative_facts": ("report_id", "sha256", "parser_version", "fact", "seq", "value", "raw_text", "page",
+                        "line_no"),
+    "parse_issues": ("report_id", "sha256", "parser_version", "seq", "issue", "severity", "message",
+                     "table_name", "row_code", "page", "line_no"),
+}
+
+
+def rows_of(doc: ParsedDocument, loaded_at: datetime) -> dict[str, list[tuple[Any, ...]]]:
+    """The raw rows of one parsed document, per raw table."""
+    key = (doc.report_id, doc.sha256, doc.parser_version)
+    return {
+        "documents": [(doc.sha256, doc.parser_version, doc.document, doc.source_url, doc.landing_path,
+                       doc.format, doc.size_bytes, doc.status, loaded_at)],
+        "reports": [(*key[:3], doc.document, doc.agency, doc.year, doc.template, None)],
+        "cells": [
+            (*key, c.table, c.article, c.row, c.column, c.value, c.raw, c.page, c.line,
+             json.dumps(list(c.bbox)) if c.bbox else None)
+            for c in doc.cells
+        ],
+        "narrative_facts": [(*key, f.name, f.seq, f.value, f.raw, f.page, f.line) for f in doc.facts],
+        "parse_issues": [
+            (*key, seq, i.code, i.severity, i.message, i.table, i.row, i.page, i.line)
+            for seq, i in enumerate(doc.issues, start=1)
+        ],
+    }
+
+
+def load_parsed(
+    config: WarehouseConfig,
+    parsed_paths: list[str],
+    select: Callable[[ParsedDocument], bool] | None = None,
+    storage: StorageConfig | None = None,
+) -> dict[str, int]:
+    """Load parse results into `raw`; returns counts of documents loaded/skipped/not selected, cells loaded.
+
+    `select` (a backfill filter) leaves out the documents it rejects; they count as `documents_not_selected`.
+    """
+    summary = {"documents_loaded": 0, "documents_skipped": 0, "documents_not_selected": 0, "cells_loaded": 0}
+    with connect(config) as conn:
+        for path in parsed_paths:
+            doc = ParsedDocument.from_dict(json.loads(as_path(path, storage).read_text(encoding="utf-8")))
+            if select is not None and not select(doc):
+                summary["documents_not_selected"] += 1
+                log.info("%s: %s %s is not in this backfill; not loaded", doc.document, doc.agency, doc.year)
+                continue
+            if _already_loaded(conn, doc):
+                summary["documents_skipped"] += 1
+                log.info("%s: already loaded (parser %s); skipped", doc.document, doc.parser_version)
+                continue
+            rows = rows_of(doc, datetime.now(UTC).replace(tzinfo=None))
+            with transaction(conn):
+                lock(conn, f"raw.documents:{doc.sha256}:{doc.parser_version}")
+                if _already_loaded(conn, doc):  # another writer loaded it meanwhile (Postgres)
+                    summary["documents_skipped"] += 1
+                    log.info("%s: loaded by another writer meanwhile; skipped", doc.document)
+                    continue
+                for table, values in rows.items():
+                    if values:
+                        insert_rows(conn, f"raw.{table}", _COLUMNS[table], values)
+            summary["documents_loaded"] += 1
+            summary["cells_loaded"] += len(rows["cells"])
+            log.info("%s: loaded %d cells, %d facts, %d issues (%s)", doc.document, len(rows["cells"]),
+                     len(rows["narrative_facts"]), len(rows["parse_issues"]), doc.status)
+    log.info("load summary: %s", summary)
+    return summary
+
+
+def loaded_sha256s(config: WarehouseConfig) -> set[str]:
+    """The documents this parser version already loaded (one query, so a run skips them unread)."""
+    with connect(config) as conn:
+        rows = conn.execute("select sha256 from raw.documents where parser_version = ?", [PARSER_VERSION]).fetchall()
+    return {sha256 for (sha256,) in rows}
+
+
+def _already_loaded(conn: Any, doc: ParsedDocument) -> bool:
+    return bool(conn.execute(
+        "select count(*) from raw.documents where sha256 = ? and parser_version = ?",
+        [doc.sha256, doc.parser_version],
+    ).fetchone()[0])

@@ -1,0 +1,154 @@
+"""Run dbt on the warehouse: `run_dbt(config, ["build", ...])` and `build_docs(config)`.
+
+dbt runs as a subprocess of the virtualenv's own `dbt` (next to
+`sys.executable`), with the committed `dbt_project/profiles.yml` and the
+target named by `config.warehouse.target`. Everything dbt writes (compiled
+SQL, manifest, logs) goes under `config.work_dir`, never into the repo
+tree. No Airflow import: the DAGs, the CLI and the tests call these alike.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from warehouse.config import WarehouseConfig
+
+log = logging.getLogger(__name__)
+
+TAIL_LINES = 40  # lines of dbt output quoted in the error of a failed run
+STATIC_DOCS_NAME = "static_index.html"  # what `dbt docs generate --static` writes
+DOCS_INDEX_NAME = "index.html"  # the same page under the name browsers and the summary expect
+
+
+def dbt_executable() -> Path:
+    """The `dbt` of the running virtualenv; PATH as a fallback."""
+    candidate = Path(sys.executable).parent / "dbt"
+    if candidate.exists():
+        return candidate
+    found = shutil.which("dbt")
+    if found is None:
+        raise RuntimeError(f"dbt is not installed next to {sys.executable} nor on PATH")
+    return Path(found)
+
+
+@dataclass(frozen=True)
+class DbtConfig:
+    """The dbt project, where dbt may write, and the warehouse it builds."""
+
+    warehouse: WarehouseConfig
+    project_dir: Path  # dbt_project/ (also the profiles directory)
+    work_dir: Path  # compiled SQL, manifest and logs: never inside the repo
+    docs_dir: Path  # the published dbt docs page
+
+    @property
+    def target_path(self) -> Path:
+        """Where dbt writes manifest.json, run_results.json and compiled SQL."""
+        return self.work_dir / "target"
+
+    @property
+    def log_path(self) -> Path:
+        return self.work_dir / "logs"
+
+
+def dbt_env(config: DbtConfig) -> dict[str, str]:
+    """The environment of a dbt run: the profile's variables and no tracking."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "DISCLOSURE_WAREHOUSE_PATH": str(config.warehouse.duckdb_path),
+            "DBT_PROJECT_DIR": str(config.project_dir),
+            "DBT_PROFILES_DIR": str(config.project_dir),
+            "DBT_TARGET": config.warehouse.target.value,
+            "DBT_TARGET_PATH": str(config.target_path),
+            "DBT_LOG_PATH": str(config.log_path),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+            "DO_NOT_TRACK": "1",
+            "DBT_USE_COLORS": "False",
+        }
+    )
+    if config.warehouse.is_postgres:
+        env.update(postgres_env(config.warehouse.postgres_dsn))
+    return env
+
+
+def postgres_env(dsn: str) -> dict[str, str]:
+    """DISCLOSURE_POSTGRES_* variables of profiles.yml from a postgresql:// DSN."""
+    parts = urlsplit(dsn)
+    if parts.scheme not in {"postgresql", "postgres"}:
+        raise ValueError(f"DISCLOSURE_POSTGRES_DSN must be a postgresql:// URL, not {dsn!r}")
+    env = {
+        "DISCLOSURE_POSTGRES_HOST": parts.hostname or "127.0.0.1",
+        "DISCLOSURE_POSTGRES_PORT": str(parts.port or 5432),
+        "DISCLOSURE_POSTGRES_USER": unquote(parts.username or "postgres"),
+        "DISCLOSURE_POSTGRES_DB": unquote(parts.path.lstrip("/")) or "disclosure",
+    }
+    if parts.password:
+        env["DISCLOSURE_POSTGRES_PASSWORD"] = unquote(parts.password)
+    return env
+
+
+def run_dbt(config: DbtConfig, args: Sequence[str]) -> None:
+    """Run `dbt <args>` on the configured warehouse; raise RuntimeError when it fails.
+
+    Every line dbt prints is logged at INFO; the error of a failed run quotes
+    the last lines of the output (where dbt summarises what failed).
+    """
+    if not args:
+        raise ValueError("run_dbt needs a dbt command, e.g. ['build']")
+    if not config.warehouse.is_postgres:
+        config.warehouse.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+    for path in (config.target_path, config.log_path):
+        path.mkdir(parents=True, exist_ok=True)
+
+    command = [str(dbt_executable()), *args]
+    log.info("running %s (target %s)", " ".join(command), config.warehouse.target)
+    tail: deque[str] = deque(maxlen=TAIL_LINES)
+    with subprocess.Popen(
+        command,
+        cwd=config.project_dir,
+        env=dbt_env(config),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            line = line.rstrip()
+            tail.append(line)
+            log.info("dbt: %s", line)
+        returncode = process.wait()
+    if returncode != 0:
+        raise RuntimeError(
+            f"dbt {' '.join(args)} failed with exit code {returncode} "
+            f"(target {config.warehouse.target}, logs in {config.log_path}); "
+            "last lines:\n" + "\n".join(tail)
+        )
+
+
+def build_docs(config: DbtConfig) -> Path:
+    """Generate the dbt docs as one self-contained HTML page in `config.docs_dir`.
+
+    The page is written as both `static_index.html` (dbt's name) and
+    `index.html`; the path of `index.html` is returned.
+    """
+    run_dbt(config, ["docs", "generate", "--static"])
+    generated = config.target_path / STATIC_DOCS_NAME
+    if not generated.exists():
+        raise RuntimeError(f"dbt docs generate --static did not write {generated}")
+    config.docs_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(generated, config.docs_dir / STATIC_DOCS_NAME)
+    index = config.docs_dir / DOCS_INDEX_NAME
+    shutil.copyfile(generated, index)
+    log.info("dbt docs: %s", index)
+    return index
