@@ -49,7 +49,12 @@ TITLE_PREFIX = "[disclosure]"
 RUNBOOK = "docs/RUNBOOK.md"
 
 __all__ = [
-    "Alert", "AlertDeliveryError", "build_alerts", "format_alert", "newest_sources", "send_failure_alerts",
+    "Alert",
+    "AlertDeliveryError",
+    "build_alerts",
+    "format_alert",
+    "newest_sources",
+    "send_failure_alerts",
 ]
 
 
@@ -210,8 +215,9 @@ def _resolved_lines(facts: Mapping[str, Any], now: Mapping[str, Any] | None) -> 
     if now is None:
         lines.append("Now:          not checked any more (the report left the warehouse or has no such cell)")
         return lines
-    lines.append(f"Now:          {now['status']}: expected {number(now.get('expected'))}, "
-                 f"observed {number(now.get('observed'))}")
+    lines.append(
+        f"Now:          {now['status']}: expected {number(now.get('expected'))}, observed {number(now.get('observed'))}"
+    )
     if now.get("report_id") != facts.get("report_id"):
         lines.append("              on a new version of the report (a corrected re-publication)")
     lines += [
@@ -243,7 +249,11 @@ def _log_assessment(assessment: Assessment) -> None:
     counts = {kind: len(assessment.of_kind(kind)) for kind in (NEW, CHANGED, RESOLVED)}
     log.info(
         "run %s: %d failed error check(s) now; %d new, %d changed, %d resolved, %d unchanged (not sent again)",
-        assessment.run_id, len(assessment.failures), counts[NEW], counts[CHANGED], counts[RESOLVED],
+        assessment.run_id,
+        len(assessment.failures),
+        counts[NEW],
+        counts[CHANGED],
+        counts[RESOLVED],
         len(assessment.unchanged),
     )
 

@@ -45,8 +45,9 @@ def send_warning_digest(config: AlertConfig, run_id: str, now: datetime | None =
     """Send today's digest of failed warning checks unless one went out already; None when nothing is sent."""
     now = now or datetime.now(UTC).replace(tzinfo=None)  # naive UTC, like every raw timestamp
     with connect(config.checks.warehouse) as conn:
-        sent = conn.execute("select sent_at, run_id from raw.alert_digests where digest_date = ?",
-                            [now.date()]).fetchone()
+        sent = conn.execute(
+            "select sent_at, run_id from raw.alert_digests where digest_date = ?", [now.date()]
+        ).fetchone()
         if sent:
             log.info("digest of %s already sent at %s (run %s): not again today", now.date(), sent[0], sent[1])
             return None
@@ -73,13 +74,16 @@ def send_warning_digest(config: AlertConfig, run_id: str, now: datetime | None =
 
 def format_digest(assessment: Assessment, day: date, docs: str) -> tuple[str, str]:
     """Title and body of one digest (pure)."""
-    failures = sorted(assessment.failures, key=lambda f: (f.agency or "", f.report_year or 0, f.report_id,
-                                                           f.check_id, f.subject))
+    failures = sorted(
+        assessment.failures, key=lambda f: (f.agency or "", f.report_year or 0, f.report_id, f.check_id, f.subject)
+    )
     marks = {c.key: c.kind for c in assessment.changes if c.kind in (NEW, CHANGED)}
     resolved = assessment.of_kind(RESOLVED)
     n_reports = len({f.report_id for f in failures})
-    title = (f"{TITLE_PREFIX} daily digest {day.isoformat()}: {len(failures)} failed warning check(s) "
-             f"in {n_reports} report(s)" + (f", {len(resolved)} resolved" if resolved else ""))
+    title = (
+        f"{TITLE_PREFIX} daily digest {day.isoformat()}: {len(failures)} failed warning check(s) "
+        f"in {n_reports} report(s)" + (f", {len(resolved)} resolved" if resolved else "")
+    )
     lines = [
         f"Warning checks of run {assessment.run_id}: {len(failures)} failed in {n_reports} report(s); "
         f"{sum(k == NEW for k in marks.values())} new and {sum(k == CHANGED for k in marks.values())} changed "
@@ -93,21 +97,28 @@ def format_digest(assessment: Assessment, day: date, docs: str) -> tuple[str, st
         if publication_agency_year(report_id):  # an agency-year, found or not: no document to name
             lines += ["", f"{shown_agency} {shown_year} · publication monitoring ({report_id})"]
         else:
-            lines += ["", f"{shown_agency} {shown_year} · report {report_id} · {first.document or 'unknown document'}",
-                      f"  SHA-256 {first.sha256 or 'unknown'} · source {first.source_url or 'none (local file)'}"
-                      + (f" · {first.n_parse_issues} parse issue(s)" if first.n_parse_issues is not None else "")]
+            lines += [
+                "",
+                f"{shown_agency} {shown_year} · report {report_id} · {first.document or 'unknown document'}",
+                f"  SHA-256 {first.sha256 or 'unknown'} · source {first.source_url or 'none (local file)'}"
+                + (f" · {first.n_parse_issues} parse issue(s)" if first.n_parse_issues is not None else ""),
+            ]
         for f in group:
             identity = IDENTITY_BY_ID.get(f.check_id)
             mark = f"[{marks[f.key]}] " if f.key in marks else ""
-            lines.append(f"  {mark}{f.check_id} {f.subject}: expected {number(f.expected)}, "
-                         f"observed {number(f.observed)}" + (f" ({identity.description_en})" if identity else ""))
+            lines.append(
+                f"  {mark}{f.check_id} {f.subject}: expected {number(f.expected)}, "
+                f"observed {number(f.observed)}" + (f" ({identity.description_en})" if identity else "")
+            )
     if resolved:
         lines += ["", "Resolved since the last digest:"]
         for change in resolved:
             prior, now = change.prior or {}, change.now
             status = f"now {now['status']}" if now else "not checked any more"
-            lines.append(f"  {prior.get('agency') or prior.get('report_id')} {prior.get('report_year') or ''} "
-                         f"{prior.get('check_id')} {prior.get('subject')}: was expected "
-                         f"{number(prior.get('expected'))}, observed {number(prior.get('observed'))}; {status}")
+            lines.append(
+                f"  {prior.get('agency') or prior.get('report_id')} {prior.get('report_year') or ''} "
+                f"{prior.get('check_id')} {prior.get('subject')}: was expected "
+                f"{number(prior.get('expected'))}, observed {number(prior.get('observed'))}; {status}"
+            )
     lines += ["", f"GX data docs: {docs}", "Runbook:      docs/RUNBOOK.md"]
     return title, "\n".join(lines)

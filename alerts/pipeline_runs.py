@@ -44,8 +44,7 @@ def format_task_failure(facts: Mapping[str, Any]) -> Message:
     return Message(title, "\n".join(lines), FAILURE)
 
 
-def overdue_deadline(start: datetime, history: Sequence[float], interval: timedelta,
-                     min_runs: int) -> datetime | None:
+def overdue_deadline(start: datetime, history: Sequence[float], interval: timedelta, min_runs: int) -> datetime | None:
     """When a run started at `start` is overdue: mean of the `history` durations (s) + `interval`.
 
     None while fewer than `min_runs` durations are known: no "usual" duration yet
@@ -71,7 +70,8 @@ def format_run_overdue(facts: Mapping[str, Any]) -> Message:
         f"Deadline:     {(facts.get('deadline') or {}).get('deadline_time') or '?'}",
         f"Rule:         {facts.get('rule') or 'deadline alert'}",
         f"Run in UI:    {facts.get('run_url') or 'unknown'}",
-        "The run is still going: look for" if run.get("state") in (None, "running", "queued")
+        "The run is still going: look for"
+        if run.get("state") in (None, "running", "queued")
         else "The run has ended, late: look in its task durations for",
         "a task stuck in queued (the one-slot `warehouse` pool), a parse at its time limit,",
         "or a slow dbt model (the task's log).",

@@ -43,8 +43,21 @@ NEW, CHANGED, RESOLVED = "new", "changed", "resolved"
 OPEN, CLOSED = "open", "resolved"
 
 STATE_COLUMNS = (
-    "alert_key", "agency", "report_year", "check_id", "subject", "severity", "report_id", "sha256",
-    "fingerprint", "expected", "observed", "state", "first_alerted_at", "last_alerted_at", "resolved_at",
+    "alert_key",
+    "agency",
+    "report_year",
+    "check_id",
+    "subject",
+    "severity",
+    "report_id",
+    "sha256",
+    "fingerprint",
+    "expected",
+    "observed",
+    "state",
+    "first_alerted_at",
+    "last_alerted_at",
+    "resolved_at",
     "run_id",
 )
 
@@ -193,19 +206,29 @@ class RunFailures:
 
 def run_failures(conn: Any, run_id: str, severity: str, with_state: bool = False) -> RunFailures:
     """The run's failed checks of one severity with their sources; `with_state` reads raw.alert_log too."""
-    sql, params = (SOURCES_SQL, [run_id, severity, severity]) if with_state else (
-        SOURCES_WITHOUT_STATE_SQL, [run_id, severity, ""])
+    sql, params = (
+        (SOURCES_SQL, [run_id, severity, severity])
+        if with_state
+        else (SOURCES_WITHOUT_STATE_SQL, [run_id, severity, ""])
+    )
     rows = records(conn.execute(sql, params))
     sources = newest_sources(rows)
     found = RunFailures([], [], sources, current_versions(rows, sources), parse_issue_counts(conn, sources))
     for row in records(conn.execute(FAILED_SQL, [run_id, severity])):
         failure = Failure(**row, **found.source_of(row["report_id"]))
-        is_current = (failure.agency is None or failure.report_year is None
-                      or found.current_of.get((failure.agency, failure.report_year)) == failure.report_id)
+        is_current = (
+            failure.agency is None
+            or failure.report_year is None
+            or found.current_of.get((failure.agency, failure.report_year)) == failure.report_id
+        )
         (found.current if is_current else found.superseded).append(failure)
     if found.superseded:
-        log.info("run %s: %d %s failure(s) of report versions replaced by a newer one are not alerted",
-                 run_id, len(found.superseded), severity)
+        log.info(
+            "run %s: %d %s failure(s) of report versions replaced by a newer one are not alerted",
+            run_id,
+            len(found.superseded),
+            severity,
+        )
     return found
 
 
@@ -247,8 +270,15 @@ def record(conn: Any, assessment: Assessment, delivered: Iterable[Change], at: d
     replaced: list[dict[str, Any]] = []
     for change in delivered:
         if change.kind == RESOLVED:
-            replaced.append({**dict(change.prior or {}), "state": CLOSED, "resolved_at": at,
-                             "last_alerted_at": at, "run_id": assessment.run_id})
+            replaced.append(
+                {
+                    **dict(change.prior or {}),
+                    "state": CLOSED,
+                    "resolved_at": at,
+                    "last_alerted_at": at,
+                    "run_id": assessment.run_id,
+                }
+            )
             continue
         assert change.failure is not None
         first = (change.prior or {}).get("first_alerted_at") if change.kind == CHANGED else None
@@ -322,11 +352,13 @@ def _rows_now(
     if not report_ids:
         return {}
     marks = ", ".join("?" * len(report_ids))
-    rows = records(conn.execute(
-        "select report_id, check_id, subject, expected, observed, status from raw.check_results "
-        f"where run_id = ? and report_id in ({marks})",
-        [run_id, *report_ids],
-    ))
+    rows = records(
+        conn.execute(
+            "select report_id, check_id, subject, expected, observed, status from raw.check_results "
+            f"where run_id = ? and report_id in ({marks})",
+            [run_id, *report_ids],
+        )
+    )
     return {(r["report_id"], r["check_id"], r["subject"]): r for r in rows}
 
 
@@ -338,11 +370,21 @@ def _report_now(prior: Mapping[str, Any], current_of: Mapping[tuple[str, int], s
 
 def _state_row(failure: Failure, first_alerted_at: datetime, last_alerted_at: datetime) -> dict[str, Any]:
     return {
-        "alert_key": failure.key, "agency": failure.agency, "report_year": failure.report_year,
-        "check_id": failure.check_id, "subject": failure.subject, "severity": failure.severity,
-        "report_id": failure.report_id, "sha256": failure.sha256, "fingerprint": failure.fingerprint,
-        "expected": failure.expected, "observed": failure.observed, "state": OPEN,
-        "first_alerted_at": first_alerted_at, "last_alerted_at": last_alerted_at, "resolved_at": None,
+        "alert_key": failure.key,
+        "agency": failure.agency,
+        "report_year": failure.report_year,
+        "check_id": failure.check_id,
+        "subject": failure.subject,
+        "severity": failure.severity,
+        "report_id": failure.report_id,
+        "sha256": failure.sha256,
+        "fingerprint": failure.fingerprint,
+        "expected": failure.expected,
+        "observed": failure.observed,
+        "state": OPEN,
+        "first_alerted_at": first_alerted_at,
+        "last_alerted_at": last_alerted_at,
+        "resolved_at": None,
         "run_id": failure.run_id,
     }
 
@@ -353,4 +395,3 @@ def _generation_key(row: Mapping[str, Any]) -> tuple:
     version = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
     loaded_at = row.get("loaded_at")
     return version, (loaded_at is not None, str(loaded_at or ""))
-

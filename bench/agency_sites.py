@@ -29,8 +29,12 @@ from bench.loopback_http import QuietHandler
 
 PER_PAGE = 10
 CATALOGUE = "catalogue.json"
-CONTENT_TYPES = {".pdf": "application/pdf", ".html": "text/html; charset=utf-8", ".txt": "text/plain; charset=utf-8",
-                 ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+CONTENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".html": "text/html; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
 
 
 @dataclass(frozen=True)
@@ -93,36 +97,57 @@ class AgencySites:
     def registry(self) -> dict[str, Any]:
         """A source registry with one entry per site (loopback allowed: `local: true`)."""
         sites = sorted({p.site for p in read_catalogue(self.folder)})
-        return {"sources": [
-            {"name": site_name(k), "region": "基准省基准市", "division_code": f"{990000 + k:06d}", "level": "county",
-             "kind": "government", "listing_urls": [f"{self.base}/a{k}/nb/index.html"], "local": True}
-            for k in sites
-        ]}
+        return {
+            "sources": [
+                {
+                    "name": site_name(k),
+                    "region": "基准省基准市",
+                    "division_code": f"{990000 + k:06d}",
+                    "level": "county",
+                    "kind": "government",
+                    "listing_urls": [f"{self.base}/a{k}/nb/index.html"],
+                    "local": True,
+                }
+                for k in sites
+            ]
+        }
 
     def listing(self, site: int, page: int) -> bytes | None:
-        reports = sorted((p for p in read_catalogue(self.folder) if p.site == site),
-                         key=lambda p: (-p.year, p.file))
+        reports = sorted((p for p in read_catalogue(self.folder) if p.site == site), key=lambda p: (-p.year, p.file))
         pages = max(1, -(-len(reports) // PER_PAGE))
         if page >= pages:
             return None
-        items = "".join(f'<li><a href="{self._link(p)}">{p.title}</a> <span>{p.year + 1}-02-15</span></li>'
-                        for p in reports[page * PER_PAGE:(page + 1) * PER_PAGE])
+        items = "".join(
+            f'<li><a href="{self._link(p)}">{p.title}</a> <span>{p.year + 1}-02-15</span></li>'
+            for p in reports[page * PER_PAGE : (page + 1) * PER_PAGE]
+        )
         pager = " ".join(
             [f'<a href="{_page_file(page - 1)}">上一页</a>'] * (page > 0)
             + [f'<a href="{_page_file(page + 1)}">下一页</a>'] * (page + 1 < pages)
         )
-        return _gbk_page(site_name(site), f'<div class="nav"><a href="/">首页</a> <a href="/a{site}/zwgk/">政务公开'
-                                          f'</a></div><ul class="list">{items}</ul><div class="pager">{pager}</div>')
+        return _gbk_page(
+            site_name(site),
+            f'<div class="nav"><a href="/">首页</a> <a href="/a{site}/zwgk/">政务公开'
+            f'</a></div><ul class="list">{items}</ul><div class="pager">{pager}</div>',
+        )
 
     def report_page(self, name: str) -> bytes | None:
         """The page of a report attached as a file: the file and its 解读."""
-        found = next((p for p in read_catalogue(self.folder) if p.file.rsplit(".", 1)[0] == name
-                      and not p.file.endswith(".html")), None)
+        found = next(
+            (
+                p
+                for p in read_catalogue(self.folder)
+                if p.file.rsplit(".", 1)[0] == name and not p.file.endswith(".html")
+            ),
+            None,
+        )
         if found is None:
             return None
         files = f"/a{found.site}/files"
-        body = (f'<h1>{found.title}</h1><p>附件：</p><a href="{files}/{found.file}">{found.title}'
-                f'{Path(found.file).suffix}</a> <a href="{files}/jiedu.pdf">图解：{found.title}解读.pdf</a>')
+        body = (
+            f'<h1>{found.title}</h1><p>附件：</p><a href="{files}/{found.file}">{found.title}'
+            f'{Path(found.file).suffix}</a> <a href="{files}/jiedu.pdf">图解：{found.title}解读.pdf</a>'
+        )
         return _gbk_page(found.title, body)
 
     def _link(self, report: Published) -> str:
@@ -138,8 +163,10 @@ def _page_file(page: int) -> str:
 
 
 def _gbk_page(title: str, body: str) -> bytes:
-    return (f'<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"><title>{title}'
-            f"</title></head><body>{body}</body></html>").encode("gbk")
+    return (
+        f'<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"><title>{title}'
+        f"</title></head><body>{body}</body></html>"
+    ).encode("gbk")
 
 
 def _handler(sites: AgencySites) -> type[BaseHTTPRequestHandler]:

@@ -45,8 +45,7 @@ PDF_VARIANTS = ("pdf-borderless", "pdf-landscape", "pdf-rotate90", "pdf-rotate27
 _QUIRKS: dict[str, dict] = {
     "000_c5fa09c4c740451d": {"number_style": "plain"},
     "001_27a7349fbee7f2fc": {"number_style": "signed_words", "split_before": "unable.not_held"},
-    "002_3c6323d342dfd320": {"number_style": "plain", "split_before": "not_processed.complaint",
-                             "repeat_header": True},
+    "002_3c6323d342dfd320": {"number_style": "plain", "split_before": "not_processed.complaint", "repeat_header": True},
     "004_a0eb56bf1a87750f": {
         "raw_rows": {("applications", "carried_forward"): ("0",) * 6},
         "extra_values": {("proactive", "admin_fee"): ("0",)},
@@ -76,7 +75,7 @@ def _split_text(text: str, narrative: bool) -> tuple[list[str], list[str], list[
         title.append(line)
         if "报告" in line or "年报" in line or len(title) >= _TITLE_MAX_LINES:
             break
-    rest = lines[len(title):]
+    rest = lines[len(title) :]
     if narrative:
         return title, rest, []
     start = next(i for i, line in enumerate(rest) if line.startswith(_TABLES_START))
@@ -89,8 +88,9 @@ def sample_spec(name: str) -> ReportSpec:
     gold = golden(name)
     quirks = _QUIRKS.get(name, {})
     raw_rows = quirks.get("raw_rows", {})
-    title, before, after = _split_text((SAMPLES / f"{name}.txt").read_text(encoding="utf-8"),
-                                       gold["template"] == "narrative")
+    title, before, after = _split_text(
+        (SAMPLES / f"{name}.txt").read_text(encoding="utf-8"), gold["template"] == "narrative"
+    )
     cells: dict = {}
     proactive = []
     for key, measures in gold["proactive"].items():
@@ -102,19 +102,29 @@ def sample_spec(name: str) -> ReportSpec:
     for row, values in gold["applications"].items():
         if any(v is not None for v in values) or ("applications", row) in raw_rows:
             applications.append(row)
-            cells |= {("applications", row, a): _known(v) for a, v in zip(codes.APPLICANT_CODES, values,
-                                                                             strict=True)}
+            cells |= {("applications", row, a): _known(v) for a, v in zip(codes.APPLICANT_CODES, values, strict=True)}
     appeals = any(v is not None for values in gold["appeals"].values() for v in values)
     for proceeding, values in gold["appeals"].items():
-        cells |= {("appeals", proceeding, o): _known(v) for o, v in zip(codes.APPEAL_OUTCOME_CODES, values,
-                                                                          strict=True)}
+        cells |= {
+            ("appeals", proceeding, o): _known(v) for o, v in zip(codes.APPEAL_OUTCOME_CODES, values, strict=True)
+        }
     return ReportSpec(
-        name=name, template=gold["template"], title=tuple(title), before=tuple(before), after=tuple(after),
-        cells=cells, proactive=tuple(proactive), applications=tuple(applications),
-        application_header="header.missing applications None" not in gold["issues"], appeals=appeals,
-        raw_rows=raw_rows, extra_values=quirks.get("extra_values", {}),
-        split_before=quirks.get("split_before"), repeat_header=quirks.get("repeat_header", False),
-        number_style=quirks.get("number_style", "plain"), expected=gold,
+        name=name,
+        template=gold["template"],
+        title=tuple(title),
+        before=tuple(before),
+        after=tuple(after),
+        cells=cells,
+        proactive=tuple(proactive),
+        applications=tuple(applications),
+        application_header="header.missing applications None" not in gold["issues"],
+        appeals=appeals,
+        raw_rows=raw_rows,
+        extra_values=quirks.get("extra_values", {}),
+        split_before=quirks.get("split_before"),
+        repeat_header=quirks.get("repeat_header", False),
+        number_style=quirks.get("number_style", "plain"),
+        expected=gold,
     )
 
 
@@ -126,15 +136,20 @@ def _known(value: float | None) -> float | str:
 
 _AGENCIES = ("测试县人民政府", "示例市生态环境局", "样本区人民政府办公室", "模拟县自然资源局", "演示市人民政府")
 _STYLES = ("plain", "fullwidth", "thousands", "signed_words")
-_FILLER = ("本机关坚持以公开为常态、不公开为例外，持续深化政务公开，规范政府信息管理，提升公开平台建设水平，"
-           "加强政策解读与回应关切，各项工作有序推进。")
+_FILLER = (
+    "本机关坚持以公开为常态、不公开为例外，持续深化政务公开，规范政府信息管理，提升公开平台建设水平，"
+    "加强政策解读与回应关切，各项工作有序推进。"
+)
 
 
 def random_spec(seed: int, layout: str) -> ReportSpec:
     """A report of `layout` with random values; some break an identity on purpose."""
     rng = random.Random(seed)
-    year = {"gov2019": rng.choice((2019, 2020)), "gov2021": rng.randint(2021, 2024),
-            "narrative": rng.randint(2012, 2018)}[layout]
+    year = {
+        "gov2019": rng.choice((2019, 2020)),
+        "gov2021": rng.randint(2021, 2024),
+        "narrative": rng.randint(2012, 2018),
+    }[layout]
     agency = rng.choice(_AGENCIES)
     received = rng.randint(0, 400)
     total, parts = rng.randint(100, 20000), rng.randint(10, 99)
@@ -145,12 +160,19 @@ def random_spec(seed: int, layout: str) -> ReportSpec:
         _FILLER * rng.randint(1, 4),
         f"全年共收到政府信息公开申请{received}件，均在法定期限内答复。",
     ]
-    facts = {"applications_received": [received], "proactive_published_part": [total - parts, parts],
-             "proactive_published_total": [total]}
-    spec = ReportSpec(name=f"random_{layout}_{seed}", template=layout,
-                      title=(f"{agency}{year}年政府信息公开工作年度报告",), before=tuple(before),
-                      after=("五、存在的主要问题及改进情况", _FILLER, "六、其他需要报告的事项", "无。"),
-                      number_style=rng.choice(_STYLES))
+    facts = {
+        "applications_received": [received],
+        "proactive_published_part": [total - parts, parts],
+        "proactive_published_total": [total],
+    }
+    spec = ReportSpec(
+        name=f"random_{layout}_{seed}",
+        template=layout,
+        title=(f"{agency}{year}年政府信息公开工作年度报告",),
+        before=tuple(before),
+        after=("五、存在的主要问题及改进情况", _FILLER, "六、其他需要报告的事项", "无。"),
+        number_style=rng.choice(_STYLES),
+    )
     if layout == "narrative":
         granted = rng.randint(0, received)
         spec.before += (f"本年度受理的申请中，“同意公开”数为{granted}件，“非政府信息”数为{received - granted}件。",)
@@ -199,8 +221,7 @@ def _random_cells(rng: random.Random, layout: str, received: int) -> dict:
         cells[("applications", row, "total")] = float(sum(values.values()))
     for proceeding in codes.APPEAL_PROCEEDING_CODES:
         parts = [rng.randint(0, 9) for _ in range(4)]
-        cells |= {("appeals", proceeding, o): float(v) for o, v in zip(codes.APPEAL_OUTCOME_CODES, parts,
-                                                                         strict=False)}
+        cells |= {("appeals", proceeding, o): float(v) for o, v in zip(codes.APPEAL_OUTCOME_CODES, parts, strict=False)}
         cells[("appeals", proceeding, "total")] = float(sum(parts) + (rng.random() < 0.2))
     return cells
 
@@ -210,11 +231,16 @@ def _expected(spec: ReportSpec, facts: dict) -> dict:
     value = {k: v for k, v in spec.cells.items()}
     agency = spec.title[0].split(str(_year_of(spec)))[0]
     return {
-        "agency": agency, "year": _year_of(spec), "template": spec.template, "status": "parsed",
-        "applications": {r: [value[("applications", r, a)] for a in codes.APPLICANT_CODES]
-                         for r in spec.applications},
-        "appeals": {p: [value[("appeals", p, o)] for o in codes.APPEAL_OUTCOME_CODES]
-                    for p in codes.APPEAL_PROCEEDING_CODES} if spec.appeals else {},
+        "agency": agency,
+        "year": _year_of(spec),
+        "template": spec.template,
+        "status": "parsed",
+        "applications": {r: [value[("applications", r, a)] for a in codes.APPLICANT_CODES] for r in spec.applications},
+        "appeals": {
+            p: [value[("appeals", p, o)] for o in codes.APPEAL_OUTCOME_CODES] for p in codes.APPEAL_PROCEEDING_CODES
+        }
+        if spec.appeals
+        else {},
         "proactive": {f"{a} {c}": {m: value[("proactive", c, m)] for m in ms} for a, c, ms in spec.proactive},
         "facts": facts,
     }
@@ -232,6 +258,7 @@ def corpus_specs(random_per_layout: int = 2) -> list[ReportSpec]:
 
 
 # ---- writing ---------------------------------------------------------------------------------------
+
 
 def write_docx_and_html(specs: Iterable[ReportSpec], out: Path) -> dict[str, list[Path]]:
     written: dict[str, list[Path]] = {"docx": [], "html": []}
@@ -266,9 +293,20 @@ def convert_to_pdf(docx_files: list[Path], out_dir: Path, timeout: float = 600) 
     for start in range(0, len(docx_files), CONVERT_CHUNK):
         with tempfile.TemporaryDirectory(prefix="lo-profile-") as profile:
             subprocess.run(
-                [binary, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
-                 "--outdir", str(out_dir), *map(str, docx_files[start:start + CONVERT_CHUNK])],
-                check=True, capture_output=True, timeout=timeout, env=os.environ | {"HOME": profile},
+                [
+                    binary,
+                    f"-env:UserInstallation=file://{profile}",
+                    "--headless",
+                    "--convert-to",
+                    "pdf",
+                    "--outdir",
+                    str(out_dir),
+                    *map(str, docx_files[start : start + CONVERT_CHUNK]),
+                ],
+                check=True,
+                capture_output=True,
+                timeout=timeout,
+                env=os.environ | {"HOME": profile},
             )
     pdfs = [out_dir / f"{p.stem}.pdf" for p in docx_files]
     missing = [p.name for p in pdfs if not p.exists()]
@@ -284,15 +322,21 @@ def write_pdf_variants(specs: list[ReportSpec], out: Path) -> dict[str, list[Pat
     sources = []
     for spec in specs:
         laid = blocks(spec)
-        for variant, docx_bytes in (("borderless", render_docx(laid, landscape=spec.landscape, borders=False)),
-                                    ("landscape", render_docx(laid, landscape=True))):
+        for variant, docx_bytes in (
+            ("borderless", render_docx(laid, landscape=spec.landscape, borders=False)),
+            ("landscape", render_docx(laid, landscape=True)),
+        ):
             sources.append(drawn / f"{spec.name}.{variant}.docx")
             sources[-1].write_bytes(docx_bytes)
     convert_to_pdf(sources, drawn)
     written: dict[str, list[Path]] = {variant: [] for variant in PDF_VARIANTS}
     for spec in specs:
-        for variant, source, rotate in (("pdf-borderless", "borderless", 0), ("pdf-landscape", "landscape", 0),
-                                        ("pdf-rotate90", "landscape", 90), ("pdf-rotate270", None, 270)):
+        for variant, source, rotate in (
+            ("pdf-borderless", "borderless", 0),
+            ("pdf-landscape", "landscape", 0),
+            ("pdf-rotate90", "landscape", 90),
+            ("pdf-rotate270", None, 270),
+        ):
             source_pdf = drawn / f"{spec.name}.{source}.pdf" if source else out / "pdf" / f"{spec.name}.pdf"
             data = source_pdf.read_bytes()
             target = out / variant / f"{spec.name}.pdf"
@@ -302,8 +346,9 @@ def write_pdf_variants(specs: list[ReportSpec], out: Path) -> dict[str, list[Pat
     return written
 
 
-def write_corpus(specs: list[ReportSpec], out: Path, pdf: bool = True,
-                 pdf_variants: bool = False) -> dict[str, list[Path]]:
+def write_corpus(
+    specs: list[ReportSpec], out: Path, pdf: bool = True, pdf_variants: bool = False
+) -> dict[str, list[Path]]:
     written = write_docx_and_html(specs, out)
     if pdf:
         written["pdf"] = convert_to_pdf(written["docx"], out / "pdf")
@@ -313,8 +358,9 @@ def write_corpus(specs: list[ReportSpec], out: Path, pdf: bool = True,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.corpus", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.corpus", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("out", type=Path)
     parser.add_argument("--random", type=int, default=2, help="random reports per layout (default 2)")
     parser.add_argument("--no-pdf", action="store_true", help="skip the LibreOffice conversion")

@@ -94,14 +94,25 @@ print(json.dumps({"cold": cold, "warm": statistics.median(warm), "dagbag": stati
 
 
 def probe(path: Path, bundle: Path, rounds: int, airflow_home: Path) -> dict:
-    env = {**os.environ, "AIRFLOW_HOME": str(airflow_home), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-           "AIRFLOW__CORE__DAGS_FOLDER": str(bundle), "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-           "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{airflow_home / 'airflow.db'}",
-           "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False", "DO_NOT_TRACK": "1",
-           "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)}
-    result = subprocess.run([sys.executable, "-c", _PROBE, str(path), str(bundle), str(rounds),
-                             ",".join(HEAVY_MODULES)], capture_output=True, text=True, env=env, cwd=REPO,
-                            timeout=300)
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(airflow_home),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_FOLDER": str(bundle),
+        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{airflow_home / 'airflow.db'}",
+        "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
+        "DO_NOT_TRACK": "1",
+        "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(path), str(bundle), str(rounds), ",".join(HEAVY_MODULES)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=300,
+    )
     if result.returncode != 0:
         raise RuntimeError(f"probe of {path.name} failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -117,24 +128,31 @@ def run(rounds: int) -> tuple[str, bool]:
         baseline_file.write_text(BASELINE_DAG, encoding="utf-8")
         baseline = probe(baseline_file, base_dir, rounds, home)
         rows = [("baseline (1-task DAG)", baseline)] + [(p.name, probe(p, DAGS, rounds, home)) for p in files]
-    lines = [f"{'DAG file':<26} {'import s':>9} {'warm s':>8} {'dagbag s':>9} {'over baseline':>14} "
-             f"{'dags':>5} {'target':>8}  heavy imports"]
+    lines = [
+        f"{'DAG file':<26} {'import s':>9} {'warm s':>8} {'dagbag s':>9} {'over baseline':>14} "
+        f"{'dags':>5} {'target':>8}  heavy imports"
+    ]
     ok = True
     for name, r in rows:
         met = r["cold"] <= TARGET_SECONDS and not r["heavy"]
         ok = ok and met
-        lines.append(f"{name:<26} {r['cold']:>9.3f} {r['warm']:>8.3f} {r['dagbag']:>9.3f} "
-                     f"{r['cold'] - baseline['cold']:>+14.3f} {r['dags']:>5} "
-                     f"{('met' if met else 'MISSED'):>8}  {','.join(r['heavy']) or '-'}")
+        lines.append(
+            f"{name:<26} {r['cold']:>9.3f} {r['warm']:>8.3f} {r['dagbag']:>9.3f} "
+            f"{r['cold'] - baseline['cold']:>+14.3f} {r['dags']:>5} "
+            f"{('met' if met else 'MISSED'):>8}  {','.join(r['heavy']) or '-'}"
+        )
     lines.append("")
-    lines.append(f"Airflow itself (processor modules, not timed above): {baseline['airflow']:.2f} s; "
-                 f"target import <= {TARGET_SECONDS} s per file (median of {rounds} for warm and dagbag)")
+    lines.append(
+        f"Airflow itself (processor modules, not timed above): {baseline['airflow']:.2f} s; "
+        f"target import <= {TARGET_SECONDS} s per file (median of {rounds} for warm and dagbag)"
+    )
     return "\n".join(lines), ok
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.dag_parse", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.dag_parse", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rounds", type=int, default=5, help="warm imports and DagBag builds per file (median)")
     args = parser.parse_args(argv)
     table, ok = run(args.rounds)

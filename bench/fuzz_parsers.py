@@ -109,9 +109,11 @@ def write_seeds(folder: Path) -> int:
     seeds["encrypted.pdf"] = bad_documents.encrypted_pdf()
     seeds["truncated.pdf"] = bad_documents.truncated_pdf()
     seeds["pages.pdf"] = bad_documents.text_pdf(3, b"2021 annual report 12 34")
-    seeds["gbk.html"] = ("<html><head><meta charset='utf-8'></head><body><h1>测试县2020年政府信息公开工作年度报告</h1>"
-                         "<table><tr><td>自然人</td><td>总计</td></tr><tr><td>本年新收</td><td>1</td><td>约3</td>"
-                         "</tr></table></body></html>").encode("gbk")
+    seeds["gbk.html"] = (
+        "<html><head><meta charset='utf-8'></head><body><h1>测试县2020年政府信息公开工作年度报告</h1>"
+        "<table><tr><td>自然人</td><td>总计</td></tr><tr><td>本年新收</td><td>1</td><td>约3</td>"
+        "</tr></table></body></html>"
+    ).encode("gbk")
     for name, data in seeds.items():
         (folder / name).write_bytes(data)
     return len(seeds)

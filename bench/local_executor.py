@@ -124,8 +124,11 @@ class LocalAirflow:
             return None
         grace = time.time() + ASSET_GRACE_SECONDS
         while time.time() < deadline:
-            rows = self._rows("select run_id, state from dag_run where dag_id = ? and queued_at >= ? "
-                              "order by id desc limit 1", TRANSFORM, cutoff)
+            rows = self._rows(
+                "select run_id, state from dag_run where dag_id = ? and queued_at >= ? order by id desc limit 1",
+                TRANSFORM,
+                cutoff,
+            )
             if rows:
                 return self._wait_state(TRANSFORM, rows[0], deadline)
             if time.time() > grace:
@@ -144,8 +147,15 @@ class LocalAirflow:
 
     def _airflow(self, *args: str) -> None:
         with (self.log_dir / "cli.log").open("ab") as log:
-            subprocess.run([*airflow_command(), *args], env=self.env, cwd=self.settings.home, check=True,
-                           stdout=log, stderr=subprocess.STDOUT, timeout=300)
+            subprocess.run(
+                [*airflow_command(), *args],
+                env=self.env,
+                cwd=self.settings.home,
+                check=True,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=300,
+            )
 
 
 def _free_port(port: int) -> int:

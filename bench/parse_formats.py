@@ -59,15 +59,22 @@ def identity_outcomes(flat: Flat, template: str) -> dict[str, str]:
     leaves = codes.result_leaves_of(template)
     for a in codes.APPLICANT_CODES:
         cell = lambda row, a=a: ("applications", row, a)  # noqa: E731
-        judge("app.balance", a, [cell("new_received"), cell("carried_over")],
-              [cell("results_total"), cell("carried_forward")])
+        judge(
+            "app.balance",
+            a,
+            [cell("new_received"), cell("carried_over")],
+            [cell("results_total"), cell("carried_forward")],
+        )
         judge("app.results_sum", a, [cell(r) for r in leaves], [cell("results_total")])
     for row in codes.application_rows_of(template):
-        judge("app.row_total", row, [("applications", row, a) for a in codes.APPLICANT_CODES[:-1]],
-              [("applications", row, "total")])
+        judge(
+            "app.row_total",
+            row,
+            [("applications", row, a) for a in codes.APPLICANT_CODES[:-1]],
+            [("applications", row, "total")],
+        )
     for p in codes.APPEAL_PROCEEDING_CODES:
-        judge("appeal.sum", p, [("appeals", p, o) for o in codes.APPEAL_OUTCOME_CODES[:-1]],
-              [("appeals", p, "total")])
+        judge("appeal.sum", p, [("appeals", p, o) for o in codes.APPEAL_OUTCOME_CODES[:-1]], [("appeals", p, "total")])
     return out
 
 
@@ -115,8 +122,10 @@ class _Tally:
         precision = self.correct / self.parsed if self.parsed else 1.0
         recall = self.correct / self.known if self.known else 1.0
         checks = f"{self.checks_right}/{self.checks} ({self.checks_failing} failing)" if self.checks else "-"
-        return (f"{label:<24} {self.documents:>4} {self.pages:>5} {precision:>9.2%} {recall:>7.2%} {checks:>20} "
-                f"{self.seconds / self.documents:>8.3f} {self.seconds / max(self.pages, 1):>8.3f}")
+        return (
+            f"{label:<24} {self.documents:>4} {self.pages:>5} {precision:>9.2%} {recall:>7.2%} {checks:>20} "
+            f"{self.seconds / self.documents:>8.3f} {self.seconds / max(self.pages, 1):>8.3f}"
+        )
 
 
 KINDS = FORMATS + PDF_VARIANTS
@@ -149,24 +158,29 @@ def run(specs: list[ReportSpec], folder: Path, rounds: int) -> str:
                         tallies[(kind, layout)].add(spec, shape, seconds, count)
         ours_best = {k: min(ours_best[k], ours[k]) for k in pdf_kinds}
         base_best = {k: min(base_best[k], base[k]) for k in pdf_kinds}
-    lines = [f"{'format / layout':<24} {'docs':>4} {'pages':>5} {'precision':>9} {'recall':>7} "
-             f"{'identity checks right':>20} {'s/doc':>8} {'s/page':>8}"]
+    lines = [
+        f"{'format / layout':<24} {'docs':>4} {'pages':>5} {'precision':>9} {'recall':>7} "
+        f"{'identity checks right':>20} {'s/doc':>8} {'s/page':>8}"
+    ]
     for kind in KINDS:
         layouts = ("gov2019", "gov2021", "narrative", "all") if kind in FORMATS else ("all",)
         lines += [tallies[(kind, layout)].row(f"{kind} {layout}") for layout in layouts if (kind, layout) in tallies]
     lines.append("")
     for kind in pdf_kinds:
         total_pages = sum(pages[(kind, s.name)] for s in specs)
-        lines.append(f"{kind:<15} our parse {ours_best[kind]:.2f} s, pdfplumber extract_text + extract_tables "
-                     f"{base_best[kind]:.2f} s for {total_pages} pages (best of {rounds}): ratio "
-                     f"{ours_best[kind] / base_best[kind]:.2f} ({ours_best[kind] / total_pages:.3f} vs "
-                     f"{base_best[kind] / total_pages:.3f} s/page)")
+        lines.append(
+            f"{kind:<15} our parse {ours_best[kind]:.2f} s, pdfplumber extract_text + extract_tables "
+            f"{base_best[kind]:.2f} s for {total_pages} pages (best of {rounds}): ratio "
+            f"{ours_best[kind] / base_best[kind]:.2f} ({ours_best[kind] / total_pages:.3f} vs "
+            f"{base_best[kind] / total_pages:.3f} s/page)"
+        )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.parse_formats", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.parse_formats", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--random", type=int, default=5, help="random reports per layout (default 5)")
     parser.add_argument("--rounds", type=int, default=3, help="timing rounds, best kept (default 3)")
     parser.add_argument("--keep", type=Path, help="write the corpus here instead of a temporary folder")

@@ -54,12 +54,16 @@ print(json.dumps({"task_rss_at_fork": before["VmRSS"], "task_peak": after["VmHWM
 
 
 def probe(pdf: Path, home: Path) -> dict:
-    env = {**os.environ, "DISCLOSURE_HOME": str(home),
-           "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)}
+    env = {
+        **os.environ,
+        "DISCLOSURE_HOME": str(home),
+        "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p),
+    }
     for name in ("DISCLOSURE_PARSED_DIR", "DISCLOSURE_WAREHOUSE_PATH"):
         env.pop(name, None)
-    result = subprocess.run([sys.executable, "-c", _PROBE, str(pdf)], capture_output=True, text=True, env=env,
-                            cwd=REPO, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(pdf)], capture_output=True, text=True, env=env, cwd=REPO, timeout=600
+    )
     if result.returncode != 0:
         raise RuntimeError(result.stderr[-3000:])
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -69,22 +73,28 @@ def run(folder: Path, random_per_layout: int) -> str:
     written = write_corpus(corpus_specs(random_per_layout), folder)
     pdfs = sorted(((page_count(p), p.stat().st_size, p) for p in written["pdf"]), key=lambda t: t[:2])
     rows = [("baseline (smallest)", *pdfs[0]), ("largest", *pdfs[-1])]
-    lines = [f"{'PDF':<22} {'file':<28} {'pages':>5} {'KiB':>6} {'task MiB':>9} {'parse peak MiB':>15} "
-             f"{'task + parse':>13} {'parse s':>8} status"]
+    lines = [
+        f"{'PDF':<22} {'file':<28} {'pages':>5} {'KiB':>6} {'task MiB':>9} {'parse peak MiB':>15} "
+        f"{'task + parse':>13} {'parse s':>8} status"
+    ]
     for label, pages, size, path in rows:
         r = probe(path, folder / f"home-{label.split()[0]}")
-        lines.append(f"{label:<22} {path.name[:28]:<28} {pages:>5} {size / 1024:>6.0f} {r['task_peak']:>9.0f} "
-                     f"{r['parse_peak']:>15.0f} {r['task_peak'] + r['parse_peak']:>13.0f} "
-                     f"{r['seconds']:>8.2f} {r['status']}")
+        lines.append(
+            f"{label:<22} {path.name[:28]:<28} {pages:>5} {size / 1024:>6.0f} {r['task_peak']:>9.0f} "
+            f"{r['parse_peak']:>15.0f} {r['task_peak'] + r['parse_peak']:>13.0f} "
+            f"{r['seconds']:>8.2f} {r['status']}"
+        )
     lines.append("")
-    lines.append(f"{len(pdfs)} PDFs rendered; the parse child runs under a {2048} MB address-space limit "
-                 "(extractors.limits)")
+    lines.append(
+        f"{len(pdfs)} PDFs rendered; the parse child runs under a {2048} MB address-space limit (extractors.limits)"
+    )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.parse_memory", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.parse_memory", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--random", type=int, default=5, help="random reports per layout (default 5)")
     parser.add_argument("--keep", type=Path, help="write the corpus here instead of a temporary folder")
     args = parser.parse_args(argv)

@@ -115,9 +115,16 @@ def write_reports(seeds: range, input_dir: Path, work: Path, sites: int) -> list
         (input_dir / f"{spec.name}.txt").write_text(text, encoding="utf-8")
     shutil.rmtree(staging, ignore_errors=True)
     suffix = {"pdf": ".pdf", "docx": ".docx", "html": ".html", "text": ".txt"}
-    published = [Published(spec.name + suffix[fmt], int(spec.name.rsplit("_", 1)[1]) % sites,
-                           spec.expected["agency"], spec.expected["year"])
-                 for fmt, group in specs.items() for spec in group]
+    published = [
+        Published(
+            spec.name + suffix[fmt],
+            int(spec.name.rsplit("_", 1)[1]) % sites,
+            spec.expected["agency"],
+            spec.expected["year"],
+        )
+        for fmt, group in specs.items()
+        for spec in group
+    ]
     add_to_catalogue(input_dir, published)
     return published
 
@@ -144,8 +151,10 @@ def completeness(settings: Settings, input_dir: Path, published: list[Published]
         statuses = dict(db.execute("select sha256, status from raw.documents").fetchall())
     missing = sorted(name for sha, name in wanted.items() if sha not in statuses)
     parsed = sum(statuses.get(sha) == "parsed" for sha in wanted)
-    return (f"documents: {len(wanted)} published (distinct bytes), {len(wanted) - len(missing)} in raw.documents, "
-            f"{parsed} of them parsed" + (f"; MISSING {len(missing)}: {', '.join(missing[:10])}" if missing else ""))
+    return (
+        f"documents: {len(wanted)} published (distinct bytes), {len(wanted) - len(missing)} in raw.documents, "
+        f"{parsed} of them parsed" + (f"; MISSING {len(missing)}: {', '.join(missing[:10])}" if missing else "")
+    )
 
 
 def task_durations(airflow_db: Path, since: float) -> dict[str, tuple[int, float]]:
@@ -179,9 +188,13 @@ def one_run(label: str, settings: Settings, run: Callable[[], None], http: Count
     started = time.perf_counter()
     run()
     seconds = time.perf_counter() - started
-    return {"label": label, "seconds": seconds, "parsed": parsed_count(settings) - before,
-            "http": Counter(http) - http_before,
-            "tasks": task_durations(settings.home / "airflow" / "airflow.db", started_epoch)}
+    return {
+        "label": label,
+        "seconds": seconds,
+        "parsed": parsed_count(settings) - before,
+        "http": Counter(http) - http_before,
+        "tasks": task_durations(settings.home / "airflow" / "airflow.db", started_epoch),
+    }
 
 
 def dags_test_runner(settings: Settings, log: io.StringIO) -> Callable[[], None]:
@@ -217,22 +230,30 @@ def baseline_run(settings: Settings, folder: Path) -> float:
     (dags / "bench_baseline.py").write_text(BASELINE_DAG, encoding="utf-8")
     env = airflow_env(settings) | {"AIRFLOW__CORE__DAGS_FOLDER": str(dags)}
     started = time.perf_counter()
-    subprocess.run([*airflow_command(), "dags", "test", "bench_baseline"], env=env, cwd=folder, check=True,
-                   capture_output=True, timeout=600)
+    subprocess.run(
+        [*airflow_command(), "dags", "test", "bench_baseline"],
+        env=env,
+        cwd=folder,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     return time.perf_counter() - started
 
 
-def report(n: int, new: int, formats: dict[str, int], setup: float, base: float, runs: list[dict],
-           how: str) -> str:
-    lines = [f"corpus: {n} documents ({', '.join(f'{v} {k}' for k, v in formats.items())}) {how}",
-             f"setup (airflow db migrate, pool, DAGs registered; once): {setup:.1f} s; "
-             f"baseline one-task DAG run: {base:.1f} s",
-             "",
-             f"{'run':<26} {'wall s':>8} {'parsed':>7} {'x baseline':>11}   responses of the sites"]
+def report(n: int, new: int, formats: dict[str, int], setup: float, base: float, runs: list[dict], how: str) -> str:
+    lines = [
+        f"corpus: {n} documents ({', '.join(f'{v} {k}' for k, v in formats.items())}) {how}",
+        f"setup (airflow db migrate, pool, DAGs registered; once): {setup:.1f} s; "
+        f"baseline one-task DAG run: {base:.1f} s",
+        "",
+        f"{'run':<26} {'wall s':>8} {'parsed':>7} {'x baseline':>11}   responses of the sites",
+    ]
     for r in runs:
         http = ", ".join(f"{count} x {status}" for status, count in sorted(r["http"].items())) or "-"
-        lines.append(f"{r['label']:<26} {r['seconds']:>8.1f} {r['parsed']:>7} {r['seconds'] / base:>11.1f}"
-                     f"   HTTP {http}")
+        lines.append(
+            f"{r['label']:<26} {r['seconds']:>8.1f} {r['parsed']:>7} {r['seconds'] / base:>11.1f}   HTTP {http}"
+        )
     lines.append("")
     tasks = sorted({t for r in runs for t in r["tasks"]}, key=lambda t: (not t.startswith("ingest"), t))
     lines.append(f"{'task (seconds, summed)':<34}" + "".join(f"{r['label'][:16]:>18}" for r in runs))
@@ -246,45 +267,66 @@ def report(n: int, new: int, formats: dict[str, int], setup: float, base: float,
     lines.append("")
     per_doc = (first["seconds"] - again["seconds"]) / n  # marginal: the re-run is the fixed cost
     if n >= 1000:
-        lines.append(f"first run over {n} documents: {first['seconds'] / 60:.1f} min MEASURED (target <= "
-                     f"{TARGET_FIRST_RUN_1000_SECONDS / 60:.0f} min for 1,000: "
-                     f"{'met' if first['seconds'] <= TARGET_FIRST_RUN_1000_SECONDS else 'not met'}); "
-                     f"{per_doc:.2f} s per document over the empty re-run")
+        lines.append(
+            f"first run over {n} documents: {first['seconds'] / 60:.1f} min MEASURED (target <= "
+            f"{TARGET_FIRST_RUN_1000_SECONDS / 60:.0f} min for 1,000: "
+            f"{'met' if first['seconds'] <= TARGET_FIRST_RUN_1000_SECONDS else 'not met'}); "
+            f"{per_doc:.2f} s per document over the empty re-run"
+        )
     else:
         projected = again["seconds"] + per_doc * 1000
-        lines.append(f"first run: fixed cost {again['seconds']:.0f} s (the empty re-run) + {per_doc:.2f} s per "
-                     f"document; EXTRAPOLATED to 1,000 documents (linear in documents): {projected / 60:.1f} min "
-                     f"(target <= {TARGET_FIRST_RUN_1000_SECONDS / 60:.0f} min: "
-                     f"{'met' if projected <= TARGET_FIRST_RUN_1000_SECONDS else 'not met'})")
-    lines.append(f"re-run with nothing new: {again['seconds']:.1f} s, {again['parsed']} parsed (target <= "
-                 f"{TARGET_RERUN_SECONDS:.0f} s and 0: "
-                 f"{'met' if again['seconds'] <= TARGET_RERUN_SECONDS and again['parsed'] == 0 else 'MISSED'})")
+        lines.append(
+            f"first run: fixed cost {again['seconds']:.0f} s (the empty re-run) + {per_doc:.2f} s per "
+            f"document; EXTRAPOLATED to 1,000 documents (linear in documents): {projected / 60:.1f} min "
+            f"(target <= {TARGET_FIRST_RUN_1000_SECONDS / 60:.0f} min: "
+            f"{'met' if projected <= TARGET_FIRST_RUN_1000_SECONDS else 'not met'})"
+        )
+    lines.append(
+        f"re-run with nothing new: {again['seconds']:.1f} s, {again['parsed']} parsed (target <= "
+        f"{TARGET_RERUN_SECONDS:.0f} s and 0: "
+        f"{'met' if again['seconds'] <= TARGET_RERUN_SECONDS and again['parsed'] == 0 else 'MISSED'})"
+    )
     if len(runs) > 2:
         inc = runs[2]
         ingest_new = inc["tasks"].get("ingest (run)", (0, 0.0))[1]
         ingest_empty = again["tasks"].get("ingest (run)", (0, 0.0))[1]
         transform = inc["tasks"].get("transform (run)", (0, 0.0))[1]
-        lines.append(f"with {new} new documents: {inc['seconds']:.1f} s, {inc['parsed']} parsed; the ingest run took "
-                     f"{ingest_new:.1f} s (the empty re-run's {ingest_empty:.1f} s), and the transform it triggers "
-                     f"{transform:.1f} s (a whole-warehouse rebuild: grows with the warehouse, not with the new "
-                     "documents; see bench.warehouse_scale)")
+        lines.append(
+            f"with {new} new documents: {inc['seconds']:.1f} s, {inc['parsed']} parsed; the ingest run took "
+            f"{ingest_new:.1f} s (the empty re-run's {ingest_empty:.1f} s), and the transform it triggers "
+            f"{transform:.1f} s (a whole-warehouse rebuild: grows with the warehouse, not with the new "
+            "documents; see bench.warehouse_scale)"
+        )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.pipeline_e2e", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.pipeline_e2e", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=1000, help="documents in the corpus (default 1000)")
     parser.add_argument("--new", type=int, default=10, help="documents added for the incremental run (default 10)")
-    parser.add_argument("--source", choices=("site", "folder"), default="site",
-                        help="site: fake agency websites on 127.0.0.1 (default); folder: one input folder")
+    parser.add_argument(
+        "--source",
+        choices=("site", "folder"),
+        default="site",
+        help="site: fake agency websites on 127.0.0.1 (default); folder: one input folder",
+    )
     parser.add_argument("--per-site", type=int, default=20, help="reports per fake agency site (default 20)")
-    parser.add_argument("--executor", choices=("local", "dags-test"), default="local",
-                        help="local: scheduler, api-server and dag-processor with the LocalExecutor (default); "
-                             "dags-test: `airflow dags test`, serial")
+    parser.add_argument(
+        "--executor",
+        choices=("local", "dags-test"),
+        default="local",
+        help="local: scheduler, api-server and dag-processor with the LocalExecutor (default); "
+        "dags-test: `airflow dags test`, serial",
+    )
     parser.add_argument("--parallelism", type=int, default=2, help="LocalExecutor slots (default 2: the cores)")
-    parser.add_argument("--keep", type=Path, help="work here and keep everything (default: a temp folder); "
-                        "a later run with the same --keep, --n and sites reuses the rendered corpus")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="work here and keep everything (default: a temp folder); "
+        "a later run with the same --keep, --n and sites reuses the rendered corpus",
+    )
     args = parser.parse_args(argv)
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-e2e-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -296,9 +338,17 @@ def main(argv: list[str] | None = None) -> int:
         rendered = folder / f"corpus-{args.n}-{sites}"
         published = corpus(rendered, args.n, sites)
         shutil.copytree(rendered, input_dir)
-        for name in ("DISCLOSURE_WAREHOUSE_PATH", "DISCLOSURE_PUBLISHED_PATH", "DISCLOSURE_PARSED_DIR",
-                     "DISCLOSURE_DOCS_DIR", "DISCLOSURE_ALERT_URLS", "DISCLOSURE_WAREHOUSE", "DISCLOSURE_INPUT_DIR",
-                     "DISCLOSURE_REGISTRY", "DISCLOSURE_FETCH_OPTIONS"):
+        for name in (
+            "DISCLOSURE_WAREHOUSE_PATH",
+            "DISCLOSURE_PUBLISHED_PATH",
+            "DISCLOSURE_PARSED_DIR",
+            "DISCLOSURE_DOCS_DIR",
+            "DISCLOSURE_ALERT_URLS",
+            "DISCLOSURE_WAREHOUSE",
+            "DISCLOSURE_INPUT_DIR",
+            "DISCLOSURE_REGISTRY",
+            "DISCLOSURE_FETCH_OPTIONS",
+        ):
             os.environ.pop(name, None)
         os.environ["DISCLOSURE_HOME"] = str(home)
         with ExitStack() as stack:
@@ -308,8 +358,12 @@ def main(argv: list[str] | None = None) -> int:
                 http = web.hits
                 registry = folder / "sources.yml"
                 registry.write_text(json.dumps(web.registry(), ensure_ascii=False), encoding="utf-8")  # JSON is YAML
-                os.environ.update({"DISCLOSURE_REGISTRY": str(registry),
-                                   "DISCLOSURE_FETCH_OPTIONS": "min_interval_per_host=0 max_concurrency_per_host=4"})
+                os.environ.update(
+                    {
+                        "DISCLOSURE_REGISTRY": str(registry),
+                        "DISCLOSURE_FETCH_OPTIONS": "min_interval_per_host=0 max_concurrency_per_host=4",
+                    }
+                )
                 where = f"on {sites} fake agency sites on 127.0.0.1 ({args.per_site} reports each)"
             else:
                 os.environ["DISCLOSURE_INPUT_DIR"] = str(input_dir)
@@ -332,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
                 added = write_reports(range(args.n, args.n + args.new), input_dir, folder, sites)
                 runs.append(one_run(f"with {args.new} new", settings, run, http))
                 published = published + added
-        formats = Counter(Path(p.file).suffix.lstrip(".") for p in published[:args.n])
+        formats = Counter(Path(p.file).suffix.lstrip(".") for p in published[: args.n])
         print(report(args.n, args.new, dict(formats), setup, base, runs, f"{where}; {how}"))
         print(completeness(settings, input_dir, published))
     finally:

@@ -22,7 +22,8 @@ def _table(table: Table) -> str:
         cells = []
         for span in row:
             attrs = (f' colspan="{span.cols}"' if span.cols > 1 else "") + (
-                f' rowspan="{span.rows}"' if span.rows > 1 else "")
+                f' rowspan="{span.rows}"' if span.rows > 1 else ""
+            )
             cells.append(f"<td{attrs}>{escape(span.text).replace(chr(10), '<br>')}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return '<table class="data" border="1" cellspacing="0">\n' + "\n".join(rows) + "\n</table>"
@@ -51,12 +52,17 @@ def render_html(blocks: list[Block], title: tuple[str, ...], variant: int = 0) -
     charset = {0: "utf-8", 1: "gbk", 2: "utf-8", 3: None}[shape]
     meta = f'<meta charset="{charset}">' if charset else ""
     nav = "".join(f'<li><a href="/c/{i}">{n}</a></li>' for i, n in enumerate(_NAV))
-    sidebar = "<h3>政府信息公开</h3><ul>" + "".join(
-        f'<li><a href="/s/{i}">{n}</a></li>' for i, n in enumerate(_SIDEBAR)) + "</ul>"
+    sidebar = (
+        "<h3>政府信息公开</h3><ul>"
+        + "".join(f'<li><a href="/s/{i}">{n}</a></li>' for i, n in enumerate(_SIDEBAR))
+        + "</ul>"
+    )
     article = _article(blocks)
     if shape == 1:
-        main = (f'<table width="100%"><tr><td class="side" width="20%">{sidebar}</td>'
-                f'<td class="content">{article}</td></tr></table>')
+        main = (
+            f'<table width="100%"><tr><td class="side" width="20%">{sidebar}</td>'
+            f'<td class="content">{article}</td></tr></table>'
+        )
     else:
         main = f'<div class="main"><div class="side">{sidebar}</div><div class="content">{article}</div></div>'
     page = f"""<!DOCTYPE html>

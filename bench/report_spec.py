@@ -70,8 +70,12 @@ class ReportSpec:
     expected: dict = field(default_factory=dict)
 
 
-_GROUP_LABELS = {"denied": "（三）不予公开", "unable": "（四）无法提供", "not_processed": "（五）不予处理",
-                 "other": "（六）其他处理"}
+_GROUP_LABELS = {
+    "denied": "（三）不予公开",
+    "unable": "（四）无法提供",
+    "not_processed": "（五）不予处理",
+    "other": "（六）其他处理",
+}
 _SUB_LABELS = {
     "denied.state_secret": "1.属于国家秘密",
     "denied.prohibited_by_law": "2.其他法律行政法规禁止公开",
@@ -104,10 +108,17 @@ _RESULT_LABELS = {  # rows of 三 whose label spans two label columns
     "results_total": "（七）总计",
 }
 _MEASURE_LABELS = {
-    "new_made": "本年新制作数量", "new_published": "本年新公开数量", "total_published": "对外公开总数量",
-    "issued": "本年制发件数", "repealed": "本年废止件数", "in_force": "现行有效件数",
-    "prev_count": "上一年项目数量", "change": "本年增/减", "decisions": "处理决定数量",
-    "fee_amount": "本年收费金额（单位：万元）", "procurement_count": "采购项目数量",
+    "new_made": "本年新制作数量",
+    "new_published": "本年新公开数量",
+    "total_published": "对外公开总数量",
+    "issued": "本年制发件数",
+    "repealed": "本年废止件数",
+    "in_force": "现行有效件数",
+    "prev_count": "上一年项目数量",
+    "change": "本年增/减",
+    "decisions": "处理决定数量",
+    "fee_amount": "本年收费金额（单位：万元）",
+    "procurement_count": "采购项目数量",
     "procurement_amount": "采购总金额",
 }
 _CATEGORY_LABELS = {c.code: c.label_zh for c in codes.PROACTIVE_CATEGORIES} | {"normative_document": "规范性文件"}
@@ -131,13 +142,13 @@ def fmt(value: float | str, column: str, style: str) -> str:
     if column in codes.AMOUNT_MEASURES and style in {"signed_words", "thousands"}:
         number += "万元"
     if style == "fullwidth":
-        number = "".join(unicodedata.lookup(f"FULLWIDTH DIGIT {_DIGIT_NAMES[c]}") if c.isdigit() else c
-                         for c in number)
+        number = "".join(unicodedata.lookup(f"FULLWIDTH DIGIT {_DIGIT_NAMES[c]}") if c.isdigit() else c for c in number)
     return number
 
 
-_DIGIT_NAMES = dict(zip("0123456789", ("ZERO", "ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT",
-                                        "NINE"), strict=True))
+_DIGIT_NAMES = dict(
+    zip("0123456789", ("ZERO", "ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE"), strict=True)
+)
 
 
 def blocks(spec: ReportSpec) -> list[Block]:
@@ -198,8 +209,13 @@ def _application_tables(spec: ReportSpec) -> list[Block]:
         header = _application_header(spec) if spec.application_header and (index == 0 or spec.repeat_header) else []
         if index:
             out.append(PageBreak())
-        out.append(Table(tuple(header + _application_rows(spec, part)), header_rows=len(header),
-                         widths=(1.1, 1.3, 3.2) + (1,) * _APPLICANT_COLUMNS))
+        out.append(
+            Table(
+                tuple(header + _application_rows(spec, part)),
+                header_rows=len(header),
+                widths=(1.1, 1.3, 3.2) + (1,) * _APPLICANT_COLUMNS,
+            )
+        )
     return out
 
 
@@ -227,9 +243,11 @@ def _application_rows(spec: ReportSpec, rows: list[str]) -> list[tuple[Span, ...
                 labels.append(Span(_GROUP_LABELS[str(group)], rows=len(members)))
             labels.append(Span(_SUB_LABELS[row]))
         raw = spec.raw_rows.get(("applications", row))
-        values = list(raw) if raw is not None else [
-            fmt(spec.cells[("applications", row, a)], a, spec.number_style) for a in codes.APPLICANT_CODES
-        ]
+        values = (
+            list(raw)
+            if raw is not None
+            else [fmt(spec.cells[("applications", row, a)], a, spec.number_style) for a in codes.APPLICANT_CODES]
+        )
         if len(values) < _APPLICANT_COLUMNS:  # a row missing values: its last label spans the gap
             last = labels[-1]
             labels[-1] = Span(last.text, cols=last.cols + _APPLICANT_COLUMNS - len(values), rows=last.rows)
@@ -238,11 +256,17 @@ def _application_rows(spec: ReportSpec, rows: list[str]) -> list[tuple[Span, ...
 
 
 def _appeals_table(spec: ReportSpec) -> Table:
-    values = [fmt(spec.cells[("appeals", p, o)], o, spec.number_style)
-              for p in codes.APPEAL_PROCEEDING_CODES for o in codes.APPEAL_OUTCOME_CODES]
-    return Table((
-        (Span("行政复议", cols=5), Span("行政诉讼", cols=10)),
-        (*(Span(t, rows=2) for t in _OUTCOME_LABELS), Span("未经复议直接起诉", cols=5), Span("复议后起诉", cols=5)),
-        tuple(Span(t) for t in _OUTCOME_LABELS * 2),
-        tuple(Span(v) for v in values),
-    ), header_rows=3)
+    values = [
+        fmt(spec.cells[("appeals", p, o)], o, spec.number_style)
+        for p in codes.APPEAL_PROCEEDING_CODES
+        for o in codes.APPEAL_OUTCOME_CODES
+    ]
+    return Table(
+        (
+            (Span("行政复议", cols=5), Span("行政诉讼", cols=10)),
+            (*(Span(t, rows=2) for t in _OUTCOME_LABELS), Span("未经复议直接起诉", cols=5), Span("复议后起诉", cols=5)),
+            tuple(Span(t) for t in _OUTCOME_LABELS * 2),
+            tuple(Span(v) for v in values),
+        ),
+        header_rows=3,
+    )

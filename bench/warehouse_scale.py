@@ -56,6 +56,7 @@ STAGING_SELECT = ["resource_type:seed", "staging", "intermediate"]
 
 # ---- synthesis ---------------------------------------------------------------------------------------
 
+
 def grid_rows() -> list[tuple[str, str, str | None, str, str, str]]:
     """(template, table, article, row, column, kind) for every cell a template holds."""
     rows: list[tuple[str, str, str | None, str, str, str]] = []
@@ -68,15 +69,19 @@ def grid_rows() -> list[tuple[str, str, str | None, str, str, str]]:
             kind = row if row in codes.NON_RESULT_ROWS else "leaf"
             rows += [(template, "applications", None, row, a, kind) for a in codes.APPLICANT_CODES]
         for p in codes.APPEAL_PROCEEDING_CODES:
-            rows += [(template, "appeals", None, p, o, "appeal_total" if o == "total" else "appeal_part")
-                     for o in codes.APPEAL_OUTCOME_CODES]
+            rows += [
+                (template, "appeals", None, p, o, "appeal_total" if o == "total" else "appeal_part")
+                for o in codes.APPEAL_OUTCOME_CODES
+            ]
     return rows
 
 
 def synthesise(conn, n: int) -> dict[str, int]:  # conn: a duckdb connection
     """Write raw tables for n reports; returns row counts."""
-    conn.execute("create or replace temp table grid (template varchar, table_name varchar, article_item varchar,"
-                 " row_code varchar, column_code varchar, kind varchar)")
+    conn.execute(
+        "create or replace temp table grid (template varchar, table_name varchar, article_item varchar,"
+        " row_code varchar, column_code varchar, kind varchar)"
+    )
     conn.executemany("insert into grid values (?, ?, ?, ?, ?, ?)", grid_rows())
     conn.execute(f"""
         create or replace temp table r as
@@ -200,11 +205,14 @@ def synthesise(conn, n: int) -> dict[str, int]:  # conn: a duckdb connection
     """)
     for t in ("app_leaf", "app_cols", "app_all", "cell_values", "appeal_totals", "r", "grid"):
         conn.execute(f"drop table {t}")
-    return {t: conn.execute(f"select count(*) from raw.{t}").fetchone()[0]
-            for t in ("documents", "reports", "cells", "narrative_facts", "parse_issues")}
+    return {
+        t: conn.execute(f"select count(*) from raw.{t}").fetchone()[0]
+        for t in ("documents", "reports", "cells", "narrative_facts", "parse_issues")
+    }
 
 
 # ---- measuring ---------------------------------------------------------------------------------------
+
 
 @dataclass
 class Stage:
@@ -284,10 +292,17 @@ def measure(n: int, folder: Path, repeat: int = 1) -> tuple[dict[str, int], dict
     home.mkdir(parents=True)
     warehouse = home / "warehouse" / "disclosure.duckdb"
     warehouse.parent.mkdir()
-    env = {**os.environ, "DISCLOSURE_HOME": str(home), "DISCLOSURE_WAREHOUSE": "duckdb",
-           "DISCLOSURE_WAREHOUSE_PATH": str(warehouse), "DISCLOSURE_DOCS_DIR": str(home / "docs"),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "False", "DO_NOT_TRACK": "1", "GX_ANALYTICS_ENABLED": "False",
-           "PYTHONPATH": os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p)}
+    env = {
+        **os.environ,
+        "DISCLOSURE_HOME": str(home),
+        "DISCLOSURE_WAREHOUSE": "duckdb",
+        "DISCLOSURE_WAREHOUSE_PATH": str(warehouse),
+        "DISCLOSURE_DOCS_DIR": str(home / "docs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        "DO_NOT_TRACK": "1",
+        "GX_ANALYTICS_ENABLED": "False",
+        "PYTHONPATH": os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p),
+    }
     env.pop("DISCLOSURE_ALERT_URLS", None)
     started = time.perf_counter()
     conn = duckdb.connect(str(warehouse))
@@ -309,30 +324,38 @@ def measure(n: int, folder: Path, repeat: int = 1) -> tuple[dict[str, int], dict
         path.mkdir(parents=True, exist_ok=True)
     log = home / "bench.log"
     dbt = str(dbt_executable())
-    stages["dbt_staging"] = run_stage("dbt_staging", [dbt, "build", "--select", *STAGING_SELECT], denv,
-                                      settings.dbt_project_dir, log)
+    stages["dbt_staging"] = run_stage(
+        "dbt_staging", [dbt, "build", "--select", *STAGING_SELECT], denv, settings.dbt_project_dir, log
+    )
     conn = duckdb.connect(str(warehouse), read_only=True)
     counts["check_inputs"] = conn.execute("select count(*) from intermediate.int_check_inputs").fetchone()[0]
     conn.close()
     stages["gx"] = run_stage("gx", [sys.executable, "-c", _GX_STEP], env, REPO_ROOT, log)
-    stages["dbt_marts"] = run_stage("dbt_marts", [dbt, "build", "--select", "marts"], denv,
-                                    settings.dbt_project_dir, log)
+    stages["dbt_marts"] = run_stage(
+        "dbt_marts", [dbt, "build", "--select", "marts"], denv, settings.dbt_project_dir, log
+    )
     for k in range(2, repeat + 1):  # later daily runs: raw.check_results keeps every run
         gx = run_stage(f"gx run {k}", [sys.executable, "-c", _GX_STEP, f"bench-{k}"], env, REPO_ROOT, log)
-        marts = run_stage(f"dbt_marts run {k}", [dbt, "build", "--select", "marts"], denv,
-                          settings.dbt_project_dir, log)
+        marts = run_stage(
+            f"dbt_marts run {k}", [dbt, "build", "--select", "marts"], denv, settings.dbt_project_dir, log
+        )
         conn = duckdb.connect(str(warehouse), read_only=True)
         rows = conn.execute("select count(*) from raw.check_results").fetchone()[0]
         conn.close()
-        print(f"#   run {k}: GX {gx.seconds:.1f} s / {gx.peak_rss_mib:.0f} MiB, dbt marts {marts.seconds:.1f} s / "
-              f"{marts.peak_rss_mib:.0f} MiB; raw.check_results now {rows:,} rows", flush=True)
+        print(
+            f"#   run {k}: GX {gx.seconds:.1f} s / {gx.peak_rss_mib:.0f} MiB, dbt marts {marts.seconds:.1f} s / "
+            f"{marts.peak_rss_mib:.0f} MiB; raw.check_results now {rows:,} rows",
+            flush=True,
+        )
     gx_line = next((line for line in log.read_text(encoding="utf-8").splitlines() if line.startswith("gx: ")), "")
     return counts, stages, gx_line
 
 
 def table(results: dict[int, tuple[dict[str, int], dict[str, Stage], str]]) -> str:
-    lines = [f"{'reports':>8} {'cells':>11} {'chk rows':>10} {'baseline s':>10} {'dbt stg s':>9} {'GX s':>8} "
-             f"{'dbt marts s':>11} {'total s':>8} {'x base':>7} {'peak MiB dbt/GX':>16} {'s/1k rep':>8}"]
+    lines = [
+        f"{'reports':>8} {'cells':>11} {'chk rows':>10} {'baseline s':>10} {'dbt stg s':>9} {'GX s':>8} "
+        f"{'dbt marts s':>11} {'total s':>8} {'x base':>7} {'peak MiB dbt/GX':>16} {'s/1k rep':>8}"
+    ]
     previous = None
     for n, (counts, stages, _gx) in sorted(results.items()):
         total = stages["dbt_staging"].seconds + stages["gx"].seconds + stages["dbt_marts"].seconds
@@ -350,27 +373,41 @@ def table(results: dict[int, tuple[dict[str, int], dict[str, Stage], str]]) -> s
         ta = sum(results[a][1][s].seconds for s in ("dbt_staging", "gx", "dbt_marts"))
         tb = sum(results[b][1][s].seconds for s in ("dbt_staging", "gx", "dbt_marts"))
         per = {s: results[b][1][s].seconds / results[a][1][s].seconds for s in ("dbt_staging", "gx", "dbt_marts")}
-        lines.append(f"growth {a:,} -> {b:,} reports (x{b / a:.0f}): total x{tb / ta:.1f} "
-                     f"(dbt staging x{per['dbt_staging']:.1f}, GX x{per['gx']:.1f}, dbt marts x{per['dbt_marts']:.1f})")
+        lines.append(
+            f"growth {a:,} -> {b:,} reports (x{b / a:.0f}): total x{tb / ta:.1f} "
+            f"(dbt staging x{per['dbt_staging']:.1f}, GX x{per['gx']:.1f}, dbt marts x{per['dbt_marts']:.1f})"
+        )
     if previous:
         n, total = previous
         counts, stages, gx = results[n]
         peak_gib = max(s.peak_rss_mib for k, s in stages.items() if k != "baseline") / 1024
-        lines.append(f"largest ({n:,} reports): {total:.0f} s (target <= {TARGET_SECONDS:.0f} s: "
-                     f"{'met' if total <= TARGET_SECONDS else 'MISSED'}), peak RSS {peak_gib:.2f} GiB "
-                     f"(target <= {TARGET_RSS_GIB:.0f} GiB: {'met' if peak_gib <= TARGET_RSS_GIB else 'MISSED'}); "
-                     f"{gx}")
+        lines.append(
+            f"largest ({n:,} reports): {total:.0f} s (target <= {TARGET_SECONDS:.0f} s: "
+            f"{'met' if total <= TARGET_SECONDS else 'MISSED'}), peak RSS {peak_gib:.2f} GiB "
+            f"(target <= {TARGET_RSS_GIB:.0f} GiB: {'met' if peak_gib <= TARGET_RSS_GIB else 'MISSED'}); "
+            f"{gx}"
+        )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.warehouse_scale", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
-                        help="comma-separated numbers of reports (default 1000,10000,100000)")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="at the largest size, run GX and the marts build this many times (later runs "
-                             "with new run ids, as daily runs would) and print each")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.warehouse_scale",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--sizes",
+        default=",".join(map(str, DEFAULT_SIZES)),
+        help="comma-separated numbers of reports (default 1000,10000,100000)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="at the largest size, run GX and the marts build this many times (later runs "
+        "with new run ids, as daily runs would) and print each",
+    )
     parser.add_argument("--keep", type=Path, help="keep the warehouses and logs here (default: a temp folder)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -380,9 +417,12 @@ def main(argv: list[str] | None = None) -> int:
         for n in sizes:
             results[n] = measure(n, folder, args.repeat if n == max(sizes) else 1)
             counts, stages, gx = results[n]
-            print(f"# {n} reports: synthesised in {counts['synthesis_seconds']} s; "
-                  + ", ".join(f"{s.name} {s.seconds:.1f} s / {s.peak_rss_mib:.0f} MiB" for s in stages.values())
-                  + f"; {gx}", flush=True)
+            print(
+                f"# {n} reports: synthesised in {counts['synthesis_seconds']} s; "
+                + ", ".join(f"{s.name} {s.seconds:.1f} s / {s.peak_rss_mib:.0f} MiB" for s in stages.values())
+                + f"; {gx}",
+                flush=True,
+            )
     finally:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)

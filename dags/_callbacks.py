@@ -67,8 +67,13 @@ def task_failure_facts(context: Any) -> dict[str, Any]:
         "try_number": try_number if try_number is not None else "?",
         "max_tries": getattr(getattr(ti, "task", None), "retries", None),
         "log_url": log_url,
-        "log_path": _log_path(dag_id, context.get("run_id") or getattr(ti, "run_id", None),
-                              getattr(ti, "task_id", None), map_index, try_number),
+        "log_path": _log_path(
+            dag_id,
+            context.get("run_id") or getattr(ti, "run_id", None),
+            getattr(ti, "task_id", None),
+            map_index,
+            try_number,
+        ),
         "hostname": getattr(ti, "hostname", None),
         "error": f"{type(exception).__name__}: {exception}" if exception else None,
     }
@@ -118,10 +123,19 @@ class RunOverdueNotifier(BaseNotifier):
         from pipeline.settings import Settings
 
         run = dict(context.get("dag_run") or {})
-        facts = {"dag_run": run, "deadline": context.get("deadline") or {}, "rule": self.rule,
-                 "run_url": _run_url(run.get("dag_id"), run.get("dag_run_id") or run.get("run_id"))}
-        log.error("DAG run overdue: dag=%s run=%s deadline=%s (%s)", run.get("dag_id"),
-                  run.get("dag_run_id") or run.get("run_id"), facts["deadline"].get("deadline_time"), self.rule)
+        facts = {
+            "dag_run": run,
+            "deadline": context.get("deadline") or {},
+            "rule": self.rule,
+            "run_url": _run_url(run.get("dag_id"), run.get("dag_run_id") or run.get("run_id")),
+        }
+        log.error(
+            "DAG run overdue: dag=%s run=%s deadline=%s (%s)",
+            run.get("dag_id"),
+            run.get("dag_run_id") or run.get("run_id"),
+            facts["deadline"].get("deadline_time"),
+            self.rule,
+        )
         send_pipeline_alert(format_run_overdue(facts), Settings.from_env().alert_urls)
 
 
@@ -167,8 +181,12 @@ class RunDurationCheck:
             if deadline is None or datetime.now(UTC) <= deadline:
                 return
             log.error("DAG run took far longer than usual: dag=%s run=%s deadline=%s", dag_id, run_id, deadline)
-            facts = {"dag_run": run, "deadline": {"deadline_time": deadline.isoformat()},
-                     "rule": _rule(self.interval), "run_url": _run_url(dag_id, run_id)}
+            facts = {
+                "dag_run": run,
+                "deadline": {"deadline_time": deadline.isoformat()},
+                "rule": _rule(self.interval),
+                "run_url": _run_url(dag_id, run_id),
+            }
             send_pipeline_alert(format_run_overdue(facts), Settings.from_env().alert_urls)
         except Exception:  # the run is over; a broken check or route must not change its outcome
             log.exception("could not check or alert the duration of %s %s", dag_id, run_id)
@@ -185,19 +203,31 @@ def _run_and_history(dag_id: str | None, run_id: str | None) -> tuple[dict[str, 
         this = session.scalars(select(DagRun).where(DagRun.dag_id == dag_id, DagRun.run_id == run_id)).one()
         earlier = session.scalars(
             select(DagRun)
-            .where(DagRun.dag_id == dag_id, DagRun.run_id != run_id, DagRun.state == DagRunState.SUCCESS,
-                   DagRun.start_date.is_not(None), DagRun.end_date.is_not(None))
+            .where(
+                DagRun.dag_id == dag_id,
+                DagRun.run_id != run_id,
+                DagRun.state == DagRunState.SUCCESS,
+                DagRun.start_date.is_not(None),
+                DagRun.end_date.is_not(None),
+            )
             .order_by(DagRun.end_date.desc())
             .limit(AVERAGE_OF_RUNS)
         ).all()
-        run = {"dag_id": dag_id, "run_id": run_id, "state": str(this.state), "start_date": this.start_date,
-               "queued_at": this.queued_at}
+        run = {
+            "dag_id": dag_id,
+            "run_id": run_id,
+            "state": str(this.state),
+            "start_date": this.start_date,
+            "queued_at": this.queued_at,
+        }
         return run, [(r.end_date - r.start_date).total_seconds() for r in earlier]
 
 
 def _rule(interval: timedelta) -> str:
-    return (f"still running {_duration(interval)} after the average duration of the last {AVERAGE_OF_RUNS} "
-            f"successful runs (from {MIN_RUNS} runs on)")
+    return (
+        f"still running {_duration(interval)} after the average duration of the last {AVERAGE_OF_RUNS} "
+        f"successful runs (from {MIN_RUNS} runs on)"
+    )
 
 
 def _log_path(dag_id: Any, run_id: Any, task_id: Any, map_index: Any, try_number: Any) -> str | None:

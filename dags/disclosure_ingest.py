@@ -130,22 +130,32 @@ def _flat(batches: Any) -> list[dict[str, Any]]:
     tags=["disclosure", "extract"],
     params={
         "agency": Param(
-            None, type=["null", "string"], minLength=1, maxLength=200, title="Agency (backfill)",
+            None,
+            type=["null", "string"],
+            minLength=1,
+            maxLength=200,
+            title="Agency (backfill)",
             description="Load only reports whose parsed agency name contains this text, e.g. 静乐县. "
-                        "Empty: every agency.",
+            "Empty: every agency.",
         ),
         "year": Param(
-            None, type=["null", "integer"], minimum=2008, maximum=2100, title="Report year (backfill)",
+            None,
+            type=["null", "integer"],
+            minimum=2008,
+            maximum=2100,
+            title="Report year (backfill)",
             description="Load only reports of this year (2008-2100). Empty: every year.",
         ),
     },
 )
 def disclosure_ingest() -> None:
-    @task(doc_md="Read the source registry (`DISCLOSURE_REGISTRY`, default `sources.yml`): every entry "
-                 "except `example: true` ones (logged), narrowed to the backfill `agency` (web sources whose "
-                 "name or alias contains it; folder sources always). `DISCLOSURE_INPUT_DIR`, when set, is the "
-                 "folder of the registry's folder source. Fails without retries on an invalid registry, a "
-                 "missing folder or no source to fetch: the log names the entry and field.")
+    @task(
+        doc_md="Read the source registry (`DISCLOSURE_REGISTRY`, default `sources.yml`): every entry "
+        "except `example: true` ones (logged), narrowed to the backfill `agency` (web sources whose "
+        "name or alias contains it; folder sources always). `DISCLOSURE_INPUT_DIR`, when set, is the "
+        "folder of the registry's folder source. Fails without retries on an invalid registry, a "
+        "missing folder or no source to fetch: the log names the entry and field."
+    )
     def discover() -> list[dict[str, Any]]:
         from pipeline.backfill import Backfill
         from pipeline.discover import discover_sources
@@ -188,10 +198,12 @@ def disclosure_ingest() -> None:
 
     # Runs when every fetch is done and one succeeded: a source whose task failed must not
     # keep the other sources' documents from being parsed.
-    @task(trigger_rule="all_done_min_one_success",
-          doc_md="List the documents to parse, landed and not yet parsed by this parser version (once per "
-                 "sha256), in batches of `DISCLOSURE_PARSE_BATCH_SIZE` (default 20). Empty on a run where "
-                 "nothing changed: `parse` then maps to nothing.")
+    @task(
+        trigger_rule="all_done_min_one_success",
+        doc_md="List the documents to parse, landed and not yet parsed by this parser version (once per "
+        "sha256), in batches of `DISCLOSURE_PARSE_BATCH_SIZE` (default 20). Empty on a run where "
+        "nothing changed: `parse` then maps to nothing.",
+    )
     def plan_parse(fetched: Any) -> list[dict[str, Any]]:
         from pipeline.ingest import parse_batches, to_parse
         from pipeline.settings import Settings
@@ -242,8 +254,9 @@ def disclosure_ingest() -> None:
         if not fetched:
             raise AirflowSkipException("no source was fetched (every fetch task failed)")
         try:
-            return load_run(Settings.from_env(), fetched, _flat(outcomes),
-                            Backfill.from_params(get_current_context()["params"]))
+            return load_run(
+                Settings.from_env(), fetched, _flat(outcomes), Backfill.from_params(get_current_context()["params"])
+            )
         except NothingSelected as exc:
             raise AirflowFailException(str(exc)) from exc
 
@@ -283,8 +296,14 @@ def disclosure_ingest() -> None:
         from pipeline.ingest import summarize_run
 
         log = logging.getLogger("disclosure.dags")
-        summary = summarize_run(sources or [], _flat(fetched), batches, _flat(outcomes), loaded,
-                                Backfill.from_params(get_current_context()["params"]))
+        summary = summarize_run(
+            sources or [],
+            _flat(fetched),
+            batches,
+            _flat(outcomes),
+            loaded,
+            Backfill.from_params(get_current_context()["params"]),
+        )
         for line in summary.lines:
             log.info("%s", line)
         for line in summary.warnings:

@@ -131,7 +131,11 @@ def disclosure_transform() -> None:
         summary = run_identity_checks(Settings.from_env().checks, run_id=run_id)
         logging.getLogger("disclosure.dags").info(
             "identity checks of %s: %d passed, %d failed, %d not evaluable; data docs %s",
-            run_id, summary.passed, summary.failed, summary.not_evaluable, summary.data_docs_index,
+            run_id,
+            summary.passed,
+            summary.failed,
+            summary.not_evaluable,
+            summary.data_docs_index,
         )
         # Counts only: the failed rows are in raw.check_results, not in the XCom table.
         return {

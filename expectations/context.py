@@ -68,8 +68,9 @@ def write_data_docs_pages(config: ChecksConfig, run_id: str, pages: Mapping[str,
     """Record the page of each table group's validation, as GX's site builder names it."""
     path = data_docs_pages_file(config, run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"run_id": run_id, "pages": dict(pages)}, ensure_ascii=False, indent=1),
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps({"run_id": run_id, "pages": dict(pages)}, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     return path
 
 

@@ -11,8 +11,19 @@ from dataclasses import dataclass
 from typing import Any
 
 MARTS = "marts"  # the schema on every target (dbt_project/macros/generate_schema_name.sql)
-_TEXT = ("agency_name", "check_id", "subject", "severity", "description_en", "description_zh", "report_id",
-         "document", "run_id", "check_table", "quality_status")
+_TEXT = (
+    "agency_name",
+    "check_id",
+    "subject",
+    "severity",
+    "description_en",
+    "description_zh",
+    "report_id",
+    "document",
+    "run_id",
+    "check_table",
+    "quality_status",
+)
 
 
 @dataclass(frozen=True)

@@ -49,8 +49,16 @@ INPUTS_RELATION = "intermediate.int_check_inputs"
 KEY_COLUMNS = ("report_id", "check_id", "subject")
 INPUT_COLUMNS = (*KEY_COLUMNS, "expected", "observed")
 RESULT_COLUMNS = (
-    "run_id", "report_id", "check_id", "subject", "expected", "observed",
-    "difference", "severity", "status", "validated_at",
+    "run_id",
+    "report_id",
+    "check_id",
+    "subject",
+    "expected",
+    "observed",
+    "difference",
+    "severity",
+    "status",
+    "validated_at",
 )
 TOLERANCE_DECIMALS = 2  # 0.01 万元; integer identities stay exact
 # report_id is hex (the first 16 digits of the document's sha256): read the inputs in slices by its first digit.
@@ -117,8 +125,12 @@ def run_identity_checks(config: ChecksConfig, run_id: str) -> CheckSummary:
     )
     log.info(
         "run %s: %d passed, %d failed (%d of severity error), %d not evaluable; GX data docs %s",
-        run_id, summary.passed, summary.failed, len(summary.error_failures),
-        summary.not_evaluable, summary.data_docs_index,
+        run_id,
+        summary.passed,
+        summary.failed,
+        len(summary.error_failures),
+        summary.not_evaluable,
+        summary.data_docs_index,
     )
     return summary
 
@@ -149,12 +161,18 @@ def load_inputs(config: ChecksConfig) -> pd.DataFrame:
             "run `dbt build --select staging intermediate` first"
         ) from exc
     slices = [part for part in slices if len(part)] or slices[:1]
-    frame = pd.DataFrame({
-        **{c: pd.api.types.union_categoricals([part[c] for part in slices], sort_categories=True)
-           for c in KEY_COLUMNS},
-        **{c: pd.concat([part[c] for part in slices], ignore_index=True).astype("float64")
-           for c in ("expected", "observed")},
-    })
+    frame = pd.DataFrame(
+        {
+            **{
+                c: pd.api.types.union_categoricals([part[c] for part in slices], sort_categories=True)
+                for c in KEY_COLUMNS
+            },
+            **{
+                c: pd.concat([part[c] for part in slices], ignore_index=True).astype("float64")
+                for c in ("expected", "observed")
+            },
+        }
+    )
     # The order of one unsliced read (categories are sorted, so this is text order).
     return frame.sort_values(["check_id", "report_id", "subject"], ignore_index=True)
 
@@ -299,8 +317,12 @@ def _log_per_identity(run_id: str, results: pd.DataFrame) -> None:
         total = sum(int(row.get(s, 0)) for s in (PASSED, FAILED, NOT_EVALUABLE))
         log.info(
             "run %s: %-22s %5d rows, %4d failed, %4d not evaluable (%s)",
-            run_id, identity.check_id, total, int(row.get(FAILED, 0)),
-            int(row.get(NOT_EVALUABLE, 0)), identity.severity,
+            run_id,
+            identity.check_id,
+            total,
+            int(row.get(FAILED, 0)),
+            int(row.get(NOT_EVALUABLE, 0)),
+            identity.severity,
         )
 
 

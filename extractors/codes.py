@@ -35,6 +35,7 @@ APPLICANTS: tuple[Code, ...] = (
     Code("applicant", "total", "总计", "Total"),
 )
 
+
 def _row(code: str, label_zh: str, label_en: str) -> Code:
     return Code("application_row", code, label_zh, label_en)
 

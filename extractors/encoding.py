@@ -27,8 +27,10 @@ def decode(data: bytes) -> tuple[str, str]:
     encoding = _detect(other)
     if any(ok and not line.isascii() for line, ok in zip(lines, utf8, strict=True)):
         # Mixed: text pasted together from files in two encodings. Each line in the one it is valid in.
-        text = "".join(line.decode("utf-8") if ok else line.decode(encoding, errors="replace")
-                       for line, ok in zip(lines, utf8, strict=True))
+        text = "".join(
+            line.decode("utf-8") if ok else line.decode(encoding, errors="replace")
+            for line, ok in zip(lines, utf8, strict=True)
+        )
         return text, f"utf-8+{encoding}"
     return data.decode(encoding, errors="replace"), encoding
 

@@ -55,21 +55,24 @@ def run_limited(func: Callable[..., Any], args: tuple[Any, ...], limits: Limits)
     try:
         if not receiver.poll(limits.seconds):
             process.kill()
-            raise LimitExceeded("document.parse_timeout",
-                                f"parsing took longer than {limits.seconds:g} s and was stopped")
+            raise LimitExceeded(
+                "document.parse_timeout", f"parsing took longer than {limits.seconds:g} s and was stopped"
+            )
         try:
             kind, payload = receiver.recv()
         except EOFError:
-            raise LimitExceeded("document.parse_killed",
-                                f"the parse process died (exit code {process.exitcode})") from None
+            raise LimitExceeded(
+                "document.parse_killed", f"the parse process died (exit code {process.exitcode})"
+            ) from None
     finally:
         process.join(timeout=5)
         if process.is_alive():
             process.kill()
         receiver.close()
     if kind == "memory":
-        raise LimitExceeded("document.parse_memory_limit",
-                            f"parsing needed more than {limits.memory_mb} MB and was stopped")
+        raise LimitExceeded(
+            "document.parse_memory_limit", f"parsing needed more than {limits.memory_mb} MB and was stopped"
+        )
     if kind == "error":
         raise payload
     return payload

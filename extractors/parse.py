@@ -65,8 +65,13 @@ def _lines_of(doc: ParsedDocument, data: bytes) -> list[Line]:
         return read_html(data)
     text, encoding = decode(data)
     if "+" in encoding:
-        doc.issues.append(Issue("document.mixed_encoding", f"{doc.document}: lines in two encodings "
-                                f"({encoding.replace('+', ' and ')}); each line decoded in its own"))
+        doc.issues.append(
+            Issue(
+                "document.mixed_encoding",
+                f"{doc.document}: lines in two encodings "
+                f"({encoding.replace('+', ' and ')}); each line decoded in its own",
+            )
+        )
     if "\ufffd" in text:
         doc.issues.append(Issue("document.undecodable_bytes", f"{doc.document}: some bytes are not valid {encoding}"))
     return text_lines(text)
@@ -81,20 +86,37 @@ def _read_lines(doc: ParsedDocument, lines: list[Line]) -> None:
     doc.issues.extend(table_issues + fact_issues)
     if meta.year is None or meta.agency is None:
         doc.issues.append(
-            Issue("document.metadata_missing", f"agency or year not found in the title {meta.title[:60]!r}",
-                  severity="error", line=meta.title_line)
+            Issue(
+                "document.metadata_missing",
+                f"agency or year not found in the title {meta.title[:60]!r}",
+                severity="error",
+                line=meta.title_line,
+            )
         )
     for title in later_report_titles(lines):
         doc.issues.append(
-            Issue("document.multiple_reports", f"another report starts at line {title.no} "
-                  f"({''.join(title.cells)[:60]!r}); one file holding two reports is read as the first one: "
-                  "cells stated twice keep the first value (row.duplicate)", severity="error",
-                  line=title.no, page=title.page)
+            Issue(
+                "document.multiple_reports",
+                f"another report starts at line {title.no} "
+                f"({''.join(title.cells)[:60]!r}); one file holding two reports is read as the first one: "
+                "cells stated twice keep the first value (row.duplicate)",
+                severity="error",
+                line=title.no,
+                page=title.page,
+            )
         )
     if not cells and not facts:
         _failed(doc, "document.not_a_report", f"{doc.document}: no disclosure table or figure found")
-    log.info("parsed %s: %s %s %s, %d cells, %d facts, %d issues", doc.document, doc.agency, doc.year,
-             doc.template, len(doc.cells), len(doc.facts), len(doc.issues))
+    log.info(
+        "parsed %s: %s %s %s, %d cells, %d facts, %d issues",
+        doc.document,
+        doc.agency,
+        doc.year,
+        doc.template,
+        len(doc.cells),
+        len(doc.facts),
+        len(doc.issues),
+    )
 
 
 def _failed(doc: ParsedDocument, code: str, message: str) -> ParsedDocument:

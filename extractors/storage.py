@@ -98,4 +98,3 @@ def ensure_bucket(url: str, storage: StorageConfig | None = None) -> None:
     fs = fsspec.filesystem(protocol, **storage_options(storage, url))
     if not fs.exists(bucket):
         fs.mkdir(bucket)
-

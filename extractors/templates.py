@@ -61,8 +61,7 @@ def shape(template: str) -> tuple[ShapeRow, ...]:
     if template not in _PROACTIVE:
         return ()
     rows = [
-        ShapeRow(template, "proactive", cat, len(measures), article)
-        for article, cat, measures in _PROACTIVE[template]
+        ShapeRow(template, "proactive", cat, len(measures), article) for article, cat, measures in _PROACTIVE[template]
     ]
     rows += [
         ShapeRow(template, "applications", row, len(codes.APPLICANT_CODES))

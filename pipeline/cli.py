@@ -1,10 +1,10 @@
 """The `disclosure` command (also `python -m extractors`); its interface is a contract (DESIGN.md 6).
 
-    disclosure parse FILE... [--out cells.jsonl]   one JSON object per cell, fact and parse issue
-    disclosure run                                  the whole pipeline once on the embedded default
-    disclosure ui [--port 8080]                     the Airflow UI (and quality view) over the same database
-    disclosure debug-page FILE.pdf --page N [--out page.png]
-                                                    draw the table cells found and the codes placed on a page
+disclosure parse FILE... [--out cells.jsonl]   one JSON object per cell, fact and parse issue
+disclosure run                                  the whole pipeline once on the embedded default
+disclosure ui [--port 8080]                     the Airflow UI (and quality view) over the same database
+disclosure debug-page FILE.pdf --page N [--out page.png]
+                                                draw the table cells found and the codes placed on a page
 """
 
 from __future__ import annotations
@@ -22,18 +22,48 @@ from extractors.document import ParsedDocument
 
 def cell_records(doc: ParsedDocument) -> Iterator[dict[str, Any]]:
     """The JSON Lines records of one document: cells, narrative facts, then parse issues."""
-    base = {"document": doc.document, "sha256": doc.sha256, "agency": doc.agency, "year": doc.year,
-            "template": doc.template}
+    base = {
+        "document": doc.document,
+        "sha256": doc.sha256,
+        "agency": doc.agency,
+        "year": doc.year,
+        "template": doc.template,
+    }
     for c in doc.cells:
-        yield base | {"table": c.table, "article": c.article, "row": c.row, "column": c.column,
-                      "value": c.value, "raw": c.raw, "page": c.page, "line": c.line,
-                      "bbox": list(c.bbox) if c.bbox else None}
+        yield base | {
+            "table": c.table,
+            "article": c.article,
+            "row": c.row,
+            "column": c.column,
+            "value": c.value,
+            "raw": c.raw,
+            "page": c.page,
+            "line": c.line,
+            "bbox": list(c.bbox) if c.bbox else None,
+        }
     for f in doc.facts:
-        yield base | {"table": "narrative", "article": None, "row": f.name, "column": "value", "seq": f.seq,
-                      "value": f.value, "raw": f.raw, "page": f.page, "line": f.line, "bbox": None}
+        yield base | {
+            "table": "narrative",
+            "article": None,
+            "row": f.name,
+            "column": "value",
+            "seq": f.seq,
+            "value": f.value,
+            "raw": f.raw,
+            "page": f.page,
+            "line": f.line,
+            "bbox": None,
+        }
     for i in doc.issues:
-        yield base | {"issue": i.code, "message": i.message, "severity": i.severity, "table": i.table,
-                      "row": i.row, "page": i.page, "line": i.line}
+        yield base | {
+            "issue": i.code,
+            "message": i.message,
+            "severity": i.severity,
+            "table": i.table,
+            "row": i.row,
+            "page": i.page,
+            "line": i.line,
+        }
 
 
 def _parse(args: argparse.Namespace) -> int:
@@ -52,8 +82,11 @@ def _parse(args: argparse.Namespace) -> int:
             failed += doc.status != "parsed"
             for record in cell_records(doc):
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
-            print(f"{doc.document}: {doc.status}, {doc.agency} {doc.year} {doc.template}, "
-                  f"{len(doc.cells)} cells, {len(doc.facts)} facts, {len(doc.issues)} issues", file=sys.stderr)
+            print(
+                f"{doc.document}: {doc.status}, {doc.agency} {doc.year} {doc.template}, "
+                f"{len(doc.cells)} cells, {len(doc.facts)} facts, {len(doc.issues)} issues",
+                file=sys.stderr,
+            )
     finally:
         if args.out:
             out.close()
@@ -104,8 +137,9 @@ def _debug_page(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="disclosure", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="disclosure", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     commands = parser.add_subparsers(dest="command", required=True)
     parse = commands.add_parser("parse", help="parse report files into canonical cells (JSON Lines)")
@@ -130,8 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     return args.func(args)
 
 

@@ -37,8 +37,9 @@ def discover_sources(settings: Settings, backfill: Backfill | None = None) -> li
     chosen = []
     for source in sources:
         if source.local_dir is not None and not source.local_dir.is_dir():
-            raise FileNotFoundError(f"{source.name}: folder {source.local_dir} does not exist "
-                                    "(registry local_dir or DISCLOSURE_INPUT_DIR)")
+            raise FileNotFoundError(
+                f"{source.name}: folder {source.local_dir} does not exist (registry local_dir or DISCLOSURE_INPUT_DIR)"
+            )
         if not backfill.matches_source((source.name, *source.aliases) if source.is_agency else ()):
             log.info("%s: not in this %s; not fetched", source.name, backfill.describe())
             continue
@@ -64,8 +65,10 @@ def _check_input_dir(settings: Settings, sources: list[Source]) -> None:
     """DISCLOSURE_INPUT_DIR replaces one folder source's folder: with none it is lost, with several ambiguous."""
     folders = [s.name for s in sources if s.local_dir is not None]
     if settings.input_dir is not None and len(folders) != 1:
-        raise ValueError(f"DISCLOSURE_INPUT_DIR is set but {settings.registry_path} has {len(folders)} "
-                         f"folder sources ({', '.join(folders) or 'none'}): it needs exactly one")
+        raise ValueError(
+            f"DISCLOSURE_INPUT_DIR is set but {settings.registry_path} has {len(folders)} "
+            f"folder sources ({', '.join(folders) or 'none'}): it needs exactly one"
+        )
 
 
 def source_to_dict(source: Source) -> dict[str, Any]:

@@ -197,8 +197,16 @@ class _Runner:
             log.write(f"\n===== {label}: {' '.join(command)}\n")
             log.flush()
             process = subprocess.Popen(
-                command, env=self.env, cwd=self.cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, text=True, encoding="utf-8", errors="replace", bufsize=1,
+                command,
+                env=self.env,
+                cwd=self.cwd,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                bufsize=1,
             )
             progress_of = _Progress()
             try:

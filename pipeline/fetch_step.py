@@ -52,8 +52,7 @@ def fetch_source(
         if year is not None:
             other_years = [r for r in reports if r.year not in (year, None)]
             if other_years:
-                log.info("%s: %d report links of other years than %d not fetched", source.name,
-                         len(other_years), year)
+                log.info("%s: %d report links of other years than %d not fetched", source.name, len(other_years), year)
             reports = [r for r in reports if r.year in (year, None)]
         web = [r for r in reports if r.local_path is None]
         results = dict(zip((r.url for r in web), fetch_reports(fetcher, web), strict=True))
@@ -62,8 +61,13 @@ def fetch_source(
         for r in reports
     ]
     attempts += results.values()
-    log.info("%s: %d documents, %d need parsing, %d fetch attempts", source.name, len(documents),
-             sum(bool(d["sha256"]) and not d["parsed"] for d in documents), len(attempts))
+    log.info(
+        "%s: %d documents, %d need parsing, %d fetch attempts",
+        source.name,
+        len(documents),
+        sum(bool(d["sha256"]) and not d["parsed"] for d in documents),
+        len(attempts),
+    )
     return {"source": source.name, "documents": documents, "attempts": [a.to_dict() for a in attempts]}
 
 
@@ -71,9 +75,7 @@ def fetch_source(
 HOSTS_AT_ONCE = 4
 
 
-def fetch_sources(
-    settings: Settings, sources: list[dict[str, Any]], year: int | None = None
-) -> list[dict[str, Any]]:
+def fetch_sources(settings: Settings, sources: list[dict[str, Any]], year: int | None = None) -> list[dict[str, Any]]:
     """`fetch_source` for each source of one mapped `fetch` task, in the sources' order.
 
     Sources on different hosts are fetched at the same time (HOSTS_AT_ONCE),
@@ -126,9 +128,17 @@ def document_name(url: str) -> str:
 
 
 def _from_web(settings: Settings, report: DiscoveredReport, result: FetchResult) -> dict[str, Any]:
-    return _document(settings, report, document_name(report.url), source_url=report.url,
-                     final_url=result.final_url, status=result.status, error=result.error, sha256=result.sha256,
-                     landing_path=result.landing_path)
+    return _document(
+        settings,
+        report,
+        document_name(report.url),
+        source_url=report.url,
+        final_url=result.final_url,
+        status=result.status,
+        error=result.error,
+        sha256=result.sha256,
+        landing_path=result.landing_path,
+    )
 
 
 def _from_folder(settings: Settings, report: DiscoveredReport) -> dict[str, Any]:
@@ -138,21 +148,56 @@ def _from_folder(settings: Settings, report: DiscoveredReport) -> dict[str, Any]
         sha256, landed = land(settings.storage, path.read_bytes())
     except OSError as exc:  # vanished or unreadable since it was listed: recorded, not dropped
         log.warning("%s: cannot read %s: %s", report.source, path, exc)
-        return _document(settings, report, path.name, source_url=None, final_url=None, status=FAILED,
-                         error=f"fetch.read: {type(exc).__name__}: {exc}", sha256=None, landing_path=None)
-    return _document(settings, report, path.name, source_url=None, final_url=None, status=READ, error=None,
-                     sha256=sha256, landing_path=str(landed))
+        return _document(
+            settings,
+            report,
+            path.name,
+            source_url=None,
+            final_url=None,
+            status=FAILED,
+            error=f"fetch.read: {type(exc).__name__}: {exc}",
+            sha256=None,
+            landing_path=None,
+        )
+    return _document(
+        settings,
+        report,
+        path.name,
+        source_url=None,
+        final_url=None,
+        status=READ,
+        error=None,
+        sha256=sha256,
+        landing_path=str(landed),
+    )
 
 
 def _document(
-    settings: Settings, report: DiscoveredReport, name: str, *, source_url: str | None, final_url: str | None,
-    status: str, error: str | None, sha256: str | None, landing_path: str | None,
+    settings: Settings,
+    report: DiscoveredReport,
+    name: str,
+    *,
+    source_url: str | None,
+    final_url: str | None,
+    status: str,
+    error: str | None,
+    sha256: str | None,
+    landing_path: str | None,
 ) -> dict[str, Any]:
     """One document of the run: where it came from, how the fetch went, whether it is parsed already."""
     out = parsed_path(settings, sha256) if sha256 else None
     return {
-        "document": name, "source": report.source, "agency": report.agency, "report_year": report.year,
-        "url": report.url, "source_url": source_url, "final_url": final_url, "fetch_status": status,
-        "error": error, "sha256": sha256, "landing_path": landing_path,
-        "parsed_path": str(out) if out else None, "parsed": out is not None and out.exists(),
+        "document": name,
+        "source": report.source,
+        "agency": report.agency,
+        "report_year": report.year,
+        "url": report.url,
+        "source_url": source_url,
+        "final_url": final_url,
+        "fetch_status": status,
+        "error": error,
+        "sha256": sha256,
+        "landing_path": landing_path,
+        "parsed_path": str(out) if out else None,
+        "parsed": out is not None and out.exists(),
     }

@@ -91,8 +91,11 @@ def load_run(
     parsed = {d["sha256"]: d["parsed_path"] for d in documents_of(fetched) if d["parsed"]}
     parsed |= {o["sha256"]: o["parsed_path"] for o in outcomes if o.get("parsed_path")}
     # A parse task that failed in the end returned nothing, but its other documents' results exist.
-    parsed |= {d["sha256"]: d["parsed_path"] for d in documents_of(fetched)
-               if d["sha256"] and d["sha256"] not in parsed and _result_exists(settings, d["sha256"])}
+    parsed |= {
+        d["sha256"]: d["parsed_path"]
+        for d in documents_of(fetched)
+        if d["sha256"] and d["sha256"] not in parsed and _result_exists(settings, d["sha256"])
+    }
     # A backfill reads every result to match it; otherwise loaded documents are skipped unread.
     loaded = set() if backfill.active else loaded_sha256s(settings.warehouse) & parsed.keys()
     paths = [path for sha256, path in parsed.items() if sha256 not in loaded]
@@ -101,8 +104,12 @@ def load_run(
     summary["documents_skipped"] += len(loaded)
     if backfill.active and parsed and summary["documents_not_selected"] == len(parsed):
         raise NothingSelected(f"no document matches the {backfill.describe()}")
-    return {**summary, "fetch_attempts_written": written, "sources_registered": registered,
-            "checked_today": checked_today(settings)}
+    return {
+        **summary,
+        "fetch_attempts_written": written,
+        "sources_registered": registered,
+        "checked_today": checked_today(settings),
+    }
 
 
 def _result_exists(settings: Settings, sha256: str) -> bool:
@@ -145,8 +152,12 @@ class RunSummary:
 
 
 def summarize_run(
-    sources: list[dict[str, Any]], fetched: list[dict[str, Any]], parse_plan: list[dict[str, Any]] | None,
-    outcomes: list[dict[str, Any]], loaded: dict[str, int] | None, backfill: Backfill,
+    sources: list[dict[str, Any]],
+    fetched: list[dict[str, Any]],
+    parse_plan: list[dict[str, Any]] | None,
+    outcomes: list[dict[str, Any]],
+    loaded: dict[str, int] | None,
+    backfill: Backfill,
 ) -> RunSummary:
     """Counts per source and overall, the sources and documents that failed, and whether the load ran.
 
@@ -160,10 +171,13 @@ def summarize_run(
         by_source[d["source"]][d["fetch_status"]] += 1
     already = sum(bool(d["parsed"]) for d in documents)
     counts = {
-        "sources": len(fetched), "documents": len(documents),
+        "sources": len(fetched),
+        "documents": len(documents),
         "fetch_statuses": dict(Counter(d["fetch_status"] for d in documents)),
-        "parsed": len(parsed_now), "already_parsed": already,
-        "parse_statuses": dict(Counter(o["status"] for o in outcomes)), **(loaded or {}),
+        "parsed": len(parsed_now),
+        "already_parsed": already,
+        "parse_statuses": dict(Counter(o["status"] for o in outcomes)),
+        **(loaded or {}),
     }
     lines = [
         f"{name}: {sum(c.values())} documents ({', '.join(f'{k} {v}' for k, v in sorted(c.items()))})"
@@ -178,8 +192,12 @@ def summarize_run(
         lines.append(f"{backfill.describe()}: {counts['documents_not_selected']} documents left out")
     summary = RunSummary(counts, lines)
     done = {result["source"] for result in fetched}
-    summary.failures += [f"{s['name']}: fetch task failed (`fetch [{batch['name']}]`)" for batch in sources
-                         for s in batch["sources"] if s["name"] not in done]
+    summary.failures += [
+        f"{s['name']}: fetch task failed (`fetch [{batch['name']}]`)"
+        for batch in sources
+        for s in batch["sources"]
+        if s["name"] not in done
+    ]
     summary.failures += [f"{r['source']}: fetch failed: {r['error']}" for r in fetched if r.get("error")]
     for d in documents:
         if d["error"]:
@@ -192,7 +210,8 @@ def summarize_run(
         if missing:
             summary.failures.append(
                 f"parse task `parse [{batch['name']}]` failed: no outcome for {', '.join(missing)} (its log names "
-                "the document that could not be parsed; the batch's results written before that are loaded)")
+                "the document that could not be parsed; the batch's results written before that are loaded)"
+            )
     for o in outcomes:
         if o["status"] != "parsed":
             summary.warnings.append(f"{o['document']}: parse status {o['status']} (sha256 {o['sha256']})")

@@ -27,7 +27,10 @@ def parsed_path(settings: Settings, sha256: str) -> AnyPath:
 
 
 def parse_to_file(
-    path: str, settings: Settings, source_url: str | None = None, limits: Limits | None = None,
+    path: str,
+    settings: Settings,
+    source_url: str | None = None,
+    limits: Limits | None = None,
     name: str | None = None,
 ) -> dict[str, Any]:
     """Land the file, parse it unless this parser version already did, write the result.
@@ -48,8 +51,9 @@ def parse_to_file(
     if out.exists():
         log.info("%s: already parsed by parser %s (%s); skipped", name, PARSER_VERSION, out.name)
         done = json.loads(out.read_text(encoding="utf-8"))
-        return _outcome(name, sha256, done["status"], out, skipped=True,
-                        agency=done.get("agency"), year=done.get("year"))
+        return _outcome(
+            name, sha256, done["status"], out, skipped=True, agency=done.get("agency"), year=done.get("year")
+        )
     try:
         doc = run_limited(parse_bytes, (name, data, source_url), limits or Limits())
     except LimitExceeded as exc:
@@ -57,12 +61,25 @@ def parse_to_file(
         doc = _failed_document(name, sha256, data, source_url, exc.code, str(exc))
     except Exception as exc:  # a parser bug must not lose the document
         log.exception("%s: parser crashed", name)
-        doc = _failed_document(name, sha256, data, source_url, "parser.crash",
-                               f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}")
+        doc = _failed_document(
+            name,
+            sha256,
+            data,
+            source_url,
+            "parser.crash",
+            f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}",
+        )
     doc.landing_path = str(landed)
     write_atomic(out, json.dumps(doc.to_dict(), ensure_ascii=False).encode("utf-8"))
-    log.info("%s: %s, %d cells, %d facts, %d issues -> %s", name, doc.status, len(doc.cells),
-             len(doc.facts), len(doc.issues), out)
+    log.info(
+        "%s: %s, %d cells, %d facts, %d issues -> %s",
+        name,
+        doc.status,
+        len(doc.cells),
+        len(doc.facts),
+        len(doc.issues),
+        out,
+    )
     return _outcome(name, sha256, doc.status, out, skipped=False, agency=doc.agency, year=doc.year)
 
 
@@ -82,8 +99,11 @@ def parse_batch(settings: Settings, documents: list[dict[str, Any]]) -> list[dic
     outcomes, errors = [], []
     for done, document in enumerate(documents, 1):
         try:
-            outcomes.append(parse_to_file(document["landing_path"], settings, source_url=document["source_url"],
-                                          name=document["document"]))
+            outcomes.append(
+                parse_to_file(
+                    document["landing_path"], settings, source_url=document["source_url"], name=document["document"]
+                )
+            )
         except Exception as exc:
             log.exception("%s: could not be parsed", document["document"])
             errors.append(f"{document['document']}: {type(exc).__name__}: {exc}")
@@ -103,9 +123,20 @@ def _failed_document(
 
 
 def _outcome(
-    name: str, sha256: str, status: str, out: AnyPath, skipped: bool,
-    agency: str | None = None, year: int | None = None,
+    name: str,
+    sha256: str,
+    status: str,
+    out: AnyPath,
+    skipped: bool,
+    agency: str | None = None,
+    year: int | None = None,
 ) -> dict[str, Any]:
-    return {"document": name, "sha256": sha256, "status": status, "parsed_path": str(out), "skipped": skipped,
-            "agency": agency, "year": year}
-
+    return {
+        "document": name,
+        "sha256": sha256,
+        "status": status,
+        "parsed_path": str(out),
+        "skipped": skipped,
+        "agency": agency,
+        "year": year,
+    }

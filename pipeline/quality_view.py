@@ -30,6 +30,8 @@ from expectations.identities import IDENTITY_BY_ID
 from pipeline.settings import Settings
 
 DBT_PROJECT = "disclosure"
+
+
 class NoWarehouse(Exception):
     """No published warehouse yet (the pipeline has not run) or no check results in it."""
 
@@ -105,8 +107,13 @@ def _load(query: Any, source: str, published_at: datetime | None) -> QualityData
         raise NoWarehouse(f"{source} has no marts.fct_check_results yet")
     failures = read_failures(query, with_report=(marts, "dim_report") in tables)
     counts = query(f"select count(*), count(distinct report_id) from {marts}.fct_check_results")[0]
-    return QualityData(source=source, published_at=published_at, failures=failures,
-                       checked=int(counts[0] or 0), reports=int(counts[1] or 0))
+    return QualityData(
+        source=source,
+        published_at=published_at,
+        failures=failures,
+        checked=int(counts[0] or 0),
+        reports=int(counts[1] or 0),
+    )
 
 
 # ---------------------------------------------------------------- HTML
@@ -139,18 +146,20 @@ def _num(value: float | None) -> str:
 
 
 def _page(title: str, body: str) -> str:
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{_e(title)}</title>'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<style>{_STYLE}</style></head><body>{body}</body></html>")
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{_e(title)}</title>'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<style>{_STYLE}</style></head><body>{body}</body></html>"
+    )
 
 
 def render_no_warehouse(reason: str, prefix: str = "/disclosure") -> str:
     body = (
-        '<h1>Disclosure quality: failed identity checks</h1>'
+        "<h1>Disclosure quality: failed identity checks</h1>"
         '<div class="empty"><h2>No warehouse yet: run <code>./dev run</code></h2>'
-        '<p>This view reads the published read-only copy of the warehouse, which the '
-        '<code>disclosure_transform</code> DAG writes (task <code>publish</code>). Run the pipeline '
-        'once with <code>./dev run</code> (or trigger <code>disclosure_ingest</code> here), then reload.</p>'
+        "<p>This view reads the published read-only copy of the warehouse, which the "
+        "<code>disclosure_transform</code> DAG writes (task <code>publish</code>). Run the pipeline "
+        "once with <code>./dev run</code> (or trigger <code>disclosure_ingest</code> here), then reload.</p>"
         f'<p class="muted">{_e(reason)}</p>'
         f'<p><a href="{_e(prefix)}/docs/gx/index.html" target="_blank" rel="noopener">GX data docs</a> · '
         f'<a href="{_e(prefix)}/docs/dbt/index.html" target="_blank" rel="noopener">dbt docs</a></p></div>'
@@ -158,12 +167,22 @@ def render_no_warehouse(reason: str, prefix: str = "/disclosure") -> str:
     return _page("Disclosure quality", body)
 
 
-def render(data: QualityData, settings: Settings, prefix: str = "/disclosure",
-           agency: str = "", year: int | None = None, severity: str = "") -> str:
+def render(
+    data: QualityData,
+    settings: Settings,
+    prefix: str = "/disclosure",
+    agency: str = "",
+    year: int | None = None,
+    severity: str = "",
+) -> str:
     """The quality page: failed checks per agency and year, with links to the GX and dbt docs."""
-    failures = [f for f in data.failures
-                if (not agency or agency in f.agency_name) and (year is None or f.report_year == year)
-                and (not severity or f.severity == severity)]
+    failures = [
+        f
+        for f in data.failures
+        if (not agency or agency in f.agency_name)
+        and (year is None or f.report_year == year)
+        and (not severity or f.severity == severity)
+    ]
     shown = QualityData(data.source, data.published_at, failures, data.checked, data.reports)
     groups = shown.groups()
     published = data.published_at.strftime("%Y-%m-%d %H:%M:%S %Z") if data.published_at else "-"
@@ -183,8 +202,10 @@ def render(data: QualityData, settings: Settings, prefix: str = "/disclosure",
     if groups:
         parts.append(_overview(groups))
     if not groups:
-        parts.append('<div class="empty">No failed identity check'
-                     f"{' matches this filter' if failures != data.failures else ''}.</div>")
+        parts.append(
+            '<div class="empty">No failed identity check'
+            f"{' matches this filter' if failures != data.failures else ''}.</div>"
+        )
     for (agency_name, report_year), rows in groups:
         first = rows[0]
         parts.append(
@@ -207,7 +228,7 @@ def render(data: QualityData, settings: Settings, prefix: str = "/disclosure",
                 f'<td class="num">{_num(f.expected)}</td><td class="num">{_num(f.observed)}</td>'
                 f'<td class="num">{_num(f.difference)}</td>'
                 f'<td><span class="sev-{_e(f.severity)}">{_e(f.severity)}</span></td>'
-                f"<td>{_e(f.description_en)}<br><span class=\"muted\">{_e(f.description_zh)}</span></td>"
+                f'<td>{_e(f.description_en)}<br><span class="muted">{_e(f.description_zh)}</span></td>'
                 f'<td class="docs"><a href="{_e(prefix)}/docs/gx/{_e(gx)}" target="_blank" rel="noopener">'
                 "GX validation</a><br>"
                 f'<a href="{_e(prefix)}/docs/dbt/{_e(dbt_docs_fragment(model))}" target="_blank" rel="noopener">'
@@ -230,8 +251,10 @@ def _overview(groups: list[tuple[tuple[str, int | None], list[Failure]]]) -> str
             f'<td class="num">{_e(report_year or "?")}</td><td>{_e(failures[0].quality_status or "?")}</td>'
             f'<td class="num">{errors}</td><td class="num">{len(failures) - errors}</td><td>{_e(checks)}</td></tr>'
         )
-    return ('<table class="overview"><thead><tr><th>agency</th><th>year</th><th>quality</th><th>errors</th>'
-            f"<th>warnings</th><th>failed checks</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    return (
+        '<table class="overview"><thead><tr><th>agency</th><th>year</th><th>quality</th><th>errors</th>'
+        f"<th>warnings</th><th>failed checks</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def _filter_form(prefix: str, agency: str, year: int | None, severity: str) -> str:
@@ -245,4 +268,3 @@ def _filter_form(prefix: str, agency: str, year: int | None, severity: str) -> s
         f'size="16"> year <input name="year" value="{_e(year or "")}" size="5"> '
         f'<select name="severity">{options}</select> <button type="submit">filter</button>{clear}</form>'
     )
-

@@ -41,7 +41,7 @@ def _location(name: str, default: Path) -> str:
     if value and is_url(value):
         return value.rstrip("/")
     if value.startswith("file://"):
-        value = value[len("file://"):]
+        value = value[len("file://") :]
     return str(Path(value).expanduser().resolve() if value else default)
 
 
@@ -108,12 +108,8 @@ class Settings:
             input_dir=_optional_path("DISCLOSURE_INPUT_DIR"),
             warehouse_target=WarehouseTarget(target),
             warehouse_path=_path("DISCLOSURE_WAREHOUSE_PATH", home / "warehouse" / "disclosure.duckdb"),
-            published_path=_path(
-                "DISCLOSURE_PUBLISHED_PATH", home / "warehouse" / "published" / "disclosure.duckdb"
-            ),
-            postgres_dsn=os.environ.get(
-                "DISCLOSURE_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/disclosure"
-            ),
+            published_path=_path("DISCLOSURE_PUBLISHED_PATH", home / "warehouse" / "published" / "disclosure.duckdb"),
+            postgres_dsn=os.environ.get("DISCLOSURE_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/disclosure"),
             parsed_dir=home / "parsed" if is_url(parsed) else Path(parsed),
             parsed_url=parsed if is_url(parsed) else "",
             docs_dir=_path("DISCLOSURE_DOCS_DIR", home / "docs"),

@@ -78,8 +78,9 @@ def _scalar(settings: Settings, sql: str) -> int:
 def _documents(settings: Settings, tables: set[tuple[str, str]]) -> str:
     if ("raw", "documents") not in tables:
         return ""
-    frame = read_frame(settings.warehouse,
-                       "select status, count(*) as n from raw.documents group by status order by status")
+    frame = read_frame(
+        settings.warehouse, "select status, count(*) as n from raw.documents group by status order by status"
+    )
     if frame.empty:
         return ""
     counts = ", ".join(f"{n} {status}" for status, n in zip(frame["status"], frame["n"], strict=True))
@@ -94,8 +95,9 @@ def _cells(settings: Settings, tables: set[tuple[str, str]], marts: str | None) 
 
 
 def _checks(settings: Settings, marts: str) -> list[str]:
-    counts = read_frame(settings.warehouse,
-                        f"select status, count(*) as n from {marts}.fct_check_results group by status")
+    counts = read_frame(
+        settings.warehouse, f"select status, count(*) as n from {marts}.fct_check_results group by status"
+    )
     by_status = dict(zip(counts["status"], counts["n"].astype(int), strict=True))
     lines = [
         f"  identity checks    {by_status.get('passed', 0)} passed, {by_status.get('failed', 0)} failed, "
@@ -106,8 +108,15 @@ def _checks(settings: Settings, marts: str) -> list[str]:
         lines.append("")
         lines.append(f"Failed checks ({len(failures)}):")
         rows = [FAILURE_HEADER] + [
-            (f.agency_name or f.report_id, _text(f.report_year), f.check_id, f.subject,
-             _number(f.expected), _number(f.observed), f.severity)
+            (
+                f.agency_name or f.report_id,
+                _text(f.report_year),
+                f.check_id,
+                f.subject,
+                _number(f.expected),
+                _number(f.observed),
+                f.severity,
+            )
             for f in failures[:MAX_FAILURE_ROWS]
         ]
         lines += ["  " + line for line in format_table(rows, right_aligned={1, 4, 5})]

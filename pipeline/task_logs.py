@@ -44,8 +44,11 @@ def structured(line: str) -> str:
         return json.dumps({"event": text}, ensure_ascii=False)
     event = match["event"]
     rest = (match["rest"] or "").strip()
-    record = {"timestamp": match["ts"], "level": match["level"].lower(),
-              "event": f"{event} {rest}".strip() if rest else event}
+    record = {
+        "timestamp": match["ts"],
+        "level": match["level"].lower(),
+        "event": f"{event} {rest}".strip() if rest else event,
+    }
     if match["logger"]:
         record["logger"] = match["logger"]
     return json.dumps(record, ensure_ascii=False)

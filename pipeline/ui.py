@@ -55,12 +55,14 @@ DEFAULT_USERS = "admin:admin"
 def ui_env(settings: Settings, port: int, base: dict[str, str] | None = None) -> dict[str, str]:
     """`disclosure run`'s environment plus what the long-running components need to find each other."""
     env = airflow_env(settings, base)
-    env.update({
-        # Task processes (LocalExecutor) report to the Execution API of this api-server.
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://{HOST}:{port}/execution/",
-        "AIRFLOW__API__HOST": HOST,
-        "AIRFLOW__API__PORT": str(port),
-    })
+    env.update(
+        {
+            # Task processes (LocalExecutor) report to the Execution API of this api-server.
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://{HOST}:{port}/execution/",
+            "AIRFLOW__API__HOST": HOST,
+            "AIRFLOW__API__PORT": str(port),
+        }
+    )
     return env
 
 
@@ -135,8 +137,13 @@ class UiServer:
             with (self.log_dir / f"{name}.log").open("ab") as log:
                 # Own process group: stopping it stops the component's workers and task processes too.
                 self.processes[name] = subprocess.Popen(
-                    args, env=env, cwd=self.settings.home, stdin=subprocess.DEVNULL, stdout=log,
-                    stderr=subprocess.STDOUT, process_group=0,
+                    args,
+                    env=env,
+                    cwd=self.settings.home,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    process_group=0,
                 )
 
     def exited(self) -> dict[str, int]:
@@ -191,8 +198,11 @@ def serve(settings: Settings, port: int = DEFAULT_PORT, out: TextIO | None = Non
     """Start the UI; block until Ctrl-C, SIGTERM or a component exits; stop everything."""
     out = out or sys.stdout
     if settings.warehouse.is_postgres:
-        _say(out, "disclosure ui: the embedded default only (DISCLOSURE_WAREHOUSE=duckdb); "
-                  "server mode runs the UI in docker-compose")
+        _say(
+            out,
+            "disclosure ui: the embedded default only (DISCLOSURE_WAREHOUSE=duckdb); "
+            "server mode runs the UI in docker-compose",
+        )
         return 2
     if not port_is_free(port):
         _say(out, f"disclosure ui: port {port} on {HOST} is in use (choose another with --port)")
@@ -225,12 +235,14 @@ def serve(settings: Settings, port: int = DEFAULT_PORT, out: TextIO | None = Non
             _say(out, f"disclosure ui: not ready ({server.exited() or 'timeout'}); see the logs in {log_dir}")
             return 1
         _say(out, login_text(settings, server.url))
-        _say(out, "\nDAGs are paused when first seen: unpause one in the UI to let the scheduler run it. "
-                  "Ctrl-C stops everything.")
+        _say(
+            out,
+            "\nDAGs are paused when first seen: unpause one in the UI to let the scheduler run it. "
+            "Ctrl-C stops everything.",
+        )
         while not (gone := server.exited()):
             time.sleep(1)
-        _say(out, f"disclosure ui: {', '.join(f'{n} exited ({c})' for n, c in gone.items())}; "
-                  f"see {log_dir}")
+        _say(out, f"disclosure ui: {', '.join(f'{n} exited ({c})' for n, c in gone.items())}; see {log_dir}")
         return 1
     except KeyboardInterrupt:
         stopping = True

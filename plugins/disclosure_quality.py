@@ -66,8 +66,14 @@ def create_app() -> Any:
         except quality_view.NoWarehouse as exc:
             return HTMLResponse(quality_view.render_no_warehouse(str(exc), URL_PREFIX))
         year_value = int(year) if year.strip().isdigit() else None
-        page = quality_view.render(data, settings, URL_PREFIX, agency=agency.strip(), year=year_value,
-                                   severity=severity if severity in ("error", "warning") else "")
+        page = quality_view.render(
+            data,
+            settings,
+            URL_PREFIX,
+            agency=agency.strip(),
+            year=year_value,
+            severity=severity if severity in ("error", "warning") else "",
+        )
         return HTMLResponse(page)
 
     @app.get("/health")
@@ -77,8 +83,9 @@ def create_app() -> Any:
             data = quality_view.load(settings)
         except quality_view.NoWarehouse as exc:
             return JSONResponse({"warehouse": False, "reason": str(exc)})
-        return JSONResponse({"warehouse": True, "source": data.source, "failed": len(data.failures),
-                             "reports": data.reports})
+        return JSONResponse(
+            {"warehouse": True, "source": data.source, "failed": len(data.failures), "reports": data.reports}
+        )
 
     @app.get("/docs/{kind}/{path:path}", include_in_schema=False)
     def docs(kind: str, path: str = "") -> Any:
@@ -92,8 +99,9 @@ def create_app() -> Any:
             target = target / "index.html"
         if not target.is_relative_to(root) or not target.is_file():
             if not root.is_dir():
-                return HTMLResponse(quality_view.render_no_warehouse(
-                    f"no {kind} docs at {root} yet", URL_PREFIX), status_code=404)
+                return HTMLResponse(
+                    quality_view.render_no_warehouse(f"no {kind} docs at {root} yet", URL_PREFIX), status_code=404
+                )
             raise HTTPException(404, f"{path} not found in the {kind} docs")
         return FileResponse(target)
 

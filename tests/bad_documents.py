@@ -74,8 +74,10 @@ def text_pdf(pages: int, text: bytes = b"") -> bytes:
     Thousands of pages cost a few hundred KB, since every page points at the same stream.
     """
     stream = b"BT /F1 12 Tf 72 720 Td (" + text + b") Tj ET" if text else b""
-    page = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> "
-            b"/Contents 4 0 R >>")
+    page = (
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> "
+        b"/Contents 4 0 R >>"
+    )
     kids = b" ".join(b"%d 0 R" % (5 + i) for i in range(pages))
     return pdf_from_objects(
         [
@@ -99,8 +101,10 @@ def corrupt_xref_pdf() -> bytes:
     """A PDF whose cross-reference table points at offsets where no object starts."""
     data = text_pdf(2, b"Annual report 2021")
     xref = data.index(b"xref\n")
-    return data[:xref] + (b"xref\n0 3\n0000000000 65535 f \n0000099999 00000 n \n0000088888 00000 n \n"
-                          b"trailer\n<< /Size 3 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref)
+    return data[:xref] + (
+        b"xref\n0 3\n0000000000 65535 f \n0000099999 00000 n \n0000088888 00000 n \n"
+        b"trailer\n<< /Size 3 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
+    )
 
 
 def docx_of_lines(lines: list[str]) -> bytes:
@@ -129,11 +133,14 @@ def rewrite_docx_part(data: bytes, part: str, edit: Callable[[str], str]) -> byt
 
 def docx_with_external_entity(data: bytes, secret_path: str) -> bytes:
     """XXE and billion laughs: document.xml declares a file entity, a network entity and nested entities."""
+
     def edit(xml: str) -> str:
         prolog_end = xml.index("?>") + 2
-        dtd = (f'<!DOCTYPE w:document [<!ENTITY xxe SYSTEM "file://{secret_path}">'
-               '<!ENTITY net SYSTEM "http://127.0.0.1:9/evil.dtd"><!ENTITY lol "lol">'
-               '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>')
+        dtd = (
+            f'<!DOCTYPE w:document [<!ENTITY xxe SYSTEM "file://{secret_path}">'
+            '<!ENTITY net SYSTEM "http://127.0.0.1:9/evil.dtd"><!ENTITY lol "lol">'
+            '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+        )
         xml = xml[:prolog_end] + dtd + xml[prolog_end:]
         return xml.replace("</w:t>", "&xxe;&net;&lol2;</w:t>", 1)
 
@@ -145,31 +152,38 @@ REMOTE_URL = "http://127.0.0.1:9/remote.png"
 
 def docx_with_remote_links(data: bytes) -> bytes:
     """An external image relationship, an attached template on a server and an INCLUDEPICTURE field."""
+
     def rels(xml: str) -> str:
         ns = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-        return xml.replace("</Relationships>",
-                           f'<Relationship Id="rId99" Type="{ns}/image" Target="{REMOTE_URL}" TargetMode="External"/>'
-                           f'<Relationship Id="rId98" Type="{ns}/attachedTemplate" Target="{REMOTE_URL}.dotm" '
-                           'TargetMode="External"/></Relationships>')
+        return xml.replace(
+            "</Relationships>",
+            f'<Relationship Id="rId99" Type="{ns}/image" Target="{REMOTE_URL}" TargetMode="External"/>'
+            f'<Relationship Id="rId98" Type="{ns}/attachedTemplate" Target="{REMOTE_URL}.dotm" '
+            'TargetMode="External"/></Relationships>',
+        )
 
     def body(xml: str) -> str:
-        field = ('<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> '
-                 f'INCLUDEPICTURE "{REMOTE_URL}" \\d </w:instrText></w:r><w:r><w:fldChar w:fldCharType="end"/>'
-                 '</w:r></w:p><w:p><w:r><w:pict><v:imagedata xmlns:v="urn:schemas-microsoft-com:vml" '
-                 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id="rId99"/>'
-                 '</w:pict></w:r></w:p>')
+        field = (
+            '<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> '
+            f'INCLUDEPICTURE "{REMOTE_URL}" \\d </w:instrText></w:r><w:r><w:fldChar w:fldCharType="end"/>'
+            '</w:r></w:p><w:p><w:r><w:pict><v:imagedata xmlns:v="urn:schemas-microsoft-com:vml" '
+            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id="rId99"/>'
+            "</w:pict></w:r></w:p>"
+        )
         # after the title paragraph, so that the title stays the first line
         end_of_title = xml.index("</w:p>") + len("</w:p>")
         return xml[:end_of_title] + field + xml[end_of_title:]
 
-    return rewrite_docx_part(rewrite_docx_part(data, "word/_rels/document.xml.rels", rels),
-                             "word/document.xml", body)
+    return rewrite_docx_part(rewrite_docx_part(data, "word/_rels/document.xml.rels", rels), "word/document.xml", body)
 
 
 def pdf_page_without_mediabox() -> bytes:
     """A page with no /MediaBox (found by bench/fuzz_parsers.py): pdfplumber raises again while closing."""
     return pdf_from_objects(
-        [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-         b"<< /Type /Page /Parent 2 0 R >>"],
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R >>",
+        ],
         b"<< /Size 4 /Root 1 0 R >>",
     )

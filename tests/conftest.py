@@ -14,17 +14,30 @@ from pipeline.settings import Settings
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Settings that would point a test's pipeline somewhere outside its own DISCLOSURE_HOME.
 _DISCLOSURE_PATH_VARIABLES = (
-    "DISCLOSURE_WAREHOUSE_PATH", "DISCLOSURE_PUBLISHED_PATH", "DISCLOSURE_PARSED_DIR", "DISCLOSURE_DOCS_DIR",
-    "DISCLOSURE_ALERT_URLS", "DISCLOSURE_WAREHOUSE", "DISCLOSURE_LANDING_URL", "DISCLOSURE_S3_ENDPOINT_URL",
+    "DISCLOSURE_WAREHOUSE_PATH",
+    "DISCLOSURE_PUBLISHED_PATH",
+    "DISCLOSURE_PARSED_DIR",
+    "DISCLOSURE_DOCS_DIR",
+    "DISCLOSURE_ALERT_URLS",
+    "DISCLOSURE_WAREHOUSE",
+    "DISCLOSURE_LANDING_URL",
+    "DISCLOSURE_S3_ENDPOINT_URL",
 )
 
 
 @pytest.fixture
 def tmp_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Settings with every path under tmp_path and no alert URLs."""
-    for name in ("DISCLOSURE_WAREHOUSE_PATH", "DISCLOSURE_PUBLISHED_PATH", "DISCLOSURE_PARSED_DIR",
-                 "DISCLOSURE_DOCS_DIR", "DISCLOSURE_ALERT_URLS", "DISCLOSURE_WAREHOUSE",
-                 "DISCLOSURE_LANDING_URL", "DISCLOSURE_S3_ENDPOINT_URL"):
+    for name in (
+        "DISCLOSURE_WAREHOUSE_PATH",
+        "DISCLOSURE_PUBLISHED_PATH",
+        "DISCLOSURE_PARSED_DIR",
+        "DISCLOSURE_DOCS_DIR",
+        "DISCLOSURE_ALERT_URLS",
+        "DISCLOSURE_WAREHOUSE",
+        "DISCLOSURE_LANDING_URL",
+        "DISCLOSURE_S3_ENDPOINT_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DISCLOSURE_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("DISCLOSURE_INPUT_DIR", str(REPO_ROOT / "data" / "samples"))
@@ -42,15 +55,17 @@ def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import os
 
     home = tmp_path_factory.mktemp("airflow")
-    os.environ.update({
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-        "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
-        "DO_NOT_TRACK": "1",
-    })
+    os.environ.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+            "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
+            "DO_NOT_TRACK": "1",
+        }
+    )
     return home
 
 

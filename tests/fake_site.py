@@ -34,35 +34,54 @@ BIG_SIZE = 200 * 1024  # over the tests' 64 KiB limit
 
 # A config for tests: small timeouts and backoff, no politeness pauses.
 TEST_CONFIG = FetchConfig(
-    connect_timeout=0.5, read_timeout=0.3, total_timeout=5.0, retries=2, backoff_initial=0.01, backoff_max=0.05,
-    max_bytes=64 * 1024, max_redirects=3, min_interval_per_host=0.0, max_concurrency_per_host=4,
+    connect_timeout=0.5,
+    read_timeout=0.3,
+    total_timeout=5.0,
+    retries=2,
+    backoff_initial=0.01,
+    backoff_max=0.05,
+    max_bytes=64 * 1024,
+    max_redirects=3,
+    min_interval_per_host=0.0,
+    max_concurrency_per_host=4,
 )
 
 
 def gb_page(title: str, body: str) -> str:
-    return (f"<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\">"
-            f"<title>{title}</title></head><body>{body}</body></html>")
+    return (
+        f'<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">'
+        f"<title>{title}</title></head><body>{body}</body></html>"
+    )
 
 
-LISTING_1 = gb_page("政府信息公开年报", """
+LISTING_1 = gb_page(
+    "政府信息公开年报",
+    """
 <div class="nav"><a href="/">首页</a> <a href="/zwgk/">政务公开</a> <a href="/nb/index.html">政府信息公开年报</a></div>
 <ul class="list">
   <li><a href="/nb/2021/report.html">测试县人民政府2021年政府信息公开工作年度报告</a> <span>2022-01-20</span></li>
   <li><a href="/nb/notice.html">关于做好2021年政府信息公开工作年度报告编制发布工作的通知</a></li>
 </ul>
 <div class="pager"><a href="javascript:void(0)">上一页</a> <a href="index_1.html">下一页</a></div>
-""")
-LISTING_2 = gb_page("政府信息公开年报", """
+""",
+)
+LISTING_2 = gb_page(
+    "政府信息公开年报",
+    """
 <ul class="list">
   <li><a href="/files/2020.pdf">二〇二〇年政府信息公开工作年度报告</a></li>
   <li><a href="/files/2019.docx" title="测试县2019年政府信息公开年报">二零一九年度政府信息公开年报</a></li>
 </ul>
 <div class="pager"><a href="index.html">上一页</a> <a href="index_2.html">下一页</a></div>
-""")
-LISTING_3 = gb_page("政府信息公开年报", """
+""",
+)
+LISTING_3 = gb_page(
+    "政府信息公开年报",
+    """
 <ul class="list"><li><a href="/private/2018.pdf">2018年政府信息公开工作年度报告</a></li></ul>
 <div class="pager"><a href="index_1.html">上一页</a></div>
-""")
+""",
+)
 REPORT_2021 = """<html><head><meta charset="utf-8"><title>2021年报告</title></head><body>
 <h1>测试县人民政府2021年政府信息公开工作年度报告</h1>
 <p>附件：</p>
@@ -70,11 +89,14 @@ REPORT_2021 = """<html><head><meta charset="utf-8"><title>2021年报告</title><
 <a href="/files/2021.docx">测试县2021年政府信息公开工作年度报告.docx</a>
 <a href="/files/2021-jiedu.pdf">图解：2021年政府信息公开工作年度报告解读.pdf</a>
 </body></html>"""
-NEWS = gb_page("新闻", """
+NEWS = gb_page(
+    "新闻",
+    """
 <ul><li><a href="/news/1.html">县长调研春耕生产</a></li>
 <li><a href="/news/2.html">2021年政府工作报告</a></li>
 <li><a href="/zwgk/guide.html">政府信息公开指南</a></li>
-<li><a href="/nb/index.html">政府信息公开年报</a></li></ul>""")
+<li><a href="/nb/index.html">政府信息公开年报</a></li></ul>""",
+)
 ROBOTS = "User-agent: *\nDisallow: /private/\n"
 
 
@@ -125,8 +147,12 @@ def _handler(site: FakeSite, trap_url: str) -> type[BaseHTTPRequestHandler]:
             if self.headers.get("If-Modified-Since") == LAST_MODIFIED_2019:
                 self._send(304, b"", "application/octet-stream")
             else:
-                self._send(200, DOCX_2019, "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                           {"Last-Modified": LAST_MODIFIED_2019})
+                self._send(
+                    200,
+                    DOCX_2019,
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    {"Last-Modified": LAST_MODIFIED_2019},
+                )
 
         def document(self, body: bytes, content_type: str) -> None:
             """A report file with an ETag of its bytes: a request that names it gets a 304."""

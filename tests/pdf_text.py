@@ -27,21 +27,33 @@ def text_line(top: float, *cells: tuple[float, str] | tuple[float, str, str]) ->
             step = width(ch)
             chars.append({"text": ch, "x0": x, "x1": x + step, "top": top, "bottom": top + SIZE})
             x += step
-    return {"text": " ".join(c[1] for c in cells), "chars": chars, "x0": chars[0]["x0"], "x1": chars[-1]["x1"],
-            "top": top, "bottom": top + SIZE}
+    return {
+        "text": " ".join(c[1] for c in cells),
+        "chars": chars,
+        "x0": chars[0]["x0"],
+        "x1": chars[-1]["x1"],
+        "top": top,
+        "bottom": top + SIZE,
+    }
 
 
 def text_pdf(pages: list[list[tuple[float, float, str]]]) -> bytes:
     """A PDF of A4 pages, each a list of `(x0, top, text)` in Helvetica at `SIZE` points (ASCII only)."""
     count = len(pages)
     kids = b" ".join(b"%d 0 R" % (4 + 2 * i) for i in range(count))
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, count),
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, count),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
     for index, texts in enumerate(pages):
-        stream = b"".join(b"BT /F1 %.1f Tf %.2f %.2f Td (%s) Tj ET\n"
-                          % (SIZE, x, PAGE_HEIGHT - top - SIZE, text.encode("ascii")) for x, top, text in texts)
-        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 %d] /Contents %d 0 R "
-                       b"/Resources << /Font << /F1 3 0 R >> >> >>" % (PAGE_HEIGHT, 5 + 2 * index))
+        stream = b"".join(
+            b"BT /F1 %.1f Tf %.2f %.2f Td (%s) Tj ET\n" % (SIZE, x, PAGE_HEIGHT - top - SIZE, text.encode("ascii"))
+            for x, top, text in texts
+        )
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 %d] /Contents %d 0 R "
+            b"/Resources << /Font << /F1 3 0 R >> >> >>" % (PAGE_HEIGHT, 5 + 2 * index)
+        )
         objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
     return pdf_from_objects(objects, b"<< /Size %d /Root 1 0 R >>" % (len(objects) + 1))

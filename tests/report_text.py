@@ -15,8 +15,12 @@ MISSING = object()
 BLANK = object()
 
 _ROW_LABELS = {c.code: c.label_zh.split("：")[-1] for c in codes.APPLICATION_ROWS}
-_GROUP_LABELS = {"denied": "（三）不予公开", "unable": "（四）无法提供", "not_processed": "（五）不予处理",
-                 "other": "（六）其他处理"}
+_GROUP_LABELS = {
+    "denied": "（三）不予公开",
+    "unable": "（四）无法提供",
+    "not_processed": "（五）不予处理",
+    "other": "（六）其他处理",
+}
 
 
 def _row_labels(template: str, row: str, previous: str | None) -> list[str]:
@@ -26,6 +30,8 @@ def _row_labels(template: str, row: str, previous: str | None) -> list[str]:
     group = row.split(".")[0] if "." in row else None
     first_of_group = group is not None and (previous is None or previous.split(".")[0] != group)
     return ([_GROUP_LABELS[group]] if first_of_group else []) + [_ROW_LABELS[row]]
+
+
 _MEASURE_LABELS = {c.code: c.label_zh for c in codes.PROACTIVE_MEASURES}
 _CATEGORY_LABELS = {"normative_document": "规范性文件"} | {
     c.code: c.label_zh for c in codes.PROACTIVE_CATEGORIES if c.code != "normative_document"
@@ -55,8 +61,9 @@ def _row(cells: list[str], values: list[object], layout: str) -> list[str]:
     return [f"\t{c}" for c in cells + rendered] + [""]
 
 
-def render(agency: str, year: int, template: str, cells: dict[tuple[str, str, str], object],
-           layout: str = "tabs") -> str:
+def render(
+    agency: str, year: int, template: str, cells: dict[tuple[str, str, str], object], layout: str = "tabs"
+) -> str:
     """The text of a report stating `cells` ((table, row, column) -> value)."""
     out = [f"{agency}{year}年政府信息公开工作年度报告", "", "二、主动公开政府信息情况", ""]
     for article, category, measures in templates.proactive_rows(template):
@@ -73,8 +80,11 @@ def render(agency: str, year: int, template: str, cells: dict[tuple[str, str, st
     out += ["", "四、政府信息公开行政复议、行政诉讼情况", ""]
     outcomes = [c.label_zh for c in codes.APPEAL_OUTCOMES]
     out += _row(["行政复议", "行政诉讼", *outcomes, "未经复议直接起诉", "复议后起诉", *outcomes, *outcomes], [], layout)
-    out += _row([], [cells[("appeals", p, o)] for p in codes.APPEAL_PROCEEDING_CODES
-                     for o in codes.APPEAL_OUTCOME_CODES], layout)
+    out += _row(
+        [],
+        [cells[("appeals", p, o)] for p in codes.APPEAL_PROCEEDING_CODES for o in codes.APPEAL_OUTCOME_CODES],
+        layout,
+    )
     out += ["", "五、存在的主要问题及改进情况", "无。"]
     return "\n".join(out) + "\n"
 

@@ -14,9 +14,14 @@ LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 
 def _lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(LINT_IMPORTS), "--config", str(root / "pyproject.toml"), "--no-cache"],
-                          cwd=root, capture_output=True, text=True, timeout=120,
-                          env={"PATH": str(Path(sys.executable).parent), "PYTHONPATH": str(root)})
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--config", str(root / "pyproject.toml"), "--no-cache"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": str(Path(sys.executable).parent), "PYTHONPATH": str(root)},
+    )
 
 
 def test_every_import_respects_the_contracts() -> None:
@@ -30,8 +35,9 @@ def test_a_backwards_import_breaks_a_contract(tmp_path: Path) -> None:
     for package in PACKAGES:
         shutil.copytree(REPO_ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
     codes = tmp_path / "extractors" / "codes.py"
-    codes.write_text(codes.read_text(encoding="utf-8") + "\nfrom warehouse.connection import connect  # noqa\n",
-                     encoding="utf-8")
+    codes.write_text(
+        codes.read_text(encoding="utf-8") + "\nfrom warehouse.connection import connect  # noqa\n", encoding="utf-8"
+    )
     (tmp_path / "warehouse" / "load.py").write_text("import airflow.sdk  # noqa\n", encoding="utf-8")
     result = _lint_imports(tmp_path)
     assert result.returncode != 0
@@ -44,7 +50,9 @@ def test_dags_and_plugins_stay_the_only_airflow_importers() -> None:
         path.relative_to(REPO_ROOT).parts[0]
         for path in REPO_ROOT.glob("*/**/*.py")
         if path.parts[len(REPO_ROOT.parts)] in (*PACKAGES, "dags", "plugins")
-        and any(line.lstrip().startswith(("import airflow", "from airflow"))
-                for line in path.read_text(encoding="utf-8").splitlines())
+        and any(
+            line.lstrip().startswith(("import airflow", "from airflow"))
+            for line in path.read_text(encoding="utf-8").splitlines()
+        )
     }
     assert importers == {"dags", "plugins"}

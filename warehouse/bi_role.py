@@ -67,6 +67,11 @@ def grant_bi_access(config: WarehouseConfig, schema: str = MARTS_SCHEMA) -> str:
                 cursor.execute(statement)
     finally:
         conn.close()
-    log.info("BI role %s: SELECT on schema %s of database %s (%s)", config.bi_role, schema, database,
-             "login" if config.bi_password else "nologin" if not exists else "unchanged login")
+    log.info(
+        "BI role %s: SELECT on schema %s of database %s (%s)",
+        config.bi_role,
+        schema,
+        database,
+        "login" if config.bi_password else "nologin" if not exists else "unchanged login",
+    )
     return config.bi_role

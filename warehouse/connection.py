@@ -180,8 +180,14 @@ def insert_frame(conn: Any, table: str, columns: Sequence[str], frame: pd.DataFr
         conn.unregister(view)
 
 
-def insert_rows(conn: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
-                on_conflict: str = "", chunk: int = 500) -> None:
+def insert_rows(
+    conn: Any,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    on_conflict: str = "",
+    chunk: int = 500,
+) -> None:
     """Insert `rows` (values in `columns` order) inside the caller's transaction, many rows per statement.
 
     DuckDB's executemany runs one statement per row (about 0.7 ms each: 0.1 s
@@ -195,9 +201,11 @@ def insert_rows(conn: Any, table: str, columns: Sequence[str], rows: Sequence[Se
     names = ", ".join(columns)
     row_marks = "(" + ", ".join("?" * len(columns)) + ")"
     for start in range(0, len(rows), chunk):
-        part = rows[start:start + chunk]
-        conn.execute(f"insert into {table} ({names}) values {', '.join([row_marks] * len(part))} {on_conflict}",
-                     [value for row in part for value in row])
+        part = rows[start : start + chunk]
+        conn.execute(
+            f"insert into {table} ({names}) values {', '.join([row_marks] * len(part))} {on_conflict}",
+            [value for row in part for value in row],
+        )
 
 
 def missing_relation_errors() -> tuple[type[BaseException], ...]:
@@ -331,14 +339,16 @@ class PostgresConnection:
             self._cursor.execute(sql)
         return PostgresCursor(self._cursor)
 
-    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
-                    on_conflict: str = "") -> None:
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], on_conflict: str = ""
+    ) -> None:
         """A multi-row insert (psycopg2's execute_values): fast for the check results."""
         from psycopg2.extras import execute_values
 
         with self.raw.cursor() as cursor:
-            execute_values(cursor, f"insert into {table} ({', '.join(columns)}) values %s {on_conflict}", rows,
-                           page_size=5000)
+            execute_values(
+                cursor, f"insert into {table} ({', '.join(columns)}) values %s {on_conflict}", rows, page_size=5000
+            )
 
     def begin(self) -> None:
         self.raw.cursor().execute("begin")

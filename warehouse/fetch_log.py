@@ -12,8 +12,23 @@ from warehouse.connection import connect, insert_rows, transaction
 log = logging.getLogger(__name__)
 
 FETCH_ATTEMPT_COLUMNS: tuple[str, ...] = (
-    "attempt_id", "source", "agency", "report_year", "url", "final_url", "status", "http_status", "content_type",
-    "etag", "last_modified", "content_length", "size_bytes", "sha256", "landing_path", "tries", "fetched_at",
+    "attempt_id",
+    "source",
+    "agency",
+    "report_year",
+    "url",
+    "final_url",
+    "status",
+    "http_status",
+    "content_type",
+    "etag",
+    "last_modified",
+    "content_length",
+    "size_bytes",
+    "sha256",
+    "landing_path",
+    "tries",
+    "fetched_at",
     "error",
 )
 
@@ -27,8 +42,13 @@ def write_fetch_attempts(config: WarehouseConfig, results: Sequence[FetchResult]
         before = conn.execute("select count(*) from raw.fetch_attempts").fetchone()[0]
         with transaction(conn):
             # attempt_id is minted once per attempt, so a retried task re-writing its list is harmless.
-            insert_rows(conn, "raw.fetch_attempts", FETCH_ATTEMPT_COLUMNS, rows,
-                        on_conflict="on conflict (attempt_id) do nothing")
+            insert_rows(
+                conn,
+                "raw.fetch_attempts",
+                FETCH_ATTEMPT_COLUMNS,
+                rows,
+                on_conflict="on conflict (attempt_id) do nothing",
+            )
         added = conn.execute("select count(*) from raw.fetch_attempts").fetchone()[0] - before
     log.info("raw.fetch_attempts: %d rows added (%d given)", added, len(rows))
     return added

@@ -24,16 +24,55 @@ from warehouse.connection import connect, insert_rows, lock, transaction
 log = logging.getLogger(__name__)
 
 _COLUMNS: dict[str, tuple[str, ...]] = {
-    "documents": ("sha256", "parser_version", "document", "source_url", "landing_path", "format",
-                  "size_bytes", "status", "loaded_at"),
-    "reports": ("report_id", "sha256", "parser_version", "document", "agency", "report_year", "template",
-                "published_on"),
-    "cells": ("report_id", "sha256", "parser_version", "table_name", "article_item", "row_code", "column_code",
-              "value", "raw_text", "page", "line_no", "bbox"),
-    "narrative_facts": ("report_id", "sha256", "parser_version", "fact", "seq", "value", "raw_text", "page",
-                        "line_no"),
-    "parse_issues": ("report_id", "sha256", "parser_version", "seq", "issue", "severity", "message",
-                     "table_name", "row_code", "page", "line_no"),
+    "documents": (
+        "sha256",
+        "parser_version",
+        "document",
+        "source_url",
+        "landing_path",
+        "format",
+        "size_bytes",
+        "status",
+        "loaded_at",
+    ),
+    "reports": (
+        "report_id",
+        "sha256",
+        "parser_version",
+        "document",
+        "agency",
+        "report_year",
+        "template",
+        "published_on",
+    ),
+    "cells": (
+        "report_id",
+        "sha256",
+        "parser_version",
+        "table_name",
+        "article_item",
+        "row_code",
+        "column_code",
+        "value",
+        "raw_text",
+        "page",
+        "line_no",
+        "bbox",
+    ),
+    "narrative_facts": ("report_id", "sha256", "parser_version", "fact", "seq", "value", "raw_text", "page", "line_no"),
+    "parse_issues": (
+        "report_id",
+        "sha256",
+        "parser_version",
+        "seq",
+        "issue",
+        "severity",
+        "message",
+        "table_name",
+        "row_code",
+        "page",
+        "line_no",
+    ),
 }
 
 
@@ -41,12 +80,33 @@ def rows_of(doc: ParsedDocument, loaded_at: datetime) -> dict[str, list[tuple[An
     """The raw rows of one parsed document, per raw table."""
     key = (doc.report_id, doc.sha256, doc.parser_version)
     return {
-        "documents": [(doc.sha256, doc.parser_version, doc.document, doc.source_url, doc.landing_path,
-                       doc.format, doc.size_bytes, doc.status, loaded_at)],
+        "documents": [
+            (
+                doc.sha256,
+                doc.parser_version,
+                doc.document,
+                doc.source_url,
+                doc.landing_path,
+                doc.format,
+                doc.size_bytes,
+                doc.status,
+                loaded_at,
+            )
+        ],
         "reports": [(*key[:3], doc.document, doc.agency, doc.year, doc.template, None)],
         "cells": [
-            (*key, c.table, c.article, c.row, c.column, c.value, c.raw, c.page, c.line,
-             json.dumps(list(c.bbox)) if c.bbox else None)
+            (
+                *key,
+                c.table,
+                c.article,
+                c.row,
+                c.column,
+                c.value,
+                c.raw,
+                c.page,
+                c.line,
+                json.dumps(list(c.bbox)) if c.bbox else None,
+            )
             for c in doc.cells
         ],
         "narrative_facts": [(*key, f.name, f.seq, f.value, f.raw, f.page, f.line) for f in doc.facts],
@@ -91,8 +151,14 @@ def load_parsed(
                         insert_rows(conn, f"raw.{table}", _COLUMNS[table], values)
             summary["documents_loaded"] += 1
             summary["cells_loaded"] += len(rows["cells"])
-            log.info("%s: loaded %d cells, %d facts, %d issues (%s)", doc.document, len(rows["cells"]),
-                     len(rows["narrative_facts"]), len(rows["parse_issues"]), doc.status)
+            log.info(
+                "%s: loaded %d cells, %d facts, %d issues (%s)",
+                doc.document,
+                len(rows["cells"]),
+                len(rows["narrative_facts"]),
+                len(rows["parse_issues"]),
+                doc.status,
+            )
     log.info("load summary: %s", summary)
     return summary
 
@@ -105,7 +171,9 @@ def loaded_sha256s(config: WarehouseConfig) -> set[str]:
 
 
 def _already_loaded(conn: Any, doc: ParsedDocument) -> bool:
-    return bool(conn.execute(
-        "select count(*) from raw.documents where sha256 = ? and parser_version = ?",
-        [doc.sha256, doc.parser_version],
-    ).fetchone()[0])
+    return bool(
+        conn.execute(
+            "select count(*) from raw.documents where sha256 = ? and parser_version = ?",
+            [doc.sha256, doc.parser_version],
+        ).fetchone()[0]
+    )

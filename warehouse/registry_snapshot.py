@@ -22,8 +22,16 @@ log = logging.getLogger(__name__)
 
 ALIAS_SEPARATOR = "\n"  # stg_sources splits `aliases` on it (chr(10))
 COLUMNS = (
-    "name", "aliases", "region", "division_code", "level", "kind", "first_year", "example",
-    "registered_at", "snapshot_at",
+    "name",
+    "aliases",
+    "region",
+    "division_code",
+    "level",
+    "kind",
+    "first_year",
+    "example",
+    "registered_at",
+    "snapshot_at",
 )
 
 
@@ -38,10 +46,14 @@ def write_sources(config: WarehouseConfig, registry: Iterable[Source], now: date
     with connect(config) as conn, transaction(conn):
         registered = dict(conn.execute("select name, registered_at from raw.sources").fetchall())
         conn.execute("delete from raw.sources")
-        insert_rows(conn, "raw.sources", COLUMNS,
-                    [_row(source, registered.get(source.name, now), now) for source in sources])
-    log.info("raw.sources: %d registry entries (%d new)", len(sources),
-             sum(source.name not in registered for source in sources))
+        insert_rows(
+            conn, "raw.sources", COLUMNS, [_row(source, registered.get(source.name, now), now) for source in sources]
+        )
+    log.info(
+        "raw.sources: %d registry entries (%d new)",
+        len(sources),
+        sum(source.name not in registered for source in sources),
+    )
     return len(sources)
 
 

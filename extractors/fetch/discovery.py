@@ -117,8 +117,9 @@ def fetch_reports(fetcher: Fetcher, reports: Iterable[DiscoveredReport], max_wor
     web = [r for r in reports if r.local_path is None]
 
     def one(report: DiscoveredReport) -> FetchResult:
-        return fetcher.fetch(report.url, local=report.local, source=report.source, agency=report.agency,
-                             report_year=report.year)
+        return fetcher.fetch(
+            report.url, local=report.local, source=report.source, agency=report.agency, report_year=report.year
+        )
 
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
         return list(pool.map(one, web))
@@ -131,8 +132,15 @@ def _folder_reports(source: Source) -> list[DiscoveredReport]:
         return []
     files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
     return [
-        DiscoveredReport(source.name, source.name if source.is_agency else None, year_of(p.name), p.as_uri(),
-                         p.name, root.as_uri(), local=True)
+        DiscoveredReport(
+            source.name,
+            source.name if source.is_agency else None,
+            year_of(p.name),
+            p.as_uri(),
+            p.name,
+            root.as_uri(),
+            local=True,
+        )
         for p in files
     ]
 
@@ -171,7 +179,12 @@ def _crawl_listing(
 
 
 def _resolve_report(
-    source: Source, fetcher: Fetcher, year: int, href: str, text: str, listing_url: str,
+    source: Source,
+    fetcher: Fetcher,
+    year: int,
+    href: str,
+    text: str,
+    listing_url: str,
     attempts: list[FetchResult],
 ) -> list[DiscoveredReport]:
     """A file link is the report; an HTML page is followed one step to the files it attaches."""
@@ -195,8 +208,14 @@ def _fetch_page(
 ) -> tuple[HtmlElement, str] | None:
     import lxml.html
 
-    result = fetcher.fetch(url, local=source.local, conditional=False, land_bytes=False, source=source.name,
-                           agency=source.name if source.is_agency else None)
+    result = fetcher.fetch(
+        url,
+        local=source.local,
+        conditional=False,
+        land_bytes=False,
+        source=source.name,
+        agency=source.name if source.is_agency else None,
+    )
     attempts.append(result)
     if not result.ok or not result.content:
         return None

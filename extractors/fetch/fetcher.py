@@ -86,8 +86,10 @@ class FetchConfig:
         for item in text.split():
             name, sep, raw = item.partition("=")
             if not sep or name not in {f.name for f in fields(cls)}:
-                raise ValueError(f"DISCLOSURE_FETCH_OPTIONS: {item!r} is not field=value with a field of "
-                                 f"FetchConfig ({', '.join(f.name for f in fields(cls))})")
+                raise ValueError(
+                    f"DISCLOSURE_FETCH_OPTIONS: {item!r} is not field=value with a field of "
+                    f"FetchConfig ({', '.join(f.name for f in fields(cls))})"
+                )
             kind = type(getattr(defaults, name))
             try:
                 values[name] = _boolean(raw) if kind is bool else kind(raw)
@@ -98,8 +100,10 @@ class FetchConfig:
     @property
     def user_agent(self) -> str:
         # ASCII only: header values are latin-1 on the wire.
-        return f"{PROJECT_NAME}/{PROJECT_VERSION} (+{self.contact_url}; collects annual government " \
-               "information disclosure reports)"
+        return (
+            f"{PROJECT_NAME}/{PROJECT_VERSION} (+{self.contact_url}; collects annual government "
+            "information disclosure reports)"
+        )
 
 
 @dataclass
@@ -306,8 +310,7 @@ class Fetcher:
         if land_bytes:
             sha256, path = land(self.storage, response.body)
             result.sha256, result.landing_path = sha256, str(path)
-            self.state.put(Validators(url, sha256, response.headers.get("etag"),
-                                      response.headers.get("last-modified")))
+            self.state.put(Validators(url, sha256, response.headers.get("etag"), response.headers.get("last-modified")))
         else:
             result.content = response.body
         return _finish(result, FETCHED, None)

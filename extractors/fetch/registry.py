@@ -229,6 +229,9 @@ def _message(error: Any) -> str:
     if error.validator == "additionalProperties":
         return f"unknown field (allowed: {', '.join(error.schema.get('properties', {}))})"
     if error.validator == "required":
-        return "is required" + (" for a web source (listing_urls/report_urls)" if error.relative_schema_path
-                                and "then" in error.relative_schema_path else "")
+        return "is required" + (
+            " for a web source (listing_urls/report_urls)"
+            if error.relative_schema_path and "then" in error.relative_schema_path
+            else ""
+        )
     return error.message

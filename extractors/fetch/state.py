@@ -62,7 +62,6 @@ class ConditionalStore:
             return
         path = self._path(validators.url)
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False,
-                                         suffix=".tmp") as tmp:
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as tmp:
             json.dump(asdict(validators), tmp, ensure_ascii=False)
         os.replace(tmp.name, path)

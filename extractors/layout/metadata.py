@@ -80,8 +80,13 @@ def later_report_titles(lines: list[Line]) -> list[Line]:
             seen_table = True
             continue
         text = normalize("".join(line.cells)).strip("《》")
-        if (seen_table and len(text) <= _TITLE_LINE_MAX_CHARS and _YEAR.search(text)
-                and _REPORT_WORDS.search(text) and text.endswith(("报告", "年报"))):
+        if (
+            seen_table
+            and len(text) <= _TITLE_LINE_MAX_CHARS
+            and _YEAR.search(text)
+            and _REPORT_WORDS.search(text)
+            and text.endswith(("报告", "年报"))
+        ):
             found.append(line)
             seen_table = False
     return found

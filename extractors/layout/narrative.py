@@ -76,9 +76,15 @@ def _proactive(text: str, line: Line, facts: list[Fact], issues: list[Issue]) ->
             else:
                 _add(facts, "proactive_published_part", None, part.group(0), line)
                 issues.append(
-                    Issue("narrative.value_missing", f"the text names a part {label!r} of the proactive total "
-                          f"with no number ({part.group(0)!r}); it is null", table="narrative",
-                          row="proactive_published_part", line=line.no, page=line.page)
+                    Issue(
+                        "narrative.value_missing",
+                        f"the text names a part {label!r} of the proactive total "
+                        f"with no number ({part.group(0)!r}); it is null",
+                        table="narrative",
+                        row="proactive_published_part",
+                        line=line.no,
+                        page=line.page,
+                    )
                 )
 
 
@@ -89,7 +95,7 @@ def _parts_span(text: str, start: int) -> str:
     if end is None:
         return rest
     span = rest[: end.start()]
-    following = rest[end.end():]
+    following = rest[end.end() :]
     if following.startswith("其中"):
         next_end = _SENTENCE_END.search(following)
         span += "，" + following[: next_end.start() if next_end else len(following)]
@@ -101,9 +107,13 @@ def _flag_conflicts(facts: list[Fact], issues: list[Issue]) -> None:
     values = sorted({f.value for f in received if f.value is not None})
     if len(values) > 1:
         issues.append(
-            Issue("narrative.conflicting_figures",
-                  "the text states different numbers of applications received: "
-                  + "; ".join(f"{f.raw} (line {f.line})" for f in received)
-                  + f". The first ({received[0].value:g}) is compared with the table; all are kept.",
-                  table="narrative", row="applications_received", line=received[1].line)
+            Issue(
+                "narrative.conflicting_figures",
+                "the text states different numbers of applications received: "
+                + "; ".join(f"{f.raw} (line {f.line})" for f in received)
+                + f". The first ({received[0].value:g}) is compared with the table; all are kept.",
+                table="narrative",
+                row="applications_received",
+                line=received[1].line,
+            )
         )

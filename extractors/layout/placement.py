@@ -33,8 +33,7 @@ def place_row(
     """Cells for `row_code` x each column; null cells where a value cannot be placed."""
     tokens = _assign(row, columns, table, row_code, issues, allow_unheaded)
     return [
-        _cell(table, row_code, column, token, issues, article)
-        for column, token in zip(columns, tokens, strict=True)
+        _cell(table, row_code, column, token, issues, article) for column, token in zip(columns, tokens, strict=True)
     ]
 
 
@@ -53,18 +52,28 @@ def _assign(
             Issue(
                 "cell.blank",
                 f"{table} row {row_code}: {len(blanks)} of {n} cells are blank and null: {', '.join(blanks)}",
-                table=table, row=row_code, line=line, page=page,
+                table=table,
+                row=row_code,
+                line=line,
+                page=page,
             )
         )
         return [t if t.text.strip() else None for t in positional]
-    if (allow_unheaded and positional is not None and len(positional) > n
-            and all(t.text.strip() for t in positional[:n])):
+    if (
+        allow_unheaded
+        and positional is not None
+        and len(positional) > n
+        and all(t.text.strip() for t in positional[:n])
+    ):
         extra = [t.text for t in positional[n:] if t.text.strip()]
         issues.append(
             Issue(
                 "cell.unheaded_value",
                 f"{table} row {row_code}: values {extra} stand under no column header; ignored",
-                table=table, row=row_code, line=line, page=page,
+                table=table,
+                row=row_code,
+                line=line,
+                page=page,
             )
         )
         return list(positional[:n])
@@ -74,7 +83,11 @@ def _assign(
             f"{table} row {row_code}: {len(row.values)} values for {n} columns; "
             f"which one is missing cannot be told, so the row is null "
             f"(raw: {' | '.join(t.text.strip() for t in row.values)})",
-            severity="error", table=table, row=row_code, line=line, page=page,
+            severity="error",
+            table=table,
+            row=row_code,
+            line=line,
+            page=page,
         )
     )
     return [None] * n
@@ -91,9 +104,13 @@ def _cell(
     if reading is not None and column in AMOUNT_MEASURES and reading.unit is None and _scaled(raw):
         issues.append(
             Issue(
-                "cell.unreadable", f"{table} {row_code}/{column}: {raw!r} has a 千/万/亿 multiplier but no unit "
+                "cell.unreadable",
+                f"{table} {row_code}/{column}: {raw!r} has a 千/万/亿 multiplier but no unit "
                 "in a 万元 column, so its amount is ambiguous; null",
-                table=table, row=row_code, line=token.line, page=token.page,
+                table=table,
+                row=row_code,
+                line=token.line,
+                page=token.page,
             )
         )
     elif reading is not None:
@@ -101,12 +118,17 @@ def _cell(
     elif not is_null_marker(raw):
         issues.append(
             Issue(
-                "cell.unreadable", f"{table} {row_code}/{column}: {raw!r} is not a number; null",
-                table=table, row=row_code, line=token.line, page=token.page,
+                "cell.unreadable",
+                f"{table} {row_code}/{column}: {raw!r} is not a number; null",
+                table=table,
+                row=row_code,
+                line=token.line,
+                page=token.page,
             )
         )
-    return Cell(table, row_code, column, value, raw=raw, article=article, page=token.page,
-                line=token.line, bbox=token.bbox)
+    return Cell(
+        table, row_code, column, value, raw=raw, article=article, page=token.page, line=token.line, bbox=token.bbox
+    )
 
 
 def _scaled(raw: str) -> bool:

@@ -42,8 +42,13 @@ class _State:
             key = (cell.table, cell.row, cell.column)
             if key in self.cells:
                 self.issues.append(
-                    Issue("row.duplicate", f"{cell.table} {cell.row}/{cell.column} stated twice; first kept",
-                          table=cell.table, row=cell.row, line=cell.line)
+                    Issue(
+                        "row.duplicate",
+                        f"{cell.table} {cell.row}/{cell.column} stated twice; first kept",
+                        table=cell.table,
+                        row=cell.row,
+                        line=cell.line,
+                    )
                 )
                 continue
             self.cells[key] = cell
@@ -69,10 +74,16 @@ def _map_row(row: Row, state: _State) -> None:
             state.measures[item] = [m for m in (labels.measure(t) for t in texts) if m]
     if len({labels.application_row(t) for t in texts} - {None}) >= _TRANSPOSED_MIN_ROW_LABELS:
         state.issues.append(
-            Issue("table.transposed", f"a row of {len(row.values)} values under {len(texts)} labels that name "
-                  "application rows: the table runs applicants down and rows across, which is not read; "
-                  "its cells are null", severity="error", table="applications",
-                  line=row.values[0].line, page=row.values[0].page)
+            Issue(
+                "table.transposed",
+                f"a row of {len(row.values)} values under {len(texts)} labels that name "
+                "application rows: the table runs applicants down and rows across, which is not read; "
+                "its cells are null",
+                severity="error",
+                table="applications",
+                line=row.values[0].line,
+                page=row.values[0].page,
+            )
         )
         state.context = "transposed"
         return
@@ -86,8 +97,12 @@ def _map_row(row: Row, state: _State) -> None:
         _proactive_row(row, category, state)
         return
     state.issues.append(
-        Issue("row.unrecognized", f"a row of {len(row.values)} values under labels {texts[-3:]} matches no known row",
-              line=row.values[0].line, page=row.values[0].page)
+        Issue(
+            "row.unrecognized",
+            f"a row of {len(row.values)} values under labels {texts[-3:]} matches no known row",
+            line=row.values[0].line,
+            page=row.values[0].page,
+        )
     )
 
 
@@ -110,37 +125,54 @@ def _application_row(row: Row, row_code: str, texts: list[str], state: _State) -
         state.header_complete = not unknown
         if unknown:
             state.issues.append(
-                Issue("header.unknown_column", f"the application table's header names columns {unknown} that "
-                      "are no applicant column: a row with more values than known columns is null, since "
-                      "where the unknown column stands cannot be told", table="applications",
-                      line=row.values[0].line)
+                Issue(
+                    "header.unknown_column",
+                    f"the application table's header names columns {unknown} that "
+                    "are no applicant column: a row with more values than known columns is null, since "
+                    "where the unknown column stands cannot be told",
+                    table="applications",
+                    line=row.values[0].line,
+                )
             )
         missing = [c for c in codes.APPLICANT_CODES if c not in header]
         if missing:
             state.issues.append(
-                Issue("header.column_missing", f"the application table has no column {missing}; its cells "
-                      "are null", table="applications", line=row.values[0].line)
+                Issue(
+                    "header.column_missing",
+                    f"the application table has no column {missing}; its cells are null",
+                    table="applications",
+                    line=row.values[0].line,
+                )
             )
     if state.applicants is None:
         state.applicants = list(codes.APPLICANT_CODES)
         state.issues.append(
-            Issue("header.missing", "application table header not found; the template's applicant columns "
-                  "(自然人, 商业企业, 科研机构, 社会(公益)组织, 法律服务机构, 其他, 总计) are assumed",
-                  table="applications", line=row.values[0].line)
+            Issue(
+                "header.missing",
+                "application table header not found; the template's applicant columns "
+                "(自然人, 商业企业, 科研机构, 社会(公益)组织, 法律服务机构, 其他, 总计) are assumed",
+                table="applications",
+                line=row.values[0].line,
+            )
         )
     if any(labels.fold(t) == labels.OTHER_GROUP_WORD for t in texts):
         state.in_other_group = row_code != "other.other"
-    state.add(place_row(row, state.applicants, "applications", row_code, state.issues,
-                        allow_unheaded=state.header_complete))
+    state.add(
+        place_row(row, state.applicants, "applications", row_code, state.issues, allow_unheaded=state.header_complete)
+    )
 
 
 def _unknown_header_labels(texts: list[str]) -> list[str]:
     """Header labels after the first applicant column that name no column: not an applicant, group or row."""
     start = next((i for i, t in enumerate(texts) if labels.applicant(t)), len(texts))
     return [
-        t for t in texts[start:]
-        if labels.fold(t) and labels.applicant(t) is None and labels.LEGAL_ENTITY_GROUP not in labels.fold(t)
-        and labels.application_row(t) is None and not labels.is_group_label(t)
+        t
+        for t in texts[start:]
+        if labels.fold(t)
+        and labels.applicant(t) is None
+        and labels.LEGAL_ENTITY_GROUP not in labels.fold(t)
+        and labels.application_row(t) is None
+        and not labels.is_group_label(t)
         and not any(corner in labels.fold(t) for corner in _CORNER_LABELS)
     ]
 
@@ -179,8 +211,11 @@ def _read_appeal_header(texts: list[str], state: _State) -> bool:
     per_proceeding = list(dict.fromkeys(outcomes))
     if len(outcomes) != len(ordered) * len(per_proceeding):
         state.issues.append(
-            Issue("header.irregular", f"appeals header has {len(outcomes)} outcome labels for "
-                  f"{len(ordered)} proceedings", table="appeals")
+            Issue(
+                "header.irregular",
+                f"appeals header has {len(outcomes)} outcome labels for {len(ordered)} proceedings",
+                table="appeals",
+            )
         )
     state.appeal_columns = [(p, o) for p in ordered for o in per_proceeding]
     state.context = "appeals"
@@ -224,13 +259,23 @@ def _fill_template(state: _State) -> None:
             _fill(state, "appeals", proceeding, list(codes.APPEAL_OUTCOME_CODES), missing)
     for table, rows in missing.items():
         state.issues.append(
-            Issue("table.rows_missing", f"{table}: {len(rows)} rows of the {state.template} template were not "
-                  f"found and are null: {', '.join(rows)}", table=table)
+            Issue(
+                "table.rows_missing",
+                f"{table}: {len(rows)} rows of the {state.template} template were not "
+                f"found and are null: {', '.join(rows)}",
+                table=table,
+            )
         )
 
 
-def _fill(state: _State, table: str, row_code: str, columns: list[str], missing: dict[str, list[str]],
-          article: str | None = None) -> None:
+def _fill(
+    state: _State,
+    table: str,
+    row_code: str,
+    columns: list[str],
+    missing: dict[str, list[str]],
+    article: str | None = None,
+) -> None:
     absent = [c for c in columns if (table, row_code, c) not in state.cells]
     if len(absent) == len(columns):
         missing.setdefault(table, []).append(row_code)

@@ -49,14 +49,15 @@ def _check_archive(data: bytes) -> None:
         raise DocumentCorrupt(f"not a zip archive: {exc}") from exc
     if total > MAX_UNCOMPRESSED_BYTES:
         raise DocumentTooLarge(
-            f"the archive unpacks to {total / 2**20:.0f} MB (limit {MAX_UNCOMPRESSED_BYTES / 2**20:.0f} MB); "
-            "not opened"
+            f"the archive unpacks to {total / 2**20:.0f} MB (limit {MAX_UNCOMPRESSED_BYTES / 2**20:.0f} MB); not opened"
         )
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for info in archive.infolist():
             if info.filename.endswith((".xml", ".rels")) and _declares_dtd(archive, info):
-                raise DocumentUnsafe(f"{info.filename} declares a DTD (<!DOCTYPE>), which Word never writes: "
-                                     "its entities are not expanded and the document is not read")
+                raise DocumentUnsafe(
+                    f"{info.filename} declares a DTD (<!DOCTYPE>), which Word never writes: "
+                    "its entities are not expanded and the document is not read"
+                )
 
 
 def _declares_dtd(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:

@@ -27,12 +27,47 @@ _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 # Control characters are no text in HTML, and lxml refuses them when the tree is edited (found by fuzzing).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _DROP = ("script", "style", "noscript", "iframe", "select", "button", "input", "textarea", "object", "svg")
-_BLOCK = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd",
-                    "section", "article", "header", "footer", "main", "nav", "aside", "center", "blockquote",
-                    "pre", "form", "address", "figure", "figcaption", "tr", "td", "th", "table", "hr"})
+_BLOCK = frozenset(
+    {
+        "p",
+        "div",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "main",
+        "nav",
+        "aside",
+        "center",
+        "blockquote",
+        "pre",
+        "form",
+        "address",
+        "figure",
+        "figcaption",
+        "tr",
+        "td",
+        "th",
+        "table",
+        "hr",
+    }
+)
 _CONTAINERS = frozenset({"div", "td", "th", "section", "article", "main", "body", "center", "form"})
-_TEXTUAL = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "span", "font", "strong", "b", "pre",
-                      "blockquote"})
+_TEXTUAL = frozenset(
+    {"p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "span", "font", "strong", "b", "pre", "blockquote"}
+)
 _TITLE = re.compile(r"((19|20)\d{2}.{0,40}(报告|年报))|(信息公开.{0,20}(报告|年报))")
 _TITLE_MAX_CHARS = 80
 _LINK_DENSE = 0.6  # a block whose text is mostly links is navigation
@@ -90,7 +125,8 @@ def _report_body(root: Any) -> Any:
     for container in body.iter(*_CONTAINERS):
         score = sum(
             len(child.text_content().strip()) - _link_text(child)
-            for child in container if child.tag in _TEXTUAL and not (child.tag == "table" and _is_layout(child))
+            for child in container
+            if child.tag in _TEXTUAL and not (child.tag == "table" and _is_layout(child))
         ) + len((container.text or "").strip())
         if score > best_score:
             best, best_score = container, score

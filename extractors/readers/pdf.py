@@ -106,14 +106,15 @@ def find_tables(page: Any, text_lines: list[dict] | None = None, continued: bool
     tables = page.find_tables(LINE_TABLES)
     if tables or page.lines or page.rects:
         return [ruled_grid(t) for t in tables]
-    return aligned_grids(text_lines if text_lines is not None else page.extract_text_lines(return_chars=True),
-                         continued)
+    return aligned_grids(
+        text_lines if text_lines is not None else page.extract_text_lines(return_chars=True), continued
+    )
 
 
 def page_tables(pdf: Any, page_number: int) -> list[Grid]:
     """The tables `read_pdf` finds on page `page_number` (1-based), continuation from the pages before included."""
     continued = False
-    for page in pdf.pages[:page_number - 1]:
+    for page in pdf.pages[: page_number - 1]:
         items = page_items(page, continued)
         continued = items[-1].is_table if items else continued
         page.flush_cache()
@@ -123,8 +124,9 @@ def page_tables(pdf: Any, page_number: int) -> list[Grid]:
 
 def _text_lines(page: Any) -> list[dict]:
     """The page's text lines with their characters, page numbers left out."""
-    return [line for line in page.extract_text_lines(return_chars=True, strip=True)
-            if not _page_number(line, page.height)]
+    return [
+        line for line in page.extract_text_lines(return_chars=True, strip=True) if not _page_number(line, page.height)
+    ]
 
 
 def page_items(page: Any, continued: bool = False) -> list[_Item]:
@@ -136,8 +138,16 @@ def page_items(page: Any, continued: bool = False) -> list[_Item]:
     for grid in find_tables(page, all_lines, continued):
         spans.append(grid.bbox)
         for row in grid.rows:
-            items.append(_Item(number, row.bbox[1], row.bbox[3], tuple(t for t, _ in row.cells),
-                               tuple(b for _, b in row.cells), True))
+            items.append(
+                _Item(
+                    number,
+                    row.bbox[1],
+                    row.bbox[3],
+                    tuple(t for t, _ in row.cells),
+                    tuple(b for _, b in row.cells),
+                    True,
+                )
+            )
     text_lines = [line for line in all_lines if not _inside(line, spans)]
     if text_lines:
         left = min(line["x0"] for line in text_lines)
@@ -145,10 +155,21 @@ def page_items(page: Any, continued: bool = False) -> list[_Item]:
         for line in text_lines:
             size = max(line["bottom"] - line["top"], 1.0)
             box = (line["x0"], line["top"], line["x1"], line["bottom"])
-            items.append(_Item(number, line["top"], line["bottom"], (line["text"],), (box,), False,
-                               x0=line["x0"], x1=line["x1"], size=size,
-                               full=line["x1"] >= right - _FULL_LINE_SLACK * size,
-                               at_left=line["x0"] <= left + _INDENT * size))
+            items.append(
+                _Item(
+                    number,
+                    line["top"],
+                    line["bottom"],
+                    (line["text"],),
+                    (box,),
+                    False,
+                    x0=line["x0"],
+                    x1=line["x1"],
+                    size=size,
+                    full=line["x1"] >= right - _FULL_LINE_SLACK * size,
+                    at_left=line["x0"] <= left + _INDENT * size,
+                )
+            )
     items.sort(key=lambda item: item.top)
     return items
 
@@ -169,16 +190,23 @@ def _lines(items: list[_Item]) -> list[Line]:
     out: list[Line] = []
     previous: _Item | None = None
     for item in items:
-        if (not item.is_table and previous is not None and not previous.is_table and previous.full
-                and item.at_left and _follows(previous, item)):
+        if (
+            not item.is_table
+            and previous is not None
+            and not previous.is_table
+            and previous.full
+            and item.at_left
+            and _follows(previous, item)
+        ):
             last = out[-1]
             box = last.bbox(0)
             if box is not None and item.page == last.page:  # the paragraph's box grows down its page
                 box = (min(box[0], item.x0), box[1], max(box[2], item.x1), item.bottom)
             out[-1] = Line(no=last.no, cells=(last.cells[0] + item.cells[0],), page=last.page, bboxes=(box,))
         else:
-            out.append(Line(no=len(out) + 1, cells=item.cells, page=item.page, is_table=item.is_table,
-                            bboxes=item.bboxes))
+            out.append(
+                Line(no=len(out) + 1, cells=item.cells, page=item.page, is_table=item.is_table, bboxes=item.bboxes)
+            )
         previous = item
     return out
 

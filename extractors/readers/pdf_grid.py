@@ -146,8 +146,9 @@ def _blocks(lines: list[list[_Fragment]]) -> list[tuple[int, int]]:
         if len(fragments) >= 2:
             start = index if start is None else start
             last = index
-        elif start is not None and (not fragments or SECTION_HEADING.match(fragments[0].text)
-                                    or index - last > _MAX_LOOSE_LINES):
+        elif start is not None and (
+            not fragments or SECTION_HEADING.match(fragments[0].text) or index - last > _MAX_LOOSE_LINES
+        ):
             blocks.append((start, index))
             start = None
     if start is not None:
@@ -189,12 +190,17 @@ def _carry_on(line: list[_Fragment], open_cells: dict[int, _Fragment]) -> list[_
     only labels carry on, never the label that names the line's row. A label that starts with an item
     number (（六）其 under the short last line 予处理 of （五）不予处理) starts a cell of its own.
     """
+
     def carries(fragment: _Fragment) -> bool:
         above = open_cells.get(fragment.column)
-        return (above is not None and above.value == fragment.value
-                and (fragment.value or not is_numbered(fragment.text))
-                and not any(above.chain[-1].x0 < other.x0 < above.chain[-1].reach
-                            for other in line if other is not fragment))
+        return (
+            above is not None
+            and above.value == fragment.value
+            and (fragment.value or not is_numbered(fragment.text))
+            and not any(
+                above.chain[-1].x0 < other.x0 < above.chain[-1].reach for other in line if other is not fragment
+            )
+        )
 
     whole_line = all(carries(f) for f in line)
     row_label = _row_label(line)
@@ -212,8 +218,7 @@ def _carry_on(line: list[_Fragment], open_cells: dict[int, _Fragment]) -> list[_
 
 def _fills_column(fragment: _Fragment, starts: list[float], right: float, padding: float, size: float) -> bool:
     """A fragment that ends where its cell ends: the next column's start or the next fragment on its line."""
-    limit = min([right + padding, fragment.reach,
-                 *(s for s in starts if s > fragment.x1 - _COLUMN_TOLERANCE * size)])
+    limit = min([right + padding, fragment.reach, *(s for s in starts if s > fragment.x1 - _COLUMN_TOLERANCE * size)])
     slack = _VALUE_WRAP_SLACK if fragment.value else _WRAP_SLACK
     return limit - fragment.x1 <= padding + slack * fragment.size
 
@@ -237,8 +242,7 @@ def _value_runs(values: list[_Fragment]) -> list[tuple[float, float]]:
 def _value_columns(fragments: list[_Fragment], runs: list[tuple[float, float]]) -> set[int]:
     """Columns that may hold a blank cell: those of the value runs, and those of labels over no value
     (a column blank on every line: 004's 行政复议). A label over a value column (centred, say) adds none."""
-    return {f.column for f in fragments
-            if f.value or not any(x0 < f.x1 and f.x0 < x1 for x0, x1 in runs)}
+    return {f.column for f in fragments if f.value or not any(x0 < f.x1 and f.x0 < x1 for x0, x1 in runs)}
 
 
 def _column_starts(lefts: list[float], tolerance: float) -> list[float]:
@@ -271,10 +275,15 @@ def _row(heads: list[_Fragment], starts: list[float], value_columns: set[int]) -
     first = values[0].column if labels else 0
     by_column = {h.column: h for h in heads}
     top, bottom = min(h.box[1] for h in heads), max(h.box[3] for h in heads)
-    return [*(h for h in heads if h.column < first),
-            *(by_column.get(c) or (starts[c], top, starts[c], bottom)
-              for c in range(first, values[-1].column + 1) if c in value_columns or c in by_column),
-            *(h for h in heads if h.column > values[-1].column)]
+    return [
+        *(h for h in heads if h.column < first),
+        *(
+            by_column.get(c) or (starts[c], top, starts[c], bottom)
+            for c in range(first, values[-1].column + 1)
+            if c in value_columns or c in by_column
+        ),
+        *(h for h in heads if h.column > values[-1].column),
+    ]
 
 
 def _cell(item: _Fragment | Box) -> tuple[str, Box]:

@@ -117,9 +117,19 @@ def test_one_post_per_failed_error_check(tmp_path, monkeypatch):
     assert set(posted) == {a.title for a in alerts}
 
     body = posted["[disclosure] app.results_sum failed: 静乐县 2020, natural_person"]
-    for text in ("静乐县", "2020", "app.results_sum", "natural_person", "Expected:     5", "Observed:     0",
-                 "002.txt", SHA_A, "https://www.jingle.gov.cn/zwgk/2020nb.html",
-                 str(settings.gx_docs_dir / "index.html"), "（七）总计"):
+    for text in (
+        "静乐县",
+        "2020",
+        "app.results_sum",
+        "natural_person",
+        "Expected:     5",
+        "Observed:     0",
+        "002.txt",
+        SHA_A,
+        "https://www.jingle.gov.cn/zwgk/2020nb.html",
+        str(settings.gx_docs_dir / "index.html"),
+        "（七）总计",
+    ):
         assert text in body, text
 
     unknown = next(a for a in alerts if a.report_id == REPORT_B)
@@ -169,9 +179,17 @@ def test_invalid_url_is_a_clear_error(tmp_path, monkeypatch):
 def test_format_alert_is_pure_and_complete():
     title, body = format_alert(
         {
-            "run_id": "r1", "report_id": "0123456789abcdef", "check_id": "narrative.applications",
-            "subject": "new_received.total", "expected": 6.0, "observed": 0.0, "agency": "某市某局",
-            "report_year": 2021, "document": "004.pdf", "source_url": None, "sha256": "0123456789abcdef" + "0" * 48,
+            "run_id": "r1",
+            "report_id": "0123456789abcdef",
+            "check_id": "narrative.applications",
+            "subject": "new_received.total",
+            "expected": 6.0,
+            "observed": 0.0,
+            "agency": "某市某局",
+            "report_year": 2021,
+            "document": "004.pdf",
+            "source_url": None,
+            "sha256": "0123456789abcdef" + "0" * 48,
         },
         "/var/docs/gx/index.html",
     )

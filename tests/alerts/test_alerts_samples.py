@@ -89,9 +89,15 @@ def scenario(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     with contextlib.ExitStack() as stack:
         mp = stack.enter_context(pytest.MonkeyPatch.context())
         pages, digests = stack.enter_context(Receiver()), stack.enter_context(Receiver())
-        for name in ("DISCLOSURE_WAREHOUSE_PATH", "DISCLOSURE_PUBLISHED_PATH", "DISCLOSURE_PARSED_DIR",
-                     "DISCLOSURE_DOCS_DIR", "DISCLOSURE_WAREHOUSE", "DISCLOSURE_LANDING_URL",
-                     "DISCLOSURE_S3_ENDPOINT_URL"):
+        for name in (
+            "DISCLOSURE_WAREHOUSE_PATH",
+            "DISCLOSURE_PUBLISHED_PATH",
+            "DISCLOSURE_PARSED_DIR",
+            "DISCLOSURE_DOCS_DIR",
+            "DISCLOSURE_WAREHOUSE",
+            "DISCLOSURE_LANDING_URL",
+            "DISCLOSURE_S3_ENDPOINT_URL",
+        ):
             mp.delenv(name, raising=False)
         if request.param == "postgres":  # the alert state (raw.alert_log, raw.alert_digests) on Postgres
             mp.setenv("DISCLOSURE_WAREHOUSE", "postgres")
@@ -138,9 +144,17 @@ def test_first_run_pages_exactly_the_error_failures(scenario: Scenario) -> None:
     body = {b["title"]: b["message"] for _, b in posts}[f"[disclosure] app.results_sum failed: {JINGLE} 2020, total"]
     jingle = next(a for a in alerts if a.agency == JINGLE)
     run_id = quote(scenario.runs[0], safe="")
-    for text in ("Expected:     5", "Observed:     0", "Difference:   -5", "（七）总计", "002_3c6323d342dfd320.txt",
-                 f"SHA-256:      {jingle.sha256}", "Parse issues:", "Runbook:      docs/RUNBOOK.md#appresults_sum",
-                 f"validations/identities/applications/{run_id}/"):
+    for text in (
+        "Expected:     5",
+        "Observed:     0",
+        "Difference:   -5",
+        "（七）总计",
+        "002_3c6323d342dfd320.txt",
+        f"SHA-256:      {jingle.sha256}",
+        "Parse issues:",
+        "Runbook:      docs/RUNBOOK.md#appresults_sum",
+        f"validations/identities/applications/{run_id}/",
+    ):
         assert text in body, text
     # the link is the data docs page of this validation, and it exists
     page = Path(unquote(jingle.data_docs.removeprefix("file://")))
@@ -165,14 +179,17 @@ def test_corrected_report_resolves_its_alerts_once(scenario: Scenario) -> None:
     first = next(a for a in scenario.alerts[0] if a.agency == JINGLE)
     resolved = next(a for a in alerts if a.check_id == "app.results_sum" and a.subject == "total")
     assert resolved.sha256 != first.sha256 and resolved.document == "002_corrected.txt"
-    for text in ("Was:          expected 5, observed 0", "Now:          passed: expected 5, observed 5",
-                 "on a new version of the report", f"Was SHA-256:  {first.sha256}",
-                 f"SHA-256:      {resolved.sha256}"):
+    for text in (
+        "Was:          expected 5, observed 0",
+        "Now:          passed: expected 5, observed 5",
+        "on a new version of the report",
+        f"Was SHA-256:  {first.sha256}",
+        f"SHA-256:      {resolved.sha256}",
+    ):
         assert text in resolved.body, text
 
     with connect(scenario.settings.warehouse, read_only=True) as conn:
-        state = dict(conn.execute(
-            "select alert_key, state from raw.alert_log where severity = 'error'").fetchall())
+        state = dict(conn.execute("select alert_key, state from raw.alert_log where severity = 'error'").fetchall())
     assert sorted(state.values()) == ["open"] + ["resolved"] * 4  # 盐池县's failure stays open
     assert state[f"{YANCHI}|2021|narrative.applications|new_received.total"] == "open"
 

@@ -16,7 +16,7 @@ from tests.paths import REPO_ROOT
 
 DAGS = REPO_ROOT / "dags"
 
-BROKEN_DAG = f'''
+BROKEN_DAG = f"""
 import sys
 sys.path.insert(0, {str(DAGS)!r})  # _callbacks, as the DAG processor finds it beside the real DAGs
 from datetime import UTC, datetime, timedelta
@@ -39,13 +39,14 @@ def disclosure_broken():
 
 
 disclosure_broken()
-'''
+"""
 
 
 @pytest.fixture(scope="module")
 def airflow_db(airflow_home: Path) -> Path:
-    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, env=os.environ,
-                   capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"], check=True, env=os.environ, capture_output=True, timeout=300
+    )
     return airflow_home
 
 
@@ -61,10 +62,18 @@ def test_a_failing_task_sends_one_alert(airflow_db, receiver, tmp_path: Path, mo
     from airflow.dag_processing.dagbag import BundleDagBag
 
     # dag.test() syncs the DAG from a configured bundle: the test DAG's own folder, for this test.
-    monkeypatch.setenv("AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST", json.dumps([{
-        "name": "broken", "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle",
-        "kwargs": {"path": str(tmp_path), "refresh_interval": 0},
-    }]))
+    monkeypatch.setenv(
+        "AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST",
+        json.dumps(
+            [
+                {
+                    "name": "broken",
+                    "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle",
+                    "kwargs": {"path": str(tmp_path), "refresh_interval": 0},
+                }
+            ]
+        ),
+    )
     (tmp_path / "disclosure_broken.py").write_text(BROKEN_DAG, encoding="utf-8")
     bag = BundleDagBag(dag_folder=tmp_path, bundle_path=tmp_path, bundle_name="broken")
     assert not bag.import_errors, bag.import_errors
@@ -76,10 +85,18 @@ def test_a_failing_task_sends_one_alert(airflow_db, receiver, tmp_path: Path, mo
     assert path == "/alerts"  # the same route as the check alerts
     assert post["title"] == "[disclosure] task failed: disclosure_broken.explode[1]"
     body = post["message"]
-    for text in ("DAG:          disclosure_broken", "Task:         explode", "Map index:    1",
-                 f"Run:          {run.run_id}", "Try:          1 of 1", "RuntimeError: boom on purpose",
-                 "/dags/disclosure_broken/runs/", "/tasks/explode/mapped/1",
-                 "dag_id=disclosure_broken/run_id=", "task_id=explode/map_index=1/attempt=1.log"):
+    for text in (
+        "DAG:          disclosure_broken",
+        "Task:         explode",
+        "Map index:    1",
+        f"Run:          {run.run_id}",
+        "Try:          1 of 1",
+        "RuntimeError: boom on purpose",
+        "/dags/disclosure_broken/runs/",
+        "/tasks/explode/mapped/1",
+        "dag_id=disclosure_broken/run_id=",
+        "task_id=explode/map_index=1/attempt=1.log",
+    ):
         assert text in body, text
 
 
@@ -103,20 +120,33 @@ def test_overdue_run_alert_through_the_executor_callback_path(airflow_home, rece
 
     sys.path.insert(0, str(DAGS))
     context = {
-        "dag_run": {"dag_id": "disclosure_transform", "dag_run_id": "asset_triggered__2025-02-01T00:00:00+00:00",
-                    "state": "running", "queued_at": "2025-02-01T00:00:01Z", "start_date": "2025-02-01T00:00:02Z"},
+        "dag_run": {
+            "dag_id": "disclosure_transform",
+            "dag_run_id": "asset_triggered__2025-02-01T00:00:00+00:00",
+            "state": "running",
+            "queued_at": "2025-02-01T00:00:01Z",
+            "start_date": "2025-02-01T00:00:02Z",
+        },
         "deadline": {"id": "d1", "deadline_time": "2025-02-01T00:31:00Z"},
     }
-    ok, error = execute_callback("_callbacks.RunOverdueNotifier", {"rule": "avg + 30 min", "context": context},
-                                 dag_rel_path="disclosure_transform.py", bundle_path=str(DAGS),
-                                 log=structlog.get_logger())
+    ok, error = execute_callback(
+        "_callbacks.RunOverdueNotifier",
+        {"rule": "avg + 30 min", "context": context},
+        dag_rel_path="disclosure_transform.py",
+        bundle_path=str(DAGS),
+        log=structlog.get_logger(),
+    )
     assert ok, error
     assert len(receiver.posts) == 1
     post = receiver.posts[0][1]
     run_id = "asset_triggered__2025-02-01T00:00:00+00:00"
     assert post["title"] == f"[disclosure] DAG run overdue: disclosure_transform {run_id}"
-    for text in ("Deadline:     2025-02-01T00:31:00Z", "Rule:         avg + 30 min", "State:        running",
-                 "/dags/disclosure_transform/runs/asset_triggered__2025-02-01T00%3A00%3A00%2B00%3A00"):
+    for text in (
+        "Deadline:     2025-02-01T00:31:00Z",
+        "Rule:         avg + 30 min",
+        "State:        running",
+        "/dags/disclosure_transform/runs/asset_triggered__2025-02-01T00%3A00%3A00%2B00%3A00",
+    ):
         assert text in post["message"], text
 
 
@@ -152,7 +182,7 @@ def test_dags_test_gets_the_end_of_run_check(airflow_home, monkeypatch) -> None:
     assert on_success.interval.total_seconds() == 30 * 60
 
 
-SLOW_DAG = f'''
+SLOW_DAG = f"""
 import os, sys, time
 sys.path.insert(0, {str(DAGS)!r})
 from datetime import UTC, datetime, timedelta
@@ -173,7 +203,7 @@ def disclosure_slow():
 
 
 disclosure_slow()
-'''
+"""
 
 
 def test_a_run_far_longer_than_usual_sends_one_alert(airflow_db, receiver, tmp_path: Path, monkeypatch) -> None:
@@ -181,10 +211,18 @@ def test_a_run_far_longer_than_usual_sends_one_alert(airflow_db, receiver, tmp_p
     from airflow.dag_processing.dagbag import BundleDagBag
     from airflow.models.dagrun import DagRun
 
-    monkeypatch.setenv("AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST", json.dumps([{
-        "name": "slow", "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle",
-        "kwargs": {"path": str(tmp_path), "refresh_interval": 0},
-    }]))
+    monkeypatch.setenv(
+        "AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST",
+        json.dumps(
+            [
+                {
+                    "name": "slow",
+                    "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle",
+                    "kwargs": {"path": str(tmp_path), "refresh_interval": 0},
+                }
+            ]
+        ),
+    )
     (tmp_path / "disclosure_slow.py").write_text(SLOW_DAG.replace("{interval}", "5"), encoding="utf-8")
     bag = BundleDagBag(dag_folder=tmp_path, bundle_path=tmp_path, bundle_name="slow")
     assert not bag.import_errors, bag.import_errors
@@ -193,16 +231,27 @@ def test_a_run_far_longer_than_usual_sends_one_alert(airflow_db, receiver, tmp_p
     assert receiver.posts == []  # a usual run is no alert
 
     env = {**os.environ, "AIRFLOW__CORE__DAGS_FOLDER": str(tmp_path), "SLOW_SECONDS": "15"}
-    done = subprocess.run([sys.executable, "-m", "airflow", "dags", "test", "disclosure_slow"], env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "airflow", "dags", "test", "disclosure_slow"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]  # and no deadline crash at the end
-    (slow,) = [r for r in DagRun.find(dag_id="disclosure_slow") if r.run_type == "manual"
-               and (r.end_date - r.start_date).total_seconds() > 15]
+    (slow,) = [
+        r
+        for r in DagRun.find(dag_id="disclosure_slow")
+        if r.run_type == "manual" and (r.end_date - r.start_date).total_seconds() > 15
+    ]
     assert len(receiver.posts) == 1
     path, post = receiver.posts[0]
     assert path == "/alerts"
     assert post["title"] == f"[disclosure] DAG run overdue: disclosure_slow {slow.run_id}"
-    for text in ("State:        success", "Rule:         still running 5 s after the average duration of the last "
-                 "10 successful runs (from 3 runs on)", "The run has ended, late",
-                 f"/dags/disclosure_slow/runs/{slow.run_id.replace(':', '%3A').replace('+', '%2B')}"):
+    for text in (
+        "State:        success",
+        "Rule:         still running 5 s after the average duration of the last 10 successful runs (from 3 runs on)",
+        "The run has ended, late",
+        f"/dags/disclosure_slow/runs/{slow.run_id.replace(':', '%3A').replace('+', '%2B')}",
+    ):
         assert text in post["message"], text

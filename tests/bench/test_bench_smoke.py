@@ -19,8 +19,9 @@ from tests.paths import REPO_ROOT
 
 
 def _bench(module: str, *args: str, timeout: float = 300) -> str:
-    result = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True,
-                            cwd=REPO_ROOT, timeout=timeout)
+    result = subprocess.run(
+        [sys.executable, "-m", module, *args], capture_output=True, text=True, cwd=REPO_ROOT, timeout=timeout
+    )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     return result.stdout
 
@@ -57,12 +58,23 @@ def test_pipeline_report_formats_runs() -> None:
 
     from bench.pipeline_e2e import report
 
-    tasks = {"ingest.parse": (3, 1.5), "transform.identity_checks": (1, 2.0), "ingest (run)": (1, 12.0),
-             "transform (run)": (1, 9.0)}
-    runs = [{"label": "first run", "seconds": 30.0, "parsed": 3, "tasks": tasks, "http": Counter({200: 5})},
-            {"label": "again, nothing new", "seconds": 20.0, "parsed": 0, "http": Counter({200: 2, 304: 3}),
-             "tasks": {"ingest (run)": (1, 10.0)}},
-            {"label": "with 1 new", "seconds": 21.0, "parsed": 1, "tasks": tasks, "http": Counter()}]
+    tasks = {
+        "ingest.parse": (3, 1.5),
+        "transform.identity_checks": (1, 2.0),
+        "ingest (run)": (1, 12.0),
+        "transform (run)": (1, 9.0),
+    }
+    runs = [
+        {"label": "first run", "seconds": 30.0, "parsed": 3, "tasks": tasks, "http": Counter({200: 5})},
+        {
+            "label": "again, nothing new",
+            "seconds": 20.0,
+            "parsed": 0,
+            "http": Counter({200: 2, 304: 3}),
+            "tasks": {"ingest (run)": (1, 10.0)},
+        },
+        {"label": "with 1 new", "seconds": 21.0, "parsed": 1, "tasks": tasks, "http": Counter()},
+    ]
     out = report(3, 1, {"pdf": 1, "docx": 1, "html": 1, "text": 0}, 5.0, 10.0, runs, "airflow dags test")
     assert "EXTRAPOLATED to 1,000 documents" in out
     assert "re-run with nothing new: 20.0 s, 0 parsed" in out
@@ -95,7 +107,8 @@ def test_agency_sites_publish_a_catalogue_that_discovery_finds_and_answer_304_to
             found = {s.name: discover_source(s, fetcher) for s in sources}
             # 23 reports over three listing pages (10 a page), some linked through a report page
             assert sorted(r.url.rsplit("/", 1)[1] for r in found["基准000县人民政府"]) == sorted(
-                f"r_{i}.pdf" for i in range(23))
+                f"r_{i}.pdf" for i in range(23)
+            )
             assert {r.year for r in found["基准000县人民政府"]} == set(range(2000, 2023))
             assert sorted(r.url.rsplit("/", 1)[1] for r in found["基准001县人民政府"]) == ["page.html", "plain.txt"]
             reports = [r for rs in found.values() for r in rs]

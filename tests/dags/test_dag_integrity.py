@@ -128,7 +128,10 @@ def test_transform_is_scheduled_on_the_raw_asset(dagbag) -> None:
 def test_dag_file_imports_no_heavy_module(path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-c", _IMPORT_PROBE, str(path), ",".join(HEAVY_MODULES)],
-        capture_output=True, text=True, timeout=120, cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO_ROOT,
         env={**__import__("os").environ, "AIRFLOW__CORE__LOAD_EXAMPLES": "False"},
     )
     assert result.returncode == 0, result.stderr[-3000:]

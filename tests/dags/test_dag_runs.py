@@ -23,8 +23,9 @@ DAGS = REPO_ROOT / "dags"
 
 @pytest.fixture(scope="module")
 def airflow_db(airflow_home: Path) -> Path:
-    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, env=os.environ,
-                   capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"], check=True, env=os.environ, capture_output=True, timeout=300
+    )
     return airflow_home
 
 
@@ -41,9 +42,21 @@ def _states(dag_run) -> dict[tuple[str, int], str]:
 
 
 def _document(name: str, parsed: bool = False) -> dict:
-    return {"document": name, "source": "site", "agency": None, "report_year": None, "url": f"file:///in/{name}",
-            "source_url": None, "final_url": None, "fetch_status": "read", "error": None, "sha256": f"sha-{name}",
-            "landing_path": f"/landing/{name}", "parsed_path": f"/parsed/{name}.json", "parsed": parsed}
+    return {
+        "document": name,
+        "source": "site",
+        "agency": None,
+        "report_year": None,
+        "url": f"file:///in/{name}",
+        "source_url": None,
+        "final_url": None,
+        "fetch_status": "read",
+        "error": None,
+        "sha256": f"sha-{name}",
+        "landing_path": f"/landing/{name}",
+        "parsed_path": f"/parsed/{name}.json",
+        "parsed": parsed,
+    }
 
 
 def _fake_fetch(monkeypatch, documents: list[dict]) -> None:
@@ -51,35 +64,53 @@ def _fake_fetch(monkeypatch, documents: list[dict]) -> None:
     import pipeline.fetch_step
 
     monkeypatch.setattr(pipeline.discover, "discover_sources", lambda settings, backfill: [{"name": "site"}])
-    monkeypatch.setattr(pipeline.fetch_step, "fetch_source", lambda settings, source, year=None: {
-        "source": source["name"], "documents": documents, "attempts": []})
+    monkeypatch.setattr(
+        pipeline.fetch_step,
+        "fetch_source",
+        lambda settings, source, year=None: {"source": source["name"], "documents": documents, "attempts": []},
+    )
 
 
-def test_a_document_that_cannot_be_parsed_fails_only_its_batch(airflow_db, tmp_settings: Settings,
-                                                               monkeypatch) -> None:
+def test_a_document_that_cannot_be_parsed_fails_only_its_batch(airflow_db, tmp_settings: Settings, monkeypatch) -> None:
     import pipeline.parse_step
     import warehouse.load
 
     loaded: list[list[str]] = []
-    result = {name: str(pipeline.parse_step.parsed_path(tmp_settings, f"sha-{name}"))
-              for name in ("000_a.txt", "002_c.txt", "003_d.txt", "004_e.txt")}
+    result = {
+        name: str(pipeline.parse_step.parsed_path(tmp_settings, f"sha-{name}"))
+        for name in ("000_a.txt", "002_c.txt", "003_d.txt", "004_e.txt")
+    }
 
     def parse_to_file(path: str, settings: Settings, source_url: str | None = None, name: str | None = None) -> dict:
         if "broken" in path:
             raise OSError(f"cannot read {path}")
         Path(result[name]).parent.mkdir(parents=True, exist_ok=True)
         Path(result[name]).write_text("{}", encoding="utf-8")
-        return {"document": name, "sha256": f"sha-{name}", "status": "parsed", "parsed_path": result[name],
-                "skipped": False}
+        return {
+            "document": name,
+            "sha256": f"sha-{name}",
+            "status": "parsed",
+            "parsed_path": result[name],
+            "skipped": False,
+        }
 
     def load_parsed(settings: Settings, parsed_paths: list[str], select=None) -> dict:
         loaded.append(list(parsed_paths))
-        return {"documents_loaded": len(parsed_paths), "documents_skipped": 0, "documents_not_selected": 0,
-                "cells_loaded": 7}
+        return {
+            "documents_loaded": len(parsed_paths),
+            "documents_skipped": 0,
+            "documents_not_selected": 0,
+            "cells_loaded": 7,
+        }
 
     # 003 was parsed by an earlier run that stopped before loading: loaded now, not parsed again.
-    documents = [_document("000_a.txt"), _document("001_broken.txt"), _document("002_c.txt"),
-                 _document("003_d.txt", parsed=True), _document("004_e.txt")]
+    documents = [
+        _document("000_a.txt"),
+        _document("001_broken.txt"),
+        _document("002_c.txt"),
+        _document("003_d.txt", parsed=True),
+        _document("004_e.txt"),
+    ]
     for d in documents:
         d["parsed_path"] = result.get(d["document"], d["parsed_path"])
     _fake_fetch(monkeypatch, documents)
@@ -105,20 +136,27 @@ def test_a_document_that_cannot_be_parsed_fails_only_its_batch(airflow_db, tmp_s
     assert {ti.rendered_map_index for ti in run.get_task_instances() if ti.task_id == "fetch"} == {"site"}
 
 
-def test_ingest_with_nothing_to_parse_still_loads_and_succeeds(airflow_db, tmp_settings: Settings,
-                                                               monkeypatch) -> None:
+def test_ingest_with_nothing_to_parse_still_loads_and_succeeds(airflow_db, tmp_settings: Settings, monkeypatch) -> None:
     from datetime import UTC, datetime
 
     import warehouse.load
     from warehouse.connection import connect, transaction
 
     with connect(tmp_settings.warehouse) as conn, transaction(conn):  # the marts were checked today
-        conn.execute("insert into raw.check_results values ('r', 'rep', 'app.balance', 'total', 1, 1, 0, "
-                     "'error', 'passed', ?)", [datetime.now(UTC).replace(tzinfo=None)])
+        conn.execute(
+            "insert into raw.check_results values ('r', 'rep', 'app.balance', 'total', 1, 1, 0, 'error', 'passed', ?)",
+            [datetime.now(UTC).replace(tzinfo=None)],
+        )
     calls: list[list[str]] = []
     _fake_fetch(monkeypatch, [])
-    monkeypatch.setattr(warehouse.load, "load_parsed", lambda settings, paths, select=None: calls.append(paths) or {
-        "documents_loaded": 0, "documents_skipped": 0, "documents_not_selected": 0, "cells_loaded": 0})
+    monkeypatch.setattr(
+        warehouse.load,
+        "load_parsed",
+        lambda settings, paths, select=None: (
+            calls.append(paths)
+            or {"documents_loaded": 0, "documents_skipped": 0, "documents_not_selected": 0, "cells_loaded": 0}
+        ),
+    )
     run = _dag("disclosure_ingest").test()
     assert str(run.state) == "success"
     states = _states(run)
@@ -128,8 +166,7 @@ def test_ingest_with_nothing_to_parse_still_loads_and_succeeds(airflow_db, tmp_s
     assert calls == [[]]
 
 
-def test_transform_runs_the_steps_in_order_with_the_run_id(airflow_db, tmp_settings: Settings,
-                                                          monkeypatch) -> None:
+def test_transform_runs_the_steps_in_order_with_the_run_id(airflow_db, tmp_settings: Settings, monkeypatch) -> None:
     import alerts.checks
     import expectations.run_checks
     import warehouse.publish
@@ -137,18 +174,21 @@ def test_transform_runs_the_steps_in_order_with_the_run_id(airflow_db, tmp_setti
 
     calls: list[tuple] = []
     monkeypatch.setattr(warehouse.transform, "run_dbt", lambda dbt, args: calls.append(("dbt", tuple(args))))
-    monkeypatch.setattr(warehouse.transform, "build_docs",
-                        lambda dbt: calls.append(("docs",)) or dbt.docs_dir / "index.html")
+    monkeypatch.setattr(
+        warehouse.transform, "build_docs", lambda dbt: calls.append(("docs",)) or dbt.docs_dir / "index.html"
+    )
 
     def run_identity_checks(settings: Settings, run_id: str):
         calls.append(("checks", run_id))
         return SimpleNamespace(passed=3, failed=1, not_evaluable=0, failures=[], data_docs_index=None)
 
     monkeypatch.setattr(expectations.run_checks, "run_identity_checks", run_identity_checks)
-    monkeypatch.setattr(warehouse.publish, "publish_copy",
-                        lambda config: calls.append(("publish",)) or config.published_path)
-    monkeypatch.setattr(alerts.checks, "send_failure_alerts",
-                        lambda settings, run_id: calls.append(("alert", run_id)) or [])
+    monkeypatch.setattr(
+        warehouse.publish, "publish_copy", lambda config: calls.append(("publish",)) or config.published_path
+    )
+    monkeypatch.setattr(
+        alerts.checks, "send_failure_alerts", lambda settings, run_id: calls.append(("alert", run_id)) or []
+    )
 
     run = _dag("disclosure_transform").test()
     assert str(run.state) == "success"
@@ -171,8 +211,10 @@ def test_the_marts_are_rebuilt_for_new_documents_or_once_a_day(tmp_settings: Set
     assert not checked_today(tmp_settings)  # never checked
     yesterday = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=1)
     with connect(tmp_settings.warehouse) as conn, transaction(conn):
-        conn.execute("insert into raw.check_results values ('r', 'rep', 'app.balance', 'total', 1, 1, 0, "
-                     "'error', 'passed', ?)", [yesterday])
+        conn.execute(
+            "insert into raw.check_results values ('r', 'rep', 'app.balance', 'total', 1, 1, 0, 'error', 'passed', ?)",
+            [yesterday],
+        )
     assert not checked_today(tmp_settings)
     assert checked_today(tmp_settings, today=yesterday.date())
     assert not checked_today(tmp_settings, today=date.today() + timedelta(days=2))

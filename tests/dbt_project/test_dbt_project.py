@@ -38,14 +38,27 @@ PARSER_OLD, PARSER_NEW = "0.1.0", "0.2.0"
 
 CONTRACT_COLUMNS = {  # DESIGN.md section 6
     "dim_report": [
-        "report_id", "agency_id", "agency_name", "report_year", "template",
-        "source_url", "sha256", "published_on", "quality_status",
+        "report_id",
+        "agency_id",
+        "agency_name",
+        "report_year",
+        "template",
+        "source_url",
+        "sha256",
+        "published_on",
+        "quality_status",
     ],
     "fct_applications": ["report_id", "row_code", "applicant", "value"],
     "fct_appeals": ["report_id", "proceeding", "outcome", "value"],
     "fct_disclosures": ["report_id", "article_item", "category", "measure", "value"],
     "fct_check_results": [
-        "report_id", "check_id", "subject", "expected", "observed", "severity", "status",
+        "report_id",
+        "check_id",
+        "subject",
+        "expected",
+        "observed",
+        "severity",
+        "status",
     ],
 }
 
@@ -84,8 +97,17 @@ def raw_rows() -> dict[str, list[tuple]]:
     documents = [
         (SHA_002, PARSER_OLD, "002_sample.txt", None, None, "text", 1000, "parsed", datetime(2025, 1, 1)),
         (SHA_002, PARSER_NEW, "002_sample.txt", None, None, "text", 1000, "parsed", datetime(2025, 2, 1)),
-        (SHA_NULL, PARSER_NEW, "county_finance_2021.pdf", "https://example.gov.cn/2021.pdf", None,
-         "pdf", 5000, "parsed", datetime(2025, 2, 1)),
+        (
+            SHA_NULL,
+            PARSER_NEW,
+            "county_finance_2021.pdf",
+            "https://example.gov.cn/2021.pdf",
+            None,
+            "pdf",
+            5000,
+            "parsed",
+            datetime(2025, 2, 1),
+        ),
     ]
     reports = [
         (REPORT_002, SHA_002, PARSER_OLD, "002_sample.txt", AGENCY_002, 2020, "gov2019", None),
@@ -93,9 +115,7 @@ def raw_rows() -> dict[str, list[tuple]]:
         (REPORT_NULL, SHA_NULL, PARSER_NEW, "county_finance_2021.pdf", AGENCY_NULL, 2021, "gov2021", None),
     ]
     received_granted_002 = {
-        (row, applicant): 5.0
-        for row in ("new_received", "granted")
-        for applicant in ("natural_person", "total")
+        (row, applicant): 5.0 for row in ("new_received", "granted") for applicant in ("natural_person", "total")
     }
     null_report = {
         (row, applicant): 2.0
@@ -111,8 +131,9 @@ def raw_rows() -> dict[str, list[tuple]]:
             cell(SHA_002, PARSER_NEW, "proactive", "20.1", "regulation", "new_made", 1.0, "1", 10),
             cell(SHA_002, PARSER_NEW, "proactive", "20.8", "admin_fee", "prev_count", 2.0, "2", 11),
             cell(SHA_002, PARSER_NEW, "proactive", "20.8", "admin_fee", "change", -1.0, "-1", 11),
-            cell(SHA_002, PARSER_NEW, "proactive", "20.9", "central_procurement",
-                 "procurement_amount", 12.5, "12.5", 12),
+            cell(
+                SHA_002, PARSER_NEW, "proactive", "20.9", "central_procurement", "procurement_amount", 12.5, "12.5", 12
+            ),
         ]
         + application_cells(SHA_NULL, PARSER_NEW, "gov2021", null_report)
         + appeal_cells(SHA_NULL, PARSER_NEW, {("litigation_direct", "total"): "absent"})
@@ -124,8 +145,19 @@ def raw_rows() -> dict[str, list[tuple]]:
         (REPORT_NULL, SHA_NULL, PARSER_NEW, "proactive_published_part", 2, 6.0, "6条", 1, 2),
     ]
     parse_issues = [
-        (REPORT_NULL, SHA_NULL, PARSER_NEW, 1, "row.value_missing", "warning",
-         "部分公开 natural_person has no value", "applications", "partially_granted", 1, 30),
+        (
+            REPORT_NULL,
+            SHA_NULL,
+            PARSER_NEW,
+            1,
+            "row.value_missing",
+            "warning",
+            "部分公开 natural_person has no value",
+            "applications",
+            "partially_granted",
+            1,
+            30,
+        ),
     ]
     return {
         "documents": documents,
@@ -150,10 +182,28 @@ CHECK_RUNS = [  # (run_id, validated_at, report_id, check_id, subject, expected,
     ("run-1", datetime(2025, 2, 2), REPORT_002, "app.balance", "total", 5.0, 5.0, "error", "passed"),
     ("run-2", datetime(2025, 2, 3), REPORT_002, "app.results_sum", "natural_person", 5.0, 0.0, "error", "failed"),
     ("run-2", datetime(2025, 2, 3), REPORT_002, "app.balance", "natural_person", 5.0, 0.0, "error", "failed"),
-    ("run-2", datetime(2025, 2, 3), REPORT_NULL, "app.results_sum", "natural_person", None, 2.0, "error",
-     "not_evaluable"),
-    ("run-2", datetime(2025, 2, 3), REPORT_NULL, "template.complete", "applications", 175.0, 174.0, "warning",
-     "failed"),
+    (
+        "run-2",
+        datetime(2025, 2, 3),
+        REPORT_NULL,
+        "app.results_sum",
+        "natural_person",
+        None,
+        2.0,
+        "error",
+        "not_evaluable",
+    ),
+    (
+        "run-2",
+        datetime(2025, 2, 3),
+        REPORT_NULL,
+        "template.complete",
+        "applications",
+        175.0,
+        174.0,
+        "warning",
+        "failed",
+    ),
 ]
 
 
@@ -200,8 +250,7 @@ def warehouse(tmp_path_factory):
 def inputs(settings: Settings, report_id: str, check_id: str) -> dict[str, tuple]:
     rows = query(
         settings,
-        "select subject, expected, observed from intermediate.int_check_inputs "
-        "where report_id = ? and check_id = ?",
+        "select subject, expected, observed from intermediate.int_check_inputs where report_id = ? and check_id = ?",
         [report_id, check_id],
     )
     return {subject: (expected, observed) for subject, expected, observed in rows}
@@ -232,11 +281,14 @@ def test_staging_keeps_the_newest_parser_generation(warehouse):
 
 def test_applications_wide_has_a_column_per_row_code(warehouse):
     settings, _ = warehouse
-    columns = [row[0] for row in query(
-        settings,
-        "select column_name from information_schema.columns where table_schema = 'intermediate' "
-        "and table_name = 'int_applications_wide'",
-    )]
+    columns = [
+        row[0]
+        for row in query(
+            settings,
+            "select column_name from information_schema.columns where table_schema = 'intermediate' "
+            "and table_name = 'int_applications_wide'",
+        )
+    ]
     expected = {code.replace(".", "__") for code in codes.APPLICATION_ROW_CODES}
     assert expected <= set(columns)
     row = query(
@@ -311,8 +363,7 @@ def test_check_inputs_keys_are_unique(warehouse):
     settings, _ = warehouse
     duplicates = query(
         settings,
-        "select report_id, check_id, subject from intermediate.int_check_inputs "
-        "group by all having count(*) > 1",
+        "select report_id, check_id, subject from intermediate.int_check_inputs group by all having count(*) > 1",
     )
     assert duplicates == []
 
@@ -323,12 +374,15 @@ def test_check_inputs_keys_are_unique(warehouse):
 def test_marts_have_the_contract_columns(warehouse):
     settings, _ = warehouse
     for table, contract in CONTRACT_COLUMNS.items():
-        columns = [row[0] for row in query(
-            settings,
-            "select column_name from information_schema.columns where table_schema = 'marts' "
-            "and table_name = ? order by ordinal_position",
-            [table],
-        )]
+        columns = [
+            row[0]
+            for row in query(
+                settings,
+                "select column_name from information_schema.columns where table_schema = 'marts' "
+                "and table_name = ? order by ordinal_position",
+                [table],
+            )
+        ]
         assert set(contract) <= set(columns), (table, columns)
 
 
@@ -343,8 +397,10 @@ def test_empty_registry_snapshot_expects_nothing(warehouse):
     settings, _ = warehouse
     assert query(settings, "select count(*) from raw.sources") == [(0,)]
     assert query(settings, "select count(*) from marts.fct_publication") == [(0,)]
-    assert query(settings, "select count(*) from intermediate.int_check_inputs "
-                           "where check_id in ('report.on_time', 'year.carry')") == [(0,)]
+    assert query(
+        settings,
+        "select count(*) from intermediate.int_check_inputs where check_id in ('report.on_time', 'year.carry')",
+    ) == [(0,)]
 
 
 def test_dim_report_and_agency(warehouse):
@@ -357,10 +413,30 @@ def test_dim_report_and_agency(warehouse):
     agency_002 = hashlib.md5(AGENCY_002.encode()).hexdigest()[:12]
     agency_null = hashlib.md5(AGENCY_NULL.encode()).hexdigest()[:12]
     assert rows == [
-        (REPORT_002, agency_002, AGENCY_002, 2020, "gov2019", None, PARSER_NEW, 0, "failed",
-         "app.balance,app.results_sum"),
-        (REPORT_NULL, agency_null, AGENCY_NULL, 2021, "gov2021", "https://example.gov.cn/2021.pdf",
-         PARSER_NEW, 1, "incomplete", "template.complete"),
+        (
+            REPORT_002,
+            agency_002,
+            AGENCY_002,
+            2020,
+            "gov2019",
+            None,
+            PARSER_NEW,
+            0,
+            "failed",
+            "app.balance,app.results_sum",
+        ),
+        (
+            REPORT_NULL,
+            agency_null,
+            AGENCY_NULL,
+            2021,
+            "gov2021",
+            "https://example.gov.cn/2021.pdf",
+            PARSER_NEW,
+            1,
+            "incomplete",
+            "template.complete",
+        ),
     ]
     agencies = query(settings, "select agency_id, agency_name, first_report_year, n_reports from marts.dim_agency")
     assert sorted(agencies) == sorted([(agency_002, AGENCY_002, 2020, 1), (agency_null, AGENCY_NULL, 2021, 1)])
@@ -374,14 +450,62 @@ def test_fct_check_results_holds_the_latest_run(warehouse):
         "agency_name, report_year, description_en is not null from marts.fct_check_results order by all",
     )
     assert rows == [
-        (REPORT_002, "app.balance", "natural_person", 5.0, 0.0, -5.0, "error", "failed", "run-2",
-         AGENCY_002, 2020, True),
-        (REPORT_002, "app.results_sum", "natural_person", 5.0, 0.0, -5.0, "error", "failed", "run-2",
-         AGENCY_002, 2020, True),
-        (REPORT_NULL, "app.results_sum", "natural_person", None, 2.0, None, "error", "not_evaluable",
-         "run-2", AGENCY_NULL, 2021, True),
-        (REPORT_NULL, "template.complete", "applications", 175.0, 174.0, -1.0, "warning", "failed",
-         "run-2", AGENCY_NULL, 2021, True),
+        (
+            REPORT_002,
+            "app.balance",
+            "natural_person",
+            5.0,
+            0.0,
+            -5.0,
+            "error",
+            "failed",
+            "run-2",
+            AGENCY_002,
+            2020,
+            True,
+        ),
+        (
+            REPORT_002,
+            "app.results_sum",
+            "natural_person",
+            5.0,
+            0.0,
+            -5.0,
+            "error",
+            "failed",
+            "run-2",
+            AGENCY_002,
+            2020,
+            True,
+        ),
+        (
+            REPORT_NULL,
+            "app.results_sum",
+            "natural_person",
+            None,
+            2.0,
+            None,
+            "error",
+            "not_evaluable",
+            "run-2",
+            AGENCY_NULL,
+            2021,
+            True,
+        ),
+        (
+            REPORT_NULL,
+            "template.complete",
+            "applications",
+            175.0,
+            174.0,
+            -1.0,
+            "warning",
+            "failed",
+            "run-2",
+            AGENCY_NULL,
+            2021,
+            True,
+        ),
     ]
 
 
@@ -394,9 +518,7 @@ def test_facts_keep_nulls_and_labels(warehouse):
         [REPORT_NULL],
     )
     assert partially == [(None, "（二）部分公开", "自然人")]
-    appeals = query(
-        settings, "select count(*) from marts.fct_appeals where report_id = ?", [REPORT_NULL]
-    )
+    appeals = query(settings, "select count(*) from marts.fct_appeals where report_id = ?", [REPORT_NULL])
     assert appeals == [(14,)]
     disclosures = query(
         settings,
@@ -499,12 +621,14 @@ def test_dbt_build_on_postgres(tmp_path, monkeypatch):
                 "select report_id, subject, expected, observed from intermediate.int_check_inputs "
                 "where check_id = 'app.results_sum' and subject in ('natural_person', 'total') order by 1, 2"
             )
-            assert sorted(cursor.fetchall()) == sorted([
-                (REPORT_002, "natural_person", 5.0, 0.0),
-                (REPORT_002, "total", 5.0, 0.0),
-                (REPORT_NULL, "natural_person", None, 2.0),
-                (REPORT_NULL, "total", 2.0, 2.0),
-            ])
+            assert sorted(cursor.fetchall()) == sorted(
+                [
+                    (REPORT_002, "natural_person", 5.0, 0.0),
+                    (REPORT_002, "total", 5.0, 0.0),
+                    (REPORT_NULL, "natural_person", None, 2.0),
+                    (REPORT_NULL, "total", 2.0, 2.0),
+                ]
+            )
             for table, contract in CONTRACT_COLUMNS.items():
                 cursor.execute(
                     "select column_name from information_schema.columns "

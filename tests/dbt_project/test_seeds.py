@@ -19,6 +19,9 @@ def test_dbt_vars_match_the_code() -> None:
 
 def test_dbt_vars_name_every_code_of_the_vocabulary() -> None:
     block = render_dbt_vars()
-    for line in ('application_templates: ["gov2019", "gov2021"]', 'signed_measures: ["change"]',
-                 'amount_measures: ["fee_amount", "procurement_amount"]'):
+    for line in (
+        'application_templates: ["gov2019", "gov2021"]',
+        'signed_measures: ["change"]',
+        'amount_measures: ["fee_amount", "procurement_amount"]',
+    ):
         assert line in block

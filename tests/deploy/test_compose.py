@@ -23,8 +23,16 @@ README = REPO_ROOT / "README.md"
 
 # What README "Server mode" and docs/ARCHITECTURE.md promise (issue 7).
 DOCUMENTED_SERVICES = {
-    "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer", "airflow-worker",
-    "airflow-init", "airflow-db", "warehouse-db", "redis", "minio",
+    "airflow-apiserver",
+    "airflow-scheduler",
+    "airflow-dag-processor",
+    "airflow-triggerer",
+    "airflow-worker",
+    "airflow-init",
+    "airflow-db",
+    "warehouse-db",
+    "redis",
+    "minio",
 }
 ONE_OFF_SERVICES = {"airflow-init"}
 CODE_FOLDERS = ("dags", "plugins", "extractors", "warehouse", "expectations", "alerts", "pipeline", "dbt_project")
@@ -146,8 +154,12 @@ def test_server_mode_settings(services) -> None:
     assert env["DISCLOSURE_S3_ENDPOINT_URL"] == "http://minio:9000"
     init = services["airflow-init"]
     script = " ".join(init["command"]) if isinstance(init["command"], list) else init["command"]
-    for step in ("airflow db migrate", "airflow pools set warehouse", "disclosure init-storage",
-                 "simple_auth_manager_passwords.json"):
+    for step in (
+        "airflow db migrate",
+        "airflow pools set warehouse",
+        "disclosure init-storage",
+        "simple_auth_manager_passwords.json",
+    ):
         assert step in script, f"airflow-init does not run {step!r}"
 
 
@@ -186,6 +198,7 @@ def test_every_setting_the_code_reads_is_documented() -> None:
 
 def test_no_secret_is_hard_coded(compose, services) -> None:
     """Every password, key or secret comes from a ${VARIABLE}, never a literal."""
+
     def check(where: str, key: str, value: str) -> None:
         if SECRET_KEYS.search(key) and value and not key.endswith(("_FILE", "_USERS")):
             assert VARIABLE.fullmatch(value.strip()), f"{where}: {key} is hard-coded ({value!r})"
@@ -215,8 +228,10 @@ def test_the_architecture_settings_table_is_exactly_what_the_code_reads() -> Non
     read = set()
     for package in ("extractors", "warehouse", "expectations", "alerts", "pipeline", "dags", "plugins"):
         for path in (REPO_ROOT / package).rglob("*.py"):
-            for name in re.findall(r"""(?:environ(?:\.get)?\(|environ\[|_\w+\()\s*["'](DISCLOSURE_[A-Z0-9_]+)["']""",
-                                   path.read_text(encoding="utf-8")):
+            for name in re.findall(
+                r"""(?:environ(?:\.get)?\(|environ\[|_\w+\()\s*["'](DISCLOSURE_[A-Z0-9_]+)["']""",
+                path.read_text(encoding="utf-8"),
+            ):
                 read.add(name)
     assert {"DISCLOSURE_HOME", "DISCLOSURE_WAREHOUSE", "DISCLOSURE_DIGEST_URLS"} <= read
     architecture = (REPO_ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")

@@ -162,8 +162,15 @@ def assert_bi_role_reads_marts_only(dsn: str, role: str) -> None:
     conn.autocommit = True
     try:
         with conn.cursor() as cursor:
-            for table in ("dim_report", "dim_agency", "fct_applications", "fct_appeals", "fct_disclosures",
-                          "fct_check_results", "agg_agency_year"):
+            for table in (
+                "dim_report",
+                "dim_agency",
+                "fct_applications",
+                "fct_appeals",
+                "fct_disclosures",
+                "fct_check_results",
+                "agg_agency_year",
+            ):
                 cursor.execute(f"select count(*) from marts.{table}")
                 assert cursor.fetchone()[0] >= 0
             forbidden = [
@@ -197,15 +204,17 @@ class Processes:
         """Run a command to completion; fail with its output when it fails."""
         log = self.logs / f"{name}.log"
         with log.open("wb") as out:
-            result = subprocess.run(args, env=self.env, stdout=out, stderr=subprocess.STDOUT, timeout=timeout,
-                                    cwd=self.logs, check=False)
+            result = subprocess.run(
+                args, env=self.env, stdout=out, stderr=subprocess.STDOUT, timeout=timeout, cwd=self.logs, check=False
+            )
         if result.returncode != 0:
             pytest.fail(f"{' '.join(args)} failed ({result.returncode}):\n{tail(log, 60)}")
 
     def start(self, name: str, args: list[str]) -> None:
         out = (self.logs / f"{name}.log").open("wb")
-        self.running[name] = subprocess.Popen(args, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                                              cwd=self.logs, start_new_session=True)
+        self.running[name] = subprocess.Popen(
+            args, env=self.env, stdout=out, stderr=subprocess.STDOUT, cwd=self.logs, start_new_session=True
+        )
         out.close()
 
     def check_alive(self) -> None:
@@ -288,8 +297,9 @@ class Api:
         self.client.patch(f"/api/v2/dags/{dag_id}", json={"is_paused": False}).raise_for_status()
 
     def trigger(self, dag_id: str, run_id: str, logical_date: str | None) -> None:
-        response = self.client.post(f"/api/v2/dags/{dag_id}/dagRuns",
-                                    json={"dag_run_id": run_id, "logical_date": logical_date})
+        response = self.client.post(
+            f"/api/v2/dags/{dag_id}/dagRuns", json={"dag_run_id": run_id, "logical_date": logical_date}
+        )
         assert response.status_code in (200, 201), response.text
 
     def wait_for_run(self, dag_id: str, processes: Processes, timeout: float, run_id: str | None = None) -> dict:
@@ -314,56 +324,67 @@ class Api:
         raise AssertionError(f"{dag_id} did not finish within {timeout} s (last state: {last.get('state')})")
 
 
-def airflow_env(home: Path, metadata_dsn: str, redis_db: int, port: int, warehouse_dsn: str,
-                bi_role: str, bi_password: str, s3_endpoint: str) -> dict[str, str]:
+def airflow_env(
+    home: Path,
+    metadata_dsn: str,
+    redis_db: int,
+    port: int,
+    warehouse_dsn: str,
+    bi_role: str,
+    bi_password: str,
+    s3_endpoint: str,
+) -> dict[str, str]:
     """The environment of docker-compose.yml's x-airflow-common, for processes on this machine."""
     from cryptography.fernet import Fernet
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "DISCLOSURE_"))}
     sqlalchemy = metadata_dsn.replace("postgresql://", "postgresql+psycopg2://", 1)
-    env.update({
-        "AIRFLOW_HOME": str(home / "airflow"),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-        "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
-        "AIRFLOW__CORE__FERNET_KEY": Fernet.generate_key().decode(),
-        "AIRFLOW__CORE__AUTH_MANAGER":
-            "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sqlalchemy,
-        "AIRFLOW__CELERY__BROKER_URL": f"redis://{REDIS_HOST}:{REDIS_PORT}/{redis_db}",
-        "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + metadata_dsn,
-        "AIRFLOW__CELERY__WORKER_CONCURRENCY": "4",
-        "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
-        "AIRFLOW__API__HOST": "127.0.0.1",
-        "AIRFLOW__API__PORT": str(port),
-        "AIRFLOW__API__WORKERS": "1",
-        "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
-        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
-        "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
-        "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
-        "SCARF_ANALYTICS": "false",
-        "DO_NOT_TRACK": "1",
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-        "GX_ANALYTICS_ENABLED": "False",
-        "DISCLOSURE_HOME": str(home / "var"),
-        "DISCLOSURE_INPUT_DIR": str(REPO_ROOT / "data" / "samples"),
-        "DISCLOSURE_WAREHOUSE": "postgres",
-        "DISCLOSURE_POSTGRES_DSN": warehouse_dsn,
-        "DISCLOSURE_BI_ROLE": bi_role,
-        "DISCLOSURE_BI_PASSWORD": bi_password,
-        # shared storage, as MinIO in docker-compose.yml
-        "DISCLOSURE_LANDING_URL": "s3://disclosure/landing",
-        "DISCLOSURE_PARSED_DIR": "s3://disclosure/parsed",
-        "DISCLOSURE_S3_ENDPOINT_URL": s3_endpoint,
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "PYTHONPATH": os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p),
-        "PATH": os.pathsep.join((str(VENV_BIN), os.environ.get("PATH", ""))),
-    })
+    env.update(
+        {
+            "AIRFLOW_HOME": str(home / "airflow"),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+            "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+            "AIRFLOW__CORE__FERNET_KEY": Fernet.generate_key().decode(),
+            "AIRFLOW__CORE__AUTH_MANAGER": (
+                "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
+            ),
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sqlalchemy,
+            "AIRFLOW__CELERY__BROKER_URL": f"redis://{REDIS_HOST}:{REDIS_PORT}/{redis_db}",
+            "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + metadata_dsn,
+            "AIRFLOW__CELERY__WORKER_CONCURRENCY": "4",
+            "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
+            "AIRFLOW__API__HOST": "127.0.0.1",
+            "AIRFLOW__API__PORT": str(port),
+            "AIRFLOW__API__WORKERS": "1",
+            "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+            "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
+            "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
+            "SCARF_ANALYTICS": "false",
+            "DO_NOT_TRACK": "1",
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+            "GX_ANALYTICS_ENABLED": "False",
+            "DISCLOSURE_HOME": str(home / "var"),
+            "DISCLOSURE_INPUT_DIR": str(REPO_ROOT / "data" / "samples"),
+            "DISCLOSURE_WAREHOUSE": "postgres",
+            "DISCLOSURE_POSTGRES_DSN": warehouse_dsn,
+            "DISCLOSURE_BI_ROLE": bi_role,
+            "DISCLOSURE_BI_PASSWORD": bi_password,
+            # shared storage, as MinIO in docker-compose.yml
+            "DISCLOSURE_LANDING_URL": "s3://disclosure/landing",
+            "DISCLOSURE_PARSED_DIR": "s3://disclosure/parsed",
+            "DISCLOSURE_S3_ENDPOINT_URL": s3_endpoint,
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "PYTHONPATH": os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p),
+            "PATH": os.pathsep.join((str(VENV_BIN), os.environ.get("PATH", ""))),
+        }
+    )
     return env
 
 
@@ -383,8 +404,9 @@ def test_celery_server_mode_end_to_end(tmp_path: Path) -> None:
         print("server mode timings (s since start): " + json.dumps({k: round(v, 1) for k, v in timings.items()}))
 
 
-def _run_server_mode(tmp_path: Path, started: float, timings: dict[str, float], redis_db: int, bi_role: str,
-                     port: int, airflow: str) -> None:
+def _run_server_mode(
+    tmp_path: Path, started: float, timings: dict[str, float], redis_db: int, bi_role: str, port: int, airflow: str
+) -> None:
     from moto.server import ThreadedMotoServer
 
     s3 = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
@@ -394,8 +416,16 @@ def _run_server_mode(tmp_path: Path, started: float, timings: dict[str, float], 
         stack.callback(s3.stop)
         metadata_dsn = stack.enter_context(fresh_database("disclosure_af"))
         warehouse_dsn = stack.enter_context(fresh_database("disclosure_wh"))
-        env = airflow_env(tmp_path, metadata_dsn, redis_db, port, warehouse_dsn, bi_role, secrets.token_hex(8),
-                          s3_endpoint=f"http://{host}:{s3_port}")
+        env = airflow_env(
+            tmp_path,
+            metadata_dsn,
+            redis_db,
+            port,
+            warehouse_dsn,
+            bi_role,
+            secrets.token_hex(8),
+            s3_endpoint=f"http://{host}:{s3_port}",
+        )
         processes = Processes(env, tmp_path / "logs")
         ok = False
         try:
@@ -406,8 +436,10 @@ def _run_server_mode(tmp_path: Path, started: float, timings: dict[str, float], 
             processes.start("api-server", [airflow, "api-server"])
             processes.start("scheduler", [airflow, "scheduler"])
             processes.start("dag-processor", [airflow, "dag-processor"])
-            processes.start("celery-worker", [airflow, "celery", "worker", "--concurrency", "4",
-                                              "--without-gossip", "--without-mingle"])
+            processes.start(
+                "celery-worker",
+                [airflow, "celery", "worker", "--concurrency", "4", "--without-gossip", "--without-mingle"],
+            )
             api = Api(f"http://127.0.0.1:{port}")
             api.wait_up(processes, timeout=90)
             ingest = api.wait_for_dag("disclosure_ingest", processes, timeout=90)
@@ -453,8 +485,7 @@ COMPARED = {  # mart -> key columns + value columns, in order
     "fct_appeals": ("report_id", "proceeding", "outcome", "value"),
     "fct_disclosures": ("report_id", "article_item", "category", "measure", "value"),
     "fct_check_results": ("report_id", "check_id", "subject", "expected", "observed", "severity", "status"),
-    "dim_report": ("report_id", "agency_id", "agency_name", "report_year", "template", "sha256",
-                   "quality_status"),
+    "dim_report": ("report_id", "agency_id", "agency_name", "report_year", "template", "sha256", "quality_status"),
 }
 
 
@@ -502,8 +533,14 @@ def test_dbt_build_gives_the_same_marts_on_both_targets(tmp_path: Path, monkeypa
 
     from pipeline.parse_step import parse_to_file
 
-    for name in ("DISCLOSURE_WAREHOUSE_PATH", "DISCLOSURE_PUBLISHED_PATH", "DISCLOSURE_DOCS_DIR",
-                 "DISCLOSURE_PARSED_DIR", "DISCLOSURE_LANDING_URL", "DISCLOSURE_S3_ENDPOINT_URL"):
+    for name in (
+        "DISCLOSURE_WAREHOUSE_PATH",
+        "DISCLOSURE_PUBLISHED_PATH",
+        "DISCLOSURE_DOCS_DIR",
+        "DISCLOSURE_PARSED_DIR",
+        "DISCLOSURE_LANDING_URL",
+        "DISCLOSURE_S3_ENDPOINT_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DISCLOSURE_HOME", str(tmp_path / "duckdb"))
     monkeypatch.setenv("DISCLOSURE_WAREHOUSE", "duckdb")
@@ -513,9 +550,14 @@ def test_dbt_build_gives_the_same_marts_on_both_targets(tmp_path: Path, monkeypa
     bi_role = f"disclosure_bi_{uuid.uuid4().hex[:8]}"
     try:
         with fresh_database("disclosure_parity") as dsn:
-            on_postgres = dataclasses.replace(on_duckdb, home=tmp_path / "postgres", warehouse_target="postgres",
-                                              postgres_dsn=dsn, docs_dir=tmp_path / "postgres" / "docs",
-                                              bi_role=bi_role)
+            on_postgres = dataclasses.replace(
+                on_duckdb,
+                home=tmp_path / "postgres",
+                warehouse_target="postgres",
+                postgres_dsn=dsn,
+                docs_dir=tmp_path / "postgres" / "docs",
+                bi_role=bi_role,
+            )
             duck = _build(on_duckdb, parsed)
             pg = _build(on_postgres, parsed)
             _assert_alerts_and_summary_read_postgres(on_postgres)
@@ -559,8 +601,11 @@ def _assert_role_grants(dsn: str, role: str) -> None:
             cursor.execute(f'set role "{role}"')
             cursor.execute("select count(*) from marts.dim_report")
             assert cursor.fetchone() == (5,)
-            for statement in ("insert into marts.dim_report (report_id) values ('x')",
-                              "create table marts.bi_scratch (x int)", "select 1 from raw.documents"):
+            for statement in (
+                "insert into marts.dim_report (report_id) values ('x')",
+                "create table marts.bi_scratch (x int)",
+                "select 1 from raw.documents",
+            ):
                 with pytest.raises(psycopg2.errors.InsufficientPrivilege):
                     cursor.execute(statement)
             cursor.execute("reset role")
@@ -587,11 +632,16 @@ def test_s3_landing_parse_and_load(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     try:
         host, port = server.get_host_and_port()
         endpoint = f"http://{host}:{port}"
-        for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                            "AWS_DEFAULT_REGION": "us-east-1", "DISCLOSURE_S3_ENDPOINT_URL": endpoint,
-                            "DISCLOSURE_LANDING_URL": "s3://disclosure/landing",
-                            "DISCLOSURE_PARSED_DIR": "s3://disclosure/parsed",
-                            "DISCLOSURE_HOME": str(tmp_path / "home"), "DISCLOSURE_WAREHOUSE": "duckdb"}.items():
+        for name, value in {
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "DISCLOSURE_S3_ENDPOINT_URL": endpoint,
+            "DISCLOSURE_LANDING_URL": "s3://disclosure/landing",
+            "DISCLOSURE_PARSED_DIR": "s3://disclosure/parsed",
+            "DISCLOSURE_HOME": str(tmp_path / "home"),
+            "DISCLOSURE_WAREHOUSE": "duckdb",
+        }.items():
             monkeypatch.setenv(name, value)
         for name in ("DISCLOSURE_WAREHOUSE_PATH", "DISCLOSURE_PUBLISHED_PATH", "DISCLOSURE_DOCS_DIR"):
             monkeypatch.delenv(name, raising=False)
@@ -621,8 +671,9 @@ def test_s3_landing_parse_and_load(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         again = [parse_to_file(str(p), settings) for p in SAMPLES]
         assert all(o["skipped"] for o in again)
         after = {o["Key"]: o for o in s3.list_objects_v2(Bucket="disclosure")["Contents"]}
-        assert {k: (o["ETag"], o["LastModified"]) for k, o in after.items()} == \
-            {k: (o["ETag"], o["LastModified"]) for k, o in objects.items()}
+        assert {k: (o["ETag"], o["LastModified"]) for k, o in after.items()} == {
+            k: (o["ETag"], o["LastModified"]) for k, o in objects.items()
+        }
         assert load_parsed(settings.warehouse, [o["parsed_path"] for o in again])["documents_skipped"] == 5
     finally:
         server.stop()

@@ -106,8 +106,10 @@ def transposed() -> bytes:
     for line in lines:
         if line.startswith("申请人情况"):
             out.append("\t".join(["申请人情况", *(_ROW_LABELS[r] for r in rows)]))
-            out += ["\t".join([name, *(f"{KNOWN[('applications', r, a)]:g}" for r in rows)])
-                    for a, name in zip(codes.APPLICANT_CODES, names, strict=True)]
+            out += [
+                "\t".join([name, *(f"{KNOWN[('applications', r, a)]:g}" for r in rows)])
+                for a, name in zip(codes.APPLICANT_CODES, names, strict=True)
+            ]
             skip = True
         elif line.startswith("四、政府信息公开行政复议"):
             skip = False
@@ -174,13 +176,17 @@ def html_of(text: str, charset: str = "utf-8", doctype: str = "") -> str:
             rows = []
         if line.strip():
             body.append(f"<p>{line}</p>")
-    return (f"{doctype}<html><head><meta charset='{charset}'><title>报告</title></head><body>"
-            f"<div class='nav'><a href='/'>首页</a></div><div class='content'>{''.join(body)}</div></body></html>")
+    return (
+        f"{doctype}<html><head><meta charset='{charset}'><title>报告</title></head><body>"
+        f"<div class='nav'><a href='/'>首页</a></div><div class='content'>{''.join(body)}</div></body></html>"
+    )
 
 
 def html_with_entities() -> bytes:
-    doctype = (f'<!DOCTYPE html [<!ENTITY xxe SYSTEM "file://{SECRET_FILE}">'
-               '<!ENTITY net SYSTEM "http://127.0.0.1:9/evil.dtd">]>')
+    doctype = (
+        f'<!DOCTYPE html [<!ENTITY xxe SYSTEM "file://{SECRET_FILE}">'
+        '<!ENTITY net SYSTEM "http://127.0.0.1:9/evil.dtd">]>'
+    )
     page = html_of(base_text(), doctype=doctype).replace("<p>无。</p>", "<p>无。&xxe;&net;</p>")
     return page.encode("utf-8")
 
@@ -191,11 +197,15 @@ def mixed_encodings() -> bytes:
     return "".join(lines[:20]).encode("utf-8") + "".join(lines[20:]).encode("gbk")
 
 
-NEWS_PAGE = ("<html><head><meta charset='utf-8'><title>新闻</title></head><body><ul><li><a href='/'>首页</a>"
-             "</li></ul><div class='content'><h1>我县召开春季植树动员会</h1><p>3月12日，全县干部群众参加义务植树。"
-             "</p></div></body></html>")
-NARRATIVE_PAGE = ("<html><head><meta charset='utf-8'></head><body><div><h1>测试县2018年政府信息公开工作年度报告</h1>"
-                  "<p>本年度共收到政府信息公开申请10件，同意公开8件。</p><p>主动公开政府信息120条。</p></div></body></html>")
+NEWS_PAGE = (
+    "<html><head><meta charset='utf-8'><title>新闻</title></head><body><ul><li><a href='/'>首页</a>"
+    "</li></ul><div class='content'><h1>我县召开春季植树动员会</h1><p>3月12日，全县干部群众参加义务植树。"
+    "</p></div></body></html>"
+)
+NARRATIVE_PAGE = (
+    "<html><head><meta charset='utf-8'></head><body><div><h1>测试县2018年政府信息公开工作年度报告</h1>"
+    "<p>本年度共收到政府信息公开申请10件，同意公开8件。</p><p>主动公开政府信息120条。</p></div></body></html>"
+)
 
 
 @dataclass(frozen=True)
@@ -214,8 +224,15 @@ class Case:
 
 def _number(text: str, value: float | None, issue: str | None = None) -> Case:
     key = ("applications", "new_received", "natural_person")
-    return Case(f"number_{text}.txt", functools.partial(with_application_value, key[1], key[2], text), "parsed",
-                frozenset({issue} if issue else ()), known=True, cells={key: value}, raw={key: text})
+    return Case(
+        f"number_{text}.txt",
+        functools.partial(with_application_value, key[1], key[2], text),
+        "parsed",
+        frozenset({issue} if issue else ()),
+        known=True,
+        cells={key: value},
+        raw={key: text},
+    )
 
 
 def _nulls(keys: list[Key]) -> dict[Key, float | None]:
@@ -234,22 +251,33 @@ CASES: list[Case] = [
     Case("page_without_mediabox.pdf", pdf_page_without_mediabox, "failed", frozenset({"document.corrupt"})),
     Case("encrypted.pdf", encrypted_pdf, "failed", frozenset({"document.encrypted"})),
     Case("scanned.pdf", image_only_pdf, "needs_ocr", frozenset({"document.needs_ocr"})),
-    Case("pages_3000.pdf", lambda: text_pdf(3000, b"Annual report of the county office"), "failed",
-         frozenset({"document.not_a_report", "document.metadata_missing"})),
+    Case(
+        "pages_3000.pdf",
+        lambda: text_pdf(3000, b"Annual report of the county office"),
+        "failed",
+        frozenset({"document.not_a_report", "document.metadata_missing"}),
+    ),
     Case("blank_pages_3000.pdf", lambda: text_pdf(3000), "needs_ocr", frozenset({"document.needs_ocr"})),
     # -- DOCX
     Case("zip_bomb.docx", docx_zip_bomb, "failed", frozenset({"document.too_large"})),
-    Case("external_entity.docx", lambda: docx_with_external_entity(docx_of_lines(_lines()), str(SECRET_FILE)),
-         "failed", frozenset({"document.unsafe"})),
+    Case(
+        "external_entity.docx",
+        lambda: docx_with_external_entity(docx_of_lines(_lines()), str(SECRET_FILE)),
+        "failed",
+        frozenset({"document.unsafe"}),
+    ),
     Case("remote_links.docx", lambda: docx_with_remote_links(docx_of_lines(_lines())), "parsed", known=True),
     # -- HTML
     Case("news_no_table.html", lambda: NEWS_PAGE.encode("utf-8"), "failed", frozenset({"document.not_a_report"})),
     Case("narrative_no_table.html", lambda: NARRATIVE_PAGE.encode("utf-8"), "parsed", template="narrative"),
     Case("declared_utf8_encoded_gbk.html", lambda: html_of(base_text()).encode("gbk"), "parsed", known=True),
     Case("entities.html", html_with_entities, "parsed", known=True),
-    Case("control_characters.html",  # NUL and other control bytes (found by bench/fuzz_parsers.py)
-         lambda: html_of(base_text()).replace("<p>无。</p>", "<p>无\x00\x01\x1f。</p>").encode("utf-8"), "parsed",
-         known=True),
+    Case(
+        "control_characters.html",  # NUL and other control bytes (found by bench/fuzz_parsers.py)
+        lambda: html_of(base_text()).replace("<p>无。</p>", "<p>无\x00\x01\x1f。</p>").encode("utf-8"),
+        "parsed",
+        known=True,
+    ),
     # -- text
     Case("mixed_encodings.txt", mixed_encodings, "parsed", frozenset({"document.mixed_encoding"}), known=True),
     # -- numbers that are not one plain number
@@ -260,23 +288,58 @@ CASES: list[Case] = [
     _number("约300", None, "cell.unreadable"),  # approximate: never 300
     _number("300余", None, "cell.unreadable"),
     _number("3千", 3000.0),
-    Case("fee_2.5万.txt", functools.partial(with_fee, "2.5万"), "parsed", frozenset({"cell.unreadable"}), known=True,
-         cells={("proactive", "admin_fee", "fee_amount"): None}),  # 2.5 or 25,000 万元? null
+    Case(
+        "fee_2.5万.txt",
+        functools.partial(with_fee, "2.5万"),
+        "parsed",
+        frozenset({"cell.unreadable"}),
+        known=True,
+        cells={("proactive", "admin_fee", "fee_amount"): None},
+    ),  # 2.5 or 25,000 万元? null
     # -- tables that do not have the template's shape
-    Case("transposed.txt", transposed, "parsed", frozenset({"table.transposed", "table.rows_missing"}), known=True,
-         cells=_nulls(APPLICATION_KEYS)),
-    Case("extra_column_middle.txt", functools.partial(extra_column, "middle"), "parsed",
-         frozenset({"header.unknown_column", "row.value_count_mismatch"}), known=True,
-         cells=_nulls([k for k in APPLICATION_KEYS if k[1] in EXTRA_ROWS])),
-    Case("extra_column_end.txt", functools.partial(extra_column, "end"), "parsed",
-         frozenset({"header.unknown_column", "row.value_count_mismatch"}), known=True,
-         cells=_nulls([k for k in APPLICATION_KEYS if k[1] in EXTRA_ROWS])),
-    Case("missing_column.txt", missing_column, "parsed", frozenset({"header.column_missing"}), known=True,
-         cells=_nulls([k for k in APPLICATION_KEYS if k[2] == "research_institution"])),
-    Case("unknown_label.txt", unknown_label, "parsed", frozenset({"row.unrecognized", "table.rows_missing"}),
-         known=True, cells=_nulls([k for k in APPLICATION_KEYS if k[1] == "carried_over"])),
-    Case("two_reports.txt", two_reports, "parsed", frozenset({"document.multiple_reports", "row.duplicate"}),
-         known=True),
+    Case(
+        "transposed.txt",
+        transposed,
+        "parsed",
+        frozenset({"table.transposed", "table.rows_missing"}),
+        known=True,
+        cells=_nulls(APPLICATION_KEYS),
+    ),
+    Case(
+        "extra_column_middle.txt",
+        functools.partial(extra_column, "middle"),
+        "parsed",
+        frozenset({"header.unknown_column", "row.value_count_mismatch"}),
+        known=True,
+        cells=_nulls([k for k in APPLICATION_KEYS if k[1] in EXTRA_ROWS]),
+    ),
+    Case(
+        "extra_column_end.txt",
+        functools.partial(extra_column, "end"),
+        "parsed",
+        frozenset({"header.unknown_column", "row.value_count_mismatch"}),
+        known=True,
+        cells=_nulls([k for k in APPLICATION_KEYS if k[1] in EXTRA_ROWS]),
+    ),
+    Case(
+        "missing_column.txt",
+        missing_column,
+        "parsed",
+        frozenset({"header.column_missing"}),
+        known=True,
+        cells=_nulls([k for k in APPLICATION_KEYS if k[2] == "research_institution"]),
+    ),
+    Case(
+        "unknown_label.txt",
+        unknown_label,
+        "parsed",
+        frozenset({"row.unrecognized", "table.rows_missing"}),
+        known=True,
+        cells=_nulls([k for k in APPLICATION_KEYS if k[1] == "carried_over"]),
+    ),
+    Case(
+        "two_reports.txt", two_reports, "parsed", frozenset({"document.multiple_reports", "row.duplicate"}), known=True
+    ),
 ]
 
 
@@ -343,9 +406,11 @@ def test_hostile_input_has_its_expected_outcome(case: Case, no_network: list[tup
 
 def test_the_narrative_page_keeps_its_figures() -> None:
     doc = parse_bytes("narrative.html", NARRATIVE_PAGE.encode("utf-8"))
-    assert {(f.name, f.value) for f in doc.facts} >= {("applications_received", 10.0),
-                                                      ("applications_granted", 8.0),
-                                                      ("proactive_published_total", 120.0)}
+    assert {(f.name, f.value) for f in doc.facts} >= {
+        ("applications_received", 10.0),
+        ("applications_granted", 8.0),
+        ("proactive_published_total", 120.0),
+    }
 
 
 def test_a_docx_with_remote_links_fetches_nothing(no_network: list[tuple]) -> None:
@@ -353,7 +418,7 @@ def test_a_docx_with_remote_links_fetches_nothing(no_network: list[tuple]) -> No
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         rels = archive.read("word/_rels/document.xml.rels").decode("utf-8")
         body = archive.read("word/document.xml").decode("utf-8")
-    assert f'Target="{REMOTE_URL}" TargetMode="External"' in rels and f"INCLUDEPICTURE \"{REMOTE_URL}\"" in body
+    assert f'Target="{REMOTE_URL}" TargetMode="External"' in rels and f'INCLUDEPICTURE "{REMOTE_URL}"' in body
     doc = parse_bytes("remote_links.docx", data)
     assert doc.status == "parsed" and no_network == []
 
@@ -372,8 +437,10 @@ def test_a_document_over_its_time_limit_is_recorded(tmp_settings: Settings, tmp_
 
 def _raw_counts(settings: Settings) -> dict[str, int]:
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
-        return {t: conn.execute(f"select count(*) from raw.{t}").fetchone()[0]
-                for t in ("documents", "cells", "narrative_facts", "parse_issues")}
+        return {
+            t: conn.execute(f"select count(*) from raw.{t}").fetchone()[0]
+            for t in ("documents", "cells", "narrative_facts", "parse_issues")
+        }
 
 
 def test_a_run_over_the_whole_corpus_records_every_document(
@@ -405,8 +472,9 @@ def test_a_run_over_the_whole_corpus_records_every_document(
     assert counts["parse_issues"] == sum(len(d.issues) for d in parsed)
     with duckdb.connect(str(tmp_settings.warehouse_path), read_only=True) as conn:
         statuses = dict(conn.execute("select document, status from raw.documents").fetchall())
-        twin_rows = conn.execute("select document, source_url from raw.documents where sha256 = ?",
-                                 [original["sha256"]]).fetchall()
+        twin_rows = conn.execute(
+            "select document, source_url from raw.documents where sha256 = ?", [original["sha256"]]
+        ).fetchall()
     assert statuses == {c.name: c.status for c in CASES}
     assert twin_rows == [("remote_links.docx", "https://a.example/remote_links.docx")]
     for case, doc in zip(CASES, parsed, strict=True):

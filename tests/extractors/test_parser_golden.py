@@ -33,11 +33,13 @@ def observed(doc: ParsedDocument) -> dict:
         "status": doc.status,
         "applications": {
             r: [cells[("applications", r, a)] for a in codes.APPLICANT_CODES]
-            for r in codes.APPLICATION_ROW_CODES if r in rows_of
+            for r in codes.APPLICATION_ROW_CODES
+            if r in rows_of
         },
         "appeals": {
             p: [cells[("appeals", p, o)] for o in codes.APPEAL_OUTCOME_CODES]
-            for p in codes.APPEAL_PROCEEDING_CODES if p in proceedings
+            for p in codes.APPEAL_PROCEEDING_CODES
+            if p in proceedings
         },
         "proactive": proactive,
         "facts": facts,

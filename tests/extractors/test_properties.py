@@ -40,7 +40,7 @@ def _value(key: tuple[str, str, str]) -> st.SearchStrategy:
     if column in AMOUNT_MEASURES:
         return st.decimals(min_value=0, max_value=10**6, places=2).map(float)
     if column in SIGNED_MEASURES:
-        return st.integers(min_value=-10**6, max_value=10**6)
+        return st.integers(min_value=-(10**6), max_value=10**6)
     return st.integers(min_value=0, max_value=10**6)
 
 

@@ -14,8 +14,20 @@ def test_parse_writes_one_json_object_per_cell(tmp_path: Path) -> None:
     assert main(["parse", str(SAMPLES / "002_3c6323d342dfd320.txt"), "--out", str(out)]) == 0
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     cells = [r for r in records if "table" in r and "issue" not in r]
-    contract = {"document", "sha256", "agency", "year", "template", "table", "row", "column", "value", "raw",
-                "page", "bbox"}
+    contract = {
+        "document",
+        "sha256",
+        "agency",
+        "year",
+        "template",
+        "table",
+        "row",
+        "column",
+        "value",
+        "raw",
+        "page",
+        "bbox",
+    }
     assert all(contract <= set(r) for r in cells)
     granted = next(r for r in cells if (r["table"], r["row"], r["column"]) == ("applications", "granted", "total"))
     assert (granted["value"], granted["agency"], granted["year"]) == (5, "静乐县", 2020)

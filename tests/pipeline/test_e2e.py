@@ -47,7 +47,8 @@ GOVERNMENTS = {"金寨县人民政府": 2019, "静乐县": 2019, "景泰县": 20
 FOUND = {("金寨县人民政府", 2020), ("静乐县", 2020), ("景泰县", 2018), ("华池县", 2020), ("盐池县人民政府办公室", 2021)}
 NOT_YET_DUE = {(agency, 2024) for agency in GOVERNMENTS}
 EXPECTED = {(a, y) for a, first in GOVERNMENTS.items() for y in range(first, 2025)} | {
-    ("盐池县人民政府办公室", y) for y in range(2021, 2025)}
+    ("盐池县人民政府办公室", y) for y in range(2021, 2025)
+}
 MISSING_OVERDUE = EXPECTED - FOUND - NOT_YET_DUE
 
 
@@ -68,57 +69,82 @@ def _failed_checks(conn: duckdb.DuckDBPyConnection, marts: str) -> set[tuple]:
 
 def _raw_counts(settings: Settings) -> dict[str, int]:
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
-        return {t: conn.execute(f"select count(*) from raw.{t}").fetchone()[0]
-                for t in ("documents", "reports", "cells", "narrative_facts")}
+        return {
+            t: conn.execute(f"select count(*) from raw.{t}").fetchone()[0]
+            for t in ("documents", "reports", "cells", "narrative_facts")
+        }
 
 
 def _has_failure(failed: set[tuple], agency: str, year: int, check: str, subject: str | None = None) -> bool:
-    return any(agency in (a or "") and y == year and c == check and (subject is None or s == subject)
-               for a, y, c, s in failed)
+    return any(
+        agency in (a or "") and y == year and c == check and (subject is None or s == subject) for a, y, c, s in failed
+    )
 
 
 def _assert_acceptance_facts(published: Path) -> None:
     """Issue 3's acceptance facts, read from the marts BI queries."""
     with duckdb.connect(str(published), read_only=True) as conn:
+
         def value(sql: str, *params: object) -> object:
             row = conn.execute(sql, list(params)).fetchone()
             return None if row is None else row[0]
 
-        app = ("select a.value from marts.fct_applications a join marts.dim_report r using (report_id) "
-               "where r.agency_name = ? and a.row_code = ? and a.applicant = ?")
+        app = (
+            "select a.value from marts.fct_applications a join marts.dim_report r using (report_id) "
+            "where r.agency_name = ? and a.row_code = ? and a.applicant = ?"
+        )
         assert value(app, "金寨县人民政府", "new_received", "total") == 23
         assert value(app, "金寨县人民政府", "denied.admin_query", "natural_person") == 2
         assert value(app, "金寨县人民政府", "unable.not_held", "total") == 5
         assert value(app, "华池县", "new_received", "total") is None  # absent, never 0
         assert value(app, "盐池县人民政府办公室", "carried_forward", "natural_person") is None
-        disclosure = ("select d.value from marts.fct_disclosures d join marts.dim_report r using (report_id) "
-                      "where r.agency_name = ? and d.category = ? and d.measure = ?")
+        disclosure = (
+            "select d.value from marts.fct_disclosures d join marts.dim_report r using (report_id) "
+            "where r.agency_name = ? and d.category = ? and d.measure = ?"
+        )
         assert value(disclosure, "金寨县人民政府", "normative_document", "total_published") == 249
         assert value(disclosure, "金寨县人民政府", "admin_license", "change") == -77992
         assert value(disclosure, "金寨县人民政府", "central_procurement", "procurement_amount") == 35339.15
         assert value(disclosure, "华池县", "admin_penalty", "prev_count") == 665
-        appeal = ("select a.value from marts.fct_appeals a join marts.dim_report r using (report_id) "
-                  "where r.agency_name = ? and a.proceeding = ? and a.outcome = ?")
+        appeal = (
+            "select a.value from marts.fct_appeals a join marts.dim_report r using (report_id) "
+            "where r.agency_name = ? and a.proceeding = ? and a.outcome = ?"
+        )
         assert value(appeal, "静乐县", "admin_review", "other") == 3
         assert value(appeal, "静乐县", "litigation_after_review", "pending") == 1
         assert value(appeal, "盐池县人民政府办公室", "admin_review", "total") is None
-        check = ("select c.status from marts.fct_check_results c join marts.dim_report r using (report_id) "
-                 "where r.agency_name = ? and c.check_id = ? and c.subject = ?")
+        check = (
+            "select c.status from marts.fct_check_results c join marts.dim_report r using (report_id) "
+            "where r.agency_name = ? and c.check_id = ? and c.subject = ?"
+        )
         assert value(check, "华池县", "narrative.proactive", "proactive_published_total") == "passed"
         assert value(check, "静乐县", "appeal.sum", "admin_review") == "passed"
         statuses = dict(conn.execute("select agency_name, quality_status from marts.dim_report").fetchall())
-        assert statuses == {"金寨县人民政府": "passed", "静乐县": "failed", "景泰县": "passed",
-                            "盐池县人民政府办公室": "failed", "华池县": "incomplete"}
+        assert statuses == {
+            "金寨县人民政府": "passed",
+            "静乐县": "failed",
+            "景泰县": "passed",
+            "盐池县人民政府办公室": "failed",
+            "华池县": "incomplete",
+        }
 
 
 def _publication(published: Path) -> tuple[dict[tuple, str], set[tuple]]:
     """fct_publication statuses, and the agency-years whose report.on_time check failed."""
     with duckdb.connect(str(published), read_only=True) as conn:
-        statuses = {(a, int(y)): s for a, y, s in conn.execute(
-            "select agency_name, report_year, publication_status from marts.fct_publication").fetchall()}
-        late = {(a, int(y)) for a, y in conn.execute(
-            "select agency_name, report_year from marts.fct_check_results "
-            "where check_id = 'report.on_time' and status = 'failed'").fetchall()}
+        statuses = {
+            (a, int(y)): s
+            for a, y, s in conn.execute(
+                "select agency_name, report_year, publication_status from marts.fct_publication"
+            ).fetchall()
+        }
+        late = {
+            (a, int(y))
+            for a, y in conn.execute(
+                "select agency_name, report_year from marts.fct_check_results "
+                "where check_id = 'report.on_time' and status = 'failed'"
+            ).fetchall()
+        }
     return statuses, late
 
 
@@ -162,8 +188,11 @@ def test_embedded_run_twice(embedded_run: EmbeddedRun, monkeypatch: pytest.Monke
     assert re.search(r"0 parsed, 5 already parsed; 0 loaded, 5 already loaded", again), again
 
     statuses, late = _publication(published)
-    assert statuses == {**{k: "unverified" for k in FOUND}, **{k: "missing_overdue" for k in MISSING_OVERDUE},
-                        **{k: "not_yet_due" for k in NOT_YET_DUE}}, sorted(statuses.items())
+    assert statuses == {
+        **{k: "unverified" for k in FOUND},
+        **{k: "missing_overdue" for k in MISSING_OVERDUE},
+        **{k: "not_yet_due" for k in NOT_YET_DUE},
+    }, sorted(statuses.items())
     assert late == MISSING_OVERDUE and len(late) == 19, sorted(late)
     with duckdb.connect(str(published), read_only=True) as conn:
         assert _failed_checks(conn, "marts") == REPORT_FAILURES  # per report: unchanged

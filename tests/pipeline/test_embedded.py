@@ -33,8 +33,10 @@ def test_progress_names_mapped_tasks_by_file() -> None:
         "t [info     ] something else [airflow.models.dagrun]",
     ]
     progress = _Progress()
-    assert [p for p in map(progress.feed, lines) if p] == ["parse[002_x.txt]: success",
-                                                           "  WARNING: 3 alerts logged only"]
+    assert [p for p in map(progress.feed, lines) if p] == [
+        "parse[002_x.txt]: success",
+        "  WARNING: 3 alerts logged only",
+    ]
 
 
 def test_table_alignment_counts_wide_characters() -> None:

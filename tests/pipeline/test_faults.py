@@ -88,9 +88,16 @@ select count(*), md5(string_agg(concat_ws('|', sha256, parser_version, table_nam
 from raw.cells
 """
 FAULTS = {  # counted in the README's Reliability section (test_readme_fault_figures)
-    "kill_during_parse": 1, "kill_during_load": 1, "warehouse_held_read_only": 1, "warehouse_held_read_write": 1,
-    "warehouse_held_past_the_wait": 1, "bi_reader_during_publish": 1, "warehouse_unreachable": 1,
-    "crash_between_landing_and_load": 1, "two_loaders_at_once": 1, "two_pipeline_runs_at_once": 1,
+    "kill_during_parse": 1,
+    "kill_during_load": 1,
+    "warehouse_held_read_only": 1,
+    "warehouse_held_read_write": 1,
+    "warehouse_held_past_the_wait": 1,
+    "bi_reader_during_publish": 1,
+    "warehouse_unreachable": 1,
+    "crash_between_landing_and_load": 1,
+    "two_loaders_at_once": 1,
+    "two_pipeline_runs_at_once": 1,
     "metadata_db_briefly_down": 1,
 }
 
@@ -102,8 +109,15 @@ def _env(settings: Settings, **extra: str) -> dict[str, str]:
 
 
 def _python(script: str, *args: str, env: dict[str, str], **kwargs: object) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", script, *args], cwd=REPO, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
+    return subprocess.Popen(
+        [sys.executable, "-c", script, *args],
+        cwd=REPO,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **kwargs,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -115,8 +129,9 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     for i in range(GENERATED):
         template = ("gov2019", "gov2021")[i % 2]
         cells = {key: rng.randint(0, 500) for key in template_keys(template)}
-        text = render(f"生成{i}县人民政府", 2019 + template.endswith("2021") * 2, template, cells,
-                      ("tabs", "lines")[i // 2 % 2])
+        text = render(
+            f"生成{i}县人民政府", 2019 + template.endswith("2021") * 2, template, cells, ("tabs", "lines")[i // 2 % 2]
+        )
         path = folder / f"generated_{i:02d}.txt"
         path.write_text(text, encoding="utf-8")
         paths.append(str(path))
@@ -138,11 +153,16 @@ def _settings(home: Path, **env: str) -> Settings:
 def warehouse_state(settings: Settings) -> dict[str, object]:
     """Row counts of every raw table, the documents with their status, and a checksum of raw.cells."""
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
-        tables = [t for (t,) in conn.execute(
-            "select table_name from information_schema.tables where table_schema = 'raw' order by 1").fetchall()]
+        tables = [
+            t
+            for (t,) in conn.execute(
+                "select table_name from information_schema.tables where table_schema = 'raw' order by 1"
+            ).fetchall()
+        ]
         state: dict[str, object] = {t: conn.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in tables}
         state["documents_status"] = conn.execute(
-            "select sha256, parser_version, status from raw.documents order by 1").fetchall()
+            "select sha256, parser_version, status from raw.documents order by 1"
+        ).fetchall()
         state["cells_checksum"] = conn.execute(CELLS_CHECKSUM).fetchone()
     return state
 
@@ -243,7 +263,7 @@ def test_bi_readers_keep_the_published_copy_while_the_pipeline_writes(
     reader = _python(READER, str(published), env=_env(tmp_settings), stdin=subprocess.PIPE)
     before = int(reader.stdout.readline())
     # The pipeline writes and publishes again while the reader holds the old copy.
-    more = [parse_to_file(p, tmp_settings)["parsed_path"] for p in corpus[len(SAMPLES):]]
+    more = [parse_to_file(p, tmp_settings)["parsed_path"] for p in corpus[len(SAMPLES) :]]
     assert load_parsed(tmp_settings.warehouse, more)["documents_loaded"] == len(more)
     publish_copy(tmp_settings.warehouse)
     out, err = reader.communicate("go\n", timeout=30)
@@ -264,8 +284,11 @@ def _postgres_reachable() -> bool:
 
 
 def test_an_unreachable_warehouse_fails_clearly_and_loses_nothing(corpus: list[str], tmp_path: Path) -> None:
-    wrong = _settings(tmp_path / "home", DISCLOSURE_WAREHOUSE="postgres",
-                      DISCLOSURE_POSTGRES_DSN="postgresql://postgres@127.0.0.1:1/disclosure")
+    wrong = _settings(
+        tmp_path / "home",
+        DISCLOSURE_WAREHOUSE="postgres",
+        DISCLOSURE_POSTGRES_DSN="postgresql://postgres@127.0.0.1:1/disclosure",
+    )
     outcomes = [parse_to_file(p, wrong)["parsed_path"] for p in samples_only(corpus)]  # parse needs no warehouse
     with pytest.raises(Exception) as caught:  # the task fails (no endless wait); Airflow retries it with backoff
         load_parsed(wrong.warehouse, outcomes)
@@ -285,8 +308,11 @@ def test_an_unreachable_warehouse_fails_clearly_and_loses_nothing(corpus: list[s
     admin.autocommit = True
     admin.cursor().execute(f"create database {database}")
     try:
-        right = _settings(tmp_path / "home", DISCLOSURE_WAREHOUSE="postgres",
-                          DISCLOSURE_POSTGRES_DSN=f"postgresql://postgres@127.0.0.1:5432/{database}")
+        right = _settings(
+            tmp_path / "home",
+            DISCLOSURE_WAREHOUSE="postgres",
+            DISCLOSURE_POSTGRES_DSN=f"postgresql://postgres@127.0.0.1:5432/{database}",
+        )
         again = [parse_to_file(p, right) for p in samples_only(corpus)[:2]]
         assert all(o["skipped"] for o in again)  # not parsed again
         assert load_parsed(right.warehouse, [o["parsed_path"] for o in again])["documents_loaded"] == len(again)
@@ -328,8 +354,13 @@ def test_a_crash_between_landing_and_loading_is_finished_by_the_next_run(
 def test_both_dags_allow_one_active_run() -> None:
     for name in ("disclosure_ingest.py", "disclosure_transform.py"):
         tree = ast.parse((REPO / "dags" / name).read_text(encoding="utf-8"))
-        values = [kw.value.value for node in ast.walk(tree) if isinstance(node, ast.Call)
-                  for kw in node.keywords if kw.arg == "max_active_runs"]
+        values = [
+            kw.value.value
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            for kw in node.keywords
+            if kw.arg == "max_active_runs"
+        ]
         assert values == [1], name
 
 
@@ -338,8 +369,10 @@ def test_two_loaders_at_once_load_each_document_once(
 ) -> None:
     settings = _settings(tmp_path / "home")
     outcomes = [parse_to_file(p, settings)["parsed_path"] for p in corpus]
-    script = ("import json, sys\nfrom warehouse.load import load_parsed\nfrom pipeline.settings import Settings\n"
-              "print(json.dumps(load_parsed(Settings.from_env().warehouse, sys.argv[1:])))")
+    script = (
+        "import json, sys\nfrom warehouse.load import load_parsed\nfrom pipeline.settings import Settings\n"
+        "print(json.dumps(load_parsed(Settings.from_env().warehouse, sys.argv[1:])))"
+    )
     loaders = [_python(script, *outcomes, env=_env(settings)) for _ in range(2)]
     results = []
     for loader in loaders:
@@ -358,8 +391,9 @@ def test_readme_fault_figures() -> None:
     assert stated and int(stated.group(1)) == sum(FAULTS.values())
 
 
-def test_two_pipeline_runs_at_once_are_harmless(corpus: list[str], clean_state: dict[str, object],
-                                                tmp_path: Path) -> None:
+def test_two_pipeline_runs_at_once_are_harmless(
+    corpus: list[str], clean_state: dict[str, object], tmp_path: Path
+) -> None:
     """`disclosure run` twice at once: two `airflow dags test disclosure_ingest` on one home.
 
     `airflow dags test` bypasses the scheduler, so `max_active_runs=1` does not
@@ -381,8 +415,17 @@ def test_two_pipeline_runs_at_once_are_harmless(corpus: list[str], clean_state: 
     prepared = io.StringIO()
     assert _prepare_airflow(settings, _Runner(env, REPO, tmp_path / "prepare.log", prepared)), prepared.getvalue()
 
-    runs = [subprocess.Popen([*airflow, "dags", "test", "disclosure_ingest"], env=env, cwd=REPO, text=True,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(2)]
+    runs = [
+        subprocess.Popen(
+            [*airflow, "dags", "test", "disclosure_ingest"],
+            env=env,
+            cwd=REPO,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for _ in range(2)
+    ]
     outputs = [run.communicate(timeout=300)[0] for run in runs]
     for run, output in zip(runs, outputs, strict=True):
         assert run.returncode == 0, output[-3000:]
@@ -392,7 +435,7 @@ def test_two_pipeline_runs_at_once_are_harmless(corpus: list[str], clean_state: 
 
 
 # A DAG whose one task parses and loads the corpus, says so in a marker file, then pushes its XCom.
-METADATA_DAG = f'''
+METADATA_DAG = f"""
 import json, os, sys, time
 sys.path.insert(0, {str(REPO / "dags")!r})
 from datetime import UTC, datetime, timedelta
@@ -422,7 +465,7 @@ def disclosure_metadata_fault():
 
 
 disclosure_metadata_fault()
-'''
+"""
 # Lock the SQLite metadata DB (argv: path, seconds, marker) once the task has loaded: "the database is down".
 METADATA_HOLDER = """
 import os, sqlite3, sys, time
@@ -446,16 +489,35 @@ def test_metadata_db_briefly_down_the_task_retries_and_nothing_is_lost(
     (dags / "disclosure_metadata_fault.py").write_text(METADATA_DAG, encoding="utf-8")
     settings = _settings(tmp_path / "home")
     marker = tmp_path / "loaded"
-    env = _env(settings, AIRFLOW_HOME=str(home), AIRFLOW__CORE__DAGS_FOLDER=str(dags),
-               AIRFLOW__CORE__LOAD_EXAMPLES="False", AIRFLOW__CORE__UNIT_TEST_MODE="False",
-               AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow.db'}",
-               FAULT_CORPUS=json.dumps(corpus), FAULT_MARKER=str(marker), NO_PROXY="127.0.0.1,localhost")
-    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=env, cwd=REPO, check=True,
-                   capture_output=True, timeout=300)
+    env = _env(
+        settings,
+        AIRFLOW_HOME=str(home),
+        AIRFLOW__CORE__DAGS_FOLDER=str(dags),
+        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+        AIRFLOW__CORE__UNIT_TEST_MODE="False",
+        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow.db'}",
+        FAULT_CORPUS=json.dumps(corpus),
+        FAULT_MARKER=str(marker),
+        NO_PROXY="127.0.0.1,localhost",
+    )
+    subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"],
+        env=env,
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     holder = _python(METADATA_HOLDER, str(home / "airflow.db"), "12", str(marker), env=env)
     try:
-        run = subprocess.run([sys.executable, "-m", "airflow", "dags", "test", "disclosure_metadata_fault"],
-                             env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
+        run = subprocess.run(
+            [sys.executable, "-m", "airflow", "dags", "test", "disclosure_metadata_fault"],
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     finally:
         holder.communicate(timeout=60)
     output = run.stdout + run.stderr

@@ -43,8 +43,10 @@ pytestmark = pytest.mark.timeout(900)
 SOURCE = "测试县人民政府"
 AS_OF = "2022-01-15"  # the 2020 report was due 2021-03-31, the 2021 one is due 2022-03-31
 MAX_BYTES = 512 * 1024  # over the PDF (about 220 KB), under the oversized file
-FETCH_OPTIONS = (f"connect_timeout=0.5 read_timeout=0.3 total_timeout=10 retries=2 backoff_initial=0.01 "
-                 f"backoff_max=0.05 max_bytes={MAX_BYTES} min_interval_per_host=0 max_concurrency_per_host=4")
+FETCH_OPTIONS = (
+    f"connect_timeout=0.5 read_timeout=0.3 total_timeout=10 retries=2 backoff_initial=0.01 "
+    f"backoff_max=0.05 max_bytes={MAX_BYTES} min_interval_per_host=0 max_concurrency_per_host=4"
+)
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -70,7 +72,9 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Reports:
     return Reports({path: file.read_bytes() for path, file in paths.items()}, agencies)
 
 
-LISTING = gb_page("政府信息公开年报", """
+LISTING = gb_page(
+    "政府信息公开年报",
+    """
 <ul class="list">
   <li><a href="/xxgk/nb/t1.html">测试县人民政府2020年政府信息公开工作年度报告</a></li>
   <li><a href="/xxgk/files/b.docx">二〇二〇年政府信息公开工作年度报告</a></li>
@@ -78,8 +82,11 @@ LISTING = gb_page("政府信息公开年报", """
   <li><a href="/news/2.html">2020年政府工作报告</a></li>
 </ul>
 <div class="pager"><a href="index_1.html">下一页</a></div>
-""")
-LISTING_1 = gb_page("政府信息公开年报", """
+""",
+)
+LISTING_1 = gb_page(
+    "政府信息公开年报",
+    """
 <ul class="list">
   <li><a href="/xxgk/files/c.docx">2020年度政府信息公开工作年度报告</a></li>
   <li><a href="/slow.pdf">2017年政府信息公开工作年度报告</a></li>
@@ -87,17 +94,22 @@ LISTING_1 = gb_page("政府信息公开年报", """
   <li><a href="/xxgk/files/2015.pdf">2015年政府信息公开工作年度报告</a></li>
 </ul>
 <div class="pager"><a href="index.html">上一页</a></div>
-""")
-REPORT_PAGE = gb_page("2020年报告", """
+""",
+)
+REPORT_PAGE = gb_page(
+    "2020年报告",
+    """
 <h1>测试县人民政府2020年政府信息公开工作年度报告</h1>
 <a href="/xxgk/files/a.pdf">测试县2020年政府信息公开工作年度报告.pdf</a>
 <a href="/xxgk/files/jiedu.pdf">图解：2020年政府信息公开工作年度报告解读.pdf</a>
-""")
+""",
+)
 
 
 @pytest.fixture
 def county(site: FakeSite, reports: Reports) -> FakeSite:
     """The fake site with the county's disclosure column and the rendered reports."""
+
     def flaky(handler, body: bytes) -> None:
         if site.hits["/xxgk/files/c.docx"] <= 2:  # two 500s, then the file
             handler._send(500, b"internal error", "text/plain")
@@ -105,29 +117,52 @@ def county(site: FakeSite, reports: Reports) -> FakeSite:
             handler.document(body, DOCX)
 
     files = reports.files
-    site.routes.update({
-        "/xxgk/nb/index.html": lambda h: h.listing(LISTING),
-        "/xxgk/nb/index_1.html": lambda h: h.listing(LISTING_1, charset_in_header=True),
-        "/xxgk/nb/t1.html": lambda h: h.listing(REPORT_PAGE),
-        "/xxgk/files/a.pdf": lambda h: h.document(files["/xxgk/files/a.pdf"], PDF),
-        "/xxgk/files/b.docx": lambda h: h.document(files["/xxgk/files/b.docx"], DOCX),
-        "/xxgk/files/c.docx": lambda h: flaky(h, files["/xxgk/files/c.docx"]),
-        "/xxgk/files/2016.pdf": lambda h: h._redirect("http://10.0.0.1/2016.pdf"),
-        "/xxgk/files/2015.pdf": lambda h: h.big_streamed(2 * MAX_BYTES),
-    })
+    site.routes.update(
+        {
+            "/xxgk/nb/index.html": lambda h: h.listing(LISTING),
+            "/xxgk/nb/index_1.html": lambda h: h.listing(LISTING_1, charset_in_header=True),
+            "/xxgk/nb/t1.html": lambda h: h.listing(REPORT_PAGE),
+            "/xxgk/files/a.pdf": lambda h: h.document(files["/xxgk/files/a.pdf"], PDF),
+            "/xxgk/files/b.docx": lambda h: h.document(files["/xxgk/files/b.docx"], DOCX),
+            "/xxgk/files/c.docx": lambda h: flaky(h, files["/xxgk/files/c.docx"]),
+            "/xxgk/files/2016.pdf": lambda h: h._redirect("http://10.0.0.1/2016.pdf"),
+            "/xxgk/files/2015.pdf": lambda h: h.big_streamed(2 * MAX_BYTES),
+        }
+    )
     return site
 
 
 @pytest.fixture
 def settings(county: FakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_settings: Settings) -> Settings:
     registry = tmp_path / "sources.yml"
-    registry.write_text(yaml.safe_dump({"sources": [
-        {"name": SOURCE, "region": "测试省测试市", "division_code": "999999", "level": "county",
-         "kind": "government", "local": True,
-         "listing_urls": [county.url("/xxgk/nb/index.html"), county.url("/news/index.html")]},
-        {"name": "示例县", "region": "r", "division_code": "999998", "level": "county", "kind": "government",
-         "listing_urls": ["http://192.0.2.1/nb/"], "example": True},  # never contacted
-    ]}, allow_unicode=True), encoding="utf-8")
+    registry.write_text(
+        yaml.safe_dump(
+            {
+                "sources": [
+                    {
+                        "name": SOURCE,
+                        "region": "测试省测试市",
+                        "division_code": "999999",
+                        "level": "county",
+                        "kind": "government",
+                        "local": True,
+                        "listing_urls": [county.url("/xxgk/nb/index.html"), county.url("/news/index.html")],
+                    },
+                    {
+                        "name": "示例县",
+                        "region": "r",
+                        "division_code": "999998",
+                        "level": "county",
+                        "kind": "government",
+                        "listing_urls": ["http://192.0.2.1/nb/"],
+                        "example": True,
+                    },  # never contacted
+                ]
+            },
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
     monkeypatch.delenv("DISCLOSURE_INPUT_DIR")  # the registry has no folder source
     monkeypatch.setenv("DISCLOSURE_REGISTRY", str(registry))
     monkeypatch.setenv("DISCLOSURE_FETCH_OPTIONS", FETCH_OPTIONS)
@@ -144,27 +179,34 @@ def _landed(settings: Settings) -> set[str]:
 
 def _documents(settings: Settings) -> dict[str, tuple]:
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
-        rows = conn.execute("select d.source_url, d.sha256, d.status, d.document, r.agency from raw.documents d "
-                            "join raw.reports r using (sha256, parser_version)").fetchall()
+        rows = conn.execute(
+            "select d.source_url, d.sha256, d.status, d.document, r.agency from raw.documents d "
+            "join raw.reports r using (sha256, parser_version)"
+        ).fetchall()
     return {url: rest for url, *rest in rows}
 
 
 def _document_attempts(settings: Settings, base: str) -> list[tuple]:
     """Attempts of report files (listing and report pages are fetched too, unconditionally)."""
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
-        rows = conn.execute("select url, status, http_status, error, tries, sha256, report_year, agency "
-                            "from raw.fetch_attempts order by fetched_at").fetchall()
-    return [(url.removeprefix(base), *rest) for url, *rest in rows
-            if not url.endswith((".html", "/robots.txt"))]
+        rows = conn.execute(
+            "select url, status, http_status, error, tries, sha256, report_year, agency "
+            "from raw.fetch_attempts order by fetched_at"
+        ).fetchall()
+    return [(url.removeprefix(base), *rest) for url, *rest in rows if not url.endswith((".html", "/robots.txt"))]
 
 
 def _parse_tasks(settings: Settings) -> list[tuple[int, str]]:
     """(map_index, state) of the `parse` task instances of the latest ingest run (Airflow's database)."""
     with sqlite3.connect(settings.home / "airflow" / "airflow.db") as conn:
-        run_id = conn.execute("select run_id from dag_run where dag_id = 'disclosure_ingest' "
-                              "order by id desc limit 1").fetchone()[0]
-        return conn.execute("select map_index, state from task_instance where dag_id = 'disclosure_ingest' "
-                            "and run_id = ? and task_id = 'parse'", [run_id]).fetchall()
+        run_id = conn.execute(
+            "select run_id from dag_run where dag_id = 'disclosure_ingest' order by id desc limit 1"
+        ).fetchone()[0]
+        return conn.execute(
+            "select map_index, state from task_instance where dag_id = 'disclosure_ingest' "
+            "and run_id = ? and task_id = 'parse'",
+            [run_id],
+        ).fetchall()
 
 
 def test_ingest_fetches_lands_parses_and_loads_then_a_second_run_costs_a_304_each(
@@ -182,14 +224,16 @@ def test_ingest_fetches_lands_parses_and_loads_then_a_second_run_costs_a_304_eac
 
     # raw.documents: one row per report, with the URL it came from and the agency it names
     documents = _documents(settings)
-    assert {url.removeprefix(county.base): (sha, status, name, agency)
-            for url, (sha, status, name, agency) in documents.items()} == {
-        path: (_sha(data), "parsed", Path(path).name, reports.agencies[path]) for path, data in reports.files.items()
-    }
+    assert {
+        url.removeprefix(county.base): (sha, status, name, agency)
+        for url, (sha, status, name, agency) in documents.items()
+    } == {path: (_sha(data), "parsed", Path(path).name, reports.agencies[path]) for path, data in reports.files.items()}
 
     # raw.fetch_attempts: one row per attempt, with the outcome and its error code
-    attempts = {url: (status, http, (error or "").split(":")[0], tries)
-                for url, status, http, error, tries, *_ in _document_attempts(settings, county.base)}
+    attempts = {
+        url: (status, http, (error or "").split(":")[0], tries)
+        for url, status, http, error, tries, *_ in _document_attempts(settings, county.base)
+    }
     assert attempts == {
         "/xxgk/files/a.pdf": ("fetched", 200, "", 1),
         "/xxgk/files/b.docx": ("fetched", 200, "", 1),
@@ -212,10 +256,13 @@ def test_ingest_fetches_lands_parses_and_loads_then_a_second_run_costs_a_304_eac
     assert run_embedded(settings, dag_ids=("disclosure_ingest",), out=second) == 1  # the timeout again
     again = second.getvalue()
     assert "0 parsed, 3 already parsed; 0 loaded, 3 already loaded" in again, again
-    rows = _document_attempts(settings, county.base)[len(attempts):]
+    rows = _document_attempts(settings, county.base)[len(attempts) :]
     assert {url: status for url, status, *_ in rows} == {
-        "/xxgk/files/a.pdf": "not_modified", "/xxgk/files/b.docx": "not_modified",
-        "/xxgk/files/c.docx": "not_modified", "/slow.pdf": "failed", "/xxgk/files/2016.pdf": "refused",
+        "/xxgk/files/a.pdf": "not_modified",
+        "/xxgk/files/b.docx": "not_modified",
+        "/xxgk/files/c.docx": "not_modified",
+        "/slow.pdf": "failed",
+        "/xxgk/files/2016.pdf": "refused",
         "/xxgk/files/2015.pdf": "too_large",
     }
     not_modified = [(http, tries, sha) for _, status, http, _, tries, sha, *_ in rows if status == "not_modified"]
@@ -239,8 +286,11 @@ def _transform_builds_marts_and_alerts(county: FakeSite, monkeypatch: pytest.Mon
         assert run_embedded(settings, dag_ids=("disclosure_transform",), out=out) == 0, out.getvalue()
     with duckdb.connect(str(settings.published_path), read_only=True) as conn:
         urls = {url for (url,) in conn.execute("select source_url from marts.dim_report").fetchall()}
-        publication = dict(conn.execute("select report_year, publication_status from marts.fct_publication "
-                                        "where agency_name = ?", [SOURCE]).fetchall())
+        publication = dict(
+            conn.execute(
+                "select report_year, publication_status from marts.fct_publication where agency_name = ?", [SOURCE]
+            ).fetchall()
+        )
     assert urls == {county.url(path) for path in ("/xxgk/files/a.pdf", "/xxgk/files/b.docx", "/xxgk/files/c.docx")}
     # first_year 2019 through the year before AS_OF; the reports on the site are other agencies' samples
     assert publication == {2019: "missing_overdue", 2020: "missing_overdue", 2021: "not_yet_due"}
@@ -254,6 +304,7 @@ def _transform_builds_marts_and_alerts(county: FakeSite, monkeypatch: pytest.Mon
 
 # ---- the steps one by one, without Airflow --------------------------------------------------------------
 
+
 def _registry(tmp_path: Path, *entries: dict) -> Path:
     path = tmp_path / "registry.yml"
     path.write_text(yaml.safe_dump({"sources": list(entries)}, allow_unicode=True), encoding="utf-8")
@@ -261,8 +312,15 @@ def _registry(tmp_path: Path, *entries: dict) -> Path:
 
 
 def _web(name: str, url: str = "http://192.0.2.1/nb/", **more: object) -> dict:
-    return {"name": name, "region": "r", "division_code": "999999", "level": "county", "kind": "government",
-            "listing_urls": [url], **more}
+    return {
+        "name": name,
+        "region": "r",
+        "division_code": "999999",
+        "level": "county",
+        "kind": "government",
+        "listing_urls": [url],
+        **more,
+    }
 
 
 def test_fetch_options_override_the_fetch_config_and_reject_mistakes() -> None:
@@ -279,13 +337,21 @@ def test_discover_skips_examples_narrows_a_backfill_and_applies_the_input_folder
 ) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
-    registry = _registry(tmp_path, {"name": "folder", "local_dir": str(folder)}, _web("测试县人民政府"),
-                         _web("示例县", example=True), _web("别的县", aliases=["别的县人民政府"]))
+    registry = _registry(
+        tmp_path,
+        {"name": "folder", "local_dir": str(folder)},
+        _web("测试县人民政府"),
+        _web("示例县", example=True),
+        _web("别的县", aliases=["别的县人民政府"]),
+    )
     settings = dataclasses.replace(tmp_settings, registry_path=registry, input_dir=None)
     assert [s["name"] for s in discover_sources(settings)] == ["folder", "测试县人民政府", "别的县"]
     # a backfill keeps the web sources naming the agency (aliases too) and every folder source
     assert [s["name"] for s in discover_sources(settings, Backfill(agency="人民政府"))] == [
-        "folder", "测试县人民政府", "别的县"]
+        "folder",
+        "测试县人民政府",
+        "别的县",
+    ]
     assert [s["name"] for s in discover_sources(settings, Backfill(agency="测试县"))] == ["folder", "测试县人民政府"]
     # DISCLOSURE_INPUT_DIR replaces the folder source's folder
     other = tmp_path / "other"
@@ -313,9 +379,12 @@ def test_fetch_source_lists_every_document_with_its_outcome_and_a_year_backfill_
     result = fetch_source(tmp_settings, source_data, config=TEST_CONFIG)
     documents = {d["url"].removeprefix(site.base): d for d in result["documents"]}
     assert {u: (d["fetch_status"], d["report_year"]) for u, d in documents.items()} == {
-        "/files/2021.pdf": ("fetched", 2021), "/files/2021.docx": ("fetched", 2021),
-        "/files/2020.pdf": ("fetched", 2020), "/files/2019.docx": ("fetched", 2019),
-        "/private/2018.pdf": ("robots_disallowed", 2018), "/slow.pdf": ("failed", None),
+        "/files/2021.pdf": ("fetched", 2021),
+        "/files/2021.docx": ("fetched", 2021),
+        "/files/2020.pdf": ("fetched", 2020),
+        "/files/2019.docx": ("fetched", 2019),
+        "/private/2018.pdf": ("robots_disallowed", 2018),
+        "/slow.pdf": ("failed", None),
     }
     assert documents["/slow.pdf"]["error"].startswith("fetch.timeout") and documents["/slow.pdf"]["sha256"] is None
     assert documents["/files/2020.pdf"]["document"] == "2020.pdf" and not documents["/files/2020.pdf"]["parsed"]
@@ -324,7 +393,9 @@ def test_fetch_source_lists_every_document_with_its_outcome_and_a_year_backfill_
 
     narrowed = fetch_source(tmp_settings, source_data, year=2020, config=TEST_CONFIG)
     assert {d["url"].removeprefix(site.base): d["fetch_status"] for d in narrowed["documents"]} == {
-        "/files/2020.pdf": "not_modified", "/slow.pdf": "failed"}  # a link without a year is still fetched
+        "/files/2020.pdf": "not_modified",
+        "/slow.pdf": "failed",
+    }  # a link without a year is still fetched
 
 
 def test_a_result_parsed_but_never_loaded_is_loaded_by_the_next_run(tmp_settings: Settings) -> None:
@@ -380,7 +451,10 @@ def test_a_source_whose_fetch_raises_is_data_and_the_batch_goes_on(
     monkeypatch.setattr(pipeline.fetch_step, "fetch_source", fetch_one)
     results = fetch_sources(tmp_settings, [{"name": "a"}, {"name": "b"}, {"name": "c"}])
     assert [(r["source"], r.get("error")) for r in results] == [
-        ("a", None), ("b", "OSError: landing zone not writable"), ("c", None)]
+        ("a", None),
+        ("b", "OSError: landing zone not writable"),
+        ("c", None),
+    ]
 
 
 def test_a_batch_fetches_other_hosts_at_the_same_time_and_one_host_one_source_after_another(
@@ -402,10 +476,12 @@ def test_a_batch_fetches_other_hosts_at_the_same_time_and_one_host_one_source_af
         return {"source": source["name"], "documents": [], "attempts": []}
 
     monkeypatch.setattr(pipeline.fetch_step, "fetch_source", fetch_one)
-    sources = [{"name": "county", "listing_urls": ["http://www.xian.gov.cn/nb/"]},
-               {"name": "county bureau", "listing_urls": ["http://WWW.xian.gov.cn/bureau/nb/"]},
-               {"name": "city", "report_urls": ["http://www.shi.gov.cn/2021.pdf"]},
-               {"name": "folder", "local_dir": "/data/in"}]
+    sources = [
+        {"name": "county", "listing_urls": ["http://www.xian.gov.cn/nb/"]},
+        {"name": "county bureau", "listing_urls": ["http://WWW.xian.gov.cn/bureau/nb/"]},
+        {"name": "city", "report_urls": ["http://www.shi.gov.cn/2021.pdf"]},
+        {"name": "folder", "local_dir": "/data/in"},
+    ]
     results = fetch_sources(tmp_settings, sources)
     assert [r["source"] for r in results] == ["county", "county bureau", "city", "folder"]  # the sources' order
 
@@ -433,24 +509,51 @@ def test_the_batch_sizes_come_from_the_environment_and_reject_nonsense(
 
 def test_the_summary_fails_the_run_on_failed_documents_and_tasks_and_warns_on_refusals() -> None:
     def doc(name: str, status: str, error: str | None = None, parsed: bool = False) -> dict:
-        return {"document": name, "source": "s", "url": f"http://h/{name}", "fetch_status": status, "error": error,
-                "sha256": None if error else f"sha-{name}", "parsed": parsed}
+        return {
+            "document": name,
+            "source": "s",
+            "url": f"http://h/{name}",
+            "fetch_status": status,
+            "error": error,
+            "sha256": None if error else f"sha-{name}",
+            "parsed": parsed,
+        }
 
-    fetched = [{"source": "s", "documents": [
-        doc("a.pdf", "fetched"), doc("b.pdf", "not_modified", parsed=True), doc("c.pdf", "failed", "fetch.timeout: x"),
-        doc("d.pdf", "too_large", "fetch.too_large: x"), doc("e.pdf", "refused", "fetch.refused_address: x"),
-        doc("f.pdf", "fetched")], "attempts": []}]
+    fetched = [
+        {
+            "source": "s",
+            "documents": [
+                doc("a.pdf", "fetched"),
+                doc("b.pdf", "not_modified", parsed=True),
+                doc("c.pdf", "failed", "fetch.timeout: x"),
+                doc("d.pdf", "too_large", "fetch.too_large: x"),
+                doc("e.pdf", "refused", "fetch.refused_address: x"),
+                doc("f.pdf", "fetched"),
+            ],
+            "attempts": [],
+        }
+    ]
     batches = parse_batches([fetched[0]["documents"][0], fetched[0]["documents"][5]], 1)
     outcomes = [{"document": "a.pdf", "sha256": "sha-a.pdf", "status": "failed", "parsed_path": "/p"}]
     loaded = {"documents_loaded": 1, "documents_skipped": 1, "documents_not_selected": 0, "cells_loaded": 0}
     sources = source_batches([{"name": "s"}, {"name": "gone"}, {"name": "broken"}], 2)
     fetched.append({"source": "broken", "documents": [], "attempts": [], "error": "OSError: disk full"})
     summary = summarize_run(sources, fetched, batches, outcomes, loaded, Backfill())
-    assert summary.counts["fetch_statuses"] == {"fetched": 2, "not_modified": 1, "failed": 1, "too_large": 1,
-                                                "refused": 1}
+    assert summary.counts["fetch_statuses"] == {
+        "fetched": 2,
+        "not_modified": 1,
+        "failed": 1,
+        "too_large": 1,
+        "refused": 1,
+    }
     assert (summary.counts["parsed"], summary.counts["already_parsed"]) == (1, 1)
-    assert [f.split(":")[0] for f in summary.failures] == ["gone", "broken", "s", "s",
-                                                           "parse task `parse [f.pdf]` failed"]
+    assert [f.split(":")[0] for f in summary.failures] == [
+        "gone",
+        "broken",
+        "s",
+        "s",
+        "parse task `parse [f.pdf]` failed",
+    ]
     assert summary.failures[0] == "gone: fetch task failed (`fetch [s +1]`)"
     assert summary.failures[1] == "broken: fetch failed: OSError: disk full"
     assert "c.pdf" in summary.failures[2] and "d.pdf" in summary.failures[3]
@@ -458,4 +561,6 @@ def test_the_summary_fails_the_run_on_failed_documents_and_tasks_and_warns_on_re
     assert any("e.pdf" in w for w in summary.warnings) and any("parse status failed" in w for w in summary.warnings)
     assert summary.lines[0] == "s: 6 documents (failed 1, fetched 2, not_modified 1, refused 1, too_large 1)"
     assert summarize_run([], [], None, [], None, Backfill()).failures == [
-        "plan_parse did not finish: see the `plan_parse` task", "load did not finish: see the `load` task"]
+        "plan_parse did not finish: see the `plan_parse` task",
+        "load did not finish: see the `load` task",
+    ]

@@ -43,15 +43,24 @@ REPORT = {name: sha[:16] for name, sha in SHA.items()}
 
 
 def registry(*extra: dict) -> list:
-    web = {"region": "某省", "division_code": "110101", "report_urls": ["https://example.gov.cn/nb.pdf"],
-           "first_year": 2022}
-    return parse_registry({"sources": [
-        {"name": DEPT, "aliases": ["某局办公室"], "level": "department", "kind": "department", **web},
-        {"name": COUNTY, "aliases": ["某县人民政府"], "level": "county", "kind": "government", **web},
-        {"name": CITY, "level": "city", "kind": "government", **web},
-        {"name": "folder", "local_dir": "data/samples"},
-        *extra,
-    ]}, base_dir=REPO_ROOT)
+    web = {
+        "region": "某省",
+        "division_code": "110101",
+        "report_urls": ["https://example.gov.cn/nb.pdf"],
+        "first_year": 2022,
+    }
+    return parse_registry(
+        {
+            "sources": [
+                {"name": DEPT, "aliases": ["某局办公室"], "level": "department", "kind": "department", **web},
+                {"name": COUNTY, "aliases": ["某县人民政府"], "level": "county", "kind": "government", **web},
+                {"name": CITY, "level": "city", "kind": "government", **web},
+                {"name": "folder", "local_dir": "data/samples"},
+                *extra,
+            ]
+        },
+        base_dir=REPO_ROOT,
+    )
 
 
 def fill_raw(settings: Settings) -> None:
@@ -67,11 +76,16 @@ def fill_raw(settings: Settings) -> None:
     }
     with connect(settings.warehouse) as conn:
         for key, agency, year, template, loaded_at in reports:
-            conn.execute("insert into raw.documents (sha256, parser_version, document, status, loaded_at) "
-                         "values (?, ?, ?, 'parsed', ?)", [SHA[key], PARSER, f"{key}.pdf", loaded_at])
-            conn.execute("insert into raw.reports (report_id, sha256, parser_version, document, agency, "
-                         "report_year, template) values (?, ?, ?, ?, ?, ?, ?)",
-                         [REPORT[key], SHA[key], PARSER, f"{key}.pdf", agency, year, template])
+            conn.execute(
+                "insert into raw.documents (sha256, parser_version, document, status, loaded_at) "
+                "values (?, ?, ?, 'parsed', ?)",
+                [SHA[key], PARSER, f"{key}.pdf", loaded_at],
+            )
+            conn.execute(
+                "insert into raw.reports (report_id, sha256, parser_version, document, agency, "
+                "report_year, template) values (?, ?, ?, ?, ?, ?, ?)",
+                [REPORT[key], SHA[key], PARSER, f"{key}.pdf", agency, year, template],
+            )
             if key in carry:
                 for cell in application_cells(SHA[key], PARSER, template, carry[key]):
                     conn.execute("insert into raw.cells values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", cell)
@@ -82,8 +96,11 @@ def fill_raw(settings: Settings) -> None:
             ("a4", COUNTY, "not_modified", SHA["county2022"], datetime(2023, 4, 1)),
         ]
         for attempt in attempts:
-            conn.execute("insert into raw.fetch_attempts (attempt_id, source, url, status, sha256, tries, fetched_at) "
-                         "values (?, ?, 'https://example.gov.cn/nb.pdf', ?, ?, 1, ?)", attempt)
+            conn.execute(
+                "insert into raw.fetch_attempts (attempt_id, source, url, status, sha256, tries, fetched_at) "
+                "values (?, ?, 'https://example.gov.cn/nb.pdf', ?, ?, 1, ?)",
+                attempt,
+            )
 
 
 @pytest.fixture(scope="module")
@@ -93,8 +110,14 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory):
 
     home = tmp_path_factory.mktemp("publication") / "home"
     with pytest.MonkeyPatch.context() as mp:
-        for name in ("DISCLOSURE_WAREHOUSE_PATH", "DISCLOSURE_PUBLISHED_PATH", "DISCLOSURE_DOCS_DIR",
-                     "DISCLOSURE_WAREHOUSE", "DISCLOSURE_ALERT_URLS", "DISCLOSURE_DIGEST_URLS"):
+        for name in (
+            "DISCLOSURE_WAREHOUSE_PATH",
+            "DISCLOSURE_PUBLISHED_PATH",
+            "DISCLOSURE_DOCS_DIR",
+            "DISCLOSURE_WAREHOUSE",
+            "DISCLOSURE_ALERT_URLS",
+            "DISCLOSURE_DIGEST_URLS",
+        ):
             mp.delenv(name, raising=False)
         mp.setenv("DISCLOSURE_HOME", str(home))
         mp.setenv("DISCLOSURE_AS_OF_DATE", AS_OF)
@@ -129,8 +152,9 @@ def any_target(request: pytest.FixtureRequest, tmp_settings: Settings) -> Iterat
     admin.cursor().execute(f"drop database if exists {database} with (force)")
     admin.cursor().execute(f"create database {database}")
     try:
-        yield dataclasses.replace(tmp_settings, warehouse_target="postgres",
-                                  postgres_dsn=f"postgresql://postgres@127.0.0.1:5432/{database}")
+        yield dataclasses.replace(
+            tmp_settings, warehouse_target="postgres", postgres_dsn=f"postgresql://postgres@127.0.0.1:5432/{database}"
+        )
     finally:
         admin.cursor().execute(f"drop database if exists {database} with (force)")
         admin.close()
@@ -139,12 +163,22 @@ def any_target(request: pytest.FixtureRequest, tmp_settings: Settings) -> Iterat
 def test_write_sources_replaces_the_table_and_keeps_registered_at(any_target: Settings) -> None:
     assert write_sources(any_target.warehouse, registry(), now=REGISTERED) == 4
     later = datetime(2024, 5, 1)
-    town = {"name": "某镇", "region": "某省", "division_code": "110102", "level": "township",
-            "kind": "government", "report_urls": ["https://example.gov.cn/town.pdf"]}
+    town = {
+        "name": "某镇",
+        "region": "某省",
+        "division_code": "110102",
+        "level": "township",
+        "kind": "government",
+        "report_urls": ["https://example.gov.cn/town.pdf"],
+    }
     assert write_sources(any_target.warehouse, registry(town)[1:], now=later) == 4  # 某局 removed, 某镇 added
     with connect(any_target.warehouse, read_only=True) as conn:
-        rows = {r[0]: tuple(r[1:]) for r in conn.execute(
-            "select name, aliases, kind, first_year, example, registered_at, snapshot_at from raw.sources").fetchall()}
+        rows = {
+            r[0]: tuple(r[1:])
+            for r in conn.execute(
+                "select name, aliases, kind, first_year, example, registered_at, snapshot_at from raw.sources"
+            ).fetchall()
+        }
     assert rows == {
         COUNTY: ("某县人民政府", "government", 2022, False, REGISTERED, later),
         CITY: (None, "government", 2022, False, REGISTERED, later),
@@ -157,15 +191,26 @@ def test_fetch_attempts_written_again_add_nothing_on_either_target(any_target: S
     from extractors.fetch.fetcher import FETCHED, NOT_MODIFIED, FetchResult
     from warehouse.fetch_log import write_fetch_attempts
 
-    results = [FetchResult("https://example.gov.cn/nb/", FETCHED, http_status=200, tries=1, source=COUNTY),
-               FetchResult("https://example.gov.cn/2021.pdf", NOT_MODIFIED, http_status=304, sha256="ab" * 32,
-                           tries=1, source=COUNTY, report_year=2021)]
+    results = [
+        FetchResult("https://example.gov.cn/nb/", FETCHED, http_status=200, tries=1, source=COUNTY),
+        FetchResult(
+            "https://example.gov.cn/2021.pdf",
+            NOT_MODIFIED,
+            http_status=304,
+            sha256="ab" * 32,
+            tries=1,
+            source=COUNTY,
+            report_year=2021,
+        ),
+    ]
     assert write_fetch_attempts(any_target.warehouse, results) == 2
     assert write_fetch_attempts(any_target.warehouse, results) == 0  # a retried task re-writing its list
     with connect(any_target.warehouse, read_only=True) as conn:
         rows = conn.execute("select url, status, http_status, report_year from raw.fetch_attempts order by url")
-        assert rows.fetchall() == [("https://example.gov.cn/2021.pdf", NOT_MODIFIED, 304, 2021),
-                                   ("https://example.gov.cn/nb/", FETCHED, 200, None)]
+        assert rows.fetchall() == [
+            ("https://example.gov.cn/2021.pdf", NOT_MODIFIED, 304, 2021),
+            ("https://example.gov.cn/nb/", FETCHED, 200, None),
+        ]
 
 
 def test_write_sources_refuses_a_name_it_cannot_store(tmp_settings: Settings) -> None:
@@ -178,9 +223,12 @@ def test_write_sources_refuses_a_name_it_cannot_store(tmp_settings: Settings) ->
 
 def test_publication_statuses(warehouse) -> None:
     settings, _ = warehouse
-    rows = query(settings, """
+    rows = query(
+        settings,
+        """
         select agency_name, report_year, publication_status, days_late, is_found, report_id, due_date, first_seen_at
-        from marts.fct_publication""")
+        from marts.fct_publication""",
+    )
     got = {(a, y): (status, late, found, rid, str(due), seen) for a, y, status, late, found, rid, due, seen in rows}
     assert got == {
         (DEPT, 2022): ("on_time", 0, True, REPORT["dept2022"], "2023-01-31", datetime(2023, 1, 20)),
@@ -194,38 +242,47 @@ def test_publication_statuses(warehouse) -> None:
 
 def test_year_carry_passes_and_fails_per_applicant(warehouse) -> None:
     settings, _ = warehouse
-    rows = query(settings, f"""
+    rows = query(
+        settings,
+        f"""
         select subject, expected, observed, status, severity from raw.check_results
-        where run_id = '{RUN_ID}' and check_id = 'year.carry'""")
+        where run_id = '{RUN_ID}' and check_id = 'year.carry'""",
+    )
     got = {subject: (expected, observed, status) for subject, expected, observed, status, _ in rows}
     assert got["natural_person"] == (3, 3, "passed")
     assert got["total"] == (4, 5, "failed")
     assert {s for s, (_, _, status) in got.items() if status != "passed"} == {"total"}
     assert {severity for *_, severity in rows} == {"warning"}
     # only the 2023 report has a year before it
-    keys = query(settings, f"select distinct report_id from raw.check_results where check_id = 'year.carry' "
-                           f"and run_id = '{RUN_ID}'")
+    keys = query(
+        settings,
+        f"select distinct report_id from raw.check_results where check_id = 'year.carry' and run_id = '{RUN_ID}'",
+    )
     assert keys == [(REPORT["dept2023"],)]
 
 
 def test_on_time_results_beside_the_others(warehouse) -> None:
     settings, summary = warehouse
-    rows = query(settings, """
+    rows = query(
+        settings,
+        """
         select report_id, agency_name, report_year, subject, expected, observed, status, severity, document
-        from marts.fct_check_results where check_id = 'report.on_time'""")
+        from marts.fct_check_results where check_id = 'report.on_time'""",
+    )
     got = {r[0]: r[1:] for r in rows}
     assert got == {
         f"publication:{DEPT}:2022": (DEPT, 2022, "due:2023-01-31", 1, 1, "passed", "warning", "dept2022.pdf"),
         f"publication:{DEPT}:2023": (DEPT, 2023, "due:2024-01-31", 1, 0, "failed", "warning", "dept2023.pdf"),
-        f"publication:{COUNTY}:2022": (COUNTY, 2022, "due:2023-03-31", 1, 1, "passed", "warning",
-                                        "county2022.pdf"),
+        f"publication:{COUNTY}:2022": (COUNTY, 2022, "due:2023-03-31", 1, 1, "passed", "warning", "county2022.pdf"),
         f"publication:{CITY}:2022": (CITY, 2022, "due:2023-03-31", 1, 0, "failed", "warning", None),
         # not yet due: a row in every run (not evaluable), so an older run's verdict never lingers
         f"publication:{COUNTY}:2023": (COUNTY, 2023, "due:2024-03-31", 1, None, "not_evaluable", "warning", None),
         f"publication:{CITY}:2023": (CITY, 2023, "due:2024-03-31", 1, None, "not_evaluable", "warning", None),
     }
     assert {f["report_id"] for f in summary.failures if f["check_id"] == "report.on_time"} == {
-        f"publication:{DEPT}:2023", f"publication:{CITY}:2022"}
+        f"publication:{DEPT}:2023",
+        f"publication:{CITY}:2022",
+    }
     # publication is not a property of the numbers: a late report's quality does not change for it
     quality = dict(query(settings, "select report_id, failed_checks from marts.dim_report"))
     assert "report.on_time" not in " ".join(filter(None, quality.values()))
@@ -234,8 +291,9 @@ def test_on_time_results_beside_the_others(warehouse) -> None:
 
 def test_agency_year_summary_says_whether_it_was_on_time(warehouse) -> None:
     settings, _ = warehouse
-    rows = query(settings, "select agency_name, report_year, publication_status, days_late, due_date "
-                           "from marts.agg_agency_year")
+    rows = query(
+        settings, "select agency_name, report_year, publication_status, days_late, due_date from marts.agg_agency_year"
+    )
     assert {(a, y, s, d, str(due)) for a, y, s, d, due in rows} == {  # printed names, matched through aliases
         ("某局办公室", 2022, "on_time", 0, "2023-01-31"),
         (DEPT, 2023, "late", 10, "2024-01-31"),
@@ -266,6 +324,9 @@ def test_missing_report_warning_reaches_the_digest_once(warehouse, monkeypatch: 
     assert "unknown agency" not in first
     # de-duplicated by raw.alert_log: listed again the next day, but not as new
     assert missing in second and "[new] report.on_time" not in second
-    state = query(settings, "select state from raw.alert_log where alert_key = "
-                            f"'report:publication:{CITY}:2022|report.on_time|due:2023-03-31'")
+    state = query(
+        settings,
+        "select state from raw.alert_log where alert_key = "
+        f"'report:publication:{CITY}:2022|report.on_time|due:2023-03-31'",
+    )
     assert state == [("open",)]

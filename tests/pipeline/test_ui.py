@@ -41,8 +41,13 @@ from tests.conftest import _DISCLOSURE_PATH_VARIABLES, REPO_ROOT, EmbeddedRun, s
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
 ]
 READY_SECONDS = 180
 RUN_SECONDS = 150
@@ -93,14 +98,24 @@ def ui(chromium: str, embedded_run: EmbeddedRun) -> Iterator[Ui]:
     settings = embedded_run.settings
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW") and k not in _DISCLOSURE_PATH_VARIABLES}
-    env.update({"DISCLOSURE_HOME": str(settings.home), "DISCLOSURE_INPUT_DIR": str(settings.input_dir),
-                "PYTHONUNBUFFERED": "1"})
+    env.update(
+        {
+            "DISCLOSURE_HOME": str(settings.home),
+            "DISCLOSURE_INPUT_DIR": str(settings.input_dir),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     ARTIFACTS.mkdir(exist_ok=True)
     output_path = ARTIFACTS / "ui-server-output.txt"
     with output_path.open("w", encoding="utf-8") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "extractors", "ui", "--port", str(port)], cwd=REPO_ROOT, env=env,
-            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            [sys.executable, "-m", "extractors", "ui", "--port", str(port)],
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     server = Ui(process, output_path, f"http://127.0.0.1:{port}")
     try:
@@ -177,10 +192,10 @@ def test_ui_rest_api_and_quality_view_in_chromium(ui: Ui, embedded_run: Embedded
     for dag_id in ("disclosure_ingest", "disclosure_transform"):
         runs = api.get(f"/api/v2/dags/{dag_id}/dagRuns", state="success")["dag_runs"]
         assert runs, f"no successful {dag_id} run listed"
-    run_id = api.get("/api/v2/dags/disclosure_ingest/dagRuns", state="success", order_by="run_after")[
-        "dag_runs"][0]["dag_run_id"]
-    tis = api.get(f"/api/v2/dags/disclosure_ingest/dagRuns/{quote(run_id, safe='')}/taskInstances")[
-        "task_instances"]
+    run_id = api.get("/api/v2/dags/disclosure_ingest/dagRuns", state="success", order_by="run_after")["dag_runs"][0][
+        "dag_run_id"
+    ]
+    tis = api.get(f"/api/v2/dags/disclosure_ingest/dagRuns/{quote(run_id, safe='')}/taskInstances")["task_instances"]
     parse_tis = {t["map_index"]: t for t in tis if t["task_id"] == "parse"}
     # The five samples make one batch, named after its first file; its log names every document.
     assert [t["state"] for t in parse_tis.values()] == ["success"] and parse_tis[0]["duration"] is not None
@@ -195,11 +210,12 @@ def test_ui_rest_api_and_quality_view_in_chromium(ui: Ui, embedded_run: Embedded
     assert quality["external_views"][0]["url_route"] == "disclosure-quality"
 
     # params are validated, and a backfill of one agency and year runs under the scheduler
-    bad = api.client.post("/api/v2/dags/disclosure_ingest/dagRuns",
-                          json={"logical_date": None, "conf": {"year": 1900}})
+    bad = api.client.post("/api/v2/dags/disclosure_ingest/dagRuns", json={"logical_date": None, "conf": {"year": 1900}})
     assert bad.status_code == 400 and "minimum" in bad.text, bad.text
-    triggered = api.client.post("/api/v2/dags/disclosure_ingest/dagRuns",
-                                json={"logical_date": None, "conf": {"agency": "静乐县", "year": 2020}})
+    triggered = api.client.post(
+        "/api/v2/dags/disclosure_ingest/dagRuns",
+        json={"logical_date": None, "conf": {"agency": "静乐县", "year": 2020}},
+    )
     assert triggered.status_code == 200, triggered.text
     backfill_run = triggered.json()["dag_run_id"]
     unpaused = api.client.patch("/api/v2/dags/disclosure_ingest", json={"is_paused": False})
@@ -246,8 +262,14 @@ def _browse(ui: Ui, chromium: str, home: Path) -> None:
             expect(row.first).to_be_visible()
             expect(frame.get_by_role("heading", name=re.compile("静乐县 · 2020"))).to_be_visible()
             cells = row.first.locator("td").all_inner_texts()
-            assert cells[:6] == ["app.results_sum", "natural_person", "5", "0", "-5", "error"] or \
-                cells[:6] == ["app.results_sum", "total", "5", "0", "-5", "error"], cells
+            assert cells[:6] == ["app.results_sum", "natural_person", "5", "0", "-5", "error"] or cells[:6] == [
+                "app.results_sum",
+                "total",
+                "5",
+                "0",
+                "-5",
+                "error",
+            ], cells
             row.first.scroll_into_view_if_needed()
             shot = ARTIFACTS / "ui-quality-view.png"
             page.screenshot(path=str(shot))
@@ -283,8 +305,14 @@ def test_plugin_imports_light_and_without_a_warehouse(tmp_path: Path) -> None:
         "heavy = sorted({n.split('.')[0] for n in sys.modules} & {'duckdb', 'pandas', 'extractors'});"
         "print(d, heavy, m.DisclosureQualityPlugin.fastapi_apps[0]['url_prefix'])"
     )
-    result = subprocess.run([sys.executable, "-c", probe, str(REPO_ROOT / "plugins")], capture_output=True,
-                            text=True, timeout=120, cwd=tmp_path, env={**os.environ, "AIRFLOW_HOME": str(tmp_path)})
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(REPO_ROOT / "plugins")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={**os.environ, "AIRFLOW_HOME": str(tmp_path)},
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     seconds, heavy, prefix = result.stdout.strip().splitlines()[-1].split(" ", 2)
     assert heavy.startswith("[]") and prefix.endswith("/disclosure"), result.stdout
@@ -344,5 +372,9 @@ def test_task_log_splitter(tmp_path: Path) -> None:
     assert splitter.written == [path]
     records = [json.loads(x) for x in path.read_text().splitlines()]
     assert len(records) == 4
-    assert records[2] == {"timestamp": "2026-01-01T00:00:01.200000Z", "level": "info",
-                          "event": "002_x.txt: parsed, 10 cells loc=y", "logger": "pipeline.parse_step"}
+    assert records[2] == {
+        "timestamp": "2026-01-01T00:00:01.200000Z",
+        "level": "info",
+        "event": "002_x.txt: parsed, 10 cells loc=y",
+        "logger": "pipeline.parse_step",
+    }

@@ -78,4 +78,9 @@ def test_rows_inserted_in_chunks_keep_their_values_and_nulls(tmp_settings: Setti
         with transaction(conn):
             insert_rows(conn, "t", ("k", "n", "s", "v"), rows, chunk=2)  # three statements: 2 + 2 + 1 rows
         assert conn.execute("select * from t order by k").fetchall() == [
-            (1, None, "a", 0.5), (2, 7, None, None), (3, -3, "三", 12.0), (4, 2**40, "", 0.001), (5, 0, "x", None)]
+            (1, None, "a", 0.5),
+            (2, 7, None, None),
+            (3, -3, "三", 12.0),
+            (4, 2**40, "", 0.001),
+            (5, 0, "x", None),
+        ]

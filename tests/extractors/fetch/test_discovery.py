@@ -25,8 +25,16 @@ AGENCY = "测试县人民政府"
 
 
 def _source(site: FakeSite, **hints: object) -> Source:
-    entry = {"name": AGENCY, "region": "测试省测试市", "division_code": "999999", "level": "county",
-             "kind": "government", "listing_urls": [site.url("/nb/index.html")], "local": True, **hints}
+    entry = {
+        "name": AGENCY,
+        "region": "测试省测试市",
+        "division_code": "999999",
+        "level": "county",
+        "kind": "government",
+        "listing_urls": [site.url("/nb/index.html")],
+        "local": True,
+        **hints,
+    }
     return parse_registry({"sources": [entry]})[0]
 
 
@@ -36,30 +44,39 @@ def fetcher(tmp_settings: Settings) -> Fetcher:
         yield f
 
 
-@pytest.mark.parametrize("text,year", [
-    ("金寨县人民政府2020年政府信息公开工作年度报告", 2020),
-    ("二〇二〇年政府信息公开工作年度报告", 2020),
-    ("二零一九年度政府信息公开年报", 2019),
-    ("○二一年", None),
-    ("2022年01月20日发布 测试县2021年政府信息公开年报", 2021),
-    ("2021年1月", None),
-    ("政府信息公开年报", None),
-])
+@pytest.mark.parametrize(
+    "text,year",
+    [
+        ("金寨县人民政府2020年政府信息公开工作年度报告", 2020),
+        ("二〇二〇年政府信息公开工作年度报告", 2020),
+        ("二零一九年度政府信息公开年报", 2019),
+        ("○二一年", None),
+        ("2022年01月20日发布 测试县2021年政府信息公开年报", 2021),
+        ("2021年1月", None),
+        ("政府信息公开年报", None),
+    ],
+)
 def test_year_of(text: str, year: int | None) -> None:
     assert year_of(text) == year
 
 
-@pytest.mark.parametrize("text,target,expected", [
-    ("测试县2021年政府信息公开工作年度报告", "", True),
-    ("二零一九年度政府信息公开年报", "", True),
-    ("2015年政府信息公开工作报告", "", True),
-    ("关于做好2021年政府信息公开工作年度报告编制发布工作的通知", "", False),
-    ("图解：2021年政府信息公开工作年度报告解读", "", False),
-    ("2021年政府工作报告", "", False),
-    ("政府信息公开指南", "", False),
-    ("附件1", "http://x.gov.cn/2021%E5%B9%B4%E6%94%BF%E5%BA%9C%E4%BF%A1%E6%81%AF%E5%85%AC%E5%BC%80%E5%B9%B4%E6%8A%A5.pdf",
-     True),
-])
+@pytest.mark.parametrize(
+    "text,target,expected",
+    [
+        ("测试县2021年政府信息公开工作年度报告", "", True),
+        ("二零一九年度政府信息公开年报", "", True),
+        ("2015年政府信息公开工作报告", "", True),
+        ("关于做好2021年政府信息公开工作年度报告编制发布工作的通知", "", False),
+        ("图解：2021年政府信息公开工作年度报告解读", "", False),
+        ("2021年政府工作报告", "", False),
+        ("政府信息公开指南", "", False),
+        (
+            "附件1",
+            "http://x.gov.cn/2021%E5%B9%B4%E6%94%BF%E5%BA%9C%E4%BF%A1%E6%81%AF%E5%85%AC%E5%BC%80%E5%B9%B4%E6%8A%A5.pdf",
+            True,
+        ),
+    ],
+)
 def test_is_report_link(text: str, target: str, expected: bool) -> None:
     assert is_report_link(text, target) is expected
 
@@ -79,9 +96,15 @@ def test_listing_pages_are_followed_and_report_links_picked(
     }
     by_url = {r.url: r for r in reports}
     pdf_2021 = by_url[site.url("/files/2021.pdf")]
-    assert pdf_2021 == DiscoveredReport(AGENCY, AGENCY, 2021, site.url("/files/2021.pdf"),
-                                        "测试县2021年政府信息公开工作年度报告.pdf", site.url("/nb/index.html"),
-                                        local=True)
+    assert pdf_2021 == DiscoveredReport(
+        AGENCY,
+        AGENCY,
+        2021,
+        site.url("/files/2021.pdf"),
+        "测试县2021年政府信息公开工作年度报告.pdf",
+        site.url("/nb/index.html"),
+        local=True,
+    )
     assert by_url[site.url("/files/2020.pdf")].listing_url == site.url("/nb/index_1.html")
     # Each listing page once (上一页 links lead back to seen pages); the notice is never opened.
     assert [site.hits[p] for p in ("/nb/index.html", "/nb/index_1.html", "/nb/index_2.html")] == [1, 1, 1]
@@ -128,9 +151,21 @@ def test_without_local_the_fake_site_is_refused(site: FakeSite, fetcher: Fetcher
 
 
 def test_direct_report_urls_and_folder_sources(site: FakeSite, fetcher: Fetcher) -> None:
-    direct = parse_registry({"sources": [{
-        "name": AGENCY, "region": "r", "division_code": "999999", "level": "county", "kind": "department",
-        "report_urls": [site.url("/files/2020.pdf")], "local": True}]})[0]
+    direct = parse_registry(
+        {
+            "sources": [
+                {
+                    "name": AGENCY,
+                    "region": "r",
+                    "division_code": "999999",
+                    "level": "county",
+                    "kind": "department",
+                    "report_urls": [site.url("/files/2020.pdf")],
+                    "local": True,
+                }
+            ]
+        }
+    )[0]
     assert [(r.url, r.year) for r in discover_source(direct, fetcher)] == [(site.url("/files/2020.pdf"), None)]
 
     bundled = next(s for s in load_registry(REGISTRY) if s.name == "bundled-samples")
@@ -140,9 +175,7 @@ def test_direct_report_urls_and_folder_sources(site: FakeSite, fetcher: Fetcher)
     assert fetch_reports(fetcher, samples) == []  # folder files are parsed in place
 
 
-def test_discover_fetch_log_and_a_second_run_lands_nothing_new(
-    site: FakeSite, tmp_settings: Settings
-) -> None:
+def test_discover_fetch_log_and_a_second_run_lands_nothing_new(site: FakeSite, tmp_settings: Settings) -> None:
     def run() -> list[FetchResult]:
         with Fetcher(tmp_settings.storage, TEST_CONFIG) as fetcher:
             attempts: list[FetchResult] = []
@@ -153,8 +186,11 @@ def test_discover_fetch_log_and_a_second_run_lands_nothing_new(
 
     first = {r.url.removeprefix(site.base): r for r in run()}
     assert {u: r.status for u, r in first.items()} == {
-        "/files/2021.pdf": FETCHED, "/files/2021.docx": FETCHED, "/files/2020.pdf": FETCHED,
-        "/files/2019.docx": FETCHED, "/private/2018.pdf": ROBOTS_DISALLOWED,
+        "/files/2021.pdf": FETCHED,
+        "/files/2021.docx": FETCHED,
+        "/files/2020.pdf": FETCHED,
+        "/files/2019.docx": FETCHED,
+        "/private/2018.pdf": ROBOTS_DISALLOWED,
     }
     assert first["/files/2020.pdf"].agency == AGENCY and first["/files/2020.pdf"].report_year == 2020
     landed = {p.name for p in (tmp_settings.home / "landing").rglob("*") if p.is_file()}
@@ -167,10 +203,10 @@ def test_discover_fetch_log_and_a_second_run_lands_nothing_new(
     assert all(second[u].sha256 == first[u].sha256 for u in first)
 
     with duckdb.connect(str(tmp_settings.warehouse_path), read_only=True) as conn:
-        by_status = dict(conn.execute(
-            "select status, count(*) from raw.fetch_attempts group by status").fetchall())
-        years = conn.execute("select distinct report_year from raw.fetch_attempts where report_year is not null "
-                             "order by 1").fetchall()
+        by_status = dict(conn.execute("select status, count(*) from raw.fetch_attempts group by status").fetchall())
+        years = conn.execute(
+            "select distinct report_year from raw.fetch_attempts where report_year is not null order by 1"
+        ).fetchall()
     # 2 runs x (4 pages + 4 documents fetched/304) + 2 runs x 1 robots refusal
     assert by_status == {FETCHED: 4 + 4 + 4 + 2, NOT_MODIFIED: 2, ROBOTS_DISALLOWED: 2}
     assert [y for (y,) in years] == [2018, 2019, 2020, 2021]

@@ -132,8 +132,7 @@ def test_an_oversized_file_is_cut_off_and_not_landed(
     assert result.sha256 is None and _landed(tmp_settings) == set()
 
 
-@pytest.mark.parametrize("path,address", [("/redirect-private", "10.0.0.1"),
-                                          ("/redirect-metadata", "169.254.169.254")])
+@pytest.mark.parametrize("path,address", [("/redirect-private", "10.0.0.1"), ("/redirect-metadata", "169.254.169.254")])
 def test_a_redirect_to_a_private_address_is_refused_before_connecting(
     site: FakeSite, fetcher: Fetcher, transport: RecordingTransport, path: str, address: str
 ) -> None:

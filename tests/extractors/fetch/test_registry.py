@@ -16,8 +16,14 @@ from extractors.fetch.registry import (
 )
 from tests.paths import GOLDEN, REGISTRY
 
-WEB = {"name": "某县人民政府", "region": "某省某市", "division_code": "123456", "level": "county",
-       "kind": "government", "listing_urls": ["https://www.example.gov.cn/nb/"]}
+WEB = {
+    "name": "某县人民政府",
+    "region": "某省某市",
+    "division_code": "123456",
+    "level": "county",
+    "kind": "government",
+    "listing_urls": ["https://www.example.gov.cn/nb/"],
+}
 
 
 def test_the_shipped_registry_is_valid() -> None:
@@ -25,8 +31,11 @@ def test_the_shipped_registry_is_valid() -> None:
     bundled = sources["bundled-samples"]
     assert bundled.local_dir is not None and bundled.local_dir.is_dir() and not bundled.is_web
     assert {name: s.division_code for name, s in sources.items() if s.is_agency} == {
-        "金寨县人民政府": "341524", "静乐县": "140926", "景泰县": "620423",
-        "盐池县人民政府办公室": "640323", "华池县": "621023",
+        "金寨县人民政府": "341524",
+        "静乐县": "140926",
+        "景泰县": "620423",
+        "盐池县人民政府办公室": "640323",
+        "华池县": "621023",
     }
     assert all(s.example and s.is_web for s in sources.values() if s.is_agency)  # examples, marked so
     assert sources["盐池县人民政府办公室"].kind == "department"
@@ -38,19 +47,25 @@ def test_registry_names_are_the_names_the_sample_reports_use() -> None:
     assert agencies == {s.name for s in load_registry(REGISTRY) if s.is_agency}
 
 
-@pytest.mark.parametrize("change,message", [
-    ({"division_code": "62042"}, "sources[0] (某县人民政府): division_code: '62042' is not a 6-digit"),
-    ({"kind": "county"}, "sources[0] (某县人民政府): kind: 'county' is not one of"),
-    ({"level": "village"}, "sources[0] (某县人民政府): level: 'village' is not one of"),
-    ({"listing_urls": ["ftp://x.gov.cn/"]}, "sources[0] (某县人民政府): listing_urls.0: 'ftp://x.gov.cn/' is not an"),
-    ({"listing_urls": []}, "sources[0] (某县人民政府): listing_urls: [] should be non-empty"),
-    ({"first_year": "2019"}, "sources[0] (某县人民政府): first_year: '2019' is not of type 'integer'"),
-    ({"local": "yes"}, "sources[0] (某县人民政府): local: 'yes' is not of type 'boolean'"),
-    ({"kind": None}, "sources[0] (某县人民政府): kind: None is not one of"),
-    ({"listing_url": "https://x.gov.cn/"}, "sources[0] (某县人民政府): listing_url: unknown field"),
-    ({"link_text_pattern": "年度(报告"}, "sources[0] (某县人民政府): link_text_pattern: not a valid regular"),
-    ({"css_selector": "ul > li:first-child"}, "sources[0] (某县人民政府): css_selector: unsupported CSS"),
-])
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        ({"division_code": "62042"}, "sources[0] (某县人民政府): division_code: '62042' is not a 6-digit"),
+        ({"kind": "county"}, "sources[0] (某县人民政府): kind: 'county' is not one of"),
+        ({"level": "village"}, "sources[0] (某县人民政府): level: 'village' is not one of"),
+        (
+            {"listing_urls": ["ftp://x.gov.cn/"]},
+            "sources[0] (某县人民政府): listing_urls.0: 'ftp://x.gov.cn/' is not an",
+        ),
+        ({"listing_urls": []}, "sources[0] (某县人民政府): listing_urls: [] should be non-empty"),
+        ({"first_year": "2019"}, "sources[0] (某县人民政府): first_year: '2019' is not of type 'integer'"),
+        ({"local": "yes"}, "sources[0] (某县人民政府): local: 'yes' is not of type 'boolean'"),
+        ({"kind": None}, "sources[0] (某县人民政府): kind: None is not one of"),
+        ({"listing_url": "https://x.gov.cn/"}, "sources[0] (某县人民政府): listing_url: unknown field"),
+        ({"link_text_pattern": "年度(报告"}, "sources[0] (某县人民政府): link_text_pattern: not a valid regular"),
+        ({"css_selector": "ul > li:first-child"}, "sources[0] (某县人民政府): css_selector: unsupported CSS"),
+    ],
+)
 def test_a_bad_entry_gets_a_message_naming_entry_and_field(change: dict, message: str) -> None:
     with pytest.raises(RegistryError) as raised:
         parse_registry({"sources": [{**WEB, **change}]})

@@ -25,8 +25,10 @@ from tests.extractors.test_parser_golden import observed
 
 RANDOM_PER_LAYOUT = 2
 SPECS = {spec.name: spec for spec in corpus_specs(RANDOM_PER_LAYOUT)}
-NO_SOFFICE = ("LibreOffice (soffice) is not installed, so no PDF can be generated: run "
-              "`scripts/system-deps.sh` as root (Debian packages libreoffice-writer-nogui, fonts-noto-cjk)")
+NO_SOFFICE = (
+    "LibreOffice (soffice) is not installed, so no PDF can be generated: run "
+    "`scripts/system-deps.sh` as root (Debian packages libreoffice-writer-nogui, fonts-noto-cjk)"
+)
 
 
 @pytest.fixture(scope="session")
@@ -105,11 +107,15 @@ def test_debug_page_draws_the_codes(pdf_dir: Path, tmp_path: Path) -> None:
 
 # ---- bad input: a recorded issue and a status, never an exception --------------------------------------
 
-@pytest.mark.parametrize(("name", "data", "status", "code"), [
-    ("locked.pdf", encrypted_pdf(), "failed", "document.encrypted"),
-    ("broken.pdf", corrupt_pdf(), "failed", "document.corrupt"),
-    ("scan.pdf", image_only_pdf(), "needs_ocr", "document.needs_ocr"),
-])
+
+@pytest.mark.parametrize(
+    ("name", "data", "status", "code"),
+    [
+        ("locked.pdf", encrypted_pdf(), "failed", "document.encrypted"),
+        ("broken.pdf", corrupt_pdf(), "failed", "document.corrupt"),
+        ("scan.pdf", image_only_pdf(), "needs_ocr", "document.needs_ocr"),
+    ],
+)
 def test_unreadable_pdf(name: str, data: bytes, status: str, code: str) -> None:
     doc = parse_bytes(name, data)
     assert (doc.format, doc.status) == ("pdf", status)
@@ -139,9 +145,11 @@ def test_damaged_docx_is_corrupt() -> None:
 
 
 def test_html_page_that_is_not_a_report() -> None:
-    page = ("<html><head><meta charset='utf-8'><title>新闻</title></head><body><ul><li><a href='/'>首页</a></li>"
-            "</ul><div class='content'><h1>我县召开春季植树动员会</h1><p>3月12日，全县干部群众参加义务植树。</p>"
-            "</div></body></html>")
+    page = (
+        "<html><head><meta charset='utf-8'><title>新闻</title></head><body><ul><li><a href='/'>首页</a></li>"
+        "</ul><div class='content'><h1>我县召开春季植树动员会</h1><p>3月12日，全县干部群众参加义务植树。</p>"
+        "</div></body></html>"
+    )
     doc = parse_bytes("news.html", page.encode("utf-8"))
     assert (doc.format, doc.status) == ("html", "failed")
     assert "document.not_a_report" in [i.code for i in doc.issues]
@@ -152,6 +160,7 @@ def test_html_encodings() -> None:
     mislabelled = text.replace("<html>", "<html><head><meta charset='utf-8'></head>").encode("gbk")
     assert "静乐县" in decode_html(mislabelled)
     assert "静乐县" in decode_html(text.encode("gb18030"))  # no declaration: detected
-    declared = text.replace("<html>", '<html><head><meta http-equiv="Content-Type" content="text/html; '
-                                      'charset=gb2312"></head>')
+    declared = text.replace(
+        "<html>", '<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"></head>'
+    )
     assert "静乐县" in decode_html(declared.encode("gbk"))

@@ -71,12 +71,18 @@ def test_borderless_tables_are_read_from_text_alignment(variants_dir: Path) -> N
 
     with pdfplumber.open(variants_dir / "pdf-borderless" / f"{SAMPLE}.pdf") as pdf:
         assert not any(page.lines or page.rects or page.curves for page in pdf.pages)
-        cells = [text for page in pdf.pages for grid in find_tables(page) for row in grid.rows
-                 for text, _box in row.cells]
+        cells = [
+            text for page in pdf.pages for grid in find_tables(page) for row in grid.rows for text, _box in row.cells
+        ]
     # Labels wrapped inside their cells come back whole: the header's 自然/人 and 社会/公益/组织, the
     # row-spanning group label 三、本/年度办/理结果, and a row label over two lines.
-    for label in ("自然人", "社会公益组织", "法律服务机构", "三、本年度办理结果",
-                  "（二）部分公开（区分处理的，只计这一情形，不计其他情形）"):
+    for label in (
+        "自然人",
+        "社会公益组织",
+        "法律服务机构",
+        "三、本年度办理结果",
+        "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
+    ):
         assert label in cells
 
 
@@ -89,8 +95,9 @@ def test_borderless_blank_cells_keep_their_place(variants_dir: Path) -> None:
     assert "cell.blank" in [i.code for i in doc.issues]
 
 
-@pytest.mark.parametrize(("turned", "upright", "rotation"), [("pdf-rotate90", "pdf-landscape", 90),
-                                                            ("pdf-rotate270", "pdf", 270)])
+@pytest.mark.parametrize(
+    ("turned", "upright", "rotation"), [("pdf-rotate90", "pdf-landscape", 90), ("pdf-rotate270", "pdf", 270)]
+)
 def test_turned_pages_read_like_upright_ones(variants_dir: Path, turned: str, upright: str, rotation: int) -> None:
     import pdfplumber
 
@@ -110,8 +117,12 @@ def test_debug_page_draws_a_turned_page_as_displayed(variants_dir: Path, tmp_pat
     images = []
     for variant in ("pdf-rotate90", "pdf-landscape"):
         out = tmp_path / f"{variant}.png"
-        assert cli_main(["debug-page", str(variants_dir / variant / f"{SAMPLE}.pdf"), "--page", str(page),
-                         "--out", str(out)]) == 0
+        assert (
+            cli_main(
+                ["debug-page", str(variants_dir / variant / f"{SAMPLE}.pdf"), "--page", str(page), "--out", str(out)]
+            )
+            == 0
+        )
         images.append(Image.open(out).convert("RGB"))
     turned, upright = images
     assert turned.size == upright.size and turned.width > turned.height
@@ -133,8 +144,9 @@ def test_debug_page_outlines_a_table_continued_from_the_page_before(variants_dir
         drawn = [box for grid in page_tables(pdf, 2) for box in grid.cells]
 
     def outlined(bbox: tuple[float, float, float, float], boxes: list) -> bool:
-        return any(bbox[0] >= b[0] - 1 and bbox[1] >= b[1] - 1 and bbox[2] <= b[2] + 1 and bbox[3] <= b[3] + 1
-                   for b in boxes)
+        return any(
+            bbox[0] >= b[0] - 1 and bbox[1] >= b[1] - 1 and bbox[2] <= b[2] + 1 and bbox[3] <= b[3] + 1 for b in boxes
+        )
 
     assert placed and all(outlined(bbox, drawn) for bbox in placed)
     assert not all(outlined(bbox, alone) for bbox in placed)  # the continuation is what makes the difference
