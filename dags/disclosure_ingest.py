@@ -106,6 +106,12 @@ from airflow.sdk import Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 WAREHOUSE_POOL = "warehouse"
+# Upper bounds for the tasks that talk to the network or parse: a stuck exchange or child is
+# stopped inside them (FetchConfig.total_timeout, extractors.limits), these catch what is not.
+# A fetch batch: 10 sources, each at most MAX_REPORTS_PER_LISTING reports at one request a second.
+FETCH_TIMEOUT = timedelta(hours=2)
+# A parse batch: 20 documents at most 120 s each is 40 minutes.
+PARSE_TIMEOUT = timedelta(hours=1)
 
 
 def _flat(batches: Any) -> list[dict[str, Any]]:
@@ -174,6 +180,7 @@ def disclosure_ingest() -> None:
 
     @task(
         map_index_template="{{ batch_name }}",
+        execution_timeout=FETCH_TIMEOUT,
         doc_md=(
             "Fetch one batch of sources (`DISCLOSURE_FETCH_BATCH_SIZE`, default 10; the mapped task is "
             "named after its first registry entry, `静乐县 +9`), four hosts at a time, one host's sources "
@@ -212,6 +219,7 @@ def disclosure_ingest() -> None:
 
     @task(
         map_index_template="{{ batch_name }}",
+        execution_timeout=PARSE_TIMEOUT,
         doc_md=(
             "Parse one batch of landed documents (the mapped task is named after its first file, "
             "`a.pdf +19`), each into `$DISCLOSURE_PARSED_DIR/<sha256>-<parser_version>.json`. Each document "

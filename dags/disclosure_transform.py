@@ -85,6 +85,7 @@ from _callbacks import DEFAULT_ARGS, long_run_alert
 from airflow.sdk import chain, dag, get_current_context, task
 
 WAREHOUSE_POOL = "warehouse"
+ALERT_TIMEOUT = timedelta(minutes=10)
 
 # Seeds are included: the intermediate models join the code and shape seeds.
 STAGING_SELECT = ["resource_type:seed", "staging", "intermediate"]
@@ -179,6 +180,7 @@ def disclosure_transform() -> None:
 
     @task(
         pool=WAREHOUSE_POOL,
+        execution_timeout=ALERT_TIMEOUT,  # Apprise talks to outside services; one that hangs must not hold the pool
         doc_md=(
             "Page through Apprise (`DISCLOSURE_ALERT_URLS`; logged only when unset): one message per new "
             "or changed failed `error` check of this run and one per resolved one (state in "

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_PAGES = 20
+# An agency publishes one report a year (a few more with attachments): a listing with more report
+# links is hostile or misread, and each link may cost a request a second.
+MAX_REPORTS_PER_LISTING = 200
 
 _REPORT = re.compile(r"公开(?:工作)?(?:年度报告|年报)|信息公开(?:工作)?报告")
 _NOT_REPORT = re.compile(r"通知|编制|报送|解读|图解|要点|指南|方案|征集|目录")
@@ -154,7 +157,7 @@ def _crawl_listing(
 ) -> list[DiscoveredReport]:
     reports: list[DiscoveredReport] = []
     queue, seen = deque([listing_url]), {listing_url}
-    pages = 0
+    pages = links = 0
     while queue and pages < max_pages:
         page_url = queue.popleft()
         pages += 1
@@ -168,8 +171,17 @@ def _crawl_listing(
                 if year is None:
                     log.info("%s: report link without a year skipped: %s (%s)", source.name, text, href)
                     continue
+                links += 1
+                if links > MAX_REPORTS_PER_LISTING:
+                    log.warning(
+                        "%s: listing %s has more than %d report links; the rest are left out",
+                        source.name,
+                        listing_url,
+                        MAX_REPORTS_PER_LISTING,
+                    )
+                    return reports
                 reports += _resolve_report(source, fetcher, year, href, text, page_url, attempts)
-        for next_url in _next_pages(root, base, listing_url):
+        for next_url in _next_pages(root, base, listing_url, max_pages):
             if next_url not in seen:
                 seen.add(next_url)
                 queue.append(next_url)
@@ -243,8 +255,11 @@ def _links(root: HtmlElement, css_selector: str | None) -> list[tuple[str, str]]
     return links
 
 
-def _next_pages(root: HtmlElement, base: str, listing_url: str) -> list[str]:
-    """Further listing pages: 下一页 links, numbered siblings (index_2.html, page_3.html), script pagers."""
+def _next_pages(root: HtmlElement, base: str, listing_url: str, max_pages: int) -> list[str]:
+    """Further listing pages: 下一页 links, numbered siblings (index_2.html, page_3.html), script pagers.
+
+    A script pager's page count is the page's word: no more than `max_pages` URLs are built from it.
+    """
     host, folder = urlsplit(listing_url).netloc, urlsplit(listing_url).path.rsplit("/", 1)[0]
     candidates = []
     for text, href in _links(root, None):
@@ -258,5 +273,5 @@ def _next_pages(root: HtmlElement, base: str, listing_url: str) -> list[str]:
     scripts = " ".join(script.text or "" for script in root.iter("script"))
     for match in _PAGER_SCRIPT.finditer(scripts):
         count, prefix, suffix = int(match.group(1)), match.group(3), match.group(4)
-        candidates += [urljoin(base, f"{prefix}_{n}.{suffix}") for n in range(1, count)]
+        candidates += [urljoin(base, f"{prefix}_{n}.{suffix}") for n in range(1, min(count, max_pages + 1))]
     return candidates

@@ -9,8 +9,10 @@ hold, so an unchanged report costs one 304.
 
 What we refuse: non-http(s) URLs, hosts that resolve to private, loopback,
 link-local or reserved addresses (unless the source is marked `local`, and
-then only for its own host), more than `max_redirects` redirects, and bodies
-over `max_bytes` (cut off while streaming). Network and data problems never
+then only for its own host and port), more than `max_redirects` redirects,
+bodies over `max_bytes` (counted as they are decoded, so a compression bomb
+stops at the cap), stacked or unknown content encodings, and exchanges over
+`total_timeout` (connect and headers included). Network and data problems never
 raise: they are a FetchResult with a status and an `error` that starts with
 a stable code (`fetch.too_large`, `fetch.timeout` ...).
 """
@@ -34,6 +36,8 @@ import httpx
 import tenacity
 
 from extractors.fetch.address_guard import UnresolvableHost, host_of, refusal
+from extractors.fetch.body import BodyTooLarge, RefusedEncoding, read_capped
+from extractors.fetch.deadline import Watchdog
 from extractors.fetch.state import ConditionalStore, Validators
 from extractors.landing import land, landing_path
 from extractors.storage import StorageConfig
@@ -64,7 +68,7 @@ class FetchConfig:
 
     connect_timeout: float = 10.0
     read_timeout: float = 30.0  # between two reads of the body
-    total_timeout: float = 300.0  # a whole download, so a trickling server cannot hold a worker
+    total_timeout: float = 300.0  # one exchange, connect and headers included: a trickling server cannot hold a worker
     retries: int = 3  # further tries after the first, on 5xx/429, timeouts and connection errors
     backoff_initial: float = 2.0  # seconds before the first retry; doubles each time
     backoff_max: float = 60.0
@@ -194,7 +198,7 @@ class _RetryableStatus(Exception):
 
 
 class _DeadlineExceeded(Exception):
-    """The whole download took longer than total_timeout: a retry would be as slow."""
+    """One exchange (connect, headers, body) took longer than total_timeout: a retry would be as slow."""
 
 
 @dataclass
@@ -291,7 +295,11 @@ class Fetcher:
         try:
             response = self._follow(url, allowed, headers, self.config.max_bytes, result, check_robots=True)
         except _DeadlineExceeded:
-            return _finish(result, FAILED, f"fetch.timeout: download took over {self.config.total_timeout}s")
+            return _finish(
+                result,
+                FAILED,
+                f"fetch.timeout: the exchange (connect, headers, body) took over {self.config.total_timeout}s",
+            )
         if response is None:
             return result  # refused, disallowed or failed, already described
         result.http_status = response.status_code
@@ -350,6 +358,9 @@ class Fetcher:
             except httpx.TimeoutException as exc:
                 _finish(result, FAILED, f"fetch.timeout: {type(exc).__name__} after {result.tries} tries")
                 return None
+            except RefusedEncoding as exc:
+                _finish(result, REFUSED, f"fetch.refused_encoding: {exc}")
+                return None
             except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
                 _finish(result, FAILED, f"fetch.network: {type(exc).__name__}: {exc}")
                 return None
@@ -378,8 +389,21 @@ class Fetcher:
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
     def _request_once(self, url: str, headers: dict[str, str], max_bytes: int) -> _Response:
-        deadline = time.monotonic() + self.config.total_timeout
-        with self.limiter.slot(host_of(url)), self.client.stream("GET", url, headers=headers) as response:
+        with self.limiter.slot(host_of(url)), Watchdog(self.config.total_timeout) as watchdog:
+            try:
+                response = self._exchange(url, headers, max_bytes, watchdog)
+            except httpx.HTTPError:
+                if watchdog.fired:
+                    raise _DeadlineExceeded(url) from None
+                raise
+        if watchdog.fired:  # a body cut short by the shut socket may look complete
+            raise _DeadlineExceeded(url)
+        return response
+
+    def _exchange(self, url: str, headers: dict[str, str], max_bytes: int, watchdog: Watchdog) -> _Response:
+        """One request on a fresh connection (so the watchdog sees its socket), the body read under the cap."""
+        headers = headers | {"Connection": "close"}
+        with self.client.stream("GET", url, headers=headers, extensions={"trace": watchdog.trace}) as response:
             selected = {k: response.headers[k] for k in SELECTED_HEADERS if k in response.headers}
             status = response.status_code
             if status >= 500 or status == 429:
@@ -389,15 +413,12 @@ class Fetcher:
             declared = selected.get("content-length", "")
             if declared.isdigit() and int(declared) > max_bytes:
                 return _Response(status, selected, too_large=True)  # refused before reading a byte
-            chunks, size = [], 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > max_bytes:
-                    return _Response(status, selected, too_large=True)  # leaving `with` drops the connection
-                if time.monotonic() > deadline:
-                    raise _DeadlineExceeded(url)
-                chunks.append(chunk)
-            return _Response(status, selected, body=b"".join(chunks))
+            try:
+                # Raw bytes, decoded by us: httpx would inflate a whole chunk before any cap could apply.
+                body = read_capped(response.iter_raw(), response.headers.get("content-encoding"), max_bytes)
+            except BodyTooLarge:
+                return _Response(status, selected, too_large=True)  # leaving `with` drops the connection
+            return _Response(status, selected, body=body)
 
     def _robots_block(self, url: str, allowed: frozenset[str]) -> str | None:
         """Why robots.txt forbids `url` for us, or None. Parsed once per origin and cached."""

@@ -139,3 +139,14 @@ def test_dag_file_imports_no_heavy_module(path: Path) -> None:
     # What keeps parsing fast is checked here (no heavy module); how fast is bench/dag_parse.py's figure.
     assert probe["heavy"] == [], f"{path.name} imports {probe['heavy']} at module level"
     assert probe["file_seconds"] >= 0
+
+
+# The tasks that talk to the network or parse: a hang outside our own limits must still end.
+BOUNDED_TASKS = {"disclosure_ingest": {"fetch", "parse"}, "disclosure_transform": {"alert"}}
+
+
+@pytest.mark.parametrize("dag_id", sorted(BOUNDED_TASKS))
+def test_network_and_parse_tasks_have_an_execution_timeout(dagbag, dag_id: str) -> None:
+    dag = dagbag.dags[dag_id]
+    for task_id in BOUNDED_TASKS[dag_id]:
+        assert dag.get_task(task_id).execution_timeout, f"{dag_id}.{task_id} has no execution_timeout"

@@ -1,0 +1,80 @@
+"""Hostile servers on 127.0.0.1: compression bombs and trickled headers stop at the fetcher's limits."""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import time
+import tracemalloc
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler
+
+import pytest
+
+from extractors.fetch.fetcher import FAILED, FETCHED, REFUSED, TOO_LARGE, Fetcher
+from pipeline.settings import Settings
+from tests.fake_site import (
+    TEST_CONFIG,
+    FakeSite,
+    site_fixture,  # noqa: F401  (fixture `site`)
+    trap_fixture,  # noqa: F401  (fixture `trap`)
+)
+
+pytestmark = pytest.mark.timeout(30)
+
+BOMB_INFLATED = 64 * 1024 * 1024  # 1,000 times the tests' 64 KiB cap
+
+
+@pytest.fixture(scope="module")
+def bomb() -> bytes:
+    return gzip.compress(bytes(BOMB_INFLATED), 9)  # about 64 KB on the wire
+
+
+def _encoded(body: bytes, encoding: str) -> Callable[[BaseHTTPRequestHandler], None]:
+    return lambda h: h._send(200, body, "application/pdf", {"Content-Encoding": encoding})  # type: ignore[attr-defined]
+
+
+def _fetch(settings: Settings, url: str, **config: float) -> object:
+    with Fetcher(settings.storage, dataclasses.replace(TEST_CONFIG, **config)) as fetcher:
+        return fetcher.fetch(url, local=True)
+
+
+def test_a_gzip_bomb_stops_at_the_cap_without_inflating_it(site: FakeSite, tmp_settings: Settings, bomb: bytes) -> None:
+    site.routes["/bomb.pdf"] = _encoded(bomb, "gzip")
+    tracemalloc.start()
+    try:
+        result = _fetch(tmp_settings, site.url("/bomb.pdf"))
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (result.status, result.sha256) == (TOO_LARGE, None)
+    assert peak < 8 * 1024 * 1024  # decoded in steps: never a whole inflated chunk in memory
+
+
+def test_stacked_encodings_are_refused_before_decoding(site: FakeSite, tmp_settings: Settings) -> None:
+    site.routes["/double.pdf"] = _encoded(gzip.compress(gzip.compress(b"%PDF-1.4")), "gzip, gzip")
+    result = _fetch(tmp_settings, site.url("/double.pdf"))
+    assert result.status == REFUSED and result.error.startswith("fetch.refused_encoding:")
+    assert "gzip, gzip" in result.error and result.tries == 1
+
+
+def test_one_gzip_layer_is_decoded(site: FakeSite, tmp_settings: Settings) -> None:
+    site.routes["/gz.pdf"] = _encoded(gzip.compress(b"%PDF-1.4 compressed anyway"), "gzip")
+    result = _fetch(tmp_settings, site.url("/gz.pdf"))
+    assert result.status == FETCHED and result.size == len(b"%PDF-1.4 compressed anyway")
+
+
+def _trickle_headers(handler: BaseHTTPRequestHandler) -> None:
+    """A status line, then a header one byte per 0.1 s: never slower than the read timeout, never done."""
+    handler.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+    for _ in range(600):
+        handler.wfile.write(b"a")
+        handler.wfile.flush()
+        time.sleep(0.1)
+
+
+def test_headers_sent_a_byte_at_a_time_hit_the_exchange_deadline(site: FakeSite, tmp_settings: Settings) -> None:
+    site.routes["/trickle.pdf"] = _trickle_headers
+    result = _fetch(tmp_settings, site.url("/trickle.pdf"), total_timeout=1.0)
+    assert result.status == FAILED and result.error.startswith("fetch.timeout: the exchange")
+    assert result.tries == 1  # a deadline is not retried: the next try would be as slow

@@ -1,0 +1,63 @@
+"""Hostile listing pages on 127.0.0.1: too many report links, a pager announcing millions of pages."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import pytest
+
+from extractors.fetch.discovery import MAX_REPORTS_PER_LISTING, discover_source
+from extractors.fetch.fetcher import Fetcher
+from extractors.fetch.registry import Source, parse_registry
+from pipeline.settings import Settings
+from tests.fake_site import TEST_CONFIG, FakeSite, gb_page, site_fixture, trap_fixture  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.timeout(30)
+
+AGENCY = "测试县人民政府"
+
+
+def _source(listing: str) -> Source:
+    entry = {
+        "name": AGENCY,
+        "region": "测试省测试市",
+        "division_code": "999999",
+        "level": "county",
+        "kind": "government",
+        "listing_urls": [listing],
+        "local": True,
+    }
+    return parse_registry({"sources": [entry]})[0]
+
+
+def _serve_listing(site: FakeSite, path: str, html: str) -> str:
+    site.routes[path] = lambda h: h.listing(html)  # type: ignore[attr-defined]
+    return site.url(path)
+
+
+def test_a_listing_with_thousands_of_report_links_is_capped_with_a_warning(
+    site: FakeSite, tmp_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    links = "".join(
+        f'<a href="/files/r{n}.pdf">测试县2020年政府信息公开工作年度报告{n}</a>'
+        for n in range(MAX_REPORTS_PER_LISTING * 5)
+    )
+    listing = _serve_listing(site, "/flood/index.html", gb_page("年报", links))
+    config = dataclasses.replace(TEST_CONFIG, max_bytes=4 * 1024 * 1024)
+    with Fetcher(tmp_settings.storage, config) as fetcher, caplog.at_level(logging.WARNING):
+        reports = discover_source(_source(listing), fetcher)
+    assert len(reports) == MAX_REPORTS_PER_LISTING
+    assert any(AGENCY in m and "report links" in m and listing in m for m in caplog.messages)
+
+
+def test_a_pager_announcing_millions_of_pages_builds_only_max_pages(
+    site: FakeSite, tmp_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    pager = '<script>createPageHTML(30000000, 0, "index", "html");</script>'
+    listing = _serve_listing(site, "/pager/index.html", gb_page("年报", pager))
+    with Fetcher(tmp_settings.storage, TEST_CONFIG) as fetcher, caplog.at_level(logging.WARNING):
+        assert discover_source(_source(listing), fetcher, max_pages=3) == []
+    pages = [path for path, _headers in site.requests if path.startswith("/pager/")]
+    assert pages == ["/pager/index.html", "/pager/index_1.html", "/pager/index_2.html"]
+    assert any(AGENCY in m and "max_pages" in m for m in caplog.messages)
