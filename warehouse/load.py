@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +23,8 @@ from warehouse.config import WarehouseConfig
 from warehouse.connection import connect, insert_rows, lock, transaction
 
 log = logging.getLogger(__name__)
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 _COLUMNS: dict[str, tuple[str, ...]] = {
     "documents": (
@@ -76,6 +79,20 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
+def report_agency(doc: ParsedDocument) -> str | None:
+    """The agency a document names, when it was read as a report; else None (no invented agency).
+
+    The parser takes the agency from a document's first lines, whatever the
+    document is: a 404 page or a site menu would become an agency of
+    marts.dim_agency. Read as a report means it gave cells or narrative
+    facts, and an agency's name has a Chinese character (a table dump's run
+    of digits has none).
+    """
+    if not (doc.cells or doc.facts) or not doc.agency or not _HAN.search(doc.agency):
+        return None
+    return doc.agency
+
+
 def rows_of(doc: ParsedDocument, loaded_at: datetime) -> dict[str, list[tuple[Any, ...]]]:
     """The raw rows of one parsed document, per raw table."""
     key = (doc.report_id, doc.sha256, doc.parser_version)
@@ -93,7 +110,7 @@ def rows_of(doc: ParsedDocument, loaded_at: datetime) -> dict[str, list[tuple[An
                 loaded_at,
             )
         ],
-        "reports": [(*key[:3], doc.document, doc.agency, doc.year, doc.template, None)],
+        "reports": [(*key[:3], doc.document, report_agency(doc), doc.year, doc.template, None)],
         "cells": [
             (
                 *key,
