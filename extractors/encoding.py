@@ -6,6 +6,25 @@ below both.
 
 from __future__ import annotations
 
+import codecs
+
+# UTF-32 first: its little-endian BOM starts with UTF-16's.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def bom_encoding(data: bytes) -> str | None:
+    """The UTF-16 or UTF-32 codec named by the byte order mark `data` starts with, else None.
+
+    Such text is full of NUL bytes, so it must be recognised before anything
+    takes NULs for a binary file.
+    """
+    return next((encoding for bom, encoding in _BOMS if data.startswith(bom)), None)
+
 
 def decode(data: bytes) -> tuple[str, str]:
     """Decode bytes as UTF-8 when they are, else as the charset detected (GBK/GB18030 ...).
@@ -15,6 +34,9 @@ def decode(data: bytes) -> tuple[str, str]:
     `utf-8+<other>`. Undecodable bytes become U+FFFD rather than
     failing the document: the parse issues then show what could not be read.
     """
+    wide = bom_encoding(data)
+    if wide:
+        return data.decode(wide, errors="replace"), wide  # the codec reads the BOM and drops it
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
     try:

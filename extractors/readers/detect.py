@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import zipfile
 
+from extractors.encoding import bom_encoding
+
 _HTML_MARKERS = (b"<!doctype html", b"<html", b"<table", b"<body", b"<head", b"<meta")
 
 
@@ -16,10 +18,12 @@ def detect_format(data: bytes) -> str:
         return "pdf"
     if data[:4] == b"PK\x03\x04":
         return "docx" if _is_docx(data) else "binary"
-    head = data[:4096].lower()
+    wide = bom_encoding(data)
+    # UTF-16/32 text (with a BOM) is looked at as text: its NUL bytes do not make it binary.
+    head = data[:4096].decode(wide, errors="ignore").encode("utf-8").lower() if wide else data[:4096].lower()
     if any(marker in head for marker in _HTML_MARKERS):
         return "html"
-    if b"\x00" in data[:4096]:
+    if b"\x00" in head:
         return "binary"
     return "text"
 

@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from extractors.document import Line
-from extractors.encoding import decode
+from extractors.encoding import bom_encoding, decode
 from extractors.readers.errors import DocumentCorrupt
 
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_-]+)""", re.IGNORECASE)
@@ -93,6 +93,9 @@ def read_html(data: bytes) -> list[Line]:
 
 
 def decode_html(data: bytes) -> str:
+    wide = bom_encoding(data)
+    if wide:
+        return data.decode(wide, errors="replace")
     if not data.isascii():
         try:
             return data.decode("utf-8")
