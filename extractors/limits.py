@@ -16,6 +16,8 @@ from typing import Any
 
 DEFAULT_SECONDS = 120.0
 DEFAULT_MEMORY_MB = 2048
+# Killed from outside (the kernel's OOM killer, a restart): says nothing about the document, so retried.
+PARSE_KILLED = "document.parse_killed"
 
 
 @dataclass(frozen=True)
@@ -56,13 +58,14 @@ def run_limited(func: Callable[..., Any], args: tuple[Any, ...], limits: Limits)
         if not receiver.poll(limits.seconds):
             process.kill()
             raise LimitExceeded(
-                "document.parse_timeout", f"parsing took longer than {limits.seconds:g} s and was stopped"
+                "document.parse_timeout",
+                f"parsing took longer than the time limit of {limits.seconds:g} s and was stopped",
             )
         try:
             kind, payload = receiver.recv()
         except EOFError:
             raise LimitExceeded(
-                "document.parse_killed", f"the parse process died (exit code {process.exitcode})"
+                PARSE_KILLED, f"the parse process was killed from outside (exit code {process.exitcode})"
             ) from None
     finally:
         process.join(timeout=5)
@@ -71,7 +74,8 @@ def run_limited(func: Callable[..., Any], args: tuple[Any, ...], limits: Limits)
         receiver.close()
     if kind == "memory":
         raise LimitExceeded(
-            "document.parse_memory_limit", f"parsing needed more than {limits.memory_mb} MB and was stopped"
+            "document.parse_memory_limit",
+            f"parsing needed more than the memory limit of {limits.memory_mb} MB and was stopped",
         )
     if kind == "error":
         raise payload

@@ -10,12 +10,15 @@ from typing import Any
 from extractors import PARSER_VERSION
 from extractors.document import Issue, ParsedDocument
 from extractors.landing import land
-from extractors.limits import LimitExceeded, Limits, run_limited
+from extractors.limits import PARSE_KILLED, LimitExceeded, Limits, run_limited
 from extractors.parse import parse_bytes
 from extractors.storage import AnyPath, as_path, location, write_atomic
 from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
+
+# A parse killed from outside is parsed again by the next runs, this many tries in all; then it is final.
+MAX_PARSE_TRIES = 3
 
 
 def parsed_path(settings: Settings, sha256: str) -> AnyPath:
@@ -48,17 +51,29 @@ def parse_to_file(
     sha256, landed = land(settings.storage, data)
     out = parsed_path(settings, sha256)
     name = name or source.name
+    kills: list[Issue] = []  # earlier tries killed from outside
     if out.exists():
-        log.info("%s: already parsed by parser %s (%s); skipped", name, PARSER_VERSION, out.name)
         done = json.loads(out.read_text(encoding="utf-8"))
-        return _outcome(
-            name, sha256, done["status"], out, skipped=True, agency=done.get("agency"), year=done.get("year")
-        )
+        if not retry_due(done):
+            log.info("%s: already parsed by parser %s (%s); skipped", name, PARSER_VERSION, out.name)
+            return _outcome(
+                name, sha256, done["status"], out, skipped=True, agency=done.get("agency"), year=done.get("year")
+            )
+        kills = [Issue(**i) for i in done["issues"] if i["code"] == PARSE_KILLED]
+        log.warning("%s: the parse was killed %d time(s) before; parsing again", name, len(kills))
     try:
         doc = run_limited(parse_bytes, (name, data, source_url), limits or Limits())
     except LimitExceeded as exc:
         log.error("%s: %s", name, exc)
-        doc = _failed_document(name, sha256, data, source_url, exc.code, str(exc))
+        message = str(exc)
+        if exc.code == PARSE_KILLED:
+            tries = len(kills) + 1
+            message += f"; try {tries} of {MAX_PARSE_TRIES}, " + (
+                "parsed again by the next run" if tries < MAX_PARSE_TRIES else "final until the parser version changes"
+            )
+        doc = _failed_document(name, sha256, data, source_url, exc.code, message)
+        if exc.code == PARSE_KILLED:
+            doc.issues[:0] = kills
     except Exception as exc:  # a parser bug must not lose the document
         log.exception("%s: parser crashed", name)
         doc = _failed_document(
@@ -81,6 +96,18 @@ def parse_to_file(
         out,
     )
     return _outcome(name, sha256, doc.status, out, skipped=False, agency=doc.agency, year=doc.year)
+
+
+def parse_pending(settings: Settings, sha256: str) -> bool:
+    """Whether this parser version has still to parse the document: no result yet, or a killed try to retry."""
+    out = parsed_path(settings, sha256)
+    return not out.exists() or retry_due(json.loads(out.read_text(encoding="utf-8")))
+
+
+def retry_due(result: dict[str, Any]) -> bool:
+    """A hand-off result whose parse was killed from outside fewer than MAX_PARSE_TRIES times."""
+    kills = sum(issue["code"] == PARSE_KILLED for issue in result.get("issues", []))
+    return result["status"] == "failed" and 0 < kills < MAX_PARSE_TRIES
 
 
 class BatchIncomplete(RuntimeError):

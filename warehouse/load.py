@@ -18,6 +18,7 @@ from typing import Any
 
 from extractors import PARSER_VERSION
 from extractors.document import ParsedDocument
+from extractors.limits import PARSE_KILLED
 from extractors.storage import StorageConfig, as_path
 from warehouse.config import WarehouseConfig
 from warehouse.connection import connect, insert_rows, lock, transaction
@@ -163,6 +164,11 @@ def load_parsed(
                     summary["documents_skipped"] += 1
                     log.info("%s: loaded by another writer meanwhile; skipped", doc.document)
                     continue
+                for table in _COLUMNS:  # an earlier killed try of this generation, replaced by its retry
+                    conn.execute(
+                        f"delete from raw.{table} where sha256 = ? and parser_version = ?",
+                        [doc.sha256, doc.parser_version],
+                    )
                 for table, values in rows.items():
                     if values:
                         insert_rows(conn, f"raw.{table}", _COLUMNS[table], values)
@@ -181,16 +187,30 @@ def load_parsed(
 
 
 def loaded_sha256s(config: WarehouseConfig) -> set[str]:
-    """The documents this parser version already loaded (one query, so a run skips them unread)."""
+    """The documents this parser version already loaded (one query, so a run skips them unread).
+
+    A document loaded as a killed parse is left out: its retry's result may replace it.
+    """
     with connect(config) as conn:
-        rows = conn.execute("select sha256 from raw.documents where parser_version = ?", [PARSER_VERSION]).fetchall()
+        rows = conn.execute(
+            "select sha256 from raw.documents as d where parser_version = ? and not exists ("
+            "select 1 from raw.parse_issues as i where i.sha256 = d.sha256 "
+            "and i.parser_version = d.parser_version and i.issue = ?)",
+            [PARSER_VERSION, PARSE_KILLED],
+        ).fetchall()
     return {sha256 for (sha256,) in rows}
 
 
 def _already_loaded(conn: Any, doc: ParsedDocument) -> bool:
-    return bool(
-        conn.execute(
-            "select count(*) from raw.documents where sha256 = ? and parser_version = ?",
-            [doc.sha256, doc.parser_version],
-        ).fetchone()[0]
-    )
+    """Whether raw holds this result: loaded, and not a killed try that a retry has since replaced."""
+    loaded = conn.execute(
+        "select count(*) from raw.documents where sha256 = ? and parser_version = ?",
+        [doc.sha256, doc.parser_version],
+    ).fetchone()[0]
+    if not loaded:
+        return False
+    kills_loaded = conn.execute(
+        "select count(*) from raw.parse_issues where sha256 = ? and parser_version = ? and issue = ?",
+        [doc.sha256, doc.parser_version, PARSE_KILLED],
+    ).fetchone()[0]
+    return kills_loaded == sum(issue.code == PARSE_KILLED for issue in doc.issues)
