@@ -1,6 +1,7 @@
 """The `disclosure` command (also `python -m extractors`); its interface is a contract (DESIGN.md 6).
 
 disclosure parse FILE... [--out cells.jsonl]   one JSON object per cell, fact and parse issue
+                [--seconds 120 --memory-mb 2048] under the pipeline's limits per file
 disclosure run                                  the whole pipeline once on the embedded default
 disclosure ui [--port 8080]                     the Airflow UI (and quality view) over the same database
 disclosure debug-page FILE.pdf --page N [--out page.png]
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from extractors.document import ParsedDocument
+from extractors.limits import DEFAULT_MEMORY_MB, DEFAULT_SECONDS
 
 
 def cell_records(doc: ParsedDocument) -> Iterator[dict[str, Any]]:
@@ -67,7 +69,10 @@ def cell_records(doc: ParsedDocument) -> Iterator[dict[str, Any]]:
 
 
 def _parse(args: argparse.Namespace) -> int:
-    from extractors.parse import parse_file
+    from extractors.limits import Limits
+    from pipeline.parse_step import parse_limited
+
+    limits = Limits(seconds=args.seconds, memory_mb=args.memory_mb)
 
     out: TextIO = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout  # noqa: SIM115
     failed = 0
@@ -78,7 +83,8 @@ def _parse(args: argparse.Namespace) -> int:
                 print(f"disclosure parse: {name}: no such file", file=sys.stderr)
                 failed += 1
                 continue
-            doc = parse_file(path)
+            # The pipeline's limits, so that a failure reproduces here as it happened there.
+            doc = parse_limited(path.name, path.read_bytes(), limits=limits)
             failed += doc.status != "parsed"
             for record in cell_records(doc):
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -145,6 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
     parse = commands.add_parser("parse", help="parse report files into canonical cells (JSON Lines)")
     parse.add_argument("files", nargs="+", metavar="FILE")
     parse.add_argument("--out", metavar="cells.jsonl", help="write to this file instead of stdout")
+    parse.add_argument(
+        "--seconds", type=float, default=DEFAULT_SECONDS, help=f"time limit per file (default {DEFAULT_SECONDS:g})"
+    )
+    parse.add_argument(
+        "--memory-mb", type=int, default=DEFAULT_MEMORY_MB, help=f"memory limit per file (default {DEFAULT_MEMORY_MB})"
+    )
     parse.set_defaults(func=_parse)
     run = commands.add_parser("run", help="run the whole pipeline once on the embedded default")
     run.set_defaults(func=_run)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import traceback
@@ -41,10 +42,9 @@ def parse_to_file(
     `name` is the document's name as received (a landed copy is named by its
     sha256); by default the file's own name.
 
-    The parse runs in a child process under `limits`. A parser crash or a
-    limit hit is recorded as a `failed` document with a parse issue
-    (`parser.crash`, `document.parse_timeout` ...), so the document is loaded
-    and visible rather than lost.
+    The parse runs under `limits` (`parse_limited`): a crash or a limit hit is
+    a `failed` document, loaded and visible rather than lost. A parse killed
+    from outside is parsed again by later calls, MAX_PARSE_TRIES in all.
     """
     source = as_path(path, settings.storage)  # a local file, or a document on shared storage
     data = source.read_bytes()
@@ -61,29 +61,9 @@ def parse_to_file(
             )
         kills = [Issue(**i) for i in done["issues"] if i["code"] == PARSE_KILLED]
         log.warning("%s: the parse was killed %d time(s) before; parsing again", name, len(kills))
-    try:
-        doc = run_limited(parse_bytes, (name, data, source_url), limits or Limits())
-    except LimitExceeded as exc:
-        log.error("%s: %s", name, exc)
-        message = str(exc)
-        if exc.code == PARSE_KILLED:
-            tries = len(kills) + 1
-            message += f"; try {tries} of {MAX_PARSE_TRIES}, " + (
-                "parsed again by the next run" if tries < MAX_PARSE_TRIES else "final until the parser version changes"
-            )
-        doc = _failed_document(name, sha256, data, source_url, exc.code, message)
-        if exc.code == PARSE_KILLED:
-            doc.issues[:0] = kills
-    except Exception as exc:  # a parser bug must not lose the document
-        log.exception("%s: parser crashed", name)
-        doc = _failed_document(
-            name,
-            sha256,
-            data,
-            source_url,
-            "parser.crash",
-            f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}",
-        )
+    doc = parse_limited(name, data, source_url, limits)
+    if doc.status == "failed" and doc.issues[-1].code == PARSE_KILLED:
+        _count_kill(doc, kills)
     doc.landing_path = str(landed)
     write_atomic(out, json.dumps(doc.to_dict(), ensure_ascii=False).encode("utf-8"))
     log.info(
@@ -96,6 +76,36 @@ def parse_to_file(
         out,
     )
     return _outcome(name, sha256, doc.status, out, skipped=False, agency=doc.agency, year=doc.year)
+
+
+def parse_limited(
+    name: str, data: bytes, source_url: str | None = None, limits: Limits | None = None
+) -> ParsedDocument:
+    """`parse_bytes` in a child process under `limits` (the pipeline's parse, and `disclosure parse`).
+
+    A parser crash or a limit hit is a `failed` document with a parse issue
+    (`parser.crash`, `document.parse_timeout` ...), never an exception.
+    """
+    try:
+        return run_limited(parse_bytes, (name, data, source_url), limits or Limits())
+    except LimitExceeded as exc:
+        log.error("%s: %s", name, exc)
+        return _failed_document(name, data, source_url, exc.code, str(exc))
+    except Exception as exc:  # a parser bug must not lose the document
+        log.exception("%s: parser crashed", name)
+        return _failed_document(
+            name, data, source_url, "parser.crash", f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
+        )
+
+
+def _count_kill(doc: ParsedDocument, earlier: list[Issue]) -> None:
+    """Put the earlier kills before this one and say whether another run will try again."""
+    tries = len(earlier) + 1
+    last = doc.issues[-1]
+    last.message += f"; try {tries} of {MAX_PARSE_TRIES}, " + (
+        "parsed again by the next run" if tries < MAX_PARSE_TRIES else "final until the parser version changes"
+    )
+    doc.issues[:0] = earlier
 
 
 def parse_pending(settings: Settings, sha256: str) -> bool:
@@ -141,9 +151,8 @@ def parse_batch(settings: Settings, documents: list[dict[str, Any]]) -> list[dic
     return outcomes
 
 
-def _failed_document(
-    name: str, sha256: str, data: bytes, source_url: str | None, code: str, message: str
-) -> ParsedDocument:
+def _failed_document(name: str, data: bytes, source_url: str | None, code: str, message: str) -> ParsedDocument:
+    sha256 = hashlib.sha256(data).hexdigest()
     doc = ParsedDocument(name, sha256, PARSER_VERSION, "unknown", "failed", len(data), source_url=source_url)
     doc.issues.append(Issue(code, message, severity="error"))
     return doc

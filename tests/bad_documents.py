@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from collections.abc import Callable
 
 
@@ -186,4 +187,19 @@ def pdf_page_without_mediabox() -> bytes:
             b"<< /Type /Page /Parent 2 0 R >>",
         ],
         b"<< /Size 4 /Root 1 0 R >>",
+    )
+
+
+def pdf_content_bomb(inflated_mb: int) -> bytes:
+    """A one-page PDF whose content stream is a few MB of Flate data inflating to `inflated_mb` MB of spaces."""
+    compressor, block = zlib.compressobj(1), b" " * (1 << 20)
+    stream = b"".join(compressor.compress(block) for _ in range(inflated_mb)) + compressor.flush()
+    return pdf_from_objects(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        ],
+        b"<< /Size 5 /Root 1 0 R >>",
     )

@@ -89,6 +89,8 @@ def _classify(exc: Exception) -> Exception:
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
     cause = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
+    if isinstance(cause, MemoryError):
+        return cause  # the parse's memory limit (extractors.limits), not a damaged file
     if isinstance(cause, PDFPasswordIncorrect | PDFEncryptionError):
         return DocumentEncrypted(f"the PDF is encrypted and cannot be opened without its password ({cause!r})")
     log.debug("unreadable PDF", exc_info=exc)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from pipeline.cli import main
+from tests.bad_documents import pdf_content_bomb
 from tests.paths import SAMPLES
 
 
@@ -40,3 +43,19 @@ def test_parse_writes_one_json_object_per_cell(tmp_path: Path) -> None:
 def test_missing_file_is_an_error(capsys) -> None:
     assert main(["parse", "no/such/file.txt"]) == 1
     assert "no such file" in capsys.readouterr().err
+
+
+def test_parse_runs_under_the_pipeline_limits(tmp_path: Path) -> None:
+    """A content stream inflating to 600 MB stops at the memory limit, as in the pipeline (not `needs_ocr`)."""
+    bomb = tmp_path / "bomb.pdf"
+    bomb.write_bytes(pdf_content_bomb(600))
+    done = subprocess.run(
+        [sys.executable, "-m", "extractors", "parse", str(bomb), "--memory-mb", "400"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    issues = [json.loads(line).get("issue") for line in done.stdout.splitlines()]
+    assert done.returncode == 1 and issues == ["document.parse_memory_limit"], done.stderr
+    assert "bomb.pdf: failed" in done.stderr
