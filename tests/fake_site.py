@@ -256,15 +256,25 @@ def _serve(server: ThreadingHTTPServer) -> threading.Thread:
     return thread
 
 
+def _trap_on(host: str) -> Iterator[Trap]:
+    handler = type("Trap", (_TrapHandler,), {"hits": 0})
+    server = ThreadingHTTPServer((host, 0), handler)
+    _serve(server)
+    yield Trap(f"http://{host}:{server.server_address[1]}/trap", handler)
+    server.shutdown()
+    server.server_close()
+
+
 # Test modules import these fixtures by their function names; tests ask for them as `site` and `trap`.
 @pytest.fixture(name="trap")
 def trap_fixture() -> Iterator[Trap]:
-    handler = type("Trap", (_TrapHandler,), {"hits": 0})
-    server = ThreadingHTTPServer(("127.0.0.2", 0), handler)
-    _serve(server)
-    yield Trap(f"http://127.0.0.2:{server.server_address[1]}/trap", handler)
-    server.shutdown()
-    server.server_close()
+    yield from _trap_on("127.0.0.2")
+
+
+@pytest.fixture(name="port_trap")
+def port_trap_fixture() -> Iterator[Trap]:
+    """A trap on the fake site's own address, another port: a `local` site's exemption must not reach it."""
+    yield from _trap_on("127.0.0.1")
 
 
 @pytest.fixture(name="site")

@@ -35,7 +35,7 @@ from urllib.robotparser import RobotFileParser
 import httpx
 import tenacity
 
-from extractors.fetch.address_guard import UnresolvableHost, host_of, refusal
+from extractors.fetch.address_guard import UnresolvableHost, host_of, origin_of, refusal
 from extractors.fetch.body import BodyTooLarge, RefusedEncoding, read_capped
 from extractors.fetch.deadline import Watchdog
 from extractors.fetch.state import ConditionalStore, Validators
@@ -285,11 +285,11 @@ class Fetcher:
     ) -> FetchResult:
         """Fetch `url`; land the bytes unless `land_bytes` is False (listing pages keep them in `content`).
 
-        `local` allows a private/loopback address for the URL's own host only
-        (sources marked `local: true`); redirects elsewhere are checked as usual.
+        `local` allows a private/loopback address for the URL's own host and port
+        only (sources marked `local: true`); redirects elsewhere are checked as usual.
         """
         result = FetchResult(url=url, status=FAILED, source=source, agency=agency, report_year=report_year)
-        allowed = frozenset({host_of(url)}) if local else frozenset()
+        allowed = frozenset({origin_of(url)}) if local else frozenset()
         validators = self.state.get(url) if conditional and land_bytes else None
         headers = validators.request_headers() if validators else {}
         try:

@@ -1,4 +1,4 @@
-"""Hostile servers on 127.0.0.1: compression bombs and trickled headers stop at the fetcher's limits."""
+"""Hostile servers on 127.0.0.1: compression bombs, trickled headers and redirects past the address guard."""
 
 from __future__ import annotations
 
@@ -11,11 +11,14 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
+from extractors.fetch.address_guard import refusal
 from extractors.fetch.fetcher import FAILED, FETCHED, REFUSED, TOO_LARGE, Fetcher
 from pipeline.settings import Settings
 from tests.fake_site import (
     TEST_CONFIG,
     FakeSite,
+    Trap,
+    port_trap_fixture,  # noqa: F401  (fixture `port_trap`)
     site_fixture,  # noqa: F401  (fixture `site`)
     trap_fixture,  # noqa: F401  (fixture `trap`)
 )
@@ -78,3 +81,24 @@ def test_headers_sent_a_byte_at_a_time_hit_the_exchange_deadline(site: FakeSite,
     result = _fetch(tmp_settings, site.url("/trickle.pdf"), total_timeout=1.0)
     assert result.status == FAILED and result.error.startswith("fetch.timeout: the exchange")
     assert result.tries == 1  # a deadline is not retried: the next try would be as slow
+
+
+def test_a_local_sites_exemption_does_not_reach_another_port_of_its_host(
+    site: FakeSite, tmp_settings: Settings, port_trap: Trap
+) -> None:
+    site.routes["/redirect-other-port"] = lambda h: h._redirect(port_trap.url)  # type: ignore[attr-defined]
+    result = _fetch(tmp_settings, site.url("/redirect-other-port"))
+    assert result.status == REFUSED and result.error.startswith("fetch.refused_address:")
+    assert port_trap.hits == 0
+
+
+# IPv6 addresses that carry 169.254.169.254 (the cloud metadata service): 6to4, Teredo, NAT64.
+CARRIERS = ["2002:a9fe:a9fe::1", "2001:0:4136:e378:8000:63bf:5601:5601", "64:ff9b::a9fe:a9fe"]
+
+
+@pytest.mark.parametrize("address", CARRIERS)
+def test_ipv6_forms_of_the_metadata_address_are_refused(site: FakeSite, tmp_settings: Settings, address: str) -> None:
+    assert "169.254.169.254" not in address and refusal(f"http://[{address}]/latest/meta-data/")
+    site.routes["/redirect-carrier"] = lambda h: h._redirect(f"http://[{address}]/latest/")  # type: ignore[attr-defined]
+    result = _fetch(tmp_settings, site.url("/redirect-carrier"))
+    assert result.status == REFUSED and address in result.error
