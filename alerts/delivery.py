@@ -32,7 +32,7 @@ class Message:
 
 @dataclass
 class Delivery:
-    """What happened to each message: index -> the URLs (shown privately) that refused it."""
+    """What happened to each message: index -> the URLs (masked) that refused it."""
 
     sent: list[int] = field(default_factory=list)
     failed: dict[int, list[str]] = field(default_factory=dict)
@@ -44,21 +44,33 @@ class Delivery:
         raise AlertDeliveryError(f"Apprise failed to deliver {len(problems)} alert(s): " + "; ".join(problems))
 
 
+def masked(url: str, position: int, setting: str) -> str:
+    """How a URL is shown in logs and errors: its scheme and place in the setting, nothing else.
+
+    Apprise's own `privacy` form hides passwords but not webhook path tokens
+    or header arguments (`+X-Api-Key=`), and in many schemas the "host" is a
+    token itself; so neither host nor path is shown.
+    """
+    return f"{_scheme(url)}://… (URL {position} of {setting})"
+
+
 def deliver(messages: Sequence[Message], urls: Sequence[str], setting: str = "DISCLOSURE_ALERT_URLS") -> Delivery:
     """Send every message to every URL; a message counts as sent when every URL took it."""
     import apprise
 
+    # Apprise's DEBUG lines print each URL whole, tokens included.
+    logging.getLogger("apprise").setLevel(max(logging.INFO, logging.getLogger("apprise").level))
     services = []
-    for url in urls:
+    for position, url in enumerate(urls, 1):
         service = apprise.Apprise.instantiate(url)
         if service is None:
-            raise AlertDeliveryError(f"not a valid Apprise URL: {_scheme(url)}://… (check {setting})")
-        services.append(service)
+            raise AlertDeliveryError(f"not a valid Apprise URL: {masked(url, position, setting)}")
+        services.append((masked(url, position, setting), service))
 
     outcome = Delivery()
     for index, message in enumerate(messages):
         refused = []
-        for service in services:
+        for shown, service in services:
             notifier = apprise.Apprise()
             notifier.add(service)
             if not notifier.notify(
@@ -67,7 +79,7 @@ def deliver(messages: Sequence[Message], urls: Sequence[str], setting: str = "DI
                 body_format=apprise.NotifyFormat.TEXT,
                 notify_type=apprise.NotifyType(message.notify_type),
             ):
-                refused.append(service.url(privacy=True))
+                refused.append(shown)
         if refused:
             outcome.failed[index] = refused
         else:
