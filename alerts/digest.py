@@ -8,12 +8,15 @@ warning check of the run's current report versions, grouped by agency and
 year, each marked `new` or `changed` since the previous digest, and the
 warnings resolved since then. The warnings' state is kept in `raw.alert_log`
 (severity `warning`) like the pages'; it changes only when a digest goes out.
-Nothing failing and nothing resolved: no digest (and the day stays open).
+Documents that failed to parse since the last digest are listed too, each
+with its reason (`warehouse.failed_documents`). Nothing failing, nothing
+resolved and no failed document: no digest (and the day stays open).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import groupby
@@ -24,6 +27,7 @@ from alerts.state import CHANGED, NEW, RESOLVED, Assessment, assess, number, rec
 from expectations.context import data_docs_index, data_docs_pages
 from expectations.identities import IDENTITY_BY_ID, publication_agency_year
 from warehouse.connection import connect, transaction
+from warehouse.failed_documents import FailedDocument, failed_documents
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +57,14 @@ def send_warning_digest(config: AlertConfig, run_id: str, now: datetime | None =
             return None
         assessment = assess(conn, run_id, SEVERITY)
         resolved = assessment.of_kind(RESOLVED)
-        if not assessment.failures and not resolved:
-            log.info("run %s: no failed warning checks and none resolved: no digest", run_id)
+        last = conn.execute("select max(sent_at) from raw.alert_digests").fetchone()[0]
+        failed = failed_documents(lambda sql, params: conn.execute(sql, params).fetchall(), since=last)
+        if not assessment.failures and not resolved and not failed:
+            log.info("run %s: no failed warning checks, none resolved, no failed document: no digest", run_id)
             return None
         pages = data_docs_pages(config.checks, run_id)
-        title, body = format_digest(assessment, now.date(), pages.get("reports") or str(data_docs_index(config.checks)))
+        docs = pages.get("reports") or str(data_docs_index(config.checks))
+        title, body = format_digest(assessment, now.date(), docs, failed)
         message = Message(title, body, WARNING)
         outcome = send_or_log([message], config.digest_urls, "DISCLOSURE_DIGEST_URLS")
         if outcome.sent:
@@ -72,8 +79,10 @@ def send_warning_digest(config: AlertConfig, run_id: str, now: datetime | None =
     return Digest(now.date(), run_id, title, body, len(assessment.failures), len(resolved))
 
 
-def format_digest(assessment: Assessment, day: date, docs: str) -> tuple[str, str]:
-    """Title and body of one digest (pure)."""
+def format_digest(
+    assessment: Assessment, day: date, docs: str, failed: Sequence[FailedDocument] = ()
+) -> tuple[str, str]:
+    """Title and body of one digest (pure); `failed`: documents that failed to parse since the last digest."""
     failures = sorted(
         assessment.failures, key=lambda f: (f.agency or "", f.report_year or 0, f.report_id, f.check_id, f.subject)
     )
@@ -82,7 +91,9 @@ def format_digest(assessment: Assessment, day: date, docs: str) -> tuple[str, st
     n_reports = len({f.report_id for f in failures})
     title = (
         f"{TITLE_PREFIX} daily digest {day.isoformat()}: {len(failures)} failed warning check(s) "
-        f"in {n_reports} report(s)" + (f", {len(resolved)} resolved" if resolved else "")
+        f"in {n_reports} report(s)"
+        + (f", {len(resolved)} resolved" if resolved else "")
+        + (f", {len(failed)} document(s) failed to parse" if failed else "")
     )
     lines = [
         f"Warning checks of run {assessment.run_id}: {len(failures)} failed in {n_reports} report(s); "
@@ -120,5 +131,8 @@ def format_digest(assessment: Assessment, day: date, docs: str) -> tuple[str, st
                 f"{prior.get('check_id')} {prior.get('subject')}: was expected "
                 f"{number(prior.get('expected'))}, observed {number(prior.get('observed'))}; {status}"
             )
+    if failed:
+        lines += ["", "Documents that failed to parse since the last digest (docs/RUNBOOK.md, failed documents):"]
+        lines += [f"  {f.document} (sha256 {f.sha256[:12]}): {f.reason}" for f in failed]
     lines += ["", f"GX data docs: {docs}", "Runbook:      docs/RUNBOOK.md"]
     return title, "\n".join(lines)

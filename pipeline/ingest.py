@@ -214,7 +214,8 @@ def summarize_run(
             )
     for o in outcomes:
         if o["status"] != "parsed":
-            summary.warnings.append(f"{o['document']}: parse status {o['status']} (sha256 {o['sha256']})")
+            reason = f": {o['reason']}" if o.get("reason") else ""
+            summary.warnings.append(f"{o['document']}: parse status {o['status']}{reason} (sha256 {o['sha256']})")
     if loaded is None:
         summary.failures.append("load did not finish: see the `load` task")
     return summary

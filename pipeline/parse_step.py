@@ -15,6 +15,7 @@ from extractors.limits import PARSE_KILLED, LimitExceeded, Limits, run_limited
 from extractors.parse import parse_bytes
 from extractors.storage import AnyPath, as_path, location, write_atomic
 from pipeline.settings import Settings
+from warehouse.failed_documents import reason_of
 
 log = logging.getLogger(__name__)
 
@@ -56,16 +57,15 @@ def parse_to_file(
         done = json.loads(out.read_text(encoding="utf-8"))
         if not retry_due(done):
             log.info("%s: already parsed by parser %s (%s); skipped", name, PARSER_VERSION, out.name)
-            return _outcome(
-                name, sha256, done["status"], out, skipped=True, agency=done.get("agency"), year=done.get("year")
-            )
+            return _outcome(name, sha256, out, done, skipped=True)
         kills = [Issue(**i) for i in done["issues"] if i["code"] == PARSE_KILLED]
         log.warning("%s: the parse was killed %d time(s) before; parsing again", name, len(kills))
     doc = parse_limited(name, data, source_url, limits)
     if doc.status == "failed" and doc.issues[-1].code == PARSE_KILLED:
         _count_kill(doc, kills)
     doc.landing_path = str(landed)
-    write_atomic(out, json.dumps(doc.to_dict(), ensure_ascii=False).encode("utf-8"))
+    result = doc.to_dict()
+    write_atomic(out, json.dumps(result, ensure_ascii=False).encode("utf-8"))
     log.info(
         "%s: %s, %d cells, %d facts, %d issues -> %s",
         name,
@@ -75,7 +75,7 @@ def parse_to_file(
         len(doc.issues),
         out,
     )
-    return _outcome(name, sha256, doc.status, out, skipped=False, agency=doc.agency, year=doc.year)
+    return _outcome(name, sha256, out, result, skipped=False)
 
 
 def parse_limited(
@@ -158,21 +158,15 @@ def _failed_document(name: str, data: bytes, source_url: str | None, code: str, 
     return doc
 
 
-def _outcome(
-    name: str,
-    sha256: str,
-    status: str,
-    out: AnyPath,
-    skipped: bool,
-    agency: str | None = None,
-    year: int | None = None,
-) -> dict[str, Any]:
+def _outcome(name: str, sha256: str, out: AnyPath, result: dict[str, Any], skipped: bool) -> dict[str, Any]:
+    """What the parse task returns per document; `result` is the hand-off file's content."""
     return {
         "document": name,
         "sha256": sha256,
-        "status": status,
+        "status": result["status"],
         "parsed_path": str(out),
         "skipped": skipped,
-        "agency": agency,
-        "year": year,
+        "agency": result.get("agency"),
+        "year": result.get("year"),
+        "reason": reason_of(result.get("issues", [])) if result["status"] == "failed" else None,
     }

@@ -17,6 +17,7 @@ from typing import Any
 from expectations.failures import MARTS, Failure, read_failures
 from pipeline.settings import Settings
 from warehouse.connection import describe, read_frame
+from warehouse.failed_documents import failed_documents
 
 MAX_FAILURE_ROWS = 40
 FACT_TABLES = ("fct_applications", "fct_appeals", "fct_disclosures")
@@ -61,6 +62,8 @@ def build_summary(settings: Settings) -> str:
         lines += _checks(reader, marts)
     else:
         lines.append("  identity checks    no results (marts.fct_check_results is missing)")
+    if ("raw", "parse_issues") in tables:
+        lines += _failed_documents(reader)
     lines += _paths(settings)
     return "\n".join(lines)
 
@@ -122,6 +125,21 @@ def _checks(settings: Settings, marts: str) -> list[str]:
         lines += ["  " + line for line in format_table(rows, right_aligned={1, 4, 5})]
         if len(failures) > MAX_FAILURE_ROWS:
             lines.append(f"  ... and {len(failures) - MAX_FAILURE_ROWS} more (query {marts}.fct_check_results)")
+    return lines
+
+
+def _failed_documents(settings: Settings) -> list[str]:
+    failed = failed_documents(
+        lambda sql, params: read_frame(settings.warehouse, sql, list(params)).itertuples(index=False, name=None)
+    )
+    if not failed:
+        return []
+    rows = [("document", "sha256", "reason")] + [
+        (f.document, f.sha256[:12], f.reason) for f in failed[:MAX_FAILURE_ROWS]
+    ]
+    lines = ["", f"Failed documents ({len(failed)}):", *("  " + line for line in format_table(rows))]
+    if len(failed) > MAX_FAILURE_ROWS:
+        lines.append(f"  ... and {len(failed) - MAX_FAILURE_ROWS} more (query raw.documents where status = 'failed')")
     return lines
 
 
