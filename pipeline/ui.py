@@ -61,6 +61,8 @@ def ui_env(settings: Settings, port: int, base: dict[str, str] | None = None) ->
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://{HOST}:{port}/execution/",
             "AIRFLOW__API__HOST": HOST,
             "AIRFLOW__API__PORT": str(port),
+            # The links in failure alerts and task log URLs: this UI, not Airflow's default :8080.
+            "AIRFLOW__API__BASE_URL": f"http://{HOST}:{port}/",
         }
     )
     return env

@@ -129,15 +129,46 @@ def test_the_code_is_built_in_and_mounted(services) -> None:
             assert f"./{folder}" in mounts, f"{name}: ./{folder} is not mounted"
 
 
-def test_every_package_and_default_file_is_in_the_image() -> None:
-    """What the code reads by default in server mode exists in the image: every package and sources.yml."""
-    import tomllib
+IMAGE_ROOT = "/opt/disclosure"
+# `REPO_ROOT / "dbt_project" / "seeds"`: a path the code reads by default, relative to the code's root.
+REPO_PATH = re.compile(r"REPO_ROOT((?:\s*/\s*\"[^\"]+\")+)")
 
+
+def _image_paths(services: dict[str, dict[str, Any]]) -> set[str]:
+    """What exists under IMAGE_ROOT in the Airflow containers: COPY sources, mkdir'd folders, compose mounts."""
     dockerfile = (REPO_ROOT / "Dockerfile").read_text(encoding="utf-8")
-    packages = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
-    for folder in (*packages["root_packages"], "sources.yml"):
-        assert folder in CODE_FOLDERS or folder == "sources.yml", folder
-        assert re.search(rf"^COPY .*\b{folder}\b", dockerfile, flags=re.MULTILINE), f"Dockerfile does not copy {folder}"
+    present = set(re.findall(rf"mkdir -p ((?:{IMAGE_ROOT}/\w+\s*)+)", dockerfile))
+    present = {p.removeprefix(IMAGE_ROOT + "/") for group in present for p in group.split()}
+    for line in dockerfile.splitlines():
+        if line.startswith("COPY "):
+            *sources, target = [part for part in line.split()[1:] if not part.startswith("--")]
+            inside = target.rstrip("/").removeprefix(IMAGE_ROOT).strip("/")
+            present |= set(sources) if not inside else {inside}
+    for service in _airflow_services(services).values():
+        for volume in service.get("volumes", []):
+            target = str(volume).split(":")[1]
+            if target.startswith(IMAGE_ROOT + "/"):
+                present.add(target.removeprefix(IMAGE_ROOT + "/"))
+    return present
+
+
+def _default_paths() -> set[str]:
+    """Every `REPO_ROOT / ...` path in the packages, as `a/b`."""
+    found = set()
+    for package in CODE_FOLDERS:
+        for module in (REPO_ROOT / package).rglob("*.py"):
+            for match in REPO_PATH.finditer(module.read_text(encoding="utf-8")):
+                found.add("/".join(re.findall(r'"([^"]+)"', match.group(1))))
+    return found
+
+
+def test_every_path_the_code_reads_by_default_is_in_the_image(services) -> None:
+    """A default path (the registry sources.yml, dbt seeds ...) missing from the image fails in server mode only."""
+    defaults = _default_paths()
+    assert {"sources.yml", "dbt_project", "var"} <= defaults  # the scan sees the settings' defaults
+    present = _image_paths(services)
+    missing = sorted(p for p in defaults if p not in present and p.split("/")[0] not in present)
+    assert not missing, f"read by default but not in the image (Dockerfile COPY or compose mount): {missing}"
 
 
 def test_server_mode_settings(services) -> None:
