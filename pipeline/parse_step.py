@@ -117,7 +117,7 @@ def parse_pending(settings: Settings, sha256: str) -> bool:
 def retry_due(result: dict[str, Any]) -> bool:
     """A hand-off result whose parse was killed from outside fewer than MAX_PARSE_TRIES times."""
     kills = sum(issue["code"] == PARSE_KILLED for issue in result.get("issues", []))
-    return result["status"] == "failed" and 0 < kills < MAX_PARSE_TRIES
+    return result.get("status") == "failed" and 0 < kills < MAX_PARSE_TRIES
 
 
 class BatchIncomplete(RuntimeError):
