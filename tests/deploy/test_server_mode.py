@@ -275,7 +275,8 @@ class Api:
             try:
                 found = ready()
             except httpx.TransportError as exc:  # a timeout or a refused connection: busy or starting
-                print(f"{what}: {type(exc).__name__}, polling again")
+                if isinstance(exc, httpx.TimeoutException):
+                    print(f"{what}: {type(exc).__name__}, polling again")  # the sign of a loaded machine
                 found = None
             if found is not None:
                 return found
