@@ -270,5 +270,8 @@ DEFAULT_ARGS: dict[str, Any] = {
     "retry_delay": timedelta(seconds=30),
     "retry_exponential_backoff": 2.0,  # 30 s, then 60 s
     "max_retry_delay": timedelta(minutes=10),
+    # Every task ends: a hang outside our own limits (a stuck connection, a lock) fails and retries.
+    # Tasks that fetch, parse or alert set tighter bounds of their own.
+    "execution_timeout": timedelta(hours=3),
     "on_failure_callback": TaskFailureNotifier(),
 }
