@@ -28,7 +28,7 @@ from extractors.fetch.discovery import DiscoveredReport, discover_source, fetch_
 from extractors.fetch.fetcher import FAILED, FetchConfig, Fetcher, FetchResult
 from extractors.landing import land
 from pipeline.discover import source_from_dict
-from pipeline.parse_step import parse_pending, parsed_path
+from pipeline.parse_step import parsed_path
 from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -199,5 +199,5 @@ def _document(
         "sha256": sha256,
         "landing_path": landing_path,
         "parsed_path": str(out) if out else None,
-        "parsed": sha256 is not None and not parse_pending(settings, sha256),
+        "parsed": out is not None and out.exists(),
     }

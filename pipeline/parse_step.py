@@ -52,17 +52,18 @@ def parse_to_file(
     sha256, landed = land(settings.storage, data)
     out = parsed_path(settings, sha256)
     name = name or source.name
-    kills: list[Issue] = []  # earlier tries killed from outside
     if out.exists():
-        done = json.loads(out.read_text(encoding="utf-8"))
-        if not retry_due(done):
-            log.info("%s: already parsed by parser %s (%s); skipped", name, PARSER_VERSION, out.name)
-            return _outcome(name, sha256, out, done, skipped=True)
-        kills = [Issue(**i) for i in done["issues"] if i["code"] == PARSE_KILLED]
+        log.info("%s: already parsed by parser %s (%s); skipped", name, PARSER_VERSION, out.name)
+        return _outcome(name, sha256, out, json.loads(out.read_text(encoding="utf-8")), skipped=True)
+    killed = killed_path(settings, sha256)
+    kills = _earlier_kills(killed)
+    if kills:
         log.warning("%s: the parse was killed %d time(s) before; parsing again", name, len(kills))
     doc = parse_limited(name, data, source_url, limits)
     if doc.status == "failed" and doc.issues[-1].code == PARSE_KILLED:
         _count_kill(doc, kills)
+        if len(kills) + 1 < MAX_PARSE_TRIES:
+            out = killed  # not final: the next run does not find a result, so it parses again
     doc.landing_path = str(landed)
     result = doc.to_dict()
     write_atomic(out, json.dumps(result, ensure_ascii=False).encode("utf-8"))
@@ -108,16 +109,15 @@ def _count_kill(doc: ParsedDocument, earlier: list[Issue]) -> None:
     doc.issues[:0] = earlier
 
 
-def parse_pending(settings: Settings, sha256: str) -> bool:
-    """Whether this parser version has still to parse the document: no result yet, or a killed try to retry."""
-    out = parsed_path(settings, sha256)
-    return not out.exists() or retry_due(json.loads(out.read_text(encoding="utf-8")))
+def killed_path(settings: Settings, sha256: str) -> AnyPath:
+    """Where a parse killed from outside leaves its result while it is to be tried again (loaded all the same)."""
+    return location(settings.parsed_root, f"{sha256}-{PARSER_VERSION}.killed.json", storage=settings.storage)
 
 
-def retry_due(result: dict[str, Any]) -> bool:
-    """A hand-off result whose parse was killed from outside fewer than MAX_PARSE_TRIES times."""
-    kills = sum(issue["code"] == PARSE_KILLED for issue in result.get("issues", []))
-    return result.get("status") == "failed" and 0 < kills < MAX_PARSE_TRIES
+def _earlier_kills(killed: AnyPath) -> list[Issue]:
+    if not killed.exists():
+        return []
+    return [Issue(**i) for i in json.loads(killed.read_text(encoding="utf-8"))["issues"] if i["code"] == PARSE_KILLED]
 
 
 class BatchIncomplete(RuntimeError):

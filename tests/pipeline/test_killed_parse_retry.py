@@ -54,7 +54,7 @@ def test_a_killed_parse_is_parsed_again_by_the_next_run_and_replaces_the_loaded_
     assert first["status"] == "failed"
     load_parsed(tmp_settings.warehouse, [first["parsed_path"]])
     assert _raw(tmp_settings)[:2] == ("failed", [PARSE_KILLED])
-    assert parse_task.parse_pending(tmp_settings, first["sha256"])
+    assert not parse_task.parsed_path(tmp_settings, first["sha256"]).exists()  # so the next run parses it again
     assert first["sha256"] not in loaded_sha256s(tmp_settings.warehouse)
 
     second = parse_task.parse_to_file(str(SAMPLE), tmp_settings)
@@ -62,7 +62,7 @@ def test_a_killed_parse_is_parsed_again_by_the_next_run_and_replaces_the_loaded_
     load_parsed(tmp_settings.warehouse, [second["parsed_path"]])
     status, issues, cells = _raw(tmp_settings)
     assert status == "parsed" and PARSE_KILLED not in issues and cells > 0
-    assert not parse_task.parse_pending(tmp_settings, second["sha256"])
+    assert second["parsed_path"] == str(parse_task.parsed_path(tmp_settings, second["sha256"]))
 
 
 def test_a_parse_killed_every_time_is_final_after_the_last_try(tmp_settings: Settings, kills: Path) -> None:
@@ -70,7 +70,7 @@ def test_a_parse_killed_every_time_is_final_after_the_last_try(tmp_settings: Set
     for _ in range(parse_task.MAX_PARSE_TRIES):
         outcome = parse_task.parse_to_file(str(SAMPLE), tmp_settings)
         assert (outcome["status"], outcome["skipped"]) == ("failed", False)
-    assert not parse_task.parse_pending(tmp_settings, outcome["sha256"])
+    assert outcome["parsed_path"] == str(parse_task.parsed_path(tmp_settings, outcome["sha256"]))  # final
     assert parse_task.parse_to_file(str(SAMPLE), tmp_settings)["skipped"]
     issues = json.loads(Path(outcome["parsed_path"]).read_text(encoding="utf-8"))["issues"]
     assert [i["code"] for i in issues] == [PARSE_KILLED] * parse_task.MAX_PARSE_TRIES
