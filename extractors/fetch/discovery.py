@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urljoin, urlsplit
 
+from extractors.fetch.address_guard import origin_of
 from extractors.fetch.css_select import css_to_xpath
 from extractors.fetch.fetcher import Fetcher, FetchResult
 from extractors.fetch.registry import Source
@@ -57,7 +58,7 @@ class DiscoveredReport:
     url: str  # http(s) URL of the file or HTML report; file:// URI for a folder source
     link_text: str
     listing_url: str  # the page (or folder) it was found on
-    local: bool = False  # the source allows private addresses for its own hosts
+    local: bool = False  # the source allows private addresses for its own origins (host and port)
 
     @property
     def local_path(self) -> Path | None:
@@ -149,7 +150,15 @@ def _folder_reports(source: Source) -> list[DiscoveredReport]:
 
 
 def _record(source: Source, year: int | None, url: str, text: str, listing_url: str) -> DiscoveredReport:
-    return DiscoveredReport(source.name, source.name, year, url, text, listing_url, local=source.local)
+    return DiscoveredReport(source.name, source.name, year, url, text, listing_url, local=_local(source, url))
+
+
+def _local(source: Source, url: str) -> bool:
+    """A `local` source's exemption holds for the origins (host and port) of its registered URLs only.
+
+    A link on its listing to another port of the host (a database) is checked like any other URL.
+    """
+    return source.local and origin_of(url) in {origin_of(u) for u in (*source.listing_urls, *source.report_urls)}
 
 
 def _crawl_listing(
@@ -222,7 +231,7 @@ def _fetch_page(
 
     result = fetcher.fetch(
         url,
-        local=source.local,
+        local=_local(source, url),
         conditional=False,
         land_bytes=False,
         source=source.name,

@@ -1,4 +1,4 @@
-"""Hostile listing pages on 127.0.0.1: too many report links, a pager announcing millions of pages."""
+"""Hostile listing pages on 127.0.0.1: too many report links, a pager of millions of pages, a link to a port."""
 
 from __future__ import annotations
 
@@ -7,11 +7,19 @@ import logging
 
 import pytest
 
-from extractors.fetch.discovery import MAX_REPORTS_PER_LISTING, discover_source
-from extractors.fetch.fetcher import Fetcher
+from extractors.fetch.discovery import MAX_REPORTS_PER_LISTING, discover_source, fetch_reports
+from extractors.fetch.fetcher import REFUSED, Fetcher
 from extractors.fetch.registry import Source, parse_registry
 from pipeline.settings import Settings
-from tests.fake_site import TEST_CONFIG, FakeSite, gb_page, site_fixture, trap_fixture  # noqa: F401  (fixtures)
+from tests.fake_site import (  # noqa: F401  (fixtures)
+    TEST_CONFIG,
+    FakeSite,
+    Trap,
+    gb_page,
+    port_trap_fixture,
+    site_fixture,
+    trap_fixture,
+)
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -61,3 +69,15 @@ def test_a_pager_announcing_millions_of_pages_builds_only_max_pages(
     pages = [path for path, _headers in site.requests if path.startswith("/pager/")]
     assert pages == ["/pager/index.html", "/pager/index_1.html", "/pager/index_2.html"]
     assert any(AGENCY in m and "max_pages" in m for m in caplog.messages)
+
+
+def test_a_local_listings_link_to_another_port_is_not_exempt(
+    site: FakeSite, tmp_settings: Settings, port_trap: Trap
+) -> None:
+    html = gb_page("年报", f'<a href="{port_trap.url}.pdf">测试县2020年政府信息公开工作年度报告</a>')
+    listing = _serve_listing(site, "/ports/index.html", html)
+    with Fetcher(tmp_settings.storage, TEST_CONFIG) as fetcher:
+        (report,) = discover_source(_source(listing), fetcher)
+        assert report.local is False
+        (result,) = fetch_reports(fetcher, [report])
+    assert result.status == REFUSED and port_trap.hits == 0
