@@ -47,6 +47,8 @@ WARNINGS = {
     (HUACHI, 2020, "template.complete", "appeals"),
     (YANCHI, 2021, "template.complete", "applications"),
     (YANCHI, 2021, "template.complete", "appeals"),
+    # sample 002 ends after part 五 with its signature and date: part 六 is really missing
+    (JINGLE, 2020, "report.section_missing", "六"),
 }
 
 
