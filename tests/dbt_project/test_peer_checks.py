@@ -4,7 +4,7 @@ The five samples are parsed, loaded and built with dbt (DuckDB) together with
 documents made from them, each a fixture that fails or passes one new check:
 
 * 盐池县 (gov2021, sample 004) for 2022, nearly copied: only the year and
-  two figures changed; its text states 上年结转 3件 (the table says 0: fails
+  two figures changed (规范性文件 made and published 5 -> 7); its text states 上年结转 3件 (the table says 0: fails
   narrative.carry) and 行政复议 0件 (not evaluable: its appeals table is blank);
 * 金寨县 (gov2019, sample 001) for 2019, rewritten with sample 000's prose: no
   reuse with 001; part 六 is only "/" (report.section_empty fails) and the
@@ -29,9 +29,12 @@ HUACHI_2020 = (SAMPLES / "000_c5fa09c4c740451d.txt").read_text(encoding="utf-8")
 
 def yanchi_2022_copied() -> str:
     stated = "收到政府信息公开申请 6 件,"
-    assert stated in YANCHI_2021
-    return YANCHI_2021.replace(stated, "收到政府信息公开申请 6 件，上年结转3件，全年行政复议0件,").replace(
-        "2021", "2022"
+    regulatory = "规范性文件\t5\t5\t110"  # 20.1: made, published, total published
+    assert stated in YANCHI_2021 and regulatory in YANCHI_2021
+    return (
+        YANCHI_2021.replace(stated, "收到政府信息公开申请 6 件，上年结转3件，全年行政复议0件,")
+        .replace(regulatory, "规范性文件\t7\t7\t110")
+        .replace("2021", "2022")
     )
 
 
@@ -116,3 +119,16 @@ def test_new_checks_pass_where_the_documents_agree(warehouse) -> None:
         ("金寨县人民政府", 2020, "report.reused_text", "sentences"),
         ("盐池县人民政府办公室", 2021, "report.section_missing", "六"),
     } <= passing
+
+
+def test_table_changes_are_the_cells_that_changed(warehouse) -> None:
+    changes = rows(
+        warehouse,
+        "select reports.agency_name, reports.report_year, changes.table_name, changes.article_item, "
+        "changes.row_code, changes.column_code, changes.previous_value, changes.value, changes.change_kind "
+        "from marts.fct_table_changes as changes join staging.stg_reports as reports using (report_id)",
+    )
+    assert sorted(changes) == [
+        ("盐池县人民政府办公室", 2022, "proactive", "20.1", "normative_document", measure, 5.0, 7.0, "changed")
+        for measure in ("new_made", "new_published")
+    ]
