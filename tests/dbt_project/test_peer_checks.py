@@ -11,6 +11,10 @@ documents made from them, each a fixture that fails or passes one new check:
   2020 report (001) keeps 六 "无。" (passes).
 
 The new checks fire where these documents say so and nowhere else.
+
+DuckDB only (one build takes about a minute): on Postgres the same models
+and their unit tests (int_check_inputs, fct_table_changes) run in
+test_dbt_project's `test_dbt_build_on_postgres`.
 """
 
 from __future__ import annotations
