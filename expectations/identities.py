@@ -99,6 +99,33 @@ IDENTITIES: tuple[Identity, ...] = (
         "正文所述主动公开总数 = 所列各分项之和",
         mart="fct_disclosures",
     ),
+    # The other figures the text states, each against its table cells (seed narrative_fact_cells).
+    # warning: the text is prose written apart from the table; the table's own identities page.
+    Identity(
+        "narrative.carry",
+        "narrative",
+        "warning",
+        "Applications carried over / carried forward stated in the text = table 二 上年结转 / 四 结转下年度 总计",
+        "正文所述上年结转、结转下年度件数 = 表格 二、上年结转 / 四、结转下年度 总计",
+        mart="fct_applications",
+    ),
+    Identity(
+        "narrative.granted",
+        "narrative",
+        "warning",
+        "Applications granted stated in the text (予以公开 / 同意公开) = table (一) 予以公开 总计",
+        "正文所述予以公开件数 = 表格 （一）予以公开 总计",
+        mart="fct_applications",
+    ),
+    Identity(
+        "narrative.appeals",
+        "narrative",
+        "warning",
+        "Reviews and lawsuits stated in the text = the appeals table's totals "
+        "(行政诉讼 = 直接起诉 + 复议后起诉; a text denying any case states 0)",
+        "正文所述行政复议、行政诉讼件数 = 复议诉讼表总计（行政诉讼 = 直接起诉 + 复议后起诉；正文称未发生即为0）",
+        mart="fct_appeals",
+    ),
     Identity(
         "values.valid",
         "cells",
@@ -123,6 +150,41 @@ IDENTITIES: tuple[Identity, ...] = (
         "This year's carried over (二) = last year's carried forward (四) of the same agency, per applicant column",
         "本年 二、上年结转 = 同一机关上年报告 四、结转下年度（各申请人列）",
         mart="fct_applications",
+    ),
+    # The prose parts of the official template (gov2019/gov2021): warnings, they are about the
+    # writing, not the figures.
+    Identity(
+        "report.section_missing",
+        "sections",
+        "warning",
+        "The report has its part 五 (problems and improvements) and part 六 (other matters)",
+        "报告包含 五、存在的主要问题及改进情况 与 六、其他需要报告的事项",
+        mart="fct_report_sections",
+    ),
+    Identity(
+        "report.section_empty",
+        "sections",
+        "warning",
+        "Parts 五 and 六 say something (not blank, not only '/' or '-')",
+        "五、六部分有实际内容（非空白，非仅“/”“-”）",
+        mart="fct_report_sections",
+    ),
+    Identity(
+        "report.fee_explained",
+        "sections",
+        "warning",
+        "When 本年收费金额 > 0, part 六 speaks of the fees (收费 / 费用 / 收取 / 缴费)",
+        "本年收费金额大于0时，六、其他需要报告的事项 须说明收费情况",
+        mart="fct_report_sections",
+    ),
+    Identity(
+        "report.reused_text",
+        "reuse",
+        "warning",
+        "At most 50% of the report's sentences (template boilerplate excluded) repeat the agency's report "
+        "of the year before",
+        "与本机关上年报告相同的句子（官方模板套话除外）不超过50%",
+        mart="fct_report_reuse",
     ),
     Identity(
         "report.on_time",

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 SUITE_PREFIX = "identities"
 
-# Table groups in registry order: applications, appeals, narrative, cells, reports.
+# Table groups in registry order: applications, appeals, narrative, cells, reports, sections, reuse, publication.
 TABLES: tuple[str, ...] = tuple(dict.fromkeys(identity.table for identity in IDENTITIES))
 
 

@@ -136,6 +136,12 @@ NARRATIVE_FACTS: tuple[Code, ...] = (
     Code("narrative_fact", "applications_not_held", "非本机关政府信息（件）", "Not held by this agency (text)"),
     Code("narrative_fact", "proactive_published_total", "主动公开政府信息（条）", "Items published proactively (text)"),
     Code("narrative_fact", "proactive_published_part", "其中分项（条）", "Part of the proactive total (text)"),
+    Code("narrative_fact", "applications_carried_over", "上年结转（件）", "Applications carried over (text)"),
+    Code("narrative_fact", "applications_carried_forward", "结转下年度（件）", "Applications carried forward (text)"),
+    Code("narrative_fact", "admin_review_total", "行政复议（件）", "Administrative reviews (text)"),
+    Code("narrative_fact", "litigation_total", "行政诉讼（件）", "Lawsuits (text)"),
+    Code("narrative_fact", "litigation_direct", "直接起诉（件）", "Lawsuits filed directly (text)"),
+    Code("narrative_fact", "litigation_after_review", "复议后起诉（件）", "Lawsuits after review (text)"),
 )
 
 APPLICANT_CODES = tuple(c.code for c in APPLICANTS)

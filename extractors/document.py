@@ -58,6 +58,20 @@ class Fact:
 
 
 @dataclass
+class Section:
+    """A numbered part of the report (一 … 六) and its prose; lines and pages it spans."""
+
+    no: int  # 1 for 一
+    number: str  # the numeral as printed: 一 … 十
+    title: str
+    text: str
+    first_line: int
+    last_line: int
+    first_page: int | None = None
+    last_page: int | None = None
+
+
+@dataclass
 class Issue:
     """A parse issue: something in the document that could not be read with certainty."""
 
@@ -86,6 +100,7 @@ class ParsedDocument:
     cells: list[Cell] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
     source_url: str | None = None
     landing_path: str | None = None
 
@@ -102,6 +117,7 @@ class ParsedDocument:
         data["cells"] = [Cell(**_tuple_bbox(c)) for c in data.get("cells", [])]
         data["facts"] = [Fact(**f) for f in data.get("facts", [])]
         data["issues"] = [Issue(**i) for i in data.get("issues", [])]
+        data["sections"] = [Section(**s) for s in data.get("sections", [])]
         return cls(**data)
 
 

@@ -12,6 +12,8 @@ from extractors.encoding import decode
 from extractors.layout.metadata import later_report_titles, read_metadata
 from extractors.layout.narrative import read_facts
 from extractors.layout.rows import build_rows
+from extractors.layout.sections import read_sections
+from extractors.layout.stated_figures import read_stated_figures
 from extractors.layout.tables import map_tables
 from extractors.readers.detect import detect_format
 from extractors.readers.errors import UnreadableDocument
@@ -82,7 +84,8 @@ def _read_lines(doc: ParsedDocument, lines: list[Line]) -> None:
     doc.agency, doc.year, doc.template = meta.agency, meta.year, meta.template
     cells, table_issues = map_tables(build_rows(lines), meta.template)
     facts, fact_issues = read_facts(lines)
-    doc.cells, doc.facts = cells, facts
+    read_stated_figures(lines, facts)
+    doc.cells, doc.facts, doc.sections = cells, facts, read_sections(lines)
     doc.issues.extend(table_issues + fact_issues)
     if meta.year is None or meta.agency is None:
         doc.issues.append(

@@ -27,6 +27,7 @@ from urllib.parse import quote
 
 from expectations.failures import MARTS, Failure, read_failures
 from expectations.identities import IDENTITY_BY_ID
+from pipeline.report_page import ReportDetail, read_details, render_detail
 from pipeline.settings import Settings
 
 DBT_PROJECT = "disclosure"
@@ -43,6 +44,7 @@ class QualityData:
     failures: list[Failure] = field(default_factory=list)
     checked: int = 0  # result rows of the latest run (passed + failed + not evaluable)
     reports: int = 0
+    details: dict[str, ReportDetail] = field(default_factory=dict)  # report page (pipeline.report_page)
 
     def groups(self) -> list[tuple[tuple[str, int | None], list[Failure]]]:
         """Failures per (agency, year): those with a failed error check first, then newest year first."""
@@ -113,6 +115,7 @@ def _load(query: Any, source: str, published_at: datetime | None) -> QualityData
         failures=failures,
         checked=int(counts[0] or 0),
         reports=int(counts[1] or 0),
+        details=read_details(query, tables, {f.report_id for f in failures}),
     )
 
 
@@ -237,6 +240,7 @@ def render(
                 'rel="noopener">dbt: int_check_inputs</a></td></tr>'
             )
         parts.append("</tbody></table>")
+        parts.append(render_detail(data.details.get(first.report_id)))  # report page (pipeline.report_page)
     return _page("Disclosure quality", "".join(parts))
 
 

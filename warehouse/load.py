@@ -64,6 +64,19 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
         "bbox",
     ),
     "narrative_facts": ("report_id", "sha256", "parser_version", "fact", "seq", "value", "raw_text", "page", "line_no"),
+    "sections": (
+        "report_id",
+        "sha256",
+        "parser_version",
+        "section_no",
+        "section_number",
+        "title",
+        "text",
+        "first_line",
+        "last_line",
+        "first_page",
+        "last_page",
+    ),
     "parse_issues": (
         "report_id",
         "sha256",
@@ -128,6 +141,10 @@ def rows_of(doc: ParsedDocument, loaded_at: datetime) -> dict[str, list[tuple[An
             for c in doc.cells
         ],
         "narrative_facts": [(*key, f.name, f.seq, f.value, f.raw, f.page, f.line) for f in doc.facts],
+        "sections": [
+            (*key, s.no, s.number, s.title, s.text, s.first_line, s.last_line, s.first_page, s.last_page)
+            for s in doc.sections
+        ],
         "parse_issues": [
             (*key, seq, i.code, i.severity, i.message, i.table, i.row, i.page, i.line)
             for seq, i in enumerate(doc.issues, start=1)

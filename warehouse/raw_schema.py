@@ -65,6 +65,21 @@ RAW_TABLES: dict[str, str] = {
         line_no         integer,
         primary key (sha256, parser_version, fact, seq)
     """,
+    # The numbered parts of a report (一 总体情况 … 六 其他需要报告的事项) with their prose.
+    "sections": """
+        report_id       varchar not null,
+        sha256          varchar not null,
+        parser_version  varchar not null,
+        section_no      integer not null,  -- 1 for 一 ... 6 for 六
+        section_number  varchar not null,  -- the numeral as printed
+        title           varchar not null,
+        text            varchar not null,  -- non-table lines up to the next part, one per line; '' when none
+        first_line      integer not null,  -- the heading's line
+        last_line       integer not null,
+        first_page      integer,
+        last_page       integer,
+        primary key (sha256, parser_version, section_no)
+    """,
     "parse_issues": """
         report_id       varchar not null,
         sha256          varchar not null,

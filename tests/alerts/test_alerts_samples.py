@@ -47,6 +47,8 @@ WARNINGS = {
     (HUACHI, 2020, "template.complete", "appeals"),
     (YANCHI, 2021, "template.complete", "applications"),
     (YANCHI, 2021, "template.complete", "appeals"),
+    # sample 002 ends after part 五 with its signature and date: part 六 is really missing
+    (JINGLE, 2020, "report.section_missing", "六"),
 }
 
 
@@ -198,7 +200,7 @@ def test_warnings_go_to_one_daily_digest(scenario: Scenario) -> None:
     assert len(scenario.digests[0]) == 1
     path, body = scenario.digests[0][0]
     assert path == "/digest"  # DISCLOSURE_DIGEST_URLS, not the page route
-    assert body["title"] == "[disclosure] daily digest 2025-02-01: 5 failed warning check(s) in 2 report(s)"
+    assert body["title"] == "[disclosure] daily digest 2025-02-01: 6 failed warning check(s) in 3 report(s)"
     message = body["message"]
     for agency, year, check, subject in WARNINGS:
         assert f"[new] {check} {subject}:" in message and f"{agency} {year}" in message
@@ -208,8 +210,8 @@ def test_warnings_go_to_one_daily_digest(scenario: Scenario) -> None:
     # the next day: the same warnings again, none new, and nothing resolved by the correction
     assert len(scenario.digests[2]) == 1
     again = scenario.digests[2][0][1]
-    assert again["title"].startswith("[disclosure] daily digest 2025-02-02: 5 failed warning check(s)")
+    assert again["title"].startswith("[disclosure] daily digest 2025-02-02: 6 failed warning check(s)")
     assert "[new]" not in again["message"]
     with connect(scenario.settings.warehouse, read_only=True) as conn:
         sent = conn.execute("select digest_date, n_failures from raw.alert_digests order by 1").fetchall()
-    assert [(str(d), n) for d, n in sent] == [("2025-02-01", 5), ("2025-02-02", 5)]
+    assert [(str(d), n) for d, n in sent] == [("2025-02-01", 6), ("2025-02-02", 6)]

@@ -128,7 +128,11 @@ def test_each_suite_has_one_expectation_per_identity_of_its_table():
     from expectations.suites import TABLES, build_suites
 
     suites = build_suites()
-    assert set(suites) == {"applications", "appeals", "narrative", "cells", "reports", "publication"} == set(TABLES)
+    assert (
+        set(suites)
+        == {"applications", "appeals", "narrative", "cells", "reports", "sections", "reuse", "publication"}
+        == set(TABLES)
+    )
     seen = []
     for table, suite in suites.items():
         assert suite.name == f"identities.{table}"

@@ -10,6 +10,10 @@
 {%- set non_result_rows = sql_list(var('non_result_rows')) %}
 {%- set amount_measures = sql_list(var('amount_measures')) %}
 {%- set signed_measures = sql_list(var('signed_measures')) %}
+{#- report.reused_text: the share of reused sentences above which the check fails (docs/RUNBOOK.md) #}
+{%- set reused_text_threshold = 0.5 %}
+{#- and the comparable sentences a report needs before its share means anything #}
+{%- set reused_text_min_sentences = 10 %}
 
 with
 
@@ -49,9 +53,27 @@ applications_wide as (
 
 ),
 
-agency_year_reports as (
+report_pairs as (
 
-    select * from {{ ref('int_agency_year_reports') }}
+    select * from {{ ref('int_report_pairs') }}
+
+),
+
+sections as (
+
+    select * from {{ ref('stg_sections') }}
+
+),
+
+narrative_fact_cells as (
+
+    select * from {{ ref('narrative_fact_cells') }}
+
+),
+
+report_reuse as (
+
+    select * from {{ ref('int_report_reuse') }}
 
 ),
 
@@ -284,6 +306,162 @@ narrative_proactive as (
 
 ),
 
+---------- narrative.carry / narrative.granted / narrative.appeals: a figure the text states = its table cells
+-- (seed narrative_fact_cells: litigation_total is the sum of two cells; the first statement, seq 1)
+
+stated_cell_values as (
+
+    select
+        narrative_facts.report_id,
+        narrative_fact_cells.check_id,
+        narrative_fact_cells.subject,
+        narrative_facts.value as stated,
+        count(*) as n_cells,
+        count(cells.value) as n_values,
+        sum(cells.value) as cells_sum
+    from narrative_facts
+    inner join table_reports
+        on narrative_facts.report_id = table_reports.report_id
+    inner join narrative_fact_cells
+        on narrative_facts.fact = narrative_fact_cells.fact
+    left join cells
+        on narrative_facts.report_id = cells.report_id
+        and narrative_fact_cells.table_name = cells.table_name
+        and narrative_fact_cells.row_code = cells.row_code
+        and narrative_fact_cells.column_code = cells.column_code
+    where narrative_facts.seq = 1
+    group by
+        narrative_facts.report_id,
+        narrative_fact_cells.check_id,
+        narrative_fact_cells.subject,
+        narrative_facts.value
+
+),
+
+narrative_stated as (
+
+    select
+        report_id,
+        check_id,
+        subject,
+        stated as expected,
+        case when n_cells = n_values then cells_sum end as observed
+    from stated_cell_values
+
+),
+
+---------- report.section_missing / report.section_empty: parts 五 and 六 of the template reports
+
+required_sections as (
+
+    select
+        table_reports.report_id,
+        required.section_no,
+        required.section_number,
+        sections.section_text
+    from table_reports
+    cross join (values (5, '五'), (6, '六')) as required (section_no, section_number)
+    left join sections
+        on table_reports.report_id = sections.report_id
+        and required.section_no = sections.section_no
+
+),
+
+section_missing as (
+
+    select
+        report_id,
+        'report.section_missing' as check_id,
+        section_number as subject,
+        1 as expected,
+        case when section_text is null then 0 else 1 end as observed
+    from required_sections
+
+),
+
+section_empty as (
+
+    select
+        report_id,
+        'report.section_empty' as check_id,
+        section_number as subject,
+        1 as expected,
+        case when {{ letters_only('section_text') }} = '' then 0 else 1 end as observed
+    from required_sections
+    where section_text is not null
+
+),
+
+---------- report.fee_explained: fees charged (本年收费金额 > 0) and part 六 speaks of them
+
+fee_reports as (
+
+    select report_id
+    from cells
+    where table_name = 'proactive'
+        and column_code = 'fee_amount'
+    group by report_id
+    having sum(value) > 0
+
+),
+
+fee_explained as (
+
+    select
+        fee_reports.report_id,
+        'report.fee_explained' as check_id,
+        required_sections.section_number as subject,
+        1 as expected,
+        case
+            when required_sections.section_text like '%收费%'
+                or required_sections.section_text like '%费用%'
+                or required_sections.section_text like '%收取%'
+                or required_sections.section_text like '%缴费%'
+                or required_sections.section_text like '%缴纳%'
+                or required_sections.section_text like '%处理费%'
+            then 1
+            else 0
+        end as observed
+    from fee_reports
+    inner join required_sections
+        on fee_reports.report_id = required_sections.report_id
+        and required_sections.section_no = 6
+
+),
+
+---------- report.reused_text: share of sentences repeated from last year's report <= threshold
+-- (expected = the share capped at the threshold, so a failure shows threshold against share;
+-- null when the report has too few comparable sentences)
+
+reuse_totals as (
+
+    select
+        report_id,
+        sum(n_sentences) as n_sentences,
+        sum(n_reused_sentences) as n_reused_sentences
+    from report_reuse
+    group by report_id
+
+),
+
+reused_text as (
+
+    select
+        report_id,
+        'report.reused_text' as check_id,
+        'sentences' as subject,
+        case
+            when n_sentences >= {{ reused_text_min_sentences }}
+            then least(1.0 * n_reused_sentences / n_sentences, {{ reused_text_threshold }})
+        end as expected,
+        case
+            when n_sentences >= {{ reused_text_min_sentences }}
+            then 1.0 * n_reused_sentences / n_sentences
+        end as observed
+    from reuse_totals
+
+),
+
 ---------- values.valid: counts are non-negative integers, amounts non-negative
 -- (every non-null cell except the signed measures; amounts in 万元 rounded to 0.01)
 
@@ -373,15 +551,11 @@ template_complete as (
 carry_pairs as (
 
     select
-        this_year.report_id,
-        last_year.report_id as last_year_report_id
-    from agency_year_reports as this_year
-    inner join agency_year_reports as last_year
-        on this_year.agency_key = last_year.agency_key
-        and last_year.report_year = this_year.report_year - 1
-        and last_year.version_rank = 1
-    where this_year.template in {{ application_templates }}
-        and last_year.template in {{ application_templates }}
+        report_id,
+        previous_report_id as last_year_report_id
+    from report_pairs
+    where template in {{ application_templates }}
+        and previous_template in {{ application_templates }}
 
 ),
 
@@ -439,6 +613,16 @@ unioned as (
     select report_id, check_id, subject, expected, observed from narrative_applications
     union all
     select report_id, check_id, subject, expected, observed from narrative_proactive
+    union all
+    select report_id, check_id, subject, expected, observed from narrative_stated
+    union all
+    select report_id, check_id, subject, expected, observed from section_missing
+    union all
+    select report_id, check_id, subject, expected, observed from section_empty
+    union all
+    select report_id, check_id, subject, expected, observed from fee_explained
+    union all
+    select report_id, check_id, subject, expected, observed from reused_text
     union all
     select report_id, check_id, subject, expected, observed from values_valid
     union all
