@@ -54,6 +54,8 @@ class _RowBuilder:
             if self.current is None:
                 self.current = Row(labels=self._take_pending(), heading=self.heading)
             self.current.values.append(token)
+            if self.current.positional is not None:
+                self.current.positional.append(token)
             return
         if self.current is not None and self.current.values:
             self.close_current()
@@ -96,6 +98,14 @@ class _RowBuilder:
         self.close_current()
         self.pending = []
         self.heading = text
+
+    def blank_cell(self, token: Token) -> None:
+        """A line holding only a tab: after a row's first value it is a blank cell in its place."""
+        self.empty_cell_open = True
+        if self.current is not None and self.current.values:
+            if self.current.positional is None:
+                self.current.positional = list(self.current.values)
+            self.current.positional.append(token)
 
     def close_current(self) -> None:
         if self.current is None:
@@ -141,7 +151,7 @@ def build_rows(lines: list[Line]) -> list[Row]:
             index = next(i for i, c in enumerate(line.cells) if c.strip())
             builder.cell_token(Token(text=nonblank[0], line=line.no, page=line.page, bbox=line.bbox(index)))
         else:
-            builder.empty_cell_open = True
+            builder.blank_cell(Token(text="", line=line.no, page=line.page))
     builder.close_current()
     return builder.rows
 
