@@ -8,11 +8,16 @@ a blank cell a line holding only a tab;
 numbers right-aligned, long labels wrapped onto the next line, 三、本年度办理结果
 standing one character per line beside its rows, and a page footer and form
 feed inside the application table.
+`flat` (crawler text, `FLAT`): every cell border lost, a row's label and values glued
+into one line (`一、本年新收政府信息公开申请数量2300000023`); its values must satisfy the
+identities (`consistent_cells`), which are all a reader has to split them by.
 A cell whose value is `MISSING` is dropped (the row loses a value); `BLANK`
 keeps an empty cell in its place.
 """
 
 from __future__ import annotations
+
+import random
 
 from extractors import codes, templates
 from extractors.codes import Code
@@ -61,6 +66,7 @@ def _fmt(value: object) -> str | None:
 
 
 LAYOUTS = ("tabs", "lines", "pipes", "aligned")
+FLAT = "flat"
 _LABEL_WIDTH = 30  # aligned: characters of the label column (a label wraps at _LABEL_WIDTH - 2)
 _VALUE_WIDTH = 12  # aligned: characters of each value column, numbers right-aligned
 _GROUP_WIDTH = 10  # aligned: the column of a group label (（三）不予公开) beside its first row
@@ -70,6 +76,8 @@ _SIDE_LABEL = "三、本年度办理结果"
 
 def _row(cells: list[str], values: list[object], layout: str, side: str = "") -> list[str]:
     rendered = [v for v in (_fmt(x) for x in values) if v is not None]
+    if layout == FLAT:
+        return ["".join(cells + rendered)]
     if layout == "tabs":
         return ["\t".join(cells + rendered)]
     if layout == "pipes":
@@ -143,6 +151,44 @@ def render(
     return "\n".join(out) + "\n"
 
 
+def _count(rng: random.Random) -> int:
+    """Mostly 0, often small, sometimes large: as real tables are."""
+    draw = rng.random()
+    return 0 if draw < 0.55 else rng.randint(1, 30) if draw < 0.9 else rng.randint(31, 3000)
+
+
+def consistent_cells(template: str, rng: random.Random) -> dict[tuple[str, str, str], object]:
+    """Random cells of a template that satisfy app.row_total, app.results_sum, app.balance and appeal.sum."""
+    cells: dict[tuple[str, str, str], object] = {}
+    for _article, category, measures in templates.proactive_rows(template):
+        for measure in measures:
+            value: float = _count(rng)
+            if measure in codes.SIGNED_MEASURES and rng.random() < 0.3:
+                value = -value
+            if measure in codes.AMOUNT_MEASURES and rng.random() < 0.5:
+                value = round(value + rng.randint(1, 9) / 10, 1)
+            cells[("proactive", category, measure)] = value
+    applicants = codes.APPLICANT_CODES[:-1]
+    rows: dict[str, list[int]] = {r: [_count(rng) for _ in applicants] for r in codes.result_leaves_of(template)}
+    rows["results_total"] = [sum(r[i] for r in rows.values()) for i in range(len(applicants))]
+    rows["carried_forward"] = [_count(rng) for _ in applicants]
+    rows["carried_over"] = [
+        rng.randint(0, t + f) if rng.random() < 0.4 else 0
+        for t, f in zip(rows["results_total"], rows["carried_forward"], strict=True)
+    ]
+    rows["new_received"] = [
+        t + f - o for t, f, o in zip(rows["results_total"], rows["carried_forward"], rows["carried_over"], strict=True)
+    ]
+    for row, values in rows.items():
+        for applicant, value in zip(codes.APPLICANT_CODES, [*values, sum(values)], strict=True):
+            cells[("applications", row, applicant)] = value
+    for proceeding in codes.APPEAL_PROCEEDING_CODES:
+        outcomes = [_count(rng) if rng.random() < 0.3 else 0 for _ in codes.APPEAL_OUTCOME_CODES[:-1]]
+        for outcome, value in zip(codes.APPEAL_OUTCOME_CODES, [*outcomes, sum(outcomes)], strict=True):
+            cells[("appeals", proceeding, outcome)] = value
+    return cells
+
+
 def template_keys(template: str) -> list[tuple[str, str, str]]:
     """Every (table, row, column) a template's tables hold."""
     keys = [("proactive", cat, m) for _a, cat, ms in templates.proactive_rows(template) for m in ms]
@@ -151,4 +197,4 @@ def template_keys(template: str) -> list[tuple[str, str, str]]:
     return keys
 
 
-__all__ = ["BLANK", "LAYOUTS", "MISSING", "Code", "render", "template_keys"]
+__all__ = ["BLANK", "FLAT", "LAYOUTS", "MISSING", "Code", "render", "template_keys"]

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from extractors.document import Line
+from extractors.layout.digit_runs import flat_line
 from extractors.numbers import normalize
 
 _YEAR = re.compile(r"[（(]?((?:19|20)\d{2})\s*年度?[）)]?")
@@ -115,6 +116,8 @@ def _title(lines: list[Line]) -> tuple[str, int | None]:
 
 def _template(lines: list[Line], year: int | None) -> str:
     table_text = "".join(normalize("".join(line.cells)) for line in lines if line.is_table)
+    if not table_text and _flattened(lines):  # crawler text lost the table's borders: its wording is all there is
+        table_text = "".join(normalize("".join(line.cells)) for line in lines)
     if not any(marker in table_text for marker in _TABLE_MARKERS):
         return "narrative"
     whole = "".join(normalize("".join(line.cells)) for line in lines)
@@ -127,6 +130,12 @@ def _template(lines: list[Line], year: int | None) -> str:
     if score_2021 != score_2019:
         return "gov2021" if score_2021 > score_2019 else "gov2019"
     return "gov2021" if year is not None and year >= _GOV2021_FIRST_YEAR else "gov2019"
+
+
+def _flattened(lines: list[Line]) -> bool:
+    """Some lines are application rows glued to their digit runs (一、本年新收政府信息公开申请数量2300000023)."""
+    found = (flat_line(line.cells[0]) for line in lines if len(line.cells) == 1)
+    return sum(1 for f in found if f and _TABLE_MARKERS[1] in normalize(f[0])) > 0
 
 
 def expected_template(year: int | None, whole: str) -> str | None:
