@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from extractors import codes, templates
 from extractors.document import Cell, Issue
-from extractors.layout import labels
+from extractors.layout import labels, near_labels
 from extractors.layout.digit_runs import FlatRow, resolve
 from extractors.layout.placement import place_row
 from extractors.layout.rows import Row
@@ -37,6 +37,7 @@ class _State:
     header_complete: bool = True  # the applicant header names no column the mapper does not know
     appeal_columns: list[tuple[str, str]] | None = None
     in_other_group: bool = False
+    last_row: str | None = None  # the last application row read: a misspelt label must name the next one
     flat: list[FlatRow] = field(default_factory=list)  # digit-run rows, split together at the end
 
     def place(self, row: Row, columns: list[str], table: str, row_code: str, article: str | None = None) -> None:
@@ -65,7 +66,7 @@ class _State:
 
 def map_tables(rows: list[Row], template: str) -> tuple[list[Cell], list[Issue]]:
     state = _State(template=template)
-    for row in rows:
+    for row in near_labels.join_broken_labels(rows, template):
         _map_row(row, state)
     _split_flat_rows(state)
     _fill_template(state)
@@ -97,15 +98,30 @@ def _map_row(row: Row, state: _State) -> None:
         )
         state.context = "transposed"
         return
-    row_code = _application_row_code(texts, state)
+    candidates = [*reversed(texts), *near_labels.broken_pairs(texts)]
+    row_code = _application_row_code(candidates, state)
     if row_code:
-        state.context = "applications"
         _application_row(row, row_code, texts, state)
         return
     category = labels.category(texts[-1]) if texts else None
     # A flattened table's captions are glued to its headers, so a flat row's category alone places it.
     if category and (state.context == "proactive" or row.flat):
         _proactive_row(row, category, state)
+        return
+    fuzzy = near_labels.fuzzy_row(candidates, state.template, state.last_row)
+    if fuzzy:
+        state.issues.append(
+            Issue(
+                "row.fuzzy_label",
+                f"label {fuzzy[1]!r} is no known row label; read as the near label of {fuzzy[0]}, "
+                "the row expected here",
+                table="applications",
+                row=fuzzy[0],
+                line=row.values[0].line,
+                page=row.values[0].page,
+            )
+        )
+        _application_row(row, fuzzy[0], texts, state)
         return
     state.issues.append(
         Issue(
@@ -117,8 +133,9 @@ def _map_row(row: Row, state: _State) -> None:
     )
 
 
-def _application_row_code(texts: list[str], state: _State) -> str | None:
-    for text in reversed(texts):
+def _application_row_code(candidates: list[str], state: _State) -> str | None:
+    """The row the first candidate label naming one names (candidates: the labels, last first, then joined)."""
+    for text in candidates:
         code = labels.application_row(text)
         if code is None and labels.is_bare_other(text) and state.in_other_group:
             code = "other.other"
@@ -128,6 +145,7 @@ def _application_row_code(texts: list[str], state: _State) -> str | None:
 
 
 def _application_row(row: Row, row_code: str, texts: list[str], state: _State) -> None:
+    state.context, state.last_row = "applications", row_code
     header = _applicant_header(texts)
     if header and len(header) >= _MIN_HEADER_COLUMNS:
         state.applicants = header
