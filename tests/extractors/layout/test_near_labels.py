@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import random
 
+from extractors.document import Line
 from extractors.layout.near_labels import edit_distance, near_rows
+from extractors.layout.rows import build_rows
+from extractors.layout.tables import map_tables
 from extractors.parse import parse_bytes
 from tests.report_text import consistent_cells, render
 
@@ -74,3 +77,24 @@ def test_a_label_whose_tail_follows_its_values_on_the_next_page_is_joined() -> N
     assert read[KEY] == 7 and "row.unrecognized" not in issues
     security = ("applications", "denied.security_stability", "total")
     assert read[security] == cells[security]
+
+
+HEADER = ("申请人情况", "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
+
+
+def _pdf_rows(broken: list[Line]) -> dict[tuple[str, str], float | None]:
+    """PDF table rows (one Line per table row, a page number each) around a broken 其他法律行政法规禁止公开 row."""
+    header = Line(1, HEADER, 1, True)
+    before = Line(2, ("（三）不予公开", "1.属于国家秘密", *"0000000"), 1, True)
+    after = Line(9, ("3.危及“三安全一稳定”", *"1000001"), 2, True)
+    cells, _ = map_tables(build_rows([header, before, *broken, after]), "gov2019")
+    return {(c.row, c.column): c.value for c in cells if c.table == "applications"}
+
+
+def test_a_pdf_label_broken_over_a_page_is_joined_either_way() -> None:
+    values_first = [Line(3, ("2.其他法律行政法规", *"2000002"), 1, True), Line(8, ("禁止公开",), 2, True)]
+    values_last = [Line(3, ("2.其他法律行政法规",), 1, True), Line(8, ("禁止公开", *"2000002"), 2, True)]
+    for broken in (values_first, values_last):
+        read = _pdf_rows(broken)
+        assert read[("denied.prohibited_by_law", "total")] == 2
+        assert read[("denied.security_stability", "total")] == 1
