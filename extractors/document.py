@@ -43,6 +43,7 @@ class Cell:
     page: int | None = None
     line: int | None = None
     bbox: tuple[float, float, float, float] | None = None
+    split: bool = False  # the value was split out of a flattened digit run (`raw` is the whole run)
 
 
 @dataclass

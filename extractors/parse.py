@@ -7,14 +7,21 @@ import logging
 from pathlib import Path
 
 from extractors import PARSER_VERSION
-from extractors.document import Issue, Line, ParsedDocument
+from extractors.document import Cell, Fact, Issue, Line, ParsedDocument
 from extractors.encoding import decode
-from extractors.layout.metadata import later_report_titles, read_metadata
+from extractors.layout.metadata import (
+    Metadata,
+    expected_template,
+    is_report_title,
+    later_report_titles,
+    read_metadata,
+)
 from extractors.layout.narrative import read_facts
 from extractors.layout.rows import build_rows
 from extractors.layout.sections import read_sections
 from extractors.layout.stated_figures import read_stated_figures
 from extractors.layout.tables import map_tables
+from extractors.numbers import normalize
 from extractors.readers.detect import detect_format
 from extractors.readers.errors import UnreadableDocument
 from extractors.readers.text import text_lines
@@ -82,8 +89,14 @@ def _lines_of(doc: ParsedDocument, data: bytes) -> list[Line]:
 def _read_lines(doc: ParsedDocument, lines: list[Line]) -> None:
     meta = read_metadata(lines)
     doc.agency, doc.year, doc.template = meta.agency, meta.year, meta.template
-    cells, table_issues = map_tables(build_rows(lines), meta.template)
+    rows = build_rows(lines)
+    cells, table_issues = map_tables(rows, meta.template)
     facts, fact_issues = read_facts(lines)
+    missing_tables = _tables_expected_but_absent(meta, lines, cells, facts)
+    if missing_tables:
+        # The template's cells, all null, so that template.complete fails where the tables are lost.
+        doc.template = missing_tables
+        cells, table_issues = map_tables(rows, missing_tables)
     read_stated_figures(lines, facts)
     doc.cells, doc.facts, doc.sections = cells, facts, read_sections(lines)
     doc.issues.extend(table_issues + fact_issues)
@@ -96,7 +109,7 @@ def _read_lines(doc: ParsedDocument, lines: list[Line]) -> None:
                 line=meta.title_line,
             )
         )
-    for title in later_report_titles(lines):
+    for title in later_report_titles(lines, meta.agency, meta.year):
         doc.issues.append(
             Issue(
                 "document.multiple_reports",
@@ -108,7 +121,14 @@ def _read_lines(doc: ParsedDocument, lines: list[Line]) -> None:
                 page=title.page,
             )
         )
-    if not cells and not facts:
+    if missing_tables:
+        _failed(
+            doc,
+            "tables.not_found",
+            f"{doc.document}: a {doc.year or '?'} report ({meta.title[:40]!r}) must hold the {missing_tables} "
+            "tables, but no table value was read; its cells are null",
+        )
+    elif not cells and not facts:
         _failed(doc, "document.not_a_report", f"{doc.document}: no disclosure table or figure found")
     log.info(
         "parsed %s: %s %s %s, %d cells, %d facts, %d issues",
@@ -120,6 +140,15 @@ def _read_lines(doc: ParsedDocument, lines: list[Line]) -> None:
         len(doc.facts),
         len(doc.issues),
     )
+
+
+def _tables_expected_but_absent(meta: Metadata, lines: list[Line], cells: list[Cell], facts: list[Fact]) -> str | None:
+    """The template a report-like document must hold when it states no table value at all."""
+    if any(c.raw is not None for c in cells):
+        return None
+    if not is_report_title(meta.title) and not facts:
+        return None
+    return expected_template(meta.year, "".join(normalize("".join(line.cells)) for line in lines))
 
 
 def _failed(doc: ParsedDocument, code: str, message: str) -> ParsedDocument:

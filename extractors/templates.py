@@ -39,11 +39,11 @@ _PROACTIVE: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
         ("20.8", "admin_fee", ("prev_count", "change")),
         ("20.9", "central_procurement", ("procurement_count", "procurement_amount")),
     ),
+    # 〔2021〕30号 table 二: 第二十条第（一）、（五）、（六）、（八）项 only; no 其他对外管理服务事项 row.
     "gov2021": (
         ("20.1", "regulation", _G2021_201),
         ("20.1", "normative_document", _G2021_201),
         ("20.5", "admin_license", ("decisions",)),
-        ("20.5", "other_admin_service", ("decisions",)),
         ("20.6", "admin_penalty", ("decisions",)),
         ("20.6", "admin_enforcement", ("decisions",)),
         ("20.8", "admin_fee", ("fee_amount",)),

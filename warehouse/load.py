@@ -62,6 +62,7 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
         "page",
         "line_no",
         "bbox",
+        "split",
     ),
     "narrative_facts": ("report_id", "sha256", "parser_version", "fact", "seq", "value", "raw_text", "page", "line_no"),
     "sections": (
@@ -137,6 +138,7 @@ def rows_of(doc: ParsedDocument, loaded_at: datetime) -> dict[str, list[tuple[An
                 c.page,
                 c.line,
                 json.dumps(list(c.bbox)) if c.bbox else None,
+                c.split,
             )
             for c in doc.cells
         ],

@@ -50,6 +50,8 @@ RAW_TABLES: dict[str, str] = {
         page            integer,
         line_no         integer,
         bbox            varchar,           -- JSON [x0, top, x1, bottom] for PDFs
+        split           boolean,           -- split out of a flattened digit run (raw_text: the whole run);
+                                           -- null: loaded before the column existed
         primary key (sha256, parser_version, table_name, row_code, column_code)
     """,
     # Figures stated in sentences (收到申请10件 ...).
@@ -186,9 +188,16 @@ RAW_TABLES: dict[str, str] = {
 }
 
 
+# Columns added to a table after its first release, as (table, column, type): `create table if not
+# exists` leaves a warehouse's older table as it was, so each is also added where it is missing.
+ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (("cells", "split", "boolean"),)
+
+
 def create_statements() -> list[str]:
-    """`create schema` and `create table if not exists` for every raw table."""
+    """`create schema`, `create table if not exists` for every raw table, and the columns added since."""
     statements = [f"create schema if not exists {RAW_SCHEMA}"]
     for name, columns in RAW_TABLES.items():
         statements.append(f"create table if not exists {RAW_SCHEMA}.{name} ({columns})")
+    for table, column, kind in ADDED_COLUMNS:
+        statements.append(f"alter table {RAW_SCHEMA}.{table} add column if not exists {column} {kind}")
     return statements

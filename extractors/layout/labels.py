@@ -151,6 +151,13 @@ def measure(text: str) -> str | None:
     return _match(_MEASURE_WORDS, normalize(text))
 
 
+def measures_in(text: str) -> list[str]:
+    """Every measure a glued header names, in the order it names them (信息内容本年制发件数本年废止件数…)."""
+    folded = normalize(text)
+    found = {folded.find(key): code for code, keys in _MEASURE_WORDS for key in keys if key in folded}
+    return [found[at] for at in sorted(found)]
+
+
 def article_item(text: str) -> str | None:
     found = _ARTICLE.search(normalize(text))
     return _ARTICLE_ITEMS.get(found.group(1)) if found else None

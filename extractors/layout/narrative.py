@@ -2,7 +2,9 @@
 
 A figure is taken only where a sentence states it; two different figures for
 the same fact are both kept and flagged (`narrative.conflicting_figures`),
-and a part named without its number is recorded, never read as 0.
+and a part named without its number is recorded, never read as 0. Counts may
+carry thousands separators (13,784条); a 主动公开信息N条 among the 其中 parts of
+a total is one of its parts, not a second total.
 """
 
 from __future__ import annotations
@@ -13,16 +15,19 @@ from extractors.document import Fact, Issue, Line
 from extractors.numbers import normalize
 
 _SENTENCE_END = re.compile(r"[。；;！!？?]")
-_RECEIVED = re.compile(r"(?:收到|受理)[^，,。；]{0,40}?申请[^，,。；\d]{0,10}?(\d+)件")
+# A count as sentences write it: 13,784 (NFKC folds 13，784 alike) or 2069; the separator form only with
+# three-digit groups, so a list (12,3条) is never read as one number.
+_N = r"(\d{1,3}(?:,\d{3})+|\d+)"
+_RECEIVED = re.compile(r"(?:收到|受理)[^，,。；]{0,40}?申请[^，,。；\d]{0,10}?" + _N + "件")
 _NONE_RECEIVED = re.compile(r"(?:未|没有)(?:收到|受理)[^，,。；\d]{0,12}?(?:依申请公开|公开申请|信息公开申请)")
 _APPEAL_WORDS = ("复议", "诉讼")
 _OUTCOMES = (
-    ("applications_granted", re.compile(r"同意公开[”\"]?数?为?(\d+)件")),
-    ("applications_not_government_info", re.compile(r"[“\"]?非政府信息[”\"]?数?为?(\d+)件")),
-    ("applications_not_held", re.compile(r"[“\"]?非本机关政府信息[”\"]?数?为?(\d+)件")),
+    ("applications_granted", re.compile(r"同意公开[”\"]?数?为?" + _N + "件")),
+    ("applications_not_government_info", re.compile(r"[“\"]?非政府信息[”\"]?数?为?" + _N + "件")),
+    ("applications_not_held", re.compile(r"[“\"]?非本机关政府信息[”\"]?数?为?" + _N + "件")),
 )
-_PROACTIVE_TOTAL = re.compile(r"主动公开(?:政府)?信息(\d+)条")
-_PROACTIVE_PART = re.compile(r"([^，,、。；]*?公开[^，,、。；\d]{0,12}?)(\d*)条")
+_PROACTIVE_TOTAL = re.compile(r"主动公开(?:政府)?信息" + _N + "条")
+_PROACTIVE_PART = re.compile(r"([^，,、。；]*?公开[^，,、。；\d]{0,12}?)(\d{1,3}(?:,\d{3})+|\d*)条")
 
 
 def read_facts(lines: list[Line]) -> tuple[list[Fact], list[Issue]]:
@@ -55,24 +60,28 @@ def _about_appeals(text: str) -> bool:
 def _applications(sentence: str, line: Line, facts: list[Fact]) -> None:
     received = [m for m in _RECEIVED.finditer(sentence) if not _about_appeals(m.group(0))]
     for match in received:
-        _add(facts, "applications_received", float(match.group(1)), match.group(0), line)
+        _add(facts, "applications_received", _count(match.group(1)), match.group(0), line)
     none = _NONE_RECEIVED.search(sentence)
     if none and not received and not _about_appeals(none.group(0)):
         _add(facts, "applications_received", 0.0, none.group(0), line)
     for name, pattern in _OUTCOMES:
         for match in pattern.finditer(sentence):
-            _add(facts, name, float(match.group(1)), match.group(0), line)
+            _add(facts, name, _count(match.group(1)), match.group(0), line)
 
 
 def _proactive(text: str, line: Line, facts: list[Fact], issues: list[Issue]) -> None:
     """主动公开政府信息N条，(其中)A条、B条…: the total and each part that follows it."""
+    parts_end = 0  # a 主动公开信息N条 inside the 其中 parts of a total is a part, not a second total
     for total in _PROACTIVE_TOTAL.finditer(text):
-        _add(facts, "proactive_published_total", float(total.group(1)), total.group(0), line)
+        if total.start() < parts_end:
+            continue
+        _add(facts, "proactive_published_total", _count(total.group(1)), total.group(0), line)
         span = _parts_span(text, total.end())
+        parts_end = total.end() + len(span)
         for part in _PROACTIVE_PART.finditer(span):
             label, number = part.group(1), part.group(2)
             if number:
-                _add(facts, "proactive_published_part", float(number), part.group(0), line)
+                _add(facts, "proactive_published_part", _count(number), part.group(0), line)
             else:
                 _add(facts, "proactive_published_part", None, part.group(0), line)
                 issues.append(
@@ -86,6 +95,10 @@ def _proactive(text: str, line: Line, facts: list[Fact], issues: list[Issue]) ->
                         page=line.page,
                     )
                 )
+
+
+def _count(text: str) -> float:
+    return float(text.replace(",", ""))
 
 
 def _parts_span(text: str, start: int) -> str:

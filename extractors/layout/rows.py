@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 
 from extractors.document import Line, Token
+from extractors.layout import labels
+from extractors.layout.digit_runs import flat_line
 from extractors.numbers import is_null_marker, looks_like_number, read_number
 
 # A short line without tabs right after table cells is the rest of a broken cell.
@@ -33,6 +35,7 @@ class Row:
     values: list[Token] = field(default_factory=list)  # non-blank values in order
     positional: list[Token] | None = None  # one-line rows: every cell after the labels
     heading: str | None = None  # the last heading line above the row
+    flat: bool = False  # flattened text: the one value is a digit run holding every cell (digit_runs.py)
 
 
 def is_value(text: str) -> bool:
@@ -54,6 +57,8 @@ class _RowBuilder:
             if self.current is None:
                 self.current = Row(labels=self._take_pending(), heading=self.heading)
             self.current.values.append(token)
+            if self.current.positional is not None:
+                self.current.positional.append(token)
             return
         if self.current is not None and self.current.values:
             self.close_current()
@@ -92,10 +97,24 @@ class _RowBuilder:
         holder[-1] = Token(text=last.text + text, line=last.line, page=last.page, bbox=last.bbox)
         return True
 
+    def flat_row(self, label: str, run: Token) -> None:
+        """A flattened row: its label and its cells glued into one digit run."""
+        self.close_current()
+        own = [Token(text=label, line=run.line, page=run.page)] if label else []
+        self.rows.append(Row(labels=self._take_pending() + own, values=[run], heading=self.heading, flat=True))
+
     def new_heading(self, text: str) -> None:
         self.close_current()
         self.pending = []
         self.heading = text
+
+    def blank_cell(self, token: Token) -> None:
+        """A line holding only a tab: after a row's first value it is a blank cell in its place."""
+        self.empty_cell_open = True
+        if self.current is not None and self.current.values:
+            if self.current.positional is None:
+                self.current.positional = list(self.current.values)
+            self.current.positional.append(token)
 
     def close_current(self) -> None:
         if self.current is None:
@@ -126,6 +145,11 @@ def build_rows(lines: list[Line]) -> list[Row]:
                 builder.cell_token(Token(text=text, line=line.no, page=line.page))
                 gap = 0
                 continue
+            flat = _flat_row(text)
+            if flat:
+                builder.flat_row(flat[0], Token(text=flat[1], line=line.no, page=line.page))
+                gap = None
+                continue
             if _is_continuation(text, gap):
                 if not builder.append_to_last_token(text):
                     builder.cell_token(Token(text=text, line=line.no, page=line.page))
@@ -141,9 +165,20 @@ def build_rows(lines: list[Line]) -> list[Row]:
             index = next(i for i, c in enumerate(line.cells) if c.strip())
             builder.cell_token(Token(text=nonblank[0], line=line.no, page=line.page, bbox=line.bbox(index)))
         else:
-            builder.empty_cell_open = True
+            builder.blank_cell(Token(text="", line=line.no, page=line.page))
     builder.close_current()
     return builder.rows
+
+
+def _flat_row(text: str) -> tuple[str, str] | None:
+    """(label, run) of a flattened table line whose label names a table row (or a bare appeals run)."""
+    found = flat_line(text)
+    if found is None:
+        return None
+    label = found[0]
+    if not label or labels.application_row(label) or labels.category(label) or labels.is_bare_other(label):
+        return found
+    return None
 
 
 def _is_continuation(text: str, gap: int | None) -> bool:

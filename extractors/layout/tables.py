@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 from extractors import codes, templates
 from extractors.document import Cell, Issue
-from extractors.layout import labels
+from extractors.layout import labels, near_labels
+from extractors.layout.digit_runs import FlatRow, resolve
 from extractors.layout.placement import place_row
 from extractors.layout.rows import Row
 
@@ -36,6 +37,15 @@ class _State:
     header_complete: bool = True  # the applicant header names no column the mapper does not know
     appeal_columns: list[tuple[str, str]] | None = None
     in_other_group: bool = False
+    last_row: str | None = None  # the last application row read: a misspelt label must name the next one
+    flat: list[FlatRow] = field(default_factory=list)  # digit-run rows, split together at the end
+
+    def place(self, row: Row, columns: list[str], table: str, row_code: str, article: str | None = None) -> None:
+        """A row's cells: placed now, or (a flattened row) split with the others once all are read."""
+        if row.flat:
+            self.flat.append(FlatRow(table, row_code, columns, row.values[0], article))
+            return
+        self.add(place_row(row, columns, table, row_code, self.issues, article=article))
 
     def add(self, cells: list[Cell]) -> None:
         for cell in cells:
@@ -56,15 +66,16 @@ class _State:
 
 def map_tables(rows: list[Row], template: str) -> tuple[list[Cell], list[Issue]]:
     state = _State(template=template)
-    for row in rows:
+    for row in near_labels.join_broken_labels(rows, template):
         _map_row(row, state)
+    _split_flat_rows(state)
     _fill_template(state)
     return list(state.cells.values()), state.issues
 
 
 def _map_row(row: Row, state: _State) -> None:
     texts = [t.text for t in row.labels]
-    if _read_appeal_header(texts, state) or (state.context == "appeals" and not texts):
+    if _read_appeal_header(texts, state) or (not texts and (state.context == "appeals" or row.flat)):
         _appeal_row(row, state)
         return
     for text in texts:
@@ -87,14 +98,30 @@ def _map_row(row: Row, state: _State) -> None:
         )
         state.context = "transposed"
         return
-    row_code = _application_row_code(texts, state)
+    candidates = [*reversed(texts), *near_labels.broken_pairs(texts)]
+    row_code = _application_row_code(candidates, state)
     if row_code:
-        state.context = "applications"
         _application_row(row, row_code, texts, state)
         return
     category = labels.category(texts[-1]) if texts else None
-    if category and state.context == "proactive":
+    # A flattened table's captions are glued to its headers, so a flat row's category alone places it.
+    if category and (state.context == "proactive" or row.flat):
         _proactive_row(row, category, state)
+        return
+    fuzzy = near_labels.fuzzy_row(candidates, state.template, state.last_row)
+    if fuzzy:
+        state.issues.append(
+            Issue(
+                "row.fuzzy_label",
+                f"label {fuzzy[1]!r} is no known row label; read as the near label of {fuzzy[0]}, "
+                "the row expected here",
+                table="applications",
+                row=fuzzy[0],
+                line=row.values[0].line,
+                page=row.values[0].page,
+            )
+        )
+        _application_row(row, fuzzy[0], texts, state)
         return
     state.issues.append(
         Issue(
@@ -106,8 +133,9 @@ def _map_row(row: Row, state: _State) -> None:
     )
 
 
-def _application_row_code(texts: list[str], state: _State) -> str | None:
-    for text in reversed(texts):
+def _application_row_code(candidates: list[str], state: _State) -> str | None:
+    """The row the first candidate label naming one names (candidates: the labels, last first, then joined)."""
+    for text in candidates:
         code = labels.application_row(text)
         if code is None and labels.is_bare_other(text) and state.in_other_group:
             code = "other.other"
@@ -117,6 +145,7 @@ def _application_row_code(texts: list[str], state: _State) -> str | None:
 
 
 def _application_row(row: Row, row_code: str, texts: list[str], state: _State) -> None:
+    state.context, state.last_row = "applications", row_code
     header = _applicant_header(texts)
     if header and len(header) >= _MIN_HEADER_COLUMNS:
         state.applicants = header
@@ -155,8 +184,11 @@ def _application_row(row: Row, row_code: str, texts: list[str], state: _State) -
                 line=row.values[0].line,
             )
         )
-    if any(labels.fold(t) == labels.OTHER_GROUP_WORD for t in texts):
+    if any(labels.fold(t).startswith(labels.OTHER_GROUP_WORD) for t in texts):  # flat text glues its first row on
         state.in_other_group = row_code != "other.other"
+    if row.flat:  # a flattened header is unreadable: the cells stand in the template's column order
+        state.place(row, list(codes.APPLICANT_CODES), "applications", row_code)
+        return
     state.add(
         place_row(row, state.applicants, "applications", row_code, state.issues, allow_unheaded=state.header_complete)
     )
@@ -227,15 +259,39 @@ def _appeal_row(row: Row, state: _State) -> None:
         (p, o) for p in codes.APPEAL_PROCEEDING_CODES for o in codes.APPEAL_OUTCOME_CODES
     ]
     keys = [f"{p}|{o}" for p, o in columns]
-    for cell in place_row(row, keys, "appeals", "appeals", state.issues):
+    if row.flat:
+        state.place(row, keys, "appeals", "appeals")
+        return
+    state.add(_appeal_cells(place_row(row, keys, "appeals", "appeals", state.issues)))
+
+
+def _appeal_cells(cells: list[Cell]) -> list[Cell]:
+    """Appeal cells placed under "proceeding|outcome" keys, as proceeding rows x outcome columns."""
+    for cell in cells:
         cell.row, cell.column = cell.column.split("|")
-        state.add([cell])
+    return cells
 
 
 def _proactive_row(row: Row, category: str, state: _State) -> None:
+    if row.flat:
+        _flat_proactive_row(row, category, state)
+        return
     article = state.article or templates.category_article(category)
     measures = state.measures.get(article) or _default_measures(state.template, category)
-    state.add(place_row(row, measures, "proactive", category, state.issues, article=article))
+    state.place(row, measures, "proactive", category, article)
+
+
+def _flat_proactive_row(row: Row, category: str, state: _State) -> None:
+    """Flattened text glues a block's caption and header into one line (a heading, or the row's own labels),
+    so the article comes from the category and the measures from the nearest glued header."""
+    article = templates.category_article(category)
+    measures = (
+        labels.measures_in(" ".join(t.text for t in row.labels))
+        or labels.measures_in(row.heading or "")
+        or state.measures.get(article)
+        or _default_measures(state.template, category)
+    )
+    state.place(row, measures, "proactive", category, article)
 
 
 def _default_measures(template: str, category: str) -> list[str]:
@@ -243,6 +299,25 @@ def _default_measures(template: str, category: str) -> list[str]:
         if cat == category:
             return list(measures)
     return []
+
+
+def _split_flat_rows(state: _State) -> None:
+    """Split the flattened rows' digit runs together: the application rows constrain each other."""
+    if not state.flat:
+        return
+    fixed = {
+        row: values
+        for row in codes.application_rows_of(state.template)
+        if None not in (values := tuple(_value(state, row, a) for a in codes.APPLICANT_CODES))
+    }
+    cells, issues = resolve(state.flat, fixed, state.template)
+    state.add(_appeal_cells([c for c in cells if c.table == "appeals"]) + [c for c in cells if c.table != "appeals"])
+    state.issues.extend(issues)
+
+
+def _value(state: _State, row: str, column: str) -> float | None:
+    cell = state.cells.get(("applications", row, column))
+    return cell.value if cell else None
 
 
 def _fill_template(state: _State) -> None:

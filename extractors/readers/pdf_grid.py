@@ -77,10 +77,10 @@ def ruled_grid(table: Any) -> Grid:
     return Grid(table.bbox, rows)
 
 
-def _looks_statistical(grid: Grid, min_rows: int) -> bool:
+def _looks_statistical(grid: Grid, min_rows: int, min_share: float) -> bool:
     cells = [text for row in grid.rows for text, _ in row.cells if text.strip()]
     numbers = sum(1 for t in cells if read_number(t) is not None)
-    return len(grid.rows) >= min_rows and bool(cells) and numbers / len(cells) >= _MIN_NUMBER_SHARE
+    return len(grid.rows) >= min_rows and bool(cells) and numbers / len(cells) >= min_share
 
 
 @dataclass
@@ -103,17 +103,21 @@ class _Fragment:
         return self.box[2]
 
 
-def aligned_grids(text_lines: list[dict], continued: bool = False) -> list[Grid]:
+def aligned_grids(
+    text_lines: list[dict], continued: bool = False, min_number_share: float = _MIN_NUMBER_SHARE
+) -> list[Grid]:
     """Tables laid out by text alignment alone, from pdfplumber text lines with their characters.
 
     `continued`: the page before ended in a table, so table lines at the very top of this page are its
     last rows, kept however few (a page break can leave one row: 政府集中采购 alone on the next page).
+    `min_number_share`: plain text has no pictures or ruled boxes to mistake for a table, and the 2021
+    proactive table is mostly headers, so the text reader asks for fewer figures.
     """
     lines = [_fragments(line["chars"]) for line in text_lines]
     grids = []
     for start, end in _blocks(lines):
         grid = _grid(lines[start:end])
-        if _looks_statistical(grid, 1 if continued and start == 0 else _MIN_ROWS):
+        if _looks_statistical(grid, 1 if continued and start == 0 else _MIN_ROWS, min_number_share):
             grids.append(grid)
     return grids
 

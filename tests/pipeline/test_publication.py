@@ -88,7 +88,7 @@ def fill_raw(settings: Settings) -> None:
             )
             if key in carry:
                 for cell in application_cells(SHA[key], PARSER, template, carry[key]):
-                    conn.execute("insert into raw.cells values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", cell)
+                    conn.execute("insert into raw.cells values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", cell)
         attempts = [  # the county's first try failed: only attempts that landed the sha256 count
             ("a1", DEPT, "fetched", SHA["dept2022"], datetime(2023, 1, 20)),
             ("a2", COUNTY, "failed", None, datetime(2023, 2, 1)),
@@ -299,6 +299,19 @@ def test_agency_year_summary_says_whether_it_was_on_time(warehouse) -> None:
         (DEPT, 2023, "late", 10, "2024-01-31"),
         ("某县人民政府", 2022, "on_time", 0, "2023-03-31"),
     }
+
+
+def test_a_report_printed_under_an_alias_gets_its_registry_agency(warehouse) -> None:
+    settings, _ = warehouse
+    agency_id = {name: hashlib.md5(name.encode()).hexdigest()[:12] for name in (DEPT, COUNTY)}
+    reports = query(settings, "select report_id, agency_name, registry_name, agency_id from marts.dim_report")
+    assert set(reports) == {
+        (REPORT["dept2022"], "某局办公室", DEPT, agency_id[DEPT]),  # an alias
+        (REPORT["dept2023"], DEPT, DEPT, agency_id[DEPT]),  # the registry name
+        (REPORT["county2022"], "某县人民政府", COUNTY, agency_id[COUNTY]),
+    }
+    agencies = query(settings, "select agency_id, agency_name, n_reports from marts.dim_agency")
+    assert sorted(agencies) == sorted([(agency_id[DEPT], DEPT, 2), (agency_id[COUNTY], COUNTY, 1)])
 
 
 def test_missing_report_warning_reaches_the_digest_once(warehouse, monkeypatch: pytest.MonkeyPatch) -> None:

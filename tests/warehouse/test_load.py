@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import random
+
 import duckdb
 import pytest
 
 from pipeline.parse_step import parse_to_file
 from pipeline.settings import Settings
 from tests.paths import SAMPLES
+from tests.report_text import FLAT, consistent_cells, render
 from warehouse.load import load_parsed
+from warehouse.raw_schema import RAW_TABLES as RAW_TABLES_DDL
 
 SAMPLE_FILES = sorted(SAMPLES.glob("*.txt"))
 RAW_TABLES = ("documents", "reports", "cells", "narrative_facts", "parse_issues")
@@ -84,3 +88,35 @@ def test_rows_inserted_in_chunks_keep_their_values_and_nulls(tmp_settings: Setti
             (4, 2**40, "", 0.001),
             (5, 0, "x", None),
         ]
+
+
+def test_cells_split_out_of_a_flattened_run_are_marked_split(tmp_settings: Settings, tmp_path) -> None:
+    cells = consistent_cells("gov2021", random.Random(0))
+    report = tmp_path / "flat.txt"
+    report.write_text(render("测试县人民政府", 2021, "gov2021", cells, FLAT), encoding="utf-8")
+    load_parsed(tmp_settings.warehouse, [parse_to_file(str(report), tmp_settings)["parsed_path"]])
+    with duckdb.connect(str(tmp_settings.warehouse_path), read_only=True) as conn:
+        split = conn.execute(
+            "select count(*), count(value), min(length(raw_text)) from raw.cells "
+            "where split and table_name = 'applications'"
+        ).fetchone()
+    n, n_values, shortest = split
+    assert n_values > 0.8 * n > 0  # most split values are read
+    assert shortest >= 7  # a split value keeps its row's whole run (seven cells) as raw_text
+
+
+def test_a_warehouse_from_before_the_split_column_gains_it(tmp_settings: Settings) -> None:
+    old = RAW_TABLES_DDL["cells"].replace("split", "-- split")
+    tmp_settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(tmp_settings.warehouse_path)) as conn:
+        conn.execute("create schema raw")
+        conn.execute(f"create table raw.cells ({old})")
+        conn.execute(
+            "insert into raw.cells (report_id, sha256, parser_version, table_name, row_code, column_code) "
+            "values ('r', 's', 'v', 'applications', 'granted', 'total')"
+        )
+    outcome = parse_to_file(str(SAMPLE_FILES[0]), tmp_settings)
+    load_parsed(tmp_settings.warehouse, [outcome["parsed_path"]])
+    with duckdb.connect(str(tmp_settings.warehouse_path), read_only=True) as conn:
+        flags = dict(conn.execute("select sha256 = 's', list(distinct split) from raw.cells group by all").fetchall())
+    assert flags == {True: [None], False: [False]}

@@ -1,5 +1,5 @@
 -- Every report with its agency and year: the agency is the registry name
--- when the printed name is a registered name or alias (int_agency_names),
+-- when the printed name is a registered name or alias (int_report_agencies),
 -- else the printed name. first_seen_at is when we first held the document:
 -- its earliest fetch attempt that landed or confirmed the sha256, or its
 -- first load when that came earlier (a file read from a folder).
@@ -31,20 +31,9 @@ fetch_attempts as (
 
 ),
 
-agency_names as (
+report_agencies as (
 
-    select * from {{ ref('int_agency_names') }}
-
-),
-
--- a name two registry entries claim goes to the first by name (int_agency_names warns)
-name_owners as (
-
-    select
-        agency_name,
-        min(source_name) as source_name
-    from agency_names
-    group by agency_name
+    select * from {{ ref('int_report_agencies') }}
 
 ),
 
@@ -79,8 +68,8 @@ joined as (
         reports.sha256,
 
         ---------- agency and year
-        coalesce(name_owners.source_name, reports.agency_name) as agency_key,
-        name_owners.source_name,
+        report_agencies.agency_key,
+        report_agencies.source_name,
         reports.agency_name,
         reports.report_year,
         reports.template,
@@ -97,16 +86,15 @@ joined as (
         documents.loaded_at
 
     from reports
+    inner join report_agencies
+        on reports.report_id = report_agencies.report_id
     left join documents
         on reports.sha256 = documents.sha256
-    left join name_owners
-        on reports.agency_name = name_owners.agency_name
     left join first_fetches
         on reports.sha256 = first_fetches.sha256
     left join cell_counts
         on reports.report_id = cell_counts.report_id
-    where reports.agency_name is not null
-        and reports.report_year is not null
+    where reports.report_year is not null
 
 ),
 

@@ -6,16 +6,24 @@ reports as (
 
 ),
 
+report_agencies as (
+
+    select * from {{ ref('int_report_agencies') }}
+
+),
+
+-- one agency per registry name (its aliases included), else per printed name
 agency_reports as (
 
     select
-        agency_name,
-        min(report_year) as first_report_year,
-        max(report_year) as last_report_year,
+        report_agencies.agency_key as agency_name,
+        min(reports.report_year) as first_report_year,
+        max(reports.report_year) as last_report_year,
         count(*) as n_reports
-    from reports
-    where agency_name is not null
-    group by agency_name
+    from report_agencies
+    inner join reports
+        on report_agencies.report_id = reports.report_id
+    group by report_agencies.agency_key
 
 ),
 

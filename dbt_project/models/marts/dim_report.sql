@@ -18,6 +18,12 @@ parse_issues as (
 
 ),
 
+report_agencies as (
+
+    select * from {{ ref('int_report_agencies') }}
+
+),
+
 report_quality as (
 
     select * from {{ ref('int_report_quality') }}
@@ -41,12 +47,13 @@ final as (
         ---------- ids
         reports.report_id,
         case
-            when reports.agency_name is not null then {{ agency_id('reports.agency_name') }}
+            when report_agencies.agency_key is not null then {{ agency_id('report_agencies.agency_key') }}
         end as agency_id,
         reports.sha256,
 
         ---------- report
         reports.agency_name,
+        report_agencies.source_name as registry_name,
         reports.report_year,
         reports.template,
         reports.published_on,
@@ -69,6 +76,8 @@ final as (
         report_quality.validated_at
 
     from reports
+    left join report_agencies
+        on reports.report_id = report_agencies.report_id
     left join documents
         on reports.sha256 = documents.sha256
     left join issue_counts

@@ -68,7 +68,8 @@ final as (
         appeal_cells.raw_text,
         appeal_cells.page,
         appeal_cells.line_no,
-        appeal_cells.bbox
+        appeal_cells.bbox,
+        appeal_cells.split
 
     from appeal_cells
     inner join reports

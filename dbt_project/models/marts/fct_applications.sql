@@ -68,7 +68,8 @@ final as (
         application_cells.raw_text,
         application_cells.page,
         application_cells.line_no,
-        application_cells.bbox
+        application_cells.bbox,
+        application_cells.split
 
     from application_cells
     inner join reports

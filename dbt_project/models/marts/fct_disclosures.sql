@@ -85,7 +85,8 @@ final as (
         proactive_cells.raw_text,
         proactive_cells.page,
         proactive_cells.line_no,
-        proactive_cells.bbox
+        proactive_cells.bbox,
+        proactive_cells.split
 
     from proactive_cells
     inner join reports

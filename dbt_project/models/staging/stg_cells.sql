@@ -28,7 +28,8 @@ renamed as (
         raw_text,
         page,
         line_no,
-        bbox
+        bbox,
+        split
 
     from current_cells
 
