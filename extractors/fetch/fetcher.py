@@ -118,14 +118,15 @@ class FetchResult:
     size: int | None = None
     sha256: str | None = None  # of the landed bytes; for not_modified, of the copy we already hold
     landing_path: str | None = None
-    fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(tzinfo=None))
+    fetched_at: datetime = field(default_factory=lambda: _now())  # when the server answered (or we gave up)
     error: str | None = None  # "<code>: <detail>", e.g. "fetch.too_large: more than 1048576 bytes"
     tries: int = 0  # HTTP requests made, retries and redirect hops included
     source: str | None = None
     agency: str | None = None
     report_year: int | None = None
+    step: str | None = None  # the run step that made the request: discover / fetch
     attempt_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    content: bytes | None = field(default=None, repr=False, compare=False)  # body of a fetched page
+    content: bytes | None = field(default=None, repr=False, compare=False)  # body kept for the caller to read
 
     @property
     def ok(self) -> bool:
@@ -275,16 +276,21 @@ class Fetcher:
         local: bool = False,
         conditional: bool = True,
         land_bytes: bool = True,
+        keep_content: bool = False,
         source: str | None = None,
         agency: str | None = None,
         report_year: int | None = None,
+        step: str | None = None,
     ) -> FetchResult:
         """Fetch `url`; land the bytes unless `land_bytes` is False (listing pages keep them in `content`).
+
+        `keep_content` also keeps a landed document's bytes in `content` (the
+        landed copy's for a 304), so that discovery reads the document it lands.
 
         `local` allows a private/loopback address for the URL's own host only
         (sources marked `local: true`); redirects elsewhere are checked as usual.
         """
-        result = FetchResult(url=url, status=FAILED, source=source, agency=agency, report_year=report_year)
+        result = FetchResult(url=url, status=FAILED, source=source, agency=agency, report_year=report_year, step=step)
         allowed = frozenset({host_of(url)}) if local else frozenset()
         validators = self.state.get(url) if conditional and land_bytes else None
         headers = validators.request_headers() if validators else {}
@@ -302,7 +308,10 @@ class Fetcher:
             if validators is None:
                 return _finish(result, FAILED, "fetch.http_status: 304 to an unconditional request")
             result.sha256 = validators.sha256
-            result.landing_path = str(landing_path(self.storage, validators.sha256))  # the store checked it exists
+            held = landing_path(self.storage, validators.sha256)  # the store checked it exists
+            result.landing_path = str(held)
+            if keep_content:
+                result.content = held.read_bytes()
             return _finish(result, NOT_MODIFIED, None)
         if not 200 <= response.status_code < 300:
             return _finish(result, FAILED, f"fetch.http_status: HTTP {response.status_code}")
@@ -311,7 +320,7 @@ class Fetcher:
             sha256, path = land(self.storage, response.body)
             result.sha256, result.landing_path = sha256, str(path)
             self.state.put(Validators(url, sha256, response.headers.get("etag"), response.headers.get("last-modified")))
-        else:
+        if keep_content or not land_bytes:
             result.content = response.body
         return _finish(result, FETCHED, None)
 
@@ -435,8 +444,13 @@ class Fetcher:
         return parser
 
 
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)  # raw timestamps are naive UTC
+
+
 def _finish(result: FetchResult, status: str, error: str | None) -> FetchResult:
     result.status, result.error = status, error
+    result.fetched_at = _now()  # the answer's time, not the queueing's: first_seen_at reads it
     if error:
         log.warning("%s: %s (%s)", result.url, status, error)
     else:
@@ -451,6 +465,7 @@ def result_row(result: FetchResult) -> dict[str, Any]:
         "source": result.source,
         "agency": result.agency,
         "report_year": result.report_year,
+        "step": result.step,
         "url": result.url,
         "final_url": result.final_url,
         "status": result.status,

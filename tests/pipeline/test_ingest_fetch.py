@@ -147,6 +147,7 @@ def settings(county: FakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
                         "kind": "government",
                         "local": True,
                         "listing_urls": [county.url("/xxgk/nb/index.html"), county.url("/news/index.html")],
+                        "first_year": 2015,  # the failing 2015-2017 links are registered years here
                     },
                     {
                         "name": "示例县",
@@ -219,8 +220,8 @@ def test_ingest_fetches_lands_parses_and_loads_then_a_second_run_costs_a_304_eac
     assert "disclosure_ingest: FAILED" in output
     assert "fetch.timeout" in output and "fetch.too_large" in output and "fetch.refused_address" in output
 
-    # landing zone: exactly the three reports, by sha256
-    assert _landed(settings) == {_sha(data) for data in reports.files.values()}
+    # landing zone: exactly the three reports and the report page that attaches one (landed once, by discovery)
+    assert _landed(settings) == {_sha(data) for data in reports.files.values()} | {_sha(REPORT_PAGE.encode("gbk"))}
 
     # raw.documents: one row per report, with the URL it came from and the agency it names
     documents = _documents(settings)
@@ -292,8 +293,9 @@ def _transform_builds_marts_and_alerts(county: FakeSite, monkeypatch: pytest.Mon
             ).fetchall()
         )
     assert urls == {county.url(path) for path in ("/xxgk/files/a.pdf", "/xxgk/files/b.docx", "/xxgk/files/c.docx")}
-    # first_year 2019 through the year before AS_OF; the reports on the site are other agencies' samples
-    assert publication == {2019: "missing_overdue", 2020: "missing_overdue", 2021: "not_yet_due"}
+    # first_year 2015 through the year before AS_OF; the reports on the site are other agencies' samples
+    overdue = dict.fromkeys(range(2015, 2021), "missing_overdue")
+    assert publication == {**overdue, 2021: "not_yet_due"}
     # pages: the samples' own failures only (errors); the missing reports: warnings in the digest
     paged = [body["title"] for _, body in pages.posts]
     assert paged and not any("report.on_time" in title for title in paged), paged
