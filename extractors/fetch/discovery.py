@@ -252,6 +252,7 @@ class _Crawl:
     ) -> None:
         self.source, self.fetcher, self.bounds = source, fetcher, bounds
         self.attempts, self.discovery = attempts, discovery
+        self.judged: set[str] = set()  # links seen once (as an anchor and as a script's record, say)
 
     def listing(self, listing_url: str, max_pages: int) -> list[DiscoveredReport]:
         reports: list[DiscoveredReport] = []
@@ -282,10 +283,11 @@ class _Crawl:
         self.discovery.warnings.append(message)
 
     def _report_link(self, text: str, href: str, page_url: str) -> list[DiscoveredReport]:
-        if not href.lower().startswith(("http://", "https://")):
+        if not href.lower().startswith(("http://", "https://")) or href in self.judged:
             return []
         if not is_report_link(text, href, self.source.link_text_pattern):
             return []
+        self.judged.add(href)
         year = year_of(text) or year_of(unquote(href))
         if year is None:
             log.info("%s: report link without a year skipped: %s (%s)", self.source.name, text, href)
