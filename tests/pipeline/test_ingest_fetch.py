@@ -386,13 +386,19 @@ def test_fetch_source_lists_every_document_with_its_outcome_and_a_year_backfill_
         "/files/2021.docx": ("fetched", 2021),
         "/files/2020.pdf": ("fetched", 2020),
         "/files/2019.docx": ("fetched", 2019),
-        "/private/2018.pdf": ("robots_disallowed", 2018),
         "/slow.pdf": ("failed", None),
     }
+    # 2018 is before first_year (2019 by default): listed as skipped, never requested
+    assert [(s["year"], s["url"].removeprefix(site.base)) for s in result["skipped"]] == [(2018, "/private/2018.pdf")]
+    assert site.hits["/private/2018.pdf"] == 0
     assert documents["/slow.pdf"]["error"].startswith("fetch.timeout") and documents["/slow.pdf"]["sha256"] is None
     assert documents["/files/2020.pdf"]["document"] == "2020.pdf" and not documents["/files/2020.pdf"]["parsed"]
-    # every attempt is kept for raw.fetch_attempts: 4 listing/report pages and the 6 documents
-    assert len(result["attempts"]) == 4 + 6
+    # every attempt is kept for raw.fetch_attempts, each request once: 4 listing/report pages and 5 documents
+    assert len(result["attempts"]) == 4 + 5
+    assert {(a["url"].removeprefix(site.base), a["step"]) for a in result["attempts"]} >= {
+        ("/nb/2021/report.html", "discover"),
+        ("/files/2020.pdf", "fetch"),
+    }
 
     narrowed = fetch_source(tmp_settings, source_data, year=2020, config=TEST_CONFIG)
     assert {d["url"].removeprefix(site.base): d["fetch_status"] for d in narrowed["documents"]} == {
