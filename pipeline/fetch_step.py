@@ -52,7 +52,7 @@ def fetch_source(
     parsed year decides later.
     """
     source = source_from_dict(source_data)
-    config = config or FetchConfig.from_options(settings.fetch_options)
+    config = config or settings.fetch
     attempts: list[FetchResult] = []
     with Fetcher(settings.storage, config) as fetcher:
         found = discover_source(source, fetcher, attempts=attempts, years=(year, year) if year else None)

@@ -98,6 +98,16 @@ class FetchConfig:
         return cls(**values)
 
     @property
+    def contact_warning(self) -> str | None:
+        """Why the User-Agent does not yet say who runs the crawl (a site owner has no one to ask), or None."""
+        if self.contact_url != DEFAULT_CONTACT_URL:
+            return None
+        return (
+            f"the User-Agent's contact is the placeholder {DEFAULT_CONTACT_URL}: set "
+            "DISCLOSURE_FETCH_OPTIONS=contact_url=<a page saying who runs the crawl>"
+        )
+
+    @property
     def user_agent(self) -> str:
         # ASCII only: header values are latin-1 on the wire.
         return (
