@@ -90,12 +90,12 @@ def fetch_sources(settings: Settings, sources: list[dict[str, Any]], year: int |
 
     Sources on different hosts are fetched at the same time (HOSTS_AT_ONCE),
     sources sharing a host (departments on their county's portal) one after
-    another, so the per-host rate limit and concurrency cap hold within the
-    task. A source that raises (a bug, the landing zone unwritable) is
-    logged and returned as `{"source", "documents": [], "attempts": [],
-    "error"}`, so the other sources' documents go on to parse and load and
-    `summarize` fails the run naming it. Failed requests never raise: they
-    are data.
+    another; the per-host rate limit and concurrency cap hold across tasks
+    too (the Fetcher's lock files, extractors.fetch.host_limiter). A source
+    that raises (a bug, the landing zone unwritable) is logged and returned
+    as `{"source", "documents": [], "attempts": [], "error"}`, so the other
+    sources' documents go on to parse and load and `summarize` fails the run
+    naming it. Failed requests never raise: they are data.
     """
     by_host: dict[str, list[int]] = {}
     for index, source in enumerate(sources):

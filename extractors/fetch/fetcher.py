@@ -2,7 +2,8 @@
 
 What a government website gets from us: a User-Agent naming the project and
 a contact URL, robots.txt honoured, at most `max_concurrency_per_host`
-requests at a time and one start per `min_interval_per_host` seconds per host,
+requests at a time and one start per `min_interval_per_host` seconds per host
+(across processes: parallel fetch tasks share the budget, see host_limiter),
 retries with exponential backoff only on 5xx/429 and network errors, and a
 conditional GET (If-None-Match / If-Modified-Since) for a document we already
 hold, so an unchanged report costs one 304.
@@ -22,8 +23,6 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -34,6 +33,7 @@ import httpx
 import tenacity
 
 from extractors.fetch.address_guard import UnresolvableHost, host_of, refusal
+from extractors.fetch.host_limiter import HostLimiter
 from extractors.fetch.state import ConditionalStore, Validators
 from extractors.landing import land, landing_path
 from extractors.storage import StorageConfig
@@ -71,7 +71,7 @@ class FetchConfig:
     max_bytes: int = 50 * 1024 * 1024  # reports are a few MB; a scanned one rarely above 30 MB
     max_redirects: int = 5
     min_interval_per_host: float = 1.0  # seconds between request starts on one host
-    max_concurrency_per_host: int = 2
+    max_concurrency_per_host: int = 1  # across every process that fetches (extractors.fetch.host_limiter)
     respect_robots: bool = True
     contact_url: str = DEFAULT_CONTACT_URL
 
@@ -217,34 +217,6 @@ class _Response:
     too_large: bool = False
 
 
-class HostLimiter:
-    """Per-host concurrency cap and minimum interval between request starts (thread-safe).
-
-    It holds within one process; Airflow mapped tasks in several processes
-    share a host's budget only through an Airflow pool around the fetch task.
-    """
-
-    def __init__(self, min_interval: float, max_concurrency: int) -> None:
-        self.min_interval = min_interval
-        self.max_concurrency = max_concurrency
-        self._lock = threading.Lock()
-        self._slots: dict[str, threading.BoundedSemaphore] = {}
-        self._next_start: dict[str, float] = {}
-
-    @contextmanager
-    def slot(self, host: str) -> Iterator[None]:
-        with self._lock:
-            semaphore = self._slots.setdefault(host, threading.BoundedSemaphore(self.max_concurrency))
-        with semaphore:
-            with self._lock:
-                now = time.monotonic()
-                start = max(now, self._next_start.get(host, now))
-                self._next_start[host] = start + self.min_interval
-            if start > now:
-                time.sleep(start - now)
-            yield
-
-
 class Fetcher:
     """Fetches URLs under one FetchConfig; thread-safe, so a thread pool may share one."""
 
@@ -259,7 +231,9 @@ class Fetcher:
         self.storage = storage
         self.config = config or FetchConfig()
         self.state = state or ConditionalStore(storage)
-        self.limiter = HostLimiter(self.config.min_interval_per_host, self.config.max_concurrency_per_host)
+        self.limiter = HostLimiter(
+            storage.fetch_state_dir / "hosts", self.config.min_interval_per_host, self.config.max_concurrency_per_host
+        )
         self._robots: dict[str, RobotFileParser | str] = {}  # origin -> parser, or why it blocks all
         self._robots_lock = threading.Lock()
         self.client = httpx.Client(
