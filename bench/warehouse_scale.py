@@ -111,7 +111,7 @@ def synthesise(conn, n: int) -> dict[str, int]:  # conn: a duckdb connection
                '模拟' || (i % greatest({n} // 5, 1)) || '县人民政府',
                case template when 'gov2021' then 2021 + i % 4 when 'gov2019' then 2019 + i % 2
                     else 2012 + i % 7 end,
-               template, null
+               template, null, null
         from r
     """)
     # Application leaves and the four non-result rows per applicant column, consistent unless broken.

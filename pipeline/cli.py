@@ -3,6 +3,8 @@
 disclosure parse FILE... [--out cells.jsonl]   one JSON object per cell, fact and parse issue
                 [--seconds 120 --memory-mb 2048] under the pipeline's limits per file
 disclosure run                                  the whole pipeline once on the embedded default
+disclosure sources check [REGISTRY] [--discover]
+                                                validate the source registry; crawl its listing pages
 disclosure ui [--port 8080]                     the Airflow UI (and quality view) over the same database
 disclosure debug-page FILE.pdf --page N [--out page.png]
                                                 draw the table cells found and the codes placed on a page
@@ -118,6 +120,15 @@ def _init_storage(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _sources_check(args: argparse.Namespace) -> int:
+    from pipeline.settings import Settings
+    from pipeline.sources_check import check_sources
+
+    settings = Settings.from_env()
+    registry = Path(args.registry) if args.registry else settings.registry_path
+    return check_sources(registry, settings.fetch, sys.stdout, discover=args.discover)
+
+
 def _ui(args: argparse.Namespace) -> int:
     from pipeline.settings import Settings
     from pipeline.ui import serve
@@ -160,6 +171,11 @@ def build_parser() -> argparse.ArgumentParser:
     parse.set_defaults(func=_parse)
     run = commands.add_parser("run", help="run the whole pipeline once on the embedded default")
     run.set_defaults(func=_run)
+    sources = commands.add_parser("sources", help="the source registry").add_subparsers(dest="action", required=True)
+    check = sources.add_parser("check", help="validate the registry; with --discover, crawl its listing pages")
+    check.add_argument("registry", nargs="?", metavar="REGISTRY", help="default: DISCLOSURE_REGISTRY or sources.yml")
+    check.add_argument("--discover", action="store_true", help="crawl listing pages (no report downloads)")
+    check.set_defaults(func=_sources_check)
     ui = commands.add_parser("ui", help="start the Airflow UI on the embedded default (Ctrl-C stops it)")
     ui.add_argument("--port", type=int, default=8080, help="api-server port on 127.0.0.1 (default 8080)")
     ui.set_defaults(func=_ui)

@@ -17,15 +17,18 @@ whether this parser version already parsed it.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from extractors.fetch.discovery import DiscoveredReport, discover_source, fetch_reports
+from extractors.fetch.discovery import FETCH_STEP, DiscoveredReport, discover_source, fetch_reports
 from extractors.fetch.fetcher import FAILED, FetchConfig, Fetcher, FetchResult
+from extractors.fetch.published import published_on
 from extractors.landing import land
 from pipeline.discover import source_from_dict
 from pipeline.parse_step import parsed_path
@@ -39,28 +42,28 @@ READ = "read"  # a folder source's file, read from disk
 def fetch_source(
     settings: Settings, source_data: dict[str, Any], year: int | None = None, config: FetchConfig | None = None
 ) -> dict[str, Any]:
-    """Discover and fetch one source: `{"source", "documents": [...], "attempts": [FetchResult dicts]}`.
+    """Discover and fetch one source, one request per document.
 
-    `year` (a backfill) skips report links whose text names another year;
-    links without a year are fetched, the parsed year decides later.
+    Returns `{"source", "documents": [...], "attempts": [FetchResult dicts],
+    "skipped": [{"year", "url", "link_text"}], "pages": {listing: pages read},
+    "warnings": [...]}`. Report links of years outside the source's
+    first_year..last_year are skipped; `year` (a backfill) takes that year
+    only, whatever first_year says. Links without a year are fetched, the
+    parsed year decides later.
     """
     source = source_from_dict(source_data)
-    config = config or FetchConfig.from_options(settings.fetch_options)
+    config = config or settings.fetch
     attempts: list[FetchResult] = []
     with Fetcher(settings.storage, config) as fetcher:
-        reports = discover_source(source, fetcher, attempts=attempts)
-        if year is not None:
-            other_years = [r for r in reports if r.year not in (year, None)]
-            if other_years:
-                log.info("%s: %d report links of other years than %d not fetched", source.name, len(other_years), year)
-            reports = [r for r in reports if r.year in (year, None)]
+        found = discover_source(source, fetcher, attempts=attempts, years=(year, year) if year else None)
+        reports = found.reports
         web = [r for r in reports if r.local_path is None]
         results = dict(zip((r.url for r in web), fetch_reports(fetcher, web), strict=True))
     documents = [
         _from_folder(settings, r) if r.local_path is not None else _from_web(settings, r, results[r.url])
         for r in reports
     ]
-    attempts += results.values()
+    attempts += [r for r in results.values() if r.step == FETCH_STEP]  # discovery's are in already
     log.info(
         "%s: %d documents, %d need parsing, %d fetch attempts",
         source.name,
@@ -68,7 +71,14 @@ def fetch_source(
         sum(bool(d["sha256"]) and not d["parsed"] for d in documents),
         len(attempts),
     )
-    return {"source": source.name, "documents": documents, "attempts": [a.to_dict() for a in attempts]}
+    return {
+        "source": source.name,
+        "documents": documents,
+        "attempts": [a.to_dict() for a in attempts],
+        "skipped": [dataclasses.asdict(s) for s in found.skipped],
+        "pages": found.pages,
+        "warnings": found.warnings,
+    }
 
 
 # Websites of one batch fetched at the same time: politeness is per host, so different hosts overlap.
@@ -80,12 +90,12 @@ def fetch_sources(settings: Settings, sources: list[dict[str, Any]], year: int |
 
     Sources on different hosts are fetched at the same time (HOSTS_AT_ONCE),
     sources sharing a host (departments on their county's portal) one after
-    another, so the per-host rate limit and concurrency cap hold within the
-    task. A source that raises (a bug, the landing zone unwritable) is
-    logged and returned as `{"source", "documents": [], "attempts": [],
-    "error"}`, so the other sources' documents go on to parse and load and
-    `summarize` fails the run naming it. Failed requests never raise: they
-    are data.
+    another; the per-host rate limit and concurrency cap hold across tasks
+    too (the Fetcher's lock files, extractors.fetch.host_limiter). A source
+    that raises (a bug, the landing zone unwritable) is logged and returned
+    as `{"source", "documents": [], "attempts": [], "error"}`, so the other
+    sources' documents go on to parse and load and `summarize` fails the run
+    naming it. Failed requests never raise: they are data.
     """
     by_host: dict[str, list[int]] = {}
     for index, source in enumerate(sources):
@@ -128,6 +138,9 @@ def document_name(url: str) -> str:
 
 
 def _from_web(settings: Settings, report: DiscoveredReport, result: FetchResult) -> dict[str, Any]:
+    # The page's hints came with the link; a bare file has the server's Last-Modified at best.
+    dated = (report.published_on, report.published_on_source) if report.published_on else None
+    dated = dated or published_on(last_modified=result.headers.get("last-modified"))
     return _document(
         settings,
         report,
@@ -138,6 +151,7 @@ def _from_web(settings: Settings, report: DiscoveredReport, result: FetchResult)
         error=result.error,
         sha256=result.sha256,
         landing_path=result.landing_path,
+        published=dated,
     )
 
 
@@ -183,8 +197,12 @@ def _document(
     error: str | None,
     sha256: str | None,
     landing_path: str | None,
+    published: tuple[date, str] | None = None,
 ) -> dict[str, Any]:
-    """One document of the run: where it came from, how the fetch went, whether it is parsed already."""
+    """One document of the run: where it came from, how the fetch went, whether it is parsed already.
+
+    `published_on` (ISO date) and `published_on_source` date its report (a folder file has none).
+    """
     out = parsed_path(settings, sha256) if sha256 else None
     return {
         "document": name,
@@ -200,4 +218,6 @@ def _document(
         "landing_path": landing_path,
         "parsed_path": str(out) if out else None,
         "parsed": out is not None and out.exists(),
+        "published_on": published[0].isoformat() if published else None,
+        "published_on_source": published[1] if published else None,
     }

@@ -100,7 +100,12 @@ def load_run(
     loaded = set() if backfill.active else loaded_sha256s(settings.warehouse) & parsed.keys()
     paths = [path for sha256, path in parsed.items() if sha256 not in loaded]
     select = (lambda doc: backfill.matches(doc.agency, doc.year)) if backfill.active else None
-    summary = load_parsed(settings.warehouse, paths, select=select)
+    published = {
+        d["sha256"]: (date.fromisoformat(d["published_on"]), d["published_on_source"])
+        for d in documents_of(fetched)
+        if d["sha256"] and d.get("published_on")
+    }
+    summary = load_parsed(settings.warehouse, paths, select=select, published=published)
     summary["documents_skipped"] += len(loaded)
     if backfill.active and parsed and summary["documents_not_selected"] == len(parsed):
         raise NothingSelected(f"no document matches the {backfill.describe()}")
@@ -199,6 +204,14 @@ def summarize_run(
         if s["name"] not in done
     ]
     summary.failures += [f"{r['source']}: fetch failed: {r['error']}" for r in fetched if r.get("error")]
+    summary.warnings += [f"{r['source']}: {w}" for r in fetched for w in r.get("warnings", ())]
+    for r in fetched:
+        if r.get("skipped"):
+            years = sorted({s["year"] for s in r["skipped"]})
+            summary.lines.append(
+                f"{r['source']}: {len(r['skipped'])} report links of years outside the registered ones skipped "
+                f"({', '.join(map(str, years))})"
+            )
     for d in documents:
         if d["error"]:
             message = f"{d['source']}: {d['document']} ({d['url']}): {d['fetch_status']}: {d['error']}"

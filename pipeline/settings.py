@@ -14,12 +14,16 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alerts.config import AlertConfig
 from expectations.context import ChecksConfig
 from extractors.storage import StorageConfig, is_url
 from warehouse.config import WarehouseConfig, WarehouseTarget
 from warehouse.transform import DbtConfig
+
+if TYPE_CHECKING:
+    from extractors.fetch.fetcher import FetchConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REGISTRY = REPO_ROOT / "sources.yml"
@@ -170,6 +174,13 @@ class Settings:
     @property
     def checks(self) -> ChecksConfig:
         return ChecksConfig(self.warehouse, work_dir=self.home / "gx", docs_dir=self.gx_docs_dir)
+
+    @property
+    def fetch(self) -> FetchConfig:
+        """The FetchConfig with DISCLOSURE_FETCH_OPTIONS applied (imported late: httpx slows DAG parsing)."""
+        from extractors.fetch.fetcher import FetchConfig
+
+        return FetchConfig.from_options(self.fetch_options)
 
     @property
     def alerts(self) -> AlertConfig:

@@ -35,6 +35,9 @@ def summary_source(settings: Settings) -> Path | None:
 def build_summary(settings: Settings) -> str:
     """A plain-text summary of the warehouse after a run (counts, failed checks, paths)."""
     lines = ["", "Disclosure pipeline summary"]
+    contact = settings.fetch.contact_warning
+    if contact:  # every run until set: a site owner who objects must know whom to tell
+        lines.append(f"  warning            {contact}")
     if settings.warehouse.is_postgres:
         reader, source_label = settings, describe(settings.warehouse)
     else:

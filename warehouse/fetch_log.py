@@ -16,6 +16,7 @@ FETCH_ATTEMPT_COLUMNS: tuple[str, ...] = (
     "source",
     "agency",
     "report_year",
+    "step",
     "url",
     "final_url",
     "status",

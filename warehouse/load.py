@@ -13,7 +13,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from extractors import PARSER_VERSION
@@ -48,6 +48,7 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
         "report_year",
         "template",
         "published_on",
+        "published_on_source",
     ),
     "cells": (
         "report_id",
@@ -108,8 +109,15 @@ def report_agency(doc: ParsedDocument) -> str | None:
     return doc.agency
 
 
-def rows_of(doc: ParsedDocument, loaded_at: datetime) -> dict[str, list[tuple[Any, ...]]]:
-    """The raw rows of one parsed document, per raw table."""
+# A document's publication date and its hint (extractors.fetch.published), known from where it was fetched.
+Published = tuple[date, str]
+
+
+def rows_of(
+    doc: ParsedDocument, loaded_at: datetime, published: Published | None = None
+) -> dict[str, list[tuple[Any, ...]]]:
+    """The raw rows of one parsed document, per raw table; `published` dates its report."""
+    published_on, published_on_source = published or (None, None)
     key = (doc.report_id, doc.sha256, doc.parser_version)
     return {
         "documents": [
@@ -125,7 +133,9 @@ def rows_of(doc: ParsedDocument, loaded_at: datetime) -> dict[str, list[tuple[An
                 loaded_at,
             )
         ],
-        "reports": [(*key[:3], doc.document, report_agency(doc), doc.year, doc.template, None)],
+        "reports": [
+            (*key[:3], doc.document, report_agency(doc), doc.year, doc.template, published_on, published_on_source)
+        ],
         "cells": [
             (
                 *key,
@@ -159,11 +169,14 @@ def load_parsed(
     parsed_paths: list[str],
     select: Callable[[ParsedDocument], bool] | None = None,
     storage: StorageConfig | None = None,
+    published: dict[str, Published] | None = None,
 ) -> dict[str, int]:
     """Load parse results into `raw`; returns counts of documents loaded/skipped/not selected, cells loaded.
 
     `select` (a backfill filter) leaves out the documents it rejects; they count as `documents_not_selected`.
+    `published` maps a sha256 to its report's publication date and hint (a folder file has none).
     """
+    published = published or {}
     summary = {"documents_loaded": 0, "documents_skipped": 0, "documents_not_selected": 0, "cells_loaded": 0}
     with connect(config) as conn:
         for path in parsed_paths:
@@ -176,7 +189,7 @@ def load_parsed(
                 summary["documents_skipped"] += 1
                 log.info("%s: already loaded (parser %s); skipped", doc.document, doc.parser_version)
                 continue
-            rows = rows_of(doc, datetime.now(UTC).replace(tzinfo=None))
+            rows = rows_of(doc, datetime.now(UTC).replace(tzinfo=None), published.get(doc.sha256))
             with transaction(conn):
                 lock(conn, f"raw.documents:{doc.sha256}:{doc.parser_version}")
                 if _already_loaded(conn, doc):  # another writer loaded it meanwhile (Postgres)

@@ -33,7 +33,8 @@ RAW_TABLES: dict[str, str] = {
         agency          varchar,
         report_year     integer,
         template        varchar,           -- gov2019 / gov2021 / narrative
-        published_on    date,
+        published_on    date,              -- when the agency published it (extractors.fetch.published)
+        published_on_source varchar,       -- its hint: meta / page / url / signature / last_modified
         primary key (sha256, parser_version)
     """,
     # Statistical cells of the proactive, applications and appeals tables.
@@ -103,6 +104,7 @@ RAW_TABLES: dict[str, str] = {
         source          varchar,           -- registry entry name
         agency          varchar,
         report_year     integer,           -- as read from the link; null when unknown
+        step            varchar,           -- run step that made the request: discover / fetch
         url             varchar not null,  -- as requested
         final_url       varchar,           -- after redirects (the refused hop when refused)
         status          varchar not null,  -- fetched / not_modified / failed / refused / too_large / robots_disallowed
@@ -129,7 +131,8 @@ RAW_TABLES: dict[str, str] = {
         level           varchar,           -- national / province / ... / department
         kind            varchar,           -- government (due 31 March) / department (31 January); null: not an agency
         first_year      integer not null,  -- first report year expected (registry default applied)
-        example         boolean not null,  -- illustrative entry; monitored all the same
+        last_year       integer,           -- last report year expected; null: open-ended
+        example         boolean not null,  -- illustrative entry: never fetched, never monitored
         registered_at   timestamp not null,  -- first snapshot that held this name (monitoring began)
         snapshot_at     timestamp not null,  -- the snapshot this row belongs to
         primary key (name)
@@ -188,16 +191,20 @@ RAW_TABLES: dict[str, str] = {
 }
 
 
-# Columns added to a table after its first release, as (table, column, type): `create table if not
-# exists` leaves a warehouse's older table as it was, so each is also added where it is missing.
-ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (("cells", "split", "boolean"),)
+# Columns added after a table was first released: a warehouse created before gets them on connect.
+ADDED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "reports": (("published_on_source", "varchar"),),
+    "fetch_attempts": (("step", "varchar"),),
+    "sources": (("last_year", "integer"),),
+    "cells": (("split", "boolean"),),
+}
 
 
 def create_statements() -> list[str]:
-    """`create schema`, `create table if not exists` for every raw table, and the columns added since."""
+    """`create schema`, `create table if not exists` for every raw table, and its added columns."""
     statements = [f"create schema if not exists {RAW_SCHEMA}"]
     for name, columns in RAW_TABLES.items():
         statements.append(f"create table if not exists {RAW_SCHEMA}.{name} ({columns})")
-    for table, column, kind in ADDED_COLUMNS:
-        statements.append(f"alter table {RAW_SCHEMA}.{table} add column if not exists {column} {kind}")
+    for name, added in ADDED_COLUMNS.items():
+        statements += [f"alter table {RAW_SCHEMA}.{name} add column if not exists {c} {t}" for c, t in added]
     return statements

@@ -14,17 +14,20 @@ from __future__ import annotations
 import logging
 import re
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from extractors.fetch.address_guard import origin_of
 from extractors.fetch.css_select import css_to_xpath
 from extractors.fetch.fetcher import Fetcher, FetchResult
-from extractors.fetch.registry import Source
+from extractors.fetch.pagination import pagers, script_links
+from extractors.fetch.published import published_on
+from extractors.fetch.registry import DEFAULT_FIRST_YEAR, Source
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -42,10 +45,10 @@ _YEAR_ARABIC = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年(?!\s*\d{1,2}\s*月)")
 _YEAR_CHINESE = re.compile(r"([〇○零一二三四五六七八九]{4})\s*年(?!\s*[一二三四五六七八九十\d]{1,2}\s*月)")
 _CHINESE_DIGITS = {c: str(i) for i, c in enumerate("零一二三四五六七八九")} | {"〇": "0", "○": "0"}
 _ATTACHMENT = re.compile(r"\.(pdf|docx?|wps)(?:$|[?#&])", re.IGNORECASE)
-_NEXT_PAGE_TEXTS = {"下一页", "下页", "下一頁", "后一页", "next", "nextpage"}
-_NUMBERED_PAGE = re.compile(r"(?:^|/)(?:index|page|list|default)_(\d+)\.s?html?$", re.IGNORECASE)
-# TRS-style sites write their pager in script: createPageHTML(pages, current, "index", "html").
-_PAGER_SCRIPT = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"'](\w+)[\"']\s*,\s*[\"'](\w+)[\"']")
+
+# Which run step made a request (raw.fetch_attempts.step).
+DISCOVER_STEP = "discover"
+FETCH_STEP = "fetch"
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,10 @@ class DiscoveredReport:
     link_text: str
     listing_url: str  # the page (or folder) it was found on
     local: bool = False  # the source allows private addresses for its own origins (host and port)
+    published_on: date | None = None  # from the report page, its URL (extractors.fetch.published)
+    published_on_source: str | None = None  # which hint: meta / page / url / signature / last_modified
+    # The report page discovery already requested and landed: the fetch step asks no second time.
+    fetched: FetchResult | None = field(default=None, compare=False, hash=False, repr=False)
 
     @property
     def local_path(self) -> Path | None:
@@ -66,6 +73,25 @@ class DiscoveredReport:
         if not self.url.startswith("file://"):
             return None
         return Path(unquote(urlsplit(self.url).path))
+
+
+@dataclass(frozen=True)
+class SkippedLink:
+    """A report link left alone: its year is outside the source's first_year..last_year (or the backfill's)."""
+
+    year: int | None
+    url: str
+    link_text: str
+
+
+@dataclass
+class Discovery:
+    """What discovery found for one source: reports, links skipped by year, pages followed, warnings."""
+
+    reports: list[DiscoveredReport] = field(default_factory=list)
+    skipped: list[SkippedLink] = field(default_factory=list)
+    pages: dict[str, int] = field(default_factory=dict)  # listing URL -> listing pages read
+    warnings: list[str] = field(default_factory=list)
 
 
 def year_of(text: str) -> int | None:
@@ -95,38 +121,70 @@ def discover_source(
     *,
     max_pages: int = DEFAULT_MAX_PAGES,
     attempts: list[FetchResult] | None = None,
-) -> list[DiscoveredReport]:
+    years: tuple[int | None, int | None] | None = None,
+) -> Discovery:
     """Every report of one source: its folder's files, its direct report URLs, and its listing pages' links.
 
+    `years` (first, last) bounds the web reports taken, by the year their
+    link names; by default the source's first_year (2019 unless set) and
+    last_year. Links of other years are listed in `skipped`, not fetched.
     Fetch results of listing and report pages are appended to `attempts`
     when given, so that they can be written to raw.fetch_attempts too.
     """
     log_to = attempts if attempts is not None else []
+    bounds = years or (source.first_year or DEFAULT_FIRST_YEAR, source.last_year)
     found: dict[str, DiscoveredReport] = {}
+    discovery = Discovery()
     if source.local_dir is not None:
         for report in _folder_reports(source):
             found.setdefault(report.url, report)
     for url in source.report_urls:
-        found.setdefault(url, _record(source, year_of(unquote(url)), url, "", url))
+        year = year_of(unquote(url))
+        if _in_years(year, bounds):
+            found.setdefault(url, _record(source, year, url, "", url, dated=published_on(url)))
+        else:
+            discovery.skipped.append(SkippedLink(year, url, ""))
     for listing_url in source.listing_urls:
-        for report in _crawl_listing(source, fetcher, listing_url, max_pages, log_to):
+        crawl = _Crawl(source, fetcher, bounds, log_to, discovery)
+        for report in crawl.listing(listing_url, max_pages):
             found.setdefault(report.url, report)
-    reports = list(found.values())
-    log.info("%s: %d reports discovered", source.name, len(reports))
-    return reports
+    discovery.reports = list(found.values())
+    log.info(
+        "%s: %d reports discovered, %d links of other years skipped",
+        source.name,
+        len(discovery.reports),
+        len(discovery.skipped),
+    )
+    return discovery
 
 
 def fetch_reports(fetcher: Fetcher, reports: Iterable[DiscoveredReport], max_workers: int = 4) -> list[FetchResult]:
-    """Fetch every web report into the landing zone (folder files are parsed in place, so skipped)."""
+    """Fetch every web report into the landing zone, once: a page discovery landed is not asked for again.
+
+    Folder files are parsed in place, so skipped.
+    """
     web = [r for r in reports if r.local_path is None]
 
     def one(report: DiscoveredReport) -> FetchResult:
+        if report.fetched is not None:
+            return report.fetched
         return fetcher.fetch(
-            report.url, local=report.local, source=report.source, agency=report.agency, report_year=report.year
+            report.url,
+            local=report.local,
+            source=report.source,
+            agency=report.agency,
+            report_year=report.year,
+            step=FETCH_STEP,
         )
 
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
         return list(pool.map(one, web))
+
+
+def _in_years(year: int | None, bounds: tuple[int | None, int | None]) -> bool:
+    """A link without a year is taken (the parsed year decides later)."""
+    first, last = bounds
+    return year is None or ((first is None or year >= first) and (last is None or year <= last))
 
 
 def _folder_reports(source: Source) -> list[DiscoveredReport]:
@@ -149,10 +207,6 @@ def _folder_reports(source: Source) -> list[DiscoveredReport]:
     ]
 
 
-def _record(source: Source, year: int | None, url: str, text: str, listing_url: str) -> DiscoveredReport:
-    return DiscoveredReport(source.name, source.name, year, url, text, listing_url, local=_local(source, url))
-
-
 def _local(source: Source, url: str) -> bool:
     """A `local` source's exemption holds for the origins (host and port) of its registered URLs only.
 
@@ -161,93 +215,168 @@ def _local(source: Source, url: str) -> bool:
     return source.local and origin_of(url) in {origin_of(u) for u in (*source.listing_urls, *source.report_urls)}
 
 
-def _crawl_listing(
-    source: Source, fetcher: Fetcher, listing_url: str, max_pages: int, attempts: list[FetchResult]
-) -> list[DiscoveredReport]:
-    reports: list[DiscoveredReport] = []
-    queue, seen = deque([listing_url]), {listing_url}
-    pages = links = 0
-    while queue and pages < max_pages:
-        page_url = queue.popleft()
-        pages += 1
-        page = _fetch_page(source, fetcher, page_url, attempts)
-        if page is None:
-            continue
-        root, base = page
-        for text, href in _links(root, source.css_selector):
-            if is_report_link(text, href, source.link_text_pattern):
-                year = year_of(text) or year_of(unquote(href))
-                if year is None:
-                    log.info("%s: report link without a year skipped: %s (%s)", source.name, text, href)
-                    continue
-                links += 1
-                if links > MAX_REPORTS_PER_LISTING:
-                    log.warning(
-                        "%s: listing %s has more than %d report links; the rest are left out",
-                        source.name,
-                        listing_url,
-                        MAX_REPORTS_PER_LISTING,
-                    )
-                    return reports
-                reports += _resolve_report(source, fetcher, year, href, text, page_url, attempts)
-        for next_url in _next_pages(root, base, listing_url, max_pages):
-            if next_url not in seen:
-                seen.add(next_url)
-                queue.append(next_url)
-    if queue:
-        log.warning("%s: stopped after %d listing pages (max_pages)", source.name, max_pages)
-    return reports
-
-
-def _resolve_report(
+def _record(
     source: Source,
-    fetcher: Fetcher,
-    year: int,
-    href: str,
+    year: int | None,
+    url: str,
     text: str,
     listing_url: str,
-    attempts: list[FetchResult],
-) -> list[DiscoveredReport]:
-    """A file link is the report; an HTML page is followed one step to the files it attaches."""
-    if _ATTACHMENT.search(href):
-        return [_record(source, year, href, text, listing_url)]
-    page = _fetch_page(source, fetcher, href, attempts)
-    if page is None:
-        return [_record(source, year, href, text, listing_url)]  # the fetch step will try again
-    root, _base = page
-    files = []
-    for file_text, file_href in _links(root, None):
-        if _ATTACHMENT.search(file_href) or _ATTACHMENT.search(file_text):
-            if _NOT_REPORT.search(file_text):
-                continue  # the 解读 attached beside the report
-            files.append(_record(source, year_of(file_text) or year, file_href, file_text or text, listing_url))
-    return files or [_record(source, year, href, text, listing_url)]
-
-
-def _fetch_page(
-    source: Source, fetcher: Fetcher, url: str, attempts: list[FetchResult]
-) -> tuple[HtmlElement, str] | None:
-    import lxml.html
-
-    result = fetcher.fetch(
+    dated: tuple[date, str] | None = None,
+    fetched: FetchResult | None = None,
+) -> DiscoveredReport:
+    return DiscoveredReport(
+        source.name,
+        source.name,
+        year,
         url,
+        text,
+        listing_url,
         local=_local(source, url),
-        conditional=False,
-        land_bytes=False,
-        source=source.name,
-        agency=source.name if source.is_agency else None,
+        published_on=dated[0] if dated else None,
+        published_on_source=dated[1] if dated else None,
+        fetched=fetched,
     )
-    attempts.append(result)
-    if not result.ok or not result.content:
-        return None
-    base = result.final_url or url
-    try:
-        root = lxml.html.document_fromstring(result.text(), base_url=base)
-    except (ValueError, lxml.etree.ParserError) as exc:
-        log.warning("%s: %s is not readable HTML: %s", source.name, url, exc)
-        return None
-    root.make_links_absolute(base, resolve_base_href=True)
-    return root, base
+
+
+@dataclass
+class _Page:
+    """A fetched page: its markup, its parsed tree, its base URL, and the response."""
+
+    text: str
+    root: HtmlElement
+    base: str
+    result: FetchResult
+
+    def visible_text(self) -> str:
+        return "\n".join(self.root.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]"))
+
+
+class _Crawl:
+    """One listing of one source: its pages followed breadth-first, its report links resolved."""
+
+    def __init__(
+        self,
+        source: Source,
+        fetcher: Fetcher,
+        bounds: tuple[int | None, int | None],
+        attempts: list[FetchResult],
+        discovery: Discovery,
+    ) -> None:
+        self.source, self.fetcher, self.bounds = source, fetcher, bounds
+        self.attempts, self.discovery = attempts, discovery
+        self.judged: set[str] = set()  # links seen once (as an anchor and as a script's record, say)
+        self.taken = 0  # report links taken from this listing, capped at MAX_REPORTS_PER_LISTING
+
+    def listing(self, listing_url: str, max_pages: int) -> list[DiscoveredReport]:
+        reports: list[DiscoveredReport] = []
+        frontier: deque[Iterator[str]] = deque([iter([listing_url])])
+        seen: set[str] = set()
+        read, hinted = 0, 0
+        page_url = _next_unseen(frontier, seen)
+        while page_url is not None and len(seen) <= max_pages:
+            page = self._fetch(page_url, landed=False)
+            if page is not None:
+                read += 1
+                anchors = _links(page.root, self.source.css_selector)
+                for text, href in anchors + script_links(page.text, page.base):
+                    reports += self._report_link(text, href, page_url)
+                for pager in pagers(page.text, _links(page.root, None), page.base, listing_url):
+                    hinted = max(hinted, pager.hinted or 0)
+                    frontier.append(pager.urls)
+            page_url = _next_unseen(frontier, seen)
+        self.discovery.pages[listing_url] = read
+        if page_url is not None:
+            self._warn(f"{listing_url}: stopped after {max_pages} listing pages (max_pages)")
+        if hinted > read:
+            self._warn(f"{listing_url}: the listing hints at {hinted} pages, {read} followed")
+        return reports
+
+    def _warn(self, message: str) -> None:
+        log.warning("%s: %s", self.source.name, message)
+        self.discovery.warnings.append(message)
+
+    def _report_link(self, text: str, href: str, page_url: str) -> list[DiscoveredReport]:
+        if not href.lower().startswith(("http://", "https://")) or href in self.judged:
+            return []
+        if not is_report_link(text, href, self.source.link_text_pattern):
+            return []
+        self.judged.add(href)
+        year = year_of(text) or year_of(unquote(href))
+        if year is None:
+            log.info("%s: report link without a year skipped: %s (%s)", self.source.name, text, href)
+            return []
+        if not _in_years(year, self.bounds):
+            self.discovery.skipped.append(SkippedLink(year, href, text))
+            return []
+        self.taken += 1
+        if self.taken > MAX_REPORTS_PER_LISTING:
+            if self.taken == MAX_REPORTS_PER_LISTING + 1:
+                self._warn(f"{page_url}: more than {MAX_REPORTS_PER_LISTING} report links; the rest are left out")
+            return []
+        return self._resolve(year, href, text, page_url)
+
+    def _resolve(self, year: int, href: str, text: str, listing_url: str) -> list[DiscoveredReport]:
+        """A file link is the report; an HTML page is landed once, and the files it attaches are the reports."""
+        if _ATTACHMENT.search(href):
+            return [_record(self.source, year, href, text, listing_url, dated=published_on(href))]
+        page = self._fetch(href, landed=True, year=year)
+        if page is None:  # failed: the document is this attempt, not asked for again this run
+            fetched = self.attempts[-1]
+            return [_record(self.source, year, href, text, listing_url, fetched=fetched)]
+        visible = page.visible_text()
+        files = []
+        for file_text, file_href in _links(page.root, None):
+            if _ATTACHMENT.search(file_href) or _ATTACHMENT.search(file_text):
+                if _NOT_REPORT.search(file_text):
+                    continue  # the 解读 attached beside the report
+                dated = published_on(file_href, html=page.text, text=visible, urls=(href,))
+                files.append(
+                    _record(self.source, year_of(file_text) or year, file_href, file_text or text, listing_url, dated)
+                )
+        if files:
+            return files
+        last_modified = page.result.headers.get("last-modified")
+        dated = published_on(href, html=page.text, text=visible, last_modified=last_modified)
+        return [_record(self.source, year, href, text, listing_url, dated, fetched=page.result)]
+
+    def _fetch(self, url: str, landed: bool, year: int | None = None) -> _Page | None:
+        """A listing page is read afresh each run; a report page is landed (conditional, once per run)."""
+        import lxml.html
+
+        result = self.fetcher.fetch(
+            url,
+            local=_local(self.source, url),
+            conditional=landed,
+            land_bytes=landed,
+            keep_content=landed,
+            source=self.source.name,
+            agency=self.source.name if self.source.is_agency else None,
+            report_year=year,
+            step=DISCOVER_STEP,
+        )
+        self.attempts.append(result)
+        if not result.ok or not result.content:
+            return None
+        base = result.final_url or url
+        text = result.text()
+        try:
+            root = lxml.html.document_fromstring(text, base_url=base)
+        except (ValueError, lxml.etree.ParserError) as exc:
+            log.warning("%s: %s is not readable HTML: %s", self.source.name, url, exc)
+            return _Page(text, lxml.html.document_fromstring("<html></html>"), base, result)
+        root.make_links_absolute(base, resolve_base_href=True)
+        return _Page(text, root, base, result)
+
+
+def _next_unseen(frontier: deque[Iterator[str]], seen: set[str]) -> str | None:
+    """The next listing page not read yet, drawn from the pagers' lazy URL series in order."""
+    while frontier:
+        for url in frontier[0]:
+            if url not in seen:
+                seen.add(url)
+                return url
+        frontier.popleft()
+    return None
 
 
 def _links(root: HtmlElement, css_selector: str | None) -> list[tuple[str, str]]:
@@ -262,25 +391,3 @@ def _links(root: HtmlElement, css_selector: str | None) -> list[tuple[str, str]]
             text = " ".join((anchor.text_content() or "").split()) or (anchor.get("title") or "").strip()
             links.append((text, href.split("#")[0]))
     return links
-
-
-def _next_pages(root: HtmlElement, base: str, listing_url: str, max_pages: int) -> list[str]:
-    """Further listing pages: 下一页 links, numbered siblings (index_2.html, page_3.html), script pagers.
-
-    A script pager's page count is the page's word: no more than `max_pages` URLs are built from it.
-    """
-    host, folder = urlsplit(listing_url).netloc, urlsplit(listing_url).path.rsplit("/", 1)[0]
-    candidates = []
-    for text, href in _links(root, None):
-        parts = urlsplit(href)
-        if parts.netloc != host:
-            continue  # pagination never leaves the listing's site
-        is_next = text.replace(" ", "").lower() in _NEXT_PAGE_TEXTS
-        is_sibling = parts.path.rsplit("/", 1)[0] == folder and _NUMBERED_PAGE.search(parts.path)
-        if is_next or is_sibling:
-            candidates.append(href)
-    scripts = " ".join(script.text or "" for script in root.iter("script"))
-    for match in _PAGER_SCRIPT.finditer(scripts):
-        count, prefix, suffix = int(match.group(1)), match.group(3), match.group(4)
-        candidates += [urljoin(base, f"{prefix}_{n}.{suffix}") for n in range(1, min(count, max_pages + 1))]
-    return candidates

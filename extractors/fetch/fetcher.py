@@ -2,7 +2,8 @@
 
 What a government website gets from us: a User-Agent naming the project and
 a contact URL, robots.txt honoured, at most `max_concurrency_per_host`
-requests at a time and one start per `min_interval_per_host` seconds per host,
+requests at a time and one start per `min_interval_per_host` seconds per host
+(across processes: parallel fetch tasks share the budget, see host_limiter),
 retries with exponential backoff only on 5xx/429 and network errors, and a
 conditional GET (If-None-Match / If-Modified-Since) for a document we already
 hold, so an unchanged report costs one 304.
@@ -22,10 +23,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -38,6 +36,7 @@ import tenacity
 from extractors.fetch.address_guard import UnresolvableHost, host_of, origin_of, refusal
 from extractors.fetch.body import BodyTooLarge, RefusedEncoding, read_capped
 from extractors.fetch.deadline import Watchdog
+from extractors.fetch.host_limiter import HostLimiter
 from extractors.fetch.state import ConditionalStore, Validators
 from extractors.landing import land, landing_path
 from extractors.storage import StorageConfig
@@ -75,7 +74,7 @@ class FetchConfig:
     max_bytes: int = 50 * 1024 * 1024  # reports are a few MB; a scanned one rarely above 30 MB
     max_redirects: int = 5
     min_interval_per_host: float = 1.0  # seconds between request starts on one host
-    max_concurrency_per_host: int = 2
+    max_concurrency_per_host: int = 1  # across every process that fetches (extractors.fetch.host_limiter)
     respect_robots: bool = True
     contact_url: str = DEFAULT_CONTACT_URL
 
@@ -102,6 +101,16 @@ class FetchConfig:
         return cls(**values)
 
     @property
+    def contact_warning(self) -> str | None:
+        """Why the User-Agent does not yet say who runs the crawl (a site owner has no one to ask), or None."""
+        if self.contact_url != DEFAULT_CONTACT_URL:
+            return None
+        return (
+            f"the User-Agent's contact is the placeholder {DEFAULT_CONTACT_URL}: set "
+            "DISCLOSURE_FETCH_OPTIONS=contact_url=<a page saying who runs the crawl>"
+        )
+
+    @property
     def user_agent(self) -> str:
         # ASCII only: header values are latin-1 on the wire.
         return (
@@ -122,14 +131,15 @@ class FetchResult:
     size: int | None = None
     sha256: str | None = None  # of the landed bytes; for not_modified, of the copy we already hold
     landing_path: str | None = None
-    fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(tzinfo=None))
+    fetched_at: datetime = field(default_factory=lambda: _now())  # when the server answered (or we gave up)
     error: str | None = None  # "<code>: <detail>", e.g. "fetch.too_large: more than 1048576 bytes"
     tries: int = 0  # HTTP requests made, retries and redirect hops included
     source: str | None = None
     agency: str | None = None
     report_year: int | None = None
+    step: str | None = None  # the run step that made the request: discover / fetch
     attempt_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    content: bytes | None = field(default=None, repr=False, compare=False)  # body of a fetched page
+    content: bytes | None = field(default=None, repr=False, compare=False)  # body kept for the caller to read
 
     @property
     def ok(self) -> bool:
@@ -210,34 +220,6 @@ class _Response:
     too_large: bool = False
 
 
-class HostLimiter:
-    """Per-host concurrency cap and minimum interval between request starts (thread-safe).
-
-    It holds within one process; Airflow mapped tasks in several processes
-    share a host's budget only through an Airflow pool around the fetch task.
-    """
-
-    def __init__(self, min_interval: float, max_concurrency: int) -> None:
-        self.min_interval = min_interval
-        self.max_concurrency = max_concurrency
-        self._lock = threading.Lock()
-        self._slots: dict[str, threading.BoundedSemaphore] = {}
-        self._next_start: dict[str, float] = {}
-
-    @contextmanager
-    def slot(self, host: str) -> Iterator[None]:
-        with self._lock:
-            semaphore = self._slots.setdefault(host, threading.BoundedSemaphore(self.max_concurrency))
-        with semaphore:
-            with self._lock:
-                now = time.monotonic()
-                start = max(now, self._next_start.get(host, now))
-                self._next_start[host] = start + self.min_interval
-            if start > now:
-                time.sleep(start - now)
-            yield
-
-
 class Fetcher:
     """Fetches URLs under one FetchConfig; thread-safe, so a thread pool may share one."""
 
@@ -252,7 +234,9 @@ class Fetcher:
         self.storage = storage
         self.config = config or FetchConfig()
         self.state = state or ConditionalStore(storage)
-        self.limiter = HostLimiter(self.config.min_interval_per_host, self.config.max_concurrency_per_host)
+        self.limiter = HostLimiter(
+            storage.fetch_state_dir / "hosts", self.config.min_interval_per_host, self.config.max_concurrency_per_host
+        )
         self._robots: dict[str, RobotFileParser | str] = {}  # origin -> parser, or why it blocks all
         self._robots_lock = threading.Lock()
         self.client = httpx.Client(
@@ -279,16 +263,21 @@ class Fetcher:
         local: bool = False,
         conditional: bool = True,
         land_bytes: bool = True,
+        keep_content: bool = False,
         source: str | None = None,
         agency: str | None = None,
         report_year: int | None = None,
+        step: str | None = None,
     ) -> FetchResult:
         """Fetch `url`; land the bytes unless `land_bytes` is False (listing pages keep them in `content`).
+
+        `keep_content` also keeps a landed document's bytes in `content` (the
+        landed copy's for a 304), so that discovery reads the document it lands.
 
         `local` allows a private/loopback address for the URL's own host and port
         only (sources marked `local: true`); redirects elsewhere are checked as usual.
         """
-        result = FetchResult(url=url, status=FAILED, source=source, agency=agency, report_year=report_year)
+        result = FetchResult(url=url, status=FAILED, source=source, agency=agency, report_year=report_year, step=step)
         allowed = frozenset({origin_of(url)}) if local else frozenset()
         validators = self.state.get(url) if conditional and land_bytes else None
         headers = validators.request_headers() if validators else {}
@@ -310,7 +299,10 @@ class Fetcher:
             if validators is None:
                 return _finish(result, FAILED, "fetch.http_status: 304 to an unconditional request")
             result.sha256 = validators.sha256
-            result.landing_path = str(landing_path(self.storage, validators.sha256))  # the store checked it exists
+            held = landing_path(self.storage, validators.sha256)  # the store checked it exists
+            result.landing_path = str(held)
+            if keep_content:
+                result.content = held.read_bytes()
             return _finish(result, NOT_MODIFIED, None)
         if not 200 <= response.status_code < 300:
             return _finish(result, FAILED, f"fetch.http_status: HTTP {response.status_code}")
@@ -319,7 +311,7 @@ class Fetcher:
             sha256, path = land(self.storage, response.body)
             result.sha256, result.landing_path = sha256, str(path)
             self.state.put(Validators(url, sha256, response.headers.get("etag"), response.headers.get("last-modified")))
-        else:
+        if keep_content or not land_bytes:
             result.content = response.body
         return _finish(result, FETCHED, None)
 
@@ -456,8 +448,13 @@ class Fetcher:
         return parser
 
 
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)  # raw timestamps are naive UTC
+
+
 def _finish(result: FetchResult, status: str, error: str | None) -> FetchResult:
     result.status, result.error = status, error
+    result.fetched_at = _now()  # the answer's time, not the queueing's: first_seen_at reads it
     if error:
         log.warning("%s: %s (%s)", result.url, status, error)
     else:
@@ -472,6 +469,7 @@ def result_row(result: FetchResult) -> dict[str, Any]:
         "source": result.source,
         "agency": result.agency,
         "report_year": result.report_year,
+        "step": result.step,
         "url": result.url,
         "final_url": result.final_url,
         "status": result.status,

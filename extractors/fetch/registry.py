@@ -44,6 +44,7 @@ SOURCE_SCHEMA: dict[str, Any] = {
         "css_selector": {"type": "string", "minLength": 1},
         "local": {"type": "boolean"},
         "first_year": {"type": "integer", "minimum": 2008, "maximum": 2100},
+        "last_year": {"type": "integer", "minimum": 2008, "maximum": 2100},
         "example": {"type": "boolean"},
     },
     # A web source must say who it is and which due date applies to it.
@@ -83,6 +84,7 @@ class Source:
     css_selector: str | None = None
     local: bool = False
     first_year: int | None = None
+    last_year: int | None = None  # the last report year collected (an agency merged away); None: open
     example: bool = False
     aliases: tuple[str, ...] = ()
 
@@ -167,6 +169,9 @@ def _rule_problems(entries: list[dict[str, Any]]) -> list[str]:
             seen[name] = index
         if not any(k in entry for k in ("listing_urls", "report_urls", "local_dir")):
             problems.append(f"{label}: listing_urls/report_urls/local_dir: at least one is required")
+        first, last = entry.get("first_year", DEFAULT_FIRST_YEAR), entry.get("last_year")
+        if isinstance(first, int) and isinstance(last, int) and last < first:
+            problems.append(f"{label}: last_year: {last} is before first_year {first}")
         if isinstance(entry.get("link_text_pattern"), str):
             try:
                 re.compile(entry["link_text_pattern"])
@@ -195,6 +200,7 @@ def _source(entry: dict[str, Any], base_dir: Path) -> Source:
         css_selector=entry.get("css_selector"),
         local=entry.get("local", False),
         first_year=entry.get("first_year"),
+        last_year=entry.get("last_year"),
         example=entry.get("example", False),
         aliases=tuple(entry.get("aliases", ())),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import duckdb
 
 from pipeline.embedded import DAGS_FOLDER, _Progress, airflow_env
@@ -58,3 +60,9 @@ def test_summary_without_marts_falls_back_to_raw(tmp_settings: Settings) -> None
     assert str(tmp_settings.warehouse_path) in text
     with duckdb.connect(str(tmp_settings.warehouse_path), read_only=True):
         pass  # the summary left no lock behind
+
+
+def test_summary_warns_of_the_placeholder_contact_until_it_is_set(tmp_settings: Settings) -> None:
+    assert "the User-Agent's contact is the placeholder" in build_summary(tmp_settings)
+    operated = dataclasses.replace(tmp_settings, fetch_options="contact_url=https://ops.example.net/crawler")
+    assert "placeholder" not in build_summary(operated)

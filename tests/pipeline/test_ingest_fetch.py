@@ -147,6 +147,7 @@ def settings(county: FakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
                         "kind": "government",
                         "local": True,
                         "listing_urls": [county.url("/xxgk/nb/index.html"), county.url("/news/index.html")],
+                        "first_year": 2015,  # the failing 2015-2017 links are registered years here
                     },
                     {
                         "name": "示例县",
@@ -219,8 +220,9 @@ def test_ingest_fetches_lands_parses_and_loads_then_a_second_run_costs_a_304_eac
     assert "disclosure_ingest: FAILED" in output
     assert "fetch.timeout" in output and "fetch.too_large" in output and "fetch.refused_address" in output
 
-    # landing zone: exactly the three reports, by sha256
-    assert _landed(settings) == {_sha(data) for data in reports.files.values()}
+    # landing zone: exactly the three reports and the report page that attaches one (landed once, by discovery)
+    landed = {_sha(data) for data in reports.files.values()} | {_sha(REPORT_PAGE.encode("gbk"))}
+    assert _landed(settings) == landed
 
     # raw.documents: one row per report, with the URL it came from and the agency it names
     documents = _documents(settings)
@@ -267,9 +269,9 @@ def test_ingest_fetches_lands_parses_and_loads_then_a_second_run_costs_a_304_eac
     }
     not_modified = [(http, tries, sha) for _, status, http, _, tries, sha, *_ in rows if status == "not_modified"]
     assert {http for http, _, _ in not_modified} == {304} and {tries for _, tries, _ in not_modified} == {1}
-    assert {sha for _, _, sha in not_modified} == _landed(settings)
+    assert {sha for _, _, sha in not_modified} == {_sha(data) for data in reports.files.values()}
     assert [state for _, state in _parse_tasks(settings) if state != "skipped"] == []  # no parse task ran
-    assert _landed(settings) == {_sha(data) for data in reports.files.values()}
+    assert _landed(settings) == landed  # nothing new landed
     assert _documents(settings) == documents
     assert {p: p.stat().st_mtime_ns for p in settings.parsed_dir.glob("*.json")} == parsed_files
 
@@ -292,8 +294,9 @@ def _transform_builds_marts_and_alerts(county: FakeSite, monkeypatch: pytest.Mon
             ).fetchall()
         )
     assert urls == {county.url(path) for path in ("/xxgk/files/a.pdf", "/xxgk/files/b.docx", "/xxgk/files/c.docx")}
-    # first_year 2019 through the year before AS_OF; the reports on the site are other agencies' samples
-    assert publication == {2019: "missing_overdue", 2020: "missing_overdue", 2021: "not_yet_due"}
+    # first_year 2015 through the year before AS_OF; the reports on the site are other agencies' samples
+    overdue = dict.fromkeys(range(2015, 2021), "missing_overdue")
+    assert publication == {**overdue, 2021: "not_yet_due"}
     # pages: the samples' own failures only (errors); the missing reports: warnings in the digest
     paged = [body["title"] for _, body in pages.posts]
     assert paged and not any("report.on_time" in title for title in paged), paged
@@ -383,13 +386,19 @@ def test_fetch_source_lists_every_document_with_its_outcome_and_a_year_backfill_
         "/files/2021.docx": ("fetched", 2021),
         "/files/2020.pdf": ("fetched", 2020),
         "/files/2019.docx": ("fetched", 2019),
-        "/private/2018.pdf": ("robots_disallowed", 2018),
         "/slow.pdf": ("failed", None),
     }
+    # 2018 is before first_year (2019 by default): listed as skipped, never requested
+    assert [(s["year"], s["url"].removeprefix(site.base)) for s in result["skipped"]] == [(2018, "/private/2018.pdf")]
+    assert site.hits["/private/2018.pdf"] == 0
     assert documents["/slow.pdf"]["error"].startswith("fetch.timeout") and documents["/slow.pdf"]["sha256"] is None
     assert documents["/files/2020.pdf"]["document"] == "2020.pdf" and not documents["/files/2020.pdf"]["parsed"]
-    # every attempt is kept for raw.fetch_attempts: 4 listing/report pages and the 6 documents
-    assert len(result["attempts"]) == 4 + 6
+    # every attempt is kept for raw.fetch_attempts, each request once: 4 listing/report pages and 5 documents
+    assert len(result["attempts"]) == 4 + 5
+    assert {(a["url"].removeprefix(site.base), a["step"]) for a in result["attempts"]} >= {
+        ("/nb/2021/report.html", "discover"),
+        ("/files/2020.pdf", "fetch"),
+    }
 
     narrowed = fetch_source(tmp_settings, source_data, year=2020, config=TEST_CONFIG)
     assert {d["url"].removeprefix(site.base): d["fetch_status"] for d in narrowed["documents"]} == {

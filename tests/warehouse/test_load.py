@@ -45,8 +45,8 @@ def test_a_failed_load_leaves_no_partial_document(tmp_settings: Settings, monkey
 
     real_rows_of = load_module.rows_of
 
-    def broken_rows_of(doc, loaded_at):
-        rows = real_rows_of(doc, loaded_at)
+    def broken_rows_of(doc, loaded_at, published=None):
+        rows = real_rows_of(doc, loaded_at, published)
         rows["parse_issues"] = [("x",)]  # wrong arity: the insert fails after cells went in
         return rows
 

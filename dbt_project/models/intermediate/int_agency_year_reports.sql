@@ -73,6 +73,8 @@ joined as (
         reports.agency_name,
         reports.report_year,
         reports.template,
+        reports.published_on,
+        reports.published_on_source,
 
         ---------- numerics
         coalesce(cell_counts.n_cells_present, 0) as n_cells_present,

@@ -2,16 +2,20 @@
 -- expects, whether it was found, when it was first seen, its legal due date
 -- (条例 第四十九条, seed publication_due_dates) and its status as of
 -- as_of_date() (today unless DISCLOSURE_AS_OF_DATE pins it):
---   on_time          found, first seen on or before the due date
---   late             found, first seen after the due date, and monitoring
---                    of the source began on or before it (we were looking)
---   unverified       found after the due date, but monitoring began after
---                    it too: when it was published is not known
+--   on_time          found, published (published_on, else first seen) on
+--                    or before the due date
+--   late             found, published after the due date; without a
+--                    published_on: first seen after it while monitoring of
+--                    the source had begun on or before it (we were looking)
+--   unverified       found after the due date with no publication date, and
+--                    monitoring began after it too: when it was published
+--                    is not known
 --   missing_overdue  not found, due date passed
 --   not_yet_due      not found, due date not passed
--- Expected years run from the source's first_year through the year before
--- as_of_date (the last year whose report could exist). Empty while
--- raw.sources is.
+-- Only registered, non-example agencies are monitored (an example's URLs are
+-- never fetched). Expected years run from the source's first_year through
+-- its last_year, or the year before as_of_date (the last year whose report
+-- could exist). Empty while raw.sources is.
 with
 
 sources as (
@@ -37,6 +41,7 @@ agencies as (
     select *
     from sources
     where agency_kind is not null
+        and not is_example
 
 ),
 
@@ -55,6 +60,7 @@ expected as (
         on agencies.agency_kind = due_dates.kind
         and agencies.first_year <= due_dates.report_year
         and due_dates.report_year < extract(year from {{ as_of_date() }})
+        and (agencies.last_year is null or agencies.last_year >= due_dates.report_year)
 
 ),
 
@@ -65,6 +71,8 @@ registered_reports as (
         report_year,
         report_id,
         first_seen_at,
+        published_on,
+        published_on_source,
         row_number() over (
             partition by source_name, report_year
             order by first_seen_at, report_id
@@ -91,6 +99,9 @@ joined as (
         first_reports.report_id,
         first_reports.first_seen_at,
         cast(first_reports.first_seen_at as date) as first_seen_on,
+        first_reports.published_on,
+        first_reports.published_on_source,
+        coalesce(first_reports.published_on, cast(first_reports.first_seen_at as date)) as known_on,
         cast(expected.registered_at as date) as registered_on
     from expected
     left join first_reports
@@ -104,7 +115,8 @@ classified as (
     select
         joined.*,
         case
-            when joined.n_reports > 0 and joined.first_seen_on <= joined.due_date then 'on_time'
+            when joined.n_reports > 0 and joined.known_on <= joined.due_date then 'on_time'
+            when joined.n_reports > 0 and joined.published_on is not null then 'late'
             when joined.n_reports > 0 and joined.registered_on <= joined.due_date then 'late'
             when joined.n_reports > 0 then 'unverified'
             when joined.due_date < joined.as_of_date then 'missing_overdue'
@@ -131,12 +143,14 @@ final as (
         publication_status,
         case publication_status
             when 'on_time' then 0
-            when 'late' then first_seen_on - due_date
+            when 'late' then known_on - due_date
             when 'missing_overdue' then as_of_date - due_date
         end as days_late,
 
         ---------- dates
         due_date,
+        published_on,
+        published_on_source,
         first_seen_at,
         registered_at,
         as_of_date

@@ -57,6 +57,7 @@ final as (
         reports.report_year,
         reports.template,
         reports.published_on,
+        reports.published_on_source,
 
         ---------- document
         reports.document,

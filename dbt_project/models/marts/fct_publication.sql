@@ -47,6 +47,8 @@ final as (
 
         ---------- dates
         publication.due_date,
+        publication.published_on,
+        publication.published_on_source,
         publication.first_seen_at,
         publication.registered_at,
         publication.as_of_date,

@@ -24,7 +24,8 @@ renamed as (
         report_year,
 
         ---------- dates
-        published_on
+        published_on,
+        published_on_source
 
     from current_reports
 

@@ -22,6 +22,7 @@ renamed as (
 
         ---------- numerics
         first_year,
+        last_year,
 
         ---------- flags
         example as is_example,

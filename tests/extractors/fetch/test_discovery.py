@@ -12,7 +12,7 @@ from extractors.fetch.discovery import (
     is_report_link,
     year_of,
 )
-from extractors.fetch.fetcher import FETCHED, NOT_MODIFIED, ROBOTS_DISALLOWED, Fetcher, FetchResult
+from extractors.fetch.fetcher import FETCHED, NOT_MODIFIED, Fetcher, FetchResult
 from extractors.fetch.registry import Source, load_registry, parse_registry
 from pipeline.settings import Settings
 from tests.fake_site import TEST_CONFIG, FakeSite, site_fixture, trap_fixture  # noqa: F401  (fixtures)
@@ -85,14 +85,13 @@ def test_listing_pages_are_followed_and_report_links_picked(
     site: FakeSite, fetcher: Fetcher, tmp_settings: Settings
 ) -> None:
     attempts: list[FetchResult] = []
-    reports = discover_source(_source(site), fetcher, attempts=attempts)
+    reports = discover_source(_source(site), fetcher, attempts=attempts).reports
     found = {(r.year, r.url.removeprefix(site.base)) for r in reports}
     assert found == {
         (2021, "/files/2021.pdf"),  # attachments of the report page, its 解读 left out
         (2021, "/files/2021.docx"),
         (2020, "/files/2020.pdf"),  # 二〇二〇年, page 2 (GBK declared in the header)
         (2019, "/files/2019.docx"),  # 二零一九年度
-        (2018, "/private/2018.pdf"),  # page 3; robots.txt will stop its fetch, not its discovery
     }
     by_url = {r.url: r for r in reports}
     pdf_2021 = by_url[site.url("/files/2021.pdf")]
@@ -104,49 +103,51 @@ def test_listing_pages_are_followed_and_report_links_picked(
         "测试县2021年政府信息公开工作年度报告.pdf",
         site.url("/nb/index.html"),
         local=True,
+        published_on=None,  # the fake report page names no date
     )
     assert by_url[site.url("/files/2020.pdf")].listing_url == site.url("/nb/index_1.html")
     # Each listing page once (上一页 links lead back to seen pages); the notice is never opened.
     assert [site.hits[p] for p in ("/nb/index.html", "/nb/index_1.html", "/nb/index_2.html")] == [1, 1, 1]
     assert site.hits["/nb/notice.html"] == 0 and site.hits["/nb/2021/report.html"] == 1
     assert [a.status for a in attempts] == [FETCHED] * 4
-    assert all(a.sha256 is None for a in attempts)  # pages are read, not landed
-    assert not (tmp_settings.home / "landing").exists()
+    # Listing pages are read, not landed; the report page is landed (a 304 next run) and said to be discovery's.
+    assert [a.url.removeprefix(site.base) for a in attempts if a.sha256] == ["/nb/2021/report.html"]
+    assert {a.step for a in attempts} == {"discover"}
 
 
 def test_pagination_is_bounded(site: FakeSite, fetcher: Fetcher) -> None:
-    reports = discover_source(_source(site), fetcher, max_pages=2)
+    reports = discover_source(_source(site), fetcher, max_pages=2).reports
     assert {r.year for r in reports} == {2021, 2020, 2019}
     assert site.hits["/nb/index_2.html"] == 0
 
 
 def test_a_listing_whose_links_are_not_reports_gives_nothing(site: FakeSite, fetcher: Fetcher) -> None:
     source = _source(site, listing_urls=[site.url("/news/index.html")])
-    assert discover_source(source, fetcher) == []
+    assert discover_source(source, fetcher).reports == []
     # The 政府信息公开年报 column link has no year: it is not followed as a report (nor as a page).
     assert site.hits["/nb/index.html"] == 0
 
 
 def test_css_selector_limits_where_links_are_picked(site: FakeSite, fetcher: Fetcher) -> None:
-    assert discover_source(_source(site, css_selector="div.nav"), fetcher) == []
-    assert len(discover_source(_source(site, css_selector="ul.list"), fetcher)) == 5
+    assert discover_source(_source(site, css_selector="div.nav"), fetcher).reports == []
+    assert len(discover_source(_source(site, css_selector="ul.list"), fetcher).reports) == 4  # 2018: before first_year
 
 
 def test_link_text_pattern_replaces_the_default_rule(site: FakeSite, fetcher: Fetcher) -> None:
-    reports = discover_source(_source(site, link_text_pattern=r"^二"), fetcher)
+    reports = discover_source(_source(site, link_text_pattern=r"^二"), fetcher).reports
     assert {r.year for r in reports} == {2020, 2019}
 
 
 def test_a_failed_listing_is_an_attempt_not_an_exception(site: FakeSite, fetcher: Fetcher) -> None:
     attempts: list[FetchResult] = []
     source = _source(site, listing_urls=[site.url("/missing/index.html")])
-    assert discover_source(source, fetcher, attempts=attempts) == []
+    assert discover_source(source, fetcher, attempts=attempts).reports == []
     assert [(a.status, a.http_status) for a in attempts] == [("failed", 404)]
 
 
 def test_without_local_the_fake_site_is_refused(site: FakeSite, fetcher: Fetcher) -> None:
     attempts: list[FetchResult] = []
-    assert discover_source(_source(site, local=False), fetcher, attempts=attempts) == []
+    assert discover_source(_source(site, local=False), fetcher, attempts=attempts).reports == []
     assert attempts[0].status == "refused" and not site.hits
 
 
@@ -166,10 +167,10 @@ def test_direct_report_urls_and_folder_sources(site: FakeSite, fetcher: Fetcher)
             ]
         }
     )[0]
-    assert [(r.url, r.year) for r in discover_source(direct, fetcher)] == [(site.url("/files/2020.pdf"), None)]
+    assert [(r.url, r.year) for r in discover_source(direct, fetcher).reports] == [(site.url("/files/2020.pdf"), None)]
 
     bundled = next(s for s in load_registry(REGISTRY) if s.name == "bundled-samples")
-    samples = discover_source(bundled, fetcher)
+    samples = discover_source(bundled, fetcher).reports
     assert len(samples) == 5 and all(r.local_path and r.local_path.is_file() for r in samples)
     assert {r.agency for r in samples} == {None}  # the parser reads which agency each file is
     assert fetch_reports(fetcher, samples) == []  # folder files are parsed in place
@@ -179,10 +180,10 @@ def test_discover_fetch_log_and_a_second_run_lands_nothing_new(site: FakeSite, t
     def run() -> list[FetchResult]:
         with Fetcher(tmp_settings.storage, TEST_CONFIG) as fetcher:
             attempts: list[FetchResult] = []
-            reports = discover_source(_source(site), fetcher, attempts=attempts)
+            reports = discover_source(_source(site), fetcher, attempts=attempts).reports
             results = fetch_reports(fetcher, reports)
             write_fetch_attempts(tmp_settings.warehouse, attempts + results)
-            return results
+            return results + [a for a in attempts if a.sha256]  # the report page discovery landed
 
     first = {r.url.removeprefix(site.base): r for r in run()}
     assert {u: r.status for u, r in first.items()} == {
@@ -190,8 +191,8 @@ def test_discover_fetch_log_and_a_second_run_lands_nothing_new(site: FakeSite, t
         "/files/2021.docx": FETCHED,
         "/files/2020.pdf": FETCHED,
         "/files/2019.docx": FETCHED,
-        "/private/2018.pdf": ROBOTS_DISALLOWED,
-    }
+        "/nb/2021/report.html": FETCHED,
+    }  # 2018 is before first_year (2019 by default): skipped, not fetched
     assert first["/files/2020.pdf"].agency == AGENCY and first["/files/2020.pdf"].report_year == 2020
     landed = {p.name for p in (tmp_settings.home / "landing").rglob("*") if p.is_file()}
     assert landed == {r.sha256 for r in first.values() if r.sha256}
@@ -207,6 +208,7 @@ def test_discover_fetch_log_and_a_second_run_lands_nothing_new(site: FakeSite, t
         years = conn.execute(
             "select distinct report_year from raw.fetch_attempts where report_year is not null order by 1"
         ).fetchall()
-    # 2 runs x (4 pages + 4 documents fetched/304) + 2 runs x 1 robots refusal
-    assert by_status == {FETCHED: 4 + 4 + 4 + 2, NOT_MODIFIED: 2, ROBOTS_DISALLOWED: 2}
-    assert [y for (y,) in years] == [2018, 2019, 2020, 2021]
+    # 2 runs x (4 pages + 4 documents fetched/304); 2018 never asked for
+    assert by_status == {FETCHED: 4 + 4 + 4 + 2, NOT_MODIFIED: 2}
+    assert [y for (y,) in years] == [2019, 2020, 2021]
+    assert site.hits["/private/2018.pdf"] == 0

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import threading
-import time
 from pathlib import Path
 
 import duckdb
@@ -20,7 +18,6 @@ from extractors.fetch.fetcher import (
     TOO_LARGE,
     Fetcher,
     FetchResult,
-    HostLimiter,
     decode_page,
 )
 from extractors.landing import landing_path
@@ -207,30 +204,6 @@ def test_decode_page_reads_gbk_only_characters_in_a_page_labelled_gb2312() -> No
     assert text in decode_page(data)
     assert text in decode_page(text.encode("gbk"), "text/html; charset=GB2312")
     assert text in decode_page(text.encode("utf-8"), "text/html; charset=gbk")  # a wrong label is overruled
-
-
-def test_host_limiter_spaces_requests_and_caps_concurrency() -> None:
-    limiter = HostLimiter(min_interval=0.05, max_concurrency=2)
-    active, peak, lock = 0, 0, threading.Lock()
-
-    def work() -> None:
-        nonlocal active, peak
-        with limiter.slot("example.gov.cn"):
-            with lock:
-                active += 1
-                peak = max(peak, active)
-            time.sleep(0.05)
-            with lock:
-                active -= 1
-
-    started = time.monotonic()
-    threads = [threading.Thread(target=work) for _ in range(5)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert peak <= 2
-    assert time.monotonic() - started >= 0.2  # five starts, 0.05 s apart
 
 
 def test_fetch_attempts_are_logged_in_the_warehouse(site: FakeSite, fetcher: Fetcher, tmp_settings: Settings) -> None:

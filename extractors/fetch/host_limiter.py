@@ -1,0 +1,99 @@
+"""Per-host politeness shared by every process that fetches: a concurrency cap and a spacing between starts.
+
+Mapped `fetch` tasks run in separate processes (and in server mode in
+separate containers), so an in-process semaphore would let two tasks hit one
+host at once. The limits live in lock files instead, one set per host in a
+folder every fetching process sees (`<fetch_state_dir>/hosts`, on the
+shared `DISCLOSURE_HOME` volume in compose): `fcntl.flock` on one of
+`max_concurrency` slot files is held for the whole request, and a pace file,
+locked briefly, holds the wall-clock time the host's next request may start.
+flock locks belong to an open file, so threads of one process exclude each
+other the same way processes do; the kernel drops them when a process dies.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import itertools
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+class HostLimiter:
+    """At most `max_concurrency` requests to a host at a time and one start per `min_interval` s, across processes."""
+
+    def __init__(self, lock_dir: Path, min_interval: float, max_concurrency: int) -> None:
+        self.lock_dir = lock_dir
+        self.min_interval = min_interval
+        self.max_concurrency = max(1, max_concurrency)
+        self._turn = itertools.count()  # which busy slot to queue on when every slot is taken
+
+    @contextmanager
+    def slot(self, host: str) -> Iterator[None]:
+        self.lock_dir.mkdir(parents=True, exist_ok=True)
+        stem = self.lock_dir / _file_stem(host)
+        with _any_slot(stem, self.max_concurrency, next(self._turn)):
+            wait = self._reserve_start(stem.with_suffix(".pace"))
+            if wait > 0:
+                time.sleep(wait)
+            yield
+
+    def _reserve_start(self, pace: Path) -> float:
+        """Book the host's next start time; the seconds to wait until it."""
+        with _locked(pace, blocking=True) as fd:
+            assert fd is not None  # a blocking lock always returns its file
+            os.lseek(fd, 0, os.SEEK_SET)
+            text = os.read(fd, 64).decode("ascii", errors="replace").strip()
+            now = time.time()
+            start = max(now, _float(text, now))
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{start + self.min_interval:.6f}".encode("ascii"), 0)
+        return start - now
+
+
+def _file_stem(host: str) -> str:
+    """A file name for a host: readable, and safe whatever the host string holds (ports, IPv6 brackets)."""
+    safe = "".join(c if c.isalnum() or c in ".-" else "_" for c in host)[:80]
+    return f"{safe}-{hashlib.sha256(host.encode()).hexdigest()[:12]}"
+
+
+@contextmanager
+def _any_slot(stem: Path, slots: int, turn: int) -> Iterator[None]:
+    """Take a free slot file of the host, or queue on one of them (round robin) when all are busy."""
+    paths = [stem.with_suffix(f".slot{i}") for i in range(slots)]
+    for path in paths:
+        with _locked(path, blocking=False) as fd:
+            if fd is not None:
+                yield
+                return
+    with _locked(paths[turn % slots], blocking=True):
+        yield
+
+
+@contextmanager
+def _locked(path: Path, blocking: bool) -> Iterator[int | None]:
+    """An exclusive flock on `path` (the file's descriptor), or None when not blocking and it is taken."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield None
+            return
+        try:
+            yield fd
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _float(text: str, default: float) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return default  # an empty or torn file: no booking to honour

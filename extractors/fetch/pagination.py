@@ -1,0 +1,205 @@
+"""Further pages of a government listing, per CMS family, and the links that script-rendered listings hide.
+
+Families (each has a fake site in tests/cms_sites.py built from its markup):
+
+* links: a 下一页 link, numbered siblings (`index_2.html`) and query-string
+  pages (`?page=2`, `pageNum=2` ...), whose count a 共N页 hint may extend;
+* createPageHTML: TRS static pages announced in script,
+  `createPageHTML(5, 0, "index", "htm")` (or with a leading element id) ->
+  `index_1.htm` ... `index_4.htm`;
+* TRS list model: count variables (`recordCount`, `prepage`/`pageSize`,
+  `maxStaticIndex`): static pages up to `maxStaticIndex`, later pages from the
+  search API named in the script (`list2.trsapi`), `?page=N&prepage=M` plus
+  the model's channel/site ids;
+* Hanweb jpage: the first records embedded as `<record><![CDATA[<li>...]]>`
+  in a `<datastore>`, the rest from `dataproxy.jsp?startrecord=&endrecord=&perpage=`
+  with the column's parameters.
+
+Page URLs are produced lazily (a generator per pager): a listing that
+announces 100,000 pages costs nothing until the crawl asks for them, so a cap
+on pages followed bounds the work. `hinted` is what the listing says it has,
+for the "more pages hinted than followed" warning.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from math import ceil
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+NEXT_PAGE_TEXTS = {"下一页", "下页", "下一頁", "后一页", "next", "nextpage", ">", "›"}
+_NUMBERED_PAGE = re.compile(r"(?:^|/)(?:index|page|list|default)_(\d+)\.s?html?$", re.IGNORECASE)
+_PAGE_PARAM = re.compile(r"^(?:page|pagenum|pageno|pageindex|curpage|currentpage|pn|p)$", re.IGNORECASE)
+_CREATE_PAGE = re.compile(
+    r"createPageHTML\(\s*(?:[\"'][\w-]+[\"']\s*,\s*)?(\d+)\s*,\s*(\d+)\s*,\s*[\"'](\w+)[\"']\s*,\s*[\"'](\w+)[\"']"
+)
+_TOTAL_PAGES = re.compile(r"共\s*(\d+)\s*页|(?:totalPage|pageCount|countPage)\s*[:=]\s*['\"]?(\d+)", re.IGNORECASE)
+_RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.DOTALL | re.IGNORECASE)
+_URL_KEYS = ("url", "link", "href", "docpuburl", "docurl", "puburl", "pageurl", "fileurl")
+_TITLE_KEYS = ("title", "doctitle", "name", "text", "subject")
+_ID_KEY = re.compile(r"^(?:chann?e?l|chnl|site|web|column|cat|unit)\w*id$|^(?:path|webname|appid|col)$", re.IGNORECASE)
+
+
+@dataclass
+class Pager:
+    """Further pages one family found on a listing page: built on demand, with the count it announced."""
+
+    family: str
+    urls: Iterator[str]
+    hinted: int | None = None  # pages the listing says it has in all (itself included); None: unsaid
+
+
+def script_links(text: str, base: str) -> list[tuple[str, str]]:
+    """(text, absolute href) of links a script renders: Hanweb `<record>` CDATA and JSON list endpoints."""
+    import lxml.html
+
+    links = []
+    for fragment in _RECORD.findall(text):
+        try:
+            root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+        except (ValueError, lxml.etree.ParserError):
+            continue
+        for anchor in root.iter("a"):
+            label = " ".join(anchor.text_content().split()) or (anchor.get("title") or "").strip()
+            if anchor.get("href"):
+                links.append((label, urljoin(base, anchor.get("href").strip())))
+    stripped = text.lstrip()
+    if stripped[:1] in ("{", "["):
+        try:
+            data = json.loads(stripped)
+        except ValueError:
+            return links
+        links += [(label, urljoin(base, href)) for label, href in _json_links(data)]
+    return links
+
+
+def pagers(text: str, links: list[tuple[str, str]], base: str, listing_url: str) -> list[Pager]:
+    """Every family's further pages found on one listing page (`text` its markup, `links` its anchors)."""
+    found = [_link_pager(text, links, listing_url)]
+    found += [_create_page_pager(m, base) for m in _CREATE_PAGE.finditer(text)]
+    for pager in (_trs_pager(text, base), _hanweb_pager(text, base)):
+        if pager is not None:
+            found.append(pager)
+    return found
+
+
+def _link_pager(text: str, links: list[tuple[str, str]], listing_url: str) -> Pager:
+    """下一页 links, numbered siblings and query-string pages; 共N页 extends a query-string series lazily."""
+    listing = urlsplit(listing_url)
+    folder = listing.path.rsplit("/", 1)[0]
+    found: list[str] = []
+    template: tuple[str, str] | None = None  # (url, page parameter) of a query-string page
+    for label, href in links:
+        parts = urlsplit(href)
+        if parts.netloc != listing.netloc:
+            continue  # pagination never leaves the listing's site
+        is_next = label.replace(" ", "").lower() in NEXT_PAGE_TEXTS
+        is_sibling = parts.path.rsplit("/", 1)[0] == folder and _NUMBERED_PAGE.search(parts.path)
+        param = next((k for k, v in parse_qsl(parts.query) if _PAGE_PARAM.match(k) and v.isdigit()), None)
+        is_query_page = parts.path == listing.path and param is not None
+        if is_query_page and param is not None:
+            template = template or (href, param)
+        if is_next or is_sibling or is_query_page:
+            found.append(href)
+    hinted = _hinted_pages(text)
+    urls: Iterator[str] = iter(found)
+    if template is not None and hinted:
+        urls = itertools.chain(found, (_with_query(template[0], {template[1]: str(n)}) for n in range(2, hinted + 1)))
+    return Pager("links", urls, hinted)
+
+
+def _hinted_pages(text: str) -> int | None:
+    counts = [int(a or b) for a, b in _TOTAL_PAGES.findall(text)]
+    return max(counts) if counts else None
+
+
+def _create_page_pager(match: re.Match[str], base: str) -> Pager:
+    count, prefix, suffix = int(match.group(1)), match.group(3), match.group(4)
+    return Pager("createPageHTML", (urljoin(base, f"{prefix}_{n}.{suffix}") for n in range(1, count)), count)
+
+
+def _number(scripts: str, *names: str) -> int | None:
+    for name in names:
+        match = re.search(rf"\b{name}\s*[:=]\s*['\"]?(\d+)", scripts, re.IGNORECASE)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def _trs_pager(scripts: str, base: str) -> Pager | None:
+    """TRS list model: `recordCount` / `prepage` / `maxStaticIndex`, later pages from its search API."""
+    records = _number(scripts, "recordCount")
+    size = _number(scripts, "prepage", "pageSize", "perPage")
+    if records is None or not size:
+        return None
+    pages = ceil(records / size)
+    announced = _number(scripts, "maxStaticIndex")
+    static = pages - 1 if announced is None else min(announced, pages - 1)
+    name = re.search(r"staticName\s*[:=]\s*['\"](\w+)", scripts)
+    suffix = re.search(r"staticSuffix\s*[:=]\s*['\"](\w+)", scripts) or re.search(r"index\.(s?html?)", base)
+    prefix, ext = (name.group(1) if name else "index"), (suffix.group(1) if suffix else "html")
+    api = re.search(r"['\"]([^'\"\s]*\.trsapi[^'\"\s]*)['\"]", scripts)
+    params = _script_params(scripts)
+
+    def urls() -> Iterator[str]:
+        for n in range(1, static + 1):
+            yield urljoin(base, f"{prefix}_{n}.{ext}")
+        if api is not None:
+            for page in range(static + 2, pages + 1):  # page numbers count from 1: index.htm is page 1
+                yield _with_query(urljoin(base, api.group(1)), {**params, "page": str(page), "prepage": str(size)})
+
+    return Pager("trs", urls(), pages)  # without an API the pages past the static ones stay hinted only
+
+
+def _hanweb_pager(scripts: str, base: str) -> Pager | None:
+    """Hanweb jpage: records after those embedded come from dataproxy.jsp in groups."""
+    proxy = re.search(r"['\"]([^'\"\s]*dataproxy\.jsp[^'\"\s]*)['\"]", scripts)
+    total = _number(scripts, "totalrecord", "totalRecord")
+    if proxy is None or total is None:
+        return None
+    per = _number(scripts, "perpage") or 15
+    group = max(len(_RECORD.findall(scripts)), per)
+    params = _script_params(scripts)
+
+    def urls() -> Iterator[str]:
+        for start in range(group + 1, total + 1, group):
+            query = {**params, "startrecord": str(start), "endrecord": str(min(total, start + group - 1))}
+            yield _with_query(urljoin(base, proxy.group(1)), {**query, "perpage": str(per)})
+
+    return Pager("hanweb", urls(), ceil(total / group))
+
+
+def _script_params(scripts: str) -> dict[str, str]:
+    """The column's ids a list model passes to its API (`channelId: '8899'`, `columnid: 123`, `path: '/'`)."""
+    params = {}
+    for key, value in re.findall(r"\b(\w+)\s*[:=]\s*['\"]?([^'\",;}\s]+)", scripts):
+        if _ID_KEY.match(key):
+            params.setdefault(key, value)
+    return params
+
+
+def _with_query(url: str, values: dict[str, str]) -> str:
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True)) | values
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _json_links(data: Any) -> Iterator[tuple[str, str]]:
+    """(title, href) of every object in a JSON list response that has a URL and a title."""
+    if isinstance(data, list):
+        for item in data:
+            yield from _json_links(item)
+    elif isinstance(data, dict):
+        lowered = {str(k).lower(): v for k, v in data.items()}
+        href = next((lowered[k] for k in _URL_KEYS if isinstance(lowered.get(k), str)), None)
+        title = next((lowered[k] for k in _TITLE_KEYS if isinstance(lowered.get(k), str)), None)
+        if href and title:
+            yield " ".join(title.split()), href.strip()
+        for value in data.values():
+            if isinstance(value, dict | list):
+                yield from _json_links(value)

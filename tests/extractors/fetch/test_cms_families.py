@@ -1,0 +1,102 @@
+"""Each CMS family's report column: every registered year found, fetched once, dated; a 304 on the second run."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from extractors.fetch.discovery import discover_source, fetch_reports
+from extractors.fetch.fetcher import FETCHED, NOT_MODIFIED, Fetcher
+from extractors.fetch.published import published_on
+from extractors.fetch.registry import parse_registry
+from pipeline.settings import Settings
+from tests.cms_sites import FAMILIES, YEARS, published, report_path, report_routes, trs_model
+from tests.fake_site import TEST_CONFIG, FakeSite, site_fixture, trap_fixture  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def _source(site: FakeSite, listing: str, **extra: object):
+    entry = {
+        "name": "测试县",
+        "region": "r",
+        "division_code": "999999",
+        "level": "county",
+        "kind": "government",
+        "listing_urls": [site.url(listing)],
+        "local": True,
+        **extra,
+    }
+    return parse_registry({"sources": [entry]})[0]
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_every_registered_year_is_found_fetched_once_and_dated(
+    family: str, site: FakeSite, tmp_settings: Settings
+) -> None:
+    routes, listing = FAMILIES[family]
+    site.routes.update(routes() | report_routes())
+    source = _source(site, listing, first_year=2019)
+
+    def run() -> tuple[list, list]:
+        with Fetcher(tmp_settings.storage, TEST_CONFIG) as fetcher:
+            found = discover_source(source, fetcher)
+            return found, fetch_reports(fetcher, found.reports)
+
+    found, results = run()
+    assert sorted(r.year for r in found.reports) == [y for y in YEARS if y >= 2019]
+    assert {(r.year, r.published_on, r.published_on_source) for r in found.reports} == {
+        (y, published(y), "meta") for y in YEARS if y >= 2019
+    }
+    assert sorted(s.year for s in found.skipped) == [2016, 2017, 2018]  # listed, never requested
+    assert not found.warnings
+    assert all(site.hits[report_path(y)] == (1 if y >= 2019 else 0) for y in YEARS)
+    assert {r.status for r in results} == {FETCHED}
+
+    again, results = run()
+    assert {r.status for r in results} == {NOT_MODIFIED} and len(results) == len(again.reports)
+    assert all(site.hits[report_path(y)] == 2 for y in YEARS if y >= 2019)  # one (conditional) request a run
+
+
+def test_a_listing_hinting_more_pages_than_followed_is_a_warning(site: FakeSite, tmp_settings: Settings) -> None:
+    site.routes.update(trs_model(with_api=False) | report_routes())  # pages 3-4 need a search API it lacks
+    with Fetcher(tmp_settings.storage, TEST_CONFIG) as fetcher:
+        found = discover_source(_source(site, "/nb/index.htm", first_year=2016), fetcher)
+    assert found.warnings == [f"{site.url('/nb/index.htm')}: the listing hints at 4 pages, 2 followed"]
+    assert len(found.reports) == 4
+
+
+def test_last_year_and_a_backfill_year_bound_discovery(site: FakeSite, tmp_settings: Settings) -> None:
+    routes, listing = FAMILIES["create_page"]
+    site.routes.update(routes() | report_routes())
+    with Fetcher(tmp_settings.storage, TEST_CONFIG) as fetcher:
+        bounded = discover_source(_source(site, listing, first_year=2019, last_year=2020), fetcher)
+        backfill = discover_source(_source(site, listing), fetcher, years=(2017, 2017))
+    assert sorted(r.year for r in bounded.reports) == [2019, 2020]
+    assert [r.year for r in backfill.reports] == [2017]  # before first_year, asked for on purpose
+
+
+@pytest.mark.parametrize(
+    "kwargs,expected",
+    [
+        ({"html": '<meta name="PubDate" content="2022-01-20 10:00">', "url": "/t20210101_1.html"}, "meta"),
+        ({"text": "发布日期：2022年1月20日", "url": "/t20210101_1.html"}, "page"),
+        ({"url": "http://x.gov.cn/nb/202201/t20220120_123.html"}, "url"),
+        ({"url": "http://x.gov.cn/art/2022/1/20/art_1_2.html"}, "url"),
+        (
+            {
+                "text": "……\n测试县人民政府办公室\n二〇二二年一月二十日",
+                "last_modified": "Wed, 21 Oct 2015 07:28:00 GMT",
+            },
+            "signature",
+        ),
+        ({"last_modified": "Thu, 20 Jan 2022 07:28:00 GMT"}, "last_modified"),
+    ],
+)
+def test_publication_date_hints_strongest_first(kwargs: dict, expected: str) -> None:
+    assert published_on(**kwargs) == (date(2022, 1, 20), expected)
+
+
+def test_no_hint_is_no_date() -> None:
+    assert published_on("http://x.gov.cn/nb/report.html", html="<p>2021年报告</p>", text="2021年报告") is None
