@@ -59,6 +59,14 @@ def _lines_of(doc: ParsedDocument, data: bytes) -> list[Line]:
         from extractors.readers.docx import read_docx
 
         return read_docx(data)
+    if doc.format == "doc":
+        from extractors.readers.doc import read_doc
+
+        return read_doc(data)
+    if doc.format == "ofd":
+        from extractors.readers.ofd import read_ofd
+
+        return read_ofd(data)
     if doc.format == "html":
         from extractors.readers.html import read_html
 

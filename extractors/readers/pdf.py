@@ -131,11 +131,39 @@ def _text_lines(page: Any) -> list[dict]:
 
 def page_items(page: Any, continued: bool = False) -> list[_Item]:
     """A page's table rows and text lines, top to bottom; `continued`: the page before ended in a table."""
-    number = page.page_number
+    all_lines = _text_lines(page)
+    return _layout(page.page_number, all_lines, find_tables(page, all_lines, continued))
+
+
+@dataclass(frozen=True)
+class TextPage:
+    """A page of positioned text from a reader other than pdfplumber (OFD, OCR).
+
+    `lines`: text lines as pdfplumber's `extract_text_lines(return_chars=True)` gives them (text, x0, top,
+    x1, bottom, chars; each char with text, x0, top, x1, bottom), in points from the page's top left.
+    """
+
+    number: int
+    height: float
+    lines: list[dict]
+
+
+def text_page_lines(pages: list[TextPage]) -> list[Line]:
+    """Lines of pages without ruling lines, read exactly as a PDF's: tables from text alignment."""
+    items: list[_Item] = []
+    for page in pages:
+        lines = [line for line in page.lines if not _page_number(line, page.height)]
+        has_digit = any(c["text"].isdigit() for line in lines for c in line["chars"])
+        continued = bool(items) and items[-1].is_table
+        items += _layout(page.number, lines, aligned_grids(lines, continued) if has_digit else [])
+    return _lines(items)
+
+
+def _layout(number: int, all_lines: list[dict], grids: list[Grid]) -> list[_Item]:
+    """The page's table rows (from `grids`) and the text lines outside them, top to bottom."""
     items: list[_Item] = []
     spans: list[tuple[float, float, float, float]] = []
-    all_lines = _text_lines(page)
-    for grid in find_tables(page, all_lines, continued):
+    for grid in grids:
         spans.append(grid.bbox)
         for row in grid.rows:
             items.append(
