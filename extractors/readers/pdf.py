@@ -21,10 +21,10 @@ from __future__ import annotations
 import io
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from extractors.document import Line
+from extractors.document import Issue, Line
 from extractors.readers.errors import DocumentCorrupt, DocumentEncrypted, NeedsOcr
 from extractors.readers.pdf_grid import Grid, aligned_grids, ruled_grid
 
@@ -57,10 +57,16 @@ class _Item:
     size: float = 0.0
     full: bool = False
     at_left: bool = True
+    confidences: tuple[float | None, ...] | None = None  # OCR pages: the lowest per cell
 
 
-def read_pdf(data: bytes) -> list[Line]:
-    """The document's table rows and paragraphs as lines; raises UnreadableDocument subclasses."""
+def read_pdf(data: bytes, issues: list[Issue] | None = None) -> list[Line]:
+    """The document's table rows and paragraphs as lines; raises UnreadableDocument subclasses.
+
+    Pages without a text layer that show an image are read by OCR (`ocr.py`); a page OCR could not read
+    in time adds a `document.needs_ocr` issue to `issues`, and a document none of whose pages could be
+    read raises NeedsOcr.
+    """
     import pdfplumber
 
     try:
@@ -68,21 +74,46 @@ def read_pdf(data: bytes) -> list[Line]:
     except Exception as exc:
         raise _classify(exc) from exc
     items: list[_Item] = []
-    chars = pages = 0
+    unread: list[int] = []
+    pages = read = 0
     try:  # around the `with`: closing a damaged PDF walks its pages again and can raise too
         with pdf:
             for page in pdf.pages:
                 pages += 1
-                chars += len(page.chars)
-                items += page_items(page, continued=bool(items) and items[-1].is_table)
+                continued = bool(items) and items[-1].is_table
+                if page.chars:
+                    items += page_items(page, continued)
+                    read += 1
+                elif page.images:
+                    ocr = _ocr_page(page, continued)
+                    read += ocr is not None
+                    items += ocr or []
+                    unread += [] if ocr is not None else [page.page_number]
                 page.flush_cache()  # keep memory flat on long documents
     except Exception as exc:
         raise _classify(exc) from exc
     if not pages:  # pdfminer found no page tree (a broken cross-reference table): not a scan
         raise DocumentCorrupt("the PDF has no readable page (broken cross-reference table or page tree?)")
-    if chars == 0:
-        raise NeedsOcr(f"no text layer on any of {pages} pages (a scanned document?)")
+    if not read:
+        raise NeedsOcr(f"no text layer on any of {pages} pages, and OCR read none of them")
+    for number in unread:
+        if issues is not None:
+            issues.append(
+                Issue(
+                    "document.needs_ocr",
+                    f"page {number}: no text layer, and OCR read nothing on it (in time)",
+                    page=number,
+                )
+            )
     return _lines(items)
+
+
+def _ocr_page(page: Any, continued: bool) -> list[_Item] | None:
+    """The items OCR read on the page; None when it read nothing (out of time, or no text in the image)."""
+    from extractors.readers.ocr import ocr_lines
+
+    lines = ocr_lines(page)
+    return None if not lines else _text_page_items(TextPage(page.page_number, page.height, lines), continued)
 
 
 def _classify(exc: Exception) -> Exception:
@@ -152,11 +183,26 @@ def text_page_lines(pages: list[TextPage]) -> list[Line]:
     """Lines of pages without ruling lines, read exactly as a PDF's: tables from text alignment."""
     items: list[_Item] = []
     for page in pages:
-        lines = [line for line in page.lines if not _page_number(line, page.height)]
-        has_digit = any(c["text"].isdigit() for line in lines for c in line["chars"])
-        continued = bool(items) and items[-1].is_table
-        items += _layout(page.number, lines, aligned_grids(lines, continued) if has_digit else [])
+        items += _text_page_items(page, bool(items) and items[-1].is_table)
     return _lines(items)
+
+
+def _text_page_items(page: TextPage, continued: bool) -> list[_Item]:
+    lines = [line for line in page.lines if not _page_number(line, page.height)]
+    has_digit = any(c["text"].isdigit() for line in lines for c in line["chars"])
+    items = _layout(page.number, lines, aligned_grids(lines, continued) if has_digit else [])
+    chars = [c for line in lines for c in line["chars"] if "confidence" in c]
+    return [_with_confidences(item, chars) for item in items] if chars else items
+
+
+def _with_confidences(item: _Item, chars: list[dict]) -> _Item:
+    """The item with each cell's lowest character confidence (OCR), from the characters inside its box."""
+
+    def lowest(box: tuple[float, float, float, float] | None) -> float | None:
+        inside = [c["confidence"] for c in chars if box is not None and _centre_in(c, box)]
+        return min(inside) if inside else None
+
+    return replace(item, confidences=tuple(lowest(box) for box in item.bboxes))
 
 
 def _layout(number: int, all_lines: list[dict], grids: list[Grid]) -> list[_Item]:
@@ -203,9 +249,12 @@ def _layout(number: int, all_lines: list[dict], grids: list[Grid]) -> list[_Item
 
 
 def _inside(line: dict, boxes: list[tuple[float, float, float, float]]) -> bool:
-    middle_y = (line["top"] + line["bottom"]) / 2
-    middle_x = (line["x0"] + line["x1"]) / 2
-    return any(x0 <= middle_x <= x1 and top <= middle_y <= bottom for x0, top, x1, bottom in boxes)
+    return any(_centre_in(line, box) for box in boxes)
+
+
+def _centre_in(thing: dict, box: tuple[float, float, float, float]) -> bool:
+    x0, top, x1, bottom = box
+    return x0 <= (thing["x0"] + thing["x1"]) / 2 <= x1 and top <= (thing["top"] + thing["bottom"]) / 2 <= bottom
 
 
 def _page_number(line: dict, height: float) -> bool:
@@ -233,7 +282,14 @@ def _lines(items: list[_Item]) -> list[Line]:
             out[-1] = Line(no=last.no, cells=(last.cells[0] + item.cells[0],), page=last.page, bboxes=(box,))
         else:
             out.append(
-                Line(no=len(out) + 1, cells=item.cells, page=item.page, is_table=item.is_table, bboxes=item.bboxes)
+                Line(
+                    no=len(out) + 1,
+                    cells=item.cells,
+                    page=item.page,
+                    is_table=item.is_table,
+                    bboxes=item.bboxes,
+                    confidences=item.confidences,
+                )
             )
         previous = item
     return out
