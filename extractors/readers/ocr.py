@@ -61,7 +61,9 @@ def recognise(image: Any) -> list[Word]:
 
     result = _engine()(np.asarray(image.convert("RGB")), return_word_box=True, return_single_char_box=True)
     words: list[Word] = []
-    for line in result.word_results or ():
+    if getattr(result, "boxes", None) is None:  # nothing detected: an output without recognition results
+        return words
+    for line in result.word_results:
         for text, score, box in line:
             xs, ys = [p[0] for p in box], [p[1] for p in box]
             words.append((text, float(score), (min(xs), min(ys), max(xs), max(ys))))
