@@ -13,11 +13,13 @@ cell holding a character read below `MIN_CONFIDENCE` is null with
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from extractors.limits import DEFAULT_MEMORY_MB, LimitExceeded, Limits, run_limited, time_left
 from extractors.readers.positioned import char, text_lines
+from extractors.readers.ruling import clean, ruling_edges
 
 log = logging.getLogger(__name__)
 
@@ -30,14 +32,23 @@ _RESERVE_SECONDS = 10.0  # of the parse's deadline, kept for laying out and mapp
 Word = tuple[str, float, tuple[float, float, float, float]]  # text, confidence, box in pixels
 
 
-def ocr_lines(page: Any, dpi: int = OCR_DPI) -> list[dict] | None:
-    """The page's text lines (pdfplumber-style, each char with a `confidence`), or None when not read in time."""
+@dataclass(frozen=True)
+class OcrPage:
+    """A scanned page read: text lines (pdfplumber-style, each char with a `confidence`) and ruling-line edges,
+    in points on the levelled page."""
+
+    lines: list[dict]
+    edges: list[dict]
+
+
+def ocr_page(page: Any, dpi: int = OCR_DPI) -> OcrPage | None:
+    """The page read by OCR, or None when it could not be read in time."""
     budget = _budget()
     if budget <= 0:
         return None
     image = page.to_image(resolution=dpi).original
     try:
-        words = run_limited(recognise, (image,), Limits(seconds=budget, memory_mb=DEFAULT_MEMORY_MB))
+        words, edges = run_limited(recognise, (image, dpi), Limits(seconds=budget, memory_mb=DEFAULT_MEMORY_MB))
     except LimitExceeded as exc:
         log.warning("page %s: OCR stopped: %s", page.page_number, exc)
         return None
@@ -47,7 +58,7 @@ def ocr_lines(page: Any, dpi: int = OCR_DPI) -> list[dict] | None:
         c = char(text, x0 * scale, top * scale, x1 * scale, bottom * scale)
         c["confidence"] = confidence
         chars.append(c)
-    return text_lines(chars)
+    return OcrPage(text_lines(chars), edges)
 
 
 def _budget() -> float:
@@ -55,19 +66,21 @@ def _budget() -> float:
     return PAGE_SECONDS if left is None else min(PAGE_SECONDS, left - _RESERVE_SECONDS)
 
 
-def recognise(image: Any) -> list[Word]:
-    """Characters with their confidence and box (pixels) on a page image."""
+def recognise(image: Any, dpi: int) -> tuple[list[Word], list[dict]]:
+    """Characters with their confidence and box (pixels) on the levelled page image, and its ruling lines."""
     import numpy as np
 
-    result = _engine()(np.asarray(image.convert("RGB")), return_word_box=True, return_single_char_box=True)
+    page = clean(image)
+    edges = ruling_edges(page, dpi)
+    result = _engine()(np.asarray(page.convert("RGB")), return_word_box=True, return_single_char_box=True)
     words: list[Word] = []
     if getattr(result, "boxes", None) is None:  # nothing detected: an output without recognition results
-        return words
+        return words, edges
     for line in result.word_results:
         for text, score, box in line:
             xs, ys = [p[0] for p in box], [p[1] for p in box]
             words.append((text, float(score), (min(xs), min(ys), max(xs), max(ys))))
-    return words
+    return words, edges
 
 
 @cache

@@ -26,7 +26,7 @@ from typing import Any
 
 from extractors.document import Issue, Line
 from extractors.readers.errors import DocumentCorrupt, DocumentEncrypted, NeedsOcr
-from extractors.readers.pdf_grid import Grid, aligned_grids, ruled_grid
+from extractors.readers.pdf_grid import Grid, aligned_grids, centre_in, filled_grid, ruled_grid, ruled_tables
 
 log = logging.getLogger(__name__)
 
@@ -110,10 +110,17 @@ def read_pdf(data: bytes, issues: list[Issue] | None = None) -> list[Line]:
 
 def _ocr_page(page: Any, continued: bool) -> list[_Item] | None:
     """The items OCR read on the page; None when it read nothing (out of time, or no text in the image)."""
-    from extractors.readers.ocr import ocr_lines
+    from extractors.readers.ocr import ocr_page
 
-    lines = ocr_lines(page)
-    return None if not lines else _text_page_items(TextPage(page.page_number, page.height, lines), continued)
+    read = ocr_page(page)
+    if read is None or not read.lines:
+        return None
+    text_page = TextPage(page.page_number, page.height, read.lines)
+    grids = [
+        filled_grid(table, [c for line in read.lines for c in line["chars"]])
+        for table in ruled_tables(page, read.edges, LINE_TABLES)
+    ]
+    return _text_page_items(text_page, continued, grids or None)
 
 
 def _classify(exc: Exception) -> Exception:
@@ -187,10 +194,13 @@ def text_page_lines(pages: list[TextPage]) -> list[Line]:
     return _lines(items)
 
 
-def _text_page_items(page: TextPage, continued: bool) -> list[_Item]:
+def _text_page_items(page: TextPage, continued: bool, grids: list[Grid] | None = None) -> list[_Item]:
+    """The page's items; tables from `grids` (found from ruling lines) or else from text alignment."""
     lines = [line for line in page.lines if not _page_number(line, page.height)]
-    has_digit = any(c["text"].isdigit() for line in lines for c in line["chars"])
-    items = _layout(page.number, lines, aligned_grids(lines, continued) if has_digit else [])
+    if grids is None:
+        has_digit = any(c["text"].isdigit() for line in lines for c in line["chars"])
+        grids = aligned_grids(lines, continued) if has_digit else []
+    items = _layout(page.number, lines, grids)
     chars = [c for line in lines for c in line["chars"] if "confidence" in c]
     return [_with_confidences(item, chars) for item in items] if chars else items
 
@@ -199,7 +209,7 @@ def _with_confidences(item: _Item, chars: list[dict]) -> _Item:
     """The item with each cell's lowest character confidence (OCR), from the characters inside its box."""
 
     def lowest(box: tuple[float, float, float, float] | None) -> float | None:
-        inside = [c["confidence"] for c in chars if box is not None and _centre_in(c, box)]
+        inside = [c["confidence"] for c in chars if box is not None and centre_in(c, box)]
         return min(inside) if inside else None
 
     return replace(item, confidences=tuple(lowest(box) for box in item.bboxes))
@@ -249,12 +259,7 @@ def _layout(number: int, all_lines: list[dict], grids: list[Grid]) -> list[_Item
 
 
 def _inside(line: dict, boxes: list[tuple[float, float, float, float]]) -> bool:
-    return any(_centre_in(line, box) for box in boxes)
-
-
-def _centre_in(thing: dict, box: tuple[float, float, float, float]) -> bool:
-    x0, top, x1, bottom = box
-    return x0 <= (thing["x0"] + thing["x1"]) / 2 <= x1 and top <= (thing["top"] + thing["bottom"]) / 2 <= bottom
+    return any(centre_in(line, box) for box in boxes)
 
 
 def _page_number(line: dict, height: float) -> bool:
