@@ -116,11 +116,13 @@ def _ocr_page(page: Any, continued: bool) -> list[_Item] | None:
     if read is None or not read.lines:
         return None
     text_page = TextPage(page.page_number, page.height, read.lines)
-    grids = [
-        filled_grid(table, [c for line in read.lines for c in line["chars"]])
-        for table in ruled_tables(page, read.edges, LINE_TABLES)
-    ]
-    return _text_page_items(text_page, continued, grids or None)
+    return _text_page_items(text_page, continued, ocr_grids(page, read.lines, read.edges) or None)
+
+
+def ocr_grids(page: Any, lines: list[dict], edges: list[dict]) -> list[Grid]:
+    """The tables of a scanned page: cells from the ruling lines found in its image, filled with OCR characters."""
+    chars = [c for line in lines for c in line["chars"]]
+    return [filled_grid(table, chars) for table in ruled_tables(page, edges, LINE_TABLES)]
 
 
 def _classify(exc: Exception) -> Exception:

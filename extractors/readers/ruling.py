@@ -3,10 +3,12 @@
 - deskew: the angle (within ±`MAX_SKEW` degrees) whose rows of ink are the
   sharpest (the variance of the row profile peaks when text lines and ruling
   lines are level), found on a reduced image;
-- a red seal stamped over a table is taken out (red-dominant pixels turned
-  white) so it neither hides digits from OCR nor draws lines;
-- ruling lines are runs of dark pixels far longer than any character stroke,
-  joined across the few pixel rows of their thickness; they become
+- a red seal stamped over a table is taken out by reading the red channel
+  only: red ink is bright there, black print (under the seal too) stays dark,
+  so the seal neither hides digits from OCR nor draws lines;
+- ruling lines are runs of dark pixels far longer than any character stroke
+  (gaps of a pixel or two, speckle or JPEG, closed first), joined across the
+  few pixel rows of their thickness; they become
   pdfplumber edges, and pdfplumber's own cell builder (`pdf_grid.ruled_grid`
   for text PDFs) turns them into cells. Plain numpy: no OpenCV needed.
 """
@@ -18,22 +20,18 @@ from typing import Any
 MAX_SKEW = 3.0  # degrees
 _SKEW_STEP = 0.1
 _REDUCED_WIDTH = 600
-_DARK = 150  # grey level: darker is ink
-_RED_MARGIN = 60  # red this far above green and blue is seal ink
+_DARK = 150  # grey level: darker is ink (for the skew estimate)
+_LINE_DARK = 200  # a thin ruling line, blurred by the scan and by levelling, is light grey: lighter than text
+_GAP = 2  # pixels: a run broken by a gap this narrow is one run
 _MIN_LINE_INCHES = 0.3  # a ruling line is longer than three characters; a character stroke never is
 _THICKNESS = 3  # pixels: runs this close across rows are one line
 
 
 def clean(image: Any) -> Any:
-    """The page as a grey image, seal ink removed and turned level."""
-    import numpy as np
+    """The page as a grey image (its red channel: seal ink gone), turned level."""
     from PIL import Image
 
-    rgb = np.asarray(image.convert("RGB")).astype(np.int16)
-    red = rgb[..., 0] - np.maximum(rgb[..., 1], rgb[..., 2]) > _RED_MARGIN
-    grey = np.asarray(image.convert("L")).copy()
-    grey[red] = 255
-    page = Image.fromarray(grey)
+    page = image.convert("RGB").getchannel("R")
     angle = skew(page)
     return page.rotate(angle, fillcolor=255, resample=Image.BICUBIC) if abs(angle) >= _SKEW_STEP / 2 else page
 
@@ -58,7 +56,7 @@ def ruling_edges(page: Any, dpi: int) -> list[dict]:
     """Horizontal and vertical ruling lines of a level grey page as pdfplumber edges, in points."""
     import numpy as np
 
-    ink = np.asarray(page) < _DARK
+    ink = np.asarray(page) < _LINE_DARK
     scale = 72 / dpi
     least = int(_MIN_LINE_INCHES * dpi)
     edges = [_edge("h", x0, y0, x1, y1, scale) for x0, y0, x1, y1 in _segments(ink, least)]
@@ -70,8 +68,14 @@ def _segments(ink: Any, least: int) -> list[tuple[int, int, int, int]]:
     """Runs of at least `least` ink pixels along each row, joined across neighbouring rows: (x0, y0, x1, y1)."""
     import numpy as np
 
+    before = np.zeros_like(ink)  # ink within _GAP pixels to the left
+    after = np.zeros_like(ink)
+    for shift in range(1, _GAP + 1):
+        before[:, shift:] |= ink[:, :-shift]
+        after[:, :-shift] |= ink[:, shift:]
+    closed = ink | (before & after)
     padded = np.zeros((ink.shape[0], ink.shape[1] + 2), dtype=np.int8)
-    padded[:, 1:-1] = ink
+    padded[:, 1:-1] = closed
     change = np.diff(padded, axis=1)
     starts_y, starts_x = np.nonzero(change == 1)
     _, ends_x = np.nonzero(change == -1)  # row-major order: the n-th end closes the n-th start
