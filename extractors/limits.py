@@ -15,7 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-DEFAULT_SECONDS = 120.0
+# A scanned report is read by OCR page by page (10-40 s a page at 300 dpi, by the machine's load); a text
+# report takes a second or two. Each OCR page also has its own deadline (readers/ocr.py).
+DEFAULT_SECONDS = 300.0
 DEFAULT_MEMORY_MB = 2048
 
 

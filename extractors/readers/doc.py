@@ -1,7 +1,7 @@
 """Word 97-2003 .doc and WPS .wps (OLE2 compound files) into lines: LibreOffice converts, the DOCX reader reads.
 
 The conversion runs where the parse runs, inside the limited child process
-(`extractors/limits.py`), with its own deadline below the child's: a file that
+(`extractors/limits.py`), with its own deadline inside the child's: a file that
 hangs LibreOffice gives `document.conversion_timeout` and the converter's whole
 process group is killed, so no soffice outlives the parse. Each conversion
 has its own LibreOffice profile, so it never waits on another instance's lock.
@@ -17,19 +17,23 @@ import tempfile
 from pathlib import Path
 
 from extractors.document import Line
+from extractors.limits import time_left
 from extractors.readers.docx import read_docx
 from extractors.readers.errors import ConversionTimeout, ConverterMissing, DocumentCorrupt
 
-CONVERT_SECONDS = 90.0  # below the parse child's 120 s, so the timeout is ours to report
+CONVERT_SECONDS = 90.0
+_RESERVE_SECONDS = 10.0  # of the parse's own deadline (limits.time_left), kept for reading the DOCX
 
 
 def soffice_path() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def read_doc(data: bytes, seconds: float = CONVERT_SECONDS) -> list[Line]:
+def read_doc(data: bytes) -> list[Line]:
     """The document's lines through a DOCX made by LibreOffice; raises UnreadableDocument subclasses."""
-    return read_docx(convert_to_docx(data, seconds))
+    left = time_left()
+    seconds = CONVERT_SECONDS if left is None else min(CONVERT_SECONDS, left - _RESERVE_SECONDS)
+    return read_docx(convert_to_docx(data, max(seconds, 1.0)))
 
 
 def convert_to_docx(data: bytes, seconds: float = CONVERT_SECONDS) -> bytes:
