@@ -23,7 +23,8 @@ from extractors.readers.ruling import clean, ruling_edges
 
 log = logging.getLogger(__name__)
 
-OCR_DPI = 300
+OCR_DPI = 300  # the most a page is rendered at; a scan of fewer dots per inch is read at its own
+_MIN_DPI = 150
 PAGE_SECONDS = 90.0
 MIN_CONFIDENCE = 0.9  # PP-OCR reads clean print at 0.99+; below 0.9 a digit is as likely another
 _LOWEST_SCORE = 0.3  # weaker reads are dropped as noise (rapidocr's default is 0.5): kept to be flagged
@@ -41,11 +42,12 @@ class OcrPage:
     edges: list[dict]
 
 
-def ocr_page(page: Any, dpi: int = OCR_DPI) -> OcrPage | None:
+def ocr_page(page: Any) -> OcrPage | None:
     """The page read by OCR, or None when it could not be read in time."""
     budget = _budget()
     if budget <= 0:
         return None
+    dpi = scan_dpi(page)
     image = page.to_image(resolution=dpi).original
     try:
         words, edges = run_limited(recognise, (image, dpi), Limits(seconds=budget, memory_mb=DEFAULT_MEMORY_MB))
@@ -59,6 +61,15 @@ def ocr_page(page: Any, dpi: int = OCR_DPI) -> OcrPage | None:
         c["confidence"] = confidence
         chars.append(c)
     return OcrPage(text_lines(chars), edges)
+
+
+def scan_dpi(page: Any) -> int:
+    """The resolution of the page's largest image (a 150 dpi scan gains nothing from 300), within 150-300."""
+    widest = max(page.images, key=lambda image: image["width"], default=None)
+    if widest is None or not widest["width"]:
+        return OCR_DPI
+    dpi = round(widest["srcsize"][0] / (widest["width"] / 72))
+    return max(_MIN_DPI, min(OCR_DPI, dpi))
 
 
 def _budget() -> float:

@@ -14,11 +14,11 @@ import pytest
 
 from extractors.parse import parse_bytes
 from extractors.readers import ocr
-from extractors.readers.ocr import OCR_DPI, Word
+from extractors.readers.ocr import Word, scan_dpi
 from pipeline.cli import main as cli_main
 from tests.bad_documents import image_only_pdf
 
-PX = OCR_DPI / 72  # recognise() works in image pixels; everything after in points
+PX = 150 / 72  # recognise() works in image pixels (the test scan's own 150 dpi); everything after in points
 COLUMNS = (60.0, 220.0, 320.0, 420.0, 520.0)  # the table's vertical lines
 TOP, ROW = 120.0, 20.0
 TITLE = "静乐县2021年政府信息公开工作年度报告"
@@ -64,6 +64,15 @@ def fake_page(doubtful: str | None = None) -> tuple[list[Word], list[dict]]:
     edges += [_edge("v", x, TOP + ROW, x, bottom) for x in COLUMNS[1:-1]]
     edges += [_edge("v", x, TOP, x, bottom) for x in (COLUMNS[0], COLUMNS[-1])]
     return words, edges
+
+
+def test_a_scan_is_read_at_its_own_resolution() -> None:
+    import io
+
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(image_only_pdf())) as pdf:  # 620 x 877 pixels on a page of 620 x 877 points
+        assert scan_dpi(pdf.pages[0]) == 150  # 72 dpi is read at the least, 150
 
 
 def test_a_scanned_page_reads_as_a_ruled_table(monkeypatch: pytest.MonkeyPatch) -> None:
