@@ -8,6 +8,7 @@ from pathlib import Path
 
 from extractors import PARSER_VERSION
 from extractors.document import Issue, Line, ParsedDocument
+from extractors.doubtful import null_doubtful_cells
 from extractors.encoding import decode
 from extractors.layout.metadata import later_report_titles, read_metadata
 from extractors.layout.narrative import read_facts
@@ -92,7 +93,7 @@ def _read_lines(doc: ParsedDocument, lines: list[Line]) -> None:
     facts, fact_issues = read_facts(lines)
     doc.cells, doc.facts = cells, facts
     doc.issues.extend(table_issues + fact_issues)
-    _null_doubtful_cells(doc, lines)
+    null_doubtful_cells(doc, lines)
     if meta.year is None or meta.agency is None:
         doc.issues.append(
             Issue(
@@ -126,29 +127,6 @@ def _read_lines(doc: ParsedDocument, lines: list[Line]) -> None:
         len(doc.facts),
         len(doc.issues),
     )
-
-
-def _null_doubtful_cells(doc: ParsedDocument, lines: list[Line]) -> None:
-    """A value OCR read with low confidence is null with `cell.low_confidence`: a doubtful digit is not a figure."""
-    from extractors.readers.ocr import MIN_CONFIDENCE
-
-    recognised = {line.no: line for line in lines if line.confidences}
-    for cell in doc.cells:
-        line = recognised.get(cell.line) if cell.line is not None else None
-        confidence = line.confidence(cell.bbox) if line is not None else None
-        if confidence is not None and confidence < MIN_CONFIDENCE and cell.value is not None:
-            doc.issues.append(
-                Issue(
-                    "cell.low_confidence",
-                    f"{cell.raw!r} was read by OCR with confidence {confidence:.2f} (below {MIN_CONFIDENCE}): "
-                    "left null",
-                    table=cell.table,
-                    row=cell.row,
-                    line=cell.line,
-                    page=cell.page,
-                )
-            )
-            cell.value = None
 
 
 def _failed(doc: ParsedDocument, code: str, message: str) -> ParsedDocument:

@@ -6,8 +6,8 @@ the parse's own (`limits.time_left`): a page that cannot be read in time is
 left unread (`document.needs_ocr` for that page) and the pages read are kept.
 Every character comes back with its box and the recogniser's confidence; the
 PDF reader lays them out like a text layer (`pdf.text_page_lines`), and a
-cell holding a character read below `MIN_CONFIDENCE` is null with
-`cell.low_confidence` (parse.py), never a guess.
+cell holding a doubtful character is null with `cell.low_confidence`
+(`extractors/doubtful.py`), never a guess.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ log = logging.getLogger(__name__)
 OCR_DPI = 300  # the most a page is rendered at; a scan of fewer dots per inch is read at its own
 _MIN_DPI = 150
 PAGE_SECONDS = 90.0
-MIN_CONFIDENCE = 0.9  # PP-OCR reads clean print at 0.99+; below 0.9 a digit is as likely another
 _LOWEST_SCORE = 0.3  # weaker reads are dropped as noise (rapidocr's default is 0.5): kept to be flagged
 _RESERVE_SECONDS = 10.0  # of the parse's deadline, kept for laying out and mapping what was read
 
