@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 OCR_DPI = 300  # the most a page is rendered at; a scan of fewer dots per inch is read at its own
 _MIN_DPI = 150
 PAGE_SECONDS = 90.0
+_DETECT_SIDE = 2000
 _LOWEST_SCORE = 0.3  # weaker reads are dropped as noise (rapidocr's default is 0.5): kept to be flagged
 _RESERVE_SECONDS = 10.0  # of the parse's deadline, kept for laying out and mapping what was read
 
@@ -52,6 +53,9 @@ def ocr_page(page: Any) -> OcrPage | None:
         words, edges = run_limited(recognise, (image, dpi), Limits(seconds=budget, memory_mb=DEFAULT_MEMORY_MB))
     except LimitExceeded as exc:
         log.warning("page %s: OCR stopped: %s", page.page_number, exc)
+        return None
+    except Exception as exc:  # the recogniser failing on one image leaves that page unread, not the document
+        log.warning("page %s: OCR failed: %s: %s", page.page_number, type(exc).__name__, exc)
         return None
     scale = 72 / dpi
     chars = []
@@ -102,5 +106,9 @@ def _engine() -> Any:
             "Global.use_cls": False,  # pages are rendered upright; the angle classifier only costs time
             "Global.text_score": _LOWEST_SCORE,
             "Global.log_level": "warning",
+            # detection on at most 2000 px a side (an A4 page at 170 dpi): a 300 dpi page at full size needs
+            # over 2 GB, past the parse's memory limit; recognition still reads the full-resolution crops
+            "Det.limit_type": "max",
+            "Det.limit_side_len": _DETECT_SIDE,
         }
     )

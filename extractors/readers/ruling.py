@@ -6,9 +6,11 @@
 - a red seal stamped over a table is taken out by reading the red channel
   only: red ink is bright there, black print (under the seal too) stays dark,
   so the seal neither hides digits from OCR nor draws lines;
-- ruling lines are runs of dark pixels far longer than any character stroke
-  (gaps of a pixel or two, speckle or JPEG, closed first), joined across the
-  few pixel rows of their thickness; they become
+- ruling lines are runs of ink far longer than any character stroke, joined
+  across the few pixel rows of their thickness; "ink" is anything darker than
+  light grey, so a thin rule blurred by the scan stays unbroken, while the
+  white between two characters still splits a line of text (no gap is
+  closed: that would join a line of characters into a rule); they become
   pdfplumber edges, and pdfplumber's own cell builder (`pdf_grid.ruled_grid`
   for text PDFs) turns them into cells. Plain numpy: no OpenCV needed.
 """
@@ -22,7 +24,6 @@ _SKEW_STEP = 0.1
 _REDUCED_WIDTH = 600
 _DARK = 150  # grey level: darker is ink (for the skew estimate)
 _LINE_DARK = 200  # a thin ruling line, blurred by the scan and by levelling, is light grey: lighter than text
-_GAP = 2  # pixels: a run broken by a gap this narrow is one run
 _MIN_LINE_INCHES = 0.3  # a ruling line is longer than three characters; a character stroke never is
 _THICKNESS = 3  # pixels: runs this close across rows are one line
 
@@ -68,14 +69,8 @@ def _segments(ink: Any, least: int) -> list[tuple[int, int, int, int]]:
     """Runs of at least `least` ink pixels along each row, joined across neighbouring rows: (x0, y0, x1, y1)."""
     import numpy as np
 
-    before = np.zeros_like(ink)  # ink within _GAP pixels to the left
-    after = np.zeros_like(ink)
-    for shift in range(1, _GAP + 1):
-        before[:, shift:] |= ink[:, :-shift]
-        after[:, :-shift] |= ink[:, shift:]
-    closed = ink | (before & after)
     padded = np.zeros((ink.shape[0], ink.shape[1] + 2), dtype=np.int8)
-    padded[:, 1:-1] = closed
+    padded[:, 1:-1] = ink
     change = np.diff(padded, axis=1)
     starts_y, starts_x = np.nonzero(change == 1)
     _, ends_x = np.nonzero(change == -1)  # row-major order: the n-th end closes the n-th start

@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from bench.corpus import FORMATS, convert_to_pdf, corpus_specs, soffice, write_docx_and_html
+from bench.parse_formats import flatten
 from bench.render_ofd import pdf_to_ofd
+from bench.render_scan import scan_pdf
 from bench.report_spec import ReportSpec
 from extractors.numbers import normalize
 from extractors.parse import parse_bytes
@@ -191,6 +193,17 @@ def test_html_encodings() -> None:
         "<html>", '<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"></head>'
     )
     assert "静乐县" in decode_html(declared.encode("gbk"))
+
+
+def test_scanned_report_reads_by_ocr_without_a_wrong_value(pdf_dir: Path) -> None:
+    """One report printed, seal-stamped, turned and scanned at 150 dpi (two pages of real OCR)."""
+    name = "random_gov2021_0"
+    doc = parse_bytes("scan.pdf", scan_pdf((pdf_dir / f"{name}.pdf").read_bytes(), dpi=150, seal_page=1))
+    assert (doc.format, doc.status, doc.template) == ("pdf", "parsed", "gov2021")
+    known, got = flatten(SPECS[name].expected), flatten(observed(doc))
+    assert {k: v for k, v in got.items() if known.get(k) != v} == {}  # precision: no value differs
+    assert len(got) >= 0.95 * len(known)
+    assert all(c.page and c.bbox for c in doc.cells if c.value is not None)
 
 
 def test_ofd_cells_carry_the_page_and_box_of_the_pdf_they_print(pdf_dir: Path, ofd_dir: Path) -> None:
