@@ -1,6 +1,14 @@
 # Image for server mode: Airflow 3 with this project's pinned dependencies and code.
 FROM apache/airflow:3.3.2-python3.11
 
+# LibreOffice reads Word 97-2003 / WPS files (.doc, .wps) inside the parse (extractors/readers/doc.py);
+# without it such files are recorded as `document.converter_missing`. OCR (rapidocr) comes with the lock.
+USER root
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libreoffice-writer-nogui fonts-noto-cjk \
+ && rm -rf /var/lib/apt/lists/*
+USER airflow
+
 COPY --chown=airflow:root requirements.lock /opt/disclosure/requirements.lock
 RUN pip install --no-cache-dir -r /opt/disclosure/requirements.lock
 

@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import random
-import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable
@@ -34,6 +33,7 @@ from bench.render_docx import render_docx
 from bench.render_html import render_html
 from bench.report_spec import BLANK, ReportSpec, blocks
 from extractors import codes, templates
+from extractors.readers.doc import soffice_path
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "data" / "samples"
@@ -275,17 +275,16 @@ def write_docx_and_html(specs: Iterable[ReportSpec], out: Path) -> dict[str, lis
     return written
 
 
-def soffice() -> str | None:
-    return shutil.which("soffice") or shutil.which("libreoffice")
+soffice = soffice_path
 
 
 # LibreOffice has been seen to stop without an error after a few hundred files in one call.
 CONVERT_CHUNK = 100
 
 
-def convert_to_pdf(docx_files: list[Path], out_dir: Path, timeout: float = 600) -> list[Path]:
-    """Every DOCX to PDF, up to CONVERT_CHUNK files per LibreOffice call (a private profile, so parallel
-    runs do not clash); `timeout` per call."""
+def convert_to_pdf(docx_files: list[Path], out_dir: Path, timeout: float = 600, target: str = "pdf") -> list[Path]:
+    """Every DOCX to PDF (or to `target`: `doc` for Word 97-2003), up to CONVERT_CHUNK files per LibreOffice
+    call (a private profile, so parallel runs do not clash); `timeout` per call."""
     binary = soffice()
     if binary is None:
         raise RuntimeError("LibreOffice (soffice) is not installed: run scripts/system-deps.sh as root")
@@ -298,7 +297,7 @@ def convert_to_pdf(docx_files: list[Path], out_dir: Path, timeout: float = 600) 
                     f"-env:UserInstallation=file://{profile}",
                     "--headless",
                     "--convert-to",
-                    "pdf",
+                    target,
                     "--outdir",
                     str(out_dir),
                     *map(str, docx_files[start : start + CONVERT_CHUNK]),
@@ -308,7 +307,7 @@ def convert_to_pdf(docx_files: list[Path], out_dir: Path, timeout: float = 600) 
                 timeout=timeout,
                 env=os.environ | {"HOME": profile},
             )
-    pdfs = [out_dir / f"{p.stem}.pdf" for p in docx_files]
+    pdfs = [out_dir / f"{p.stem}.{target}" for p in docx_files]
     missing = [p.name for p in pdfs if not p.exists()]
     if missing:
         raise RuntimeError(f"LibreOffice did not write {missing}")

@@ -97,7 +97,9 @@ def page_count(pdf: Path) -> int:
         return len(document.pages)
 
 
-class _Tally:
+class Tally:
+    """Precision, recall, identity checks and time of one format (and layout), summed over documents."""
+
     def __init__(self) -> None:
         self.correct = self.parsed = self.known = 0
         self.checks_right = self.checks = self.checks_failing = 0
@@ -135,7 +137,7 @@ def run(specs: list[ReportSpec], folder: Path, rounds: int) -> str:
     write_corpus(specs, folder, pdf_variants=True)
     pdf_kinds = [kind for kind in KINDS if kind.startswith("pdf")]
     pages = {(kind, s.name): page_count(folder / kind / f"{s.name}.pdf") for kind in pdf_kinds for s in specs}
-    tallies: dict[tuple[str, str], _Tally] = defaultdict(_Tally)
+    tallies: dict[tuple[str, str], Tally] = defaultdict(Tally)
     ours_best = dict.fromkeys(pdf_kinds, float("inf"))
     base_best = dict.fromkeys(pdf_kinds, float("inf"))
     for _round in range(rounds):

@@ -15,9 +15,16 @@ class Line:
     page: int | None = None
     is_table: bool = False  # the line came from a table (or a tab-laid row of text)
     bboxes: tuple[tuple[float, float, float, float] | None, ...] | None = None  # per cell, PDFs only
+    confidences: tuple[float | None, ...] | None = None  # per cell, OCR pages only: the lowest character's
 
     def bbox(self, index: int) -> tuple[float, float, float, float] | None:
         return self.bboxes[index] if self.bboxes and index < len(self.bboxes) else None
+
+    def confidence(self, box: tuple[float, float, float, float] | None) -> float | None:
+        """The OCR confidence of the cell at `box`; None for text that was not recognised from an image."""
+        if not self.confidences or not self.bboxes or box is None or box not in self.bboxes:
+            return None
+        return self.confidences[self.bboxes.index(box)]
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-DEFAULT_SECONDS = 120.0
+# A scanned report is read by OCR page by page (10-40 s a page at 300 dpi, by the machine's load); a text
+# report takes a second or two. Each OCR page also has its own deadline (readers/ocr.py).
+DEFAULT_SECONDS = 300.0
 DEFAULT_MEMORY_MB = 2048
 # Killed from outside (the kernel's OOM killer, a restart): says nothing about the document, so retried.
 PARSE_KILLED = "document.parse_killed"
@@ -26,6 +29,17 @@ class Limits:
     memory_mb: int = DEFAULT_MEMORY_MB
 
 
+_deadline: float | None = None  # monotonic time at which this process, a limited child, is killed
+
+
+def time_left() -> float | None:
+    """Seconds until this limited child is killed; None outside `run_limited`.
+
+    Long readers (OCR, one page at a time) use it to stop before the deadline and keep what they read.
+    """
+    return None if _deadline is None else _deadline - time.monotonic()
+
+
 class LimitExceeded(Exception):
     """The child ran out of time or memory; `code` is the parse-issue code to record."""
 
@@ -34,7 +48,9 @@ class LimitExceeded(Exception):
         self.code = code
 
 
-def _child(conn: Any, func: Callable[..., Any], args: tuple[Any, ...], memory_mb: int) -> None:
+def _child(conn: Any, func: Callable[..., Any], args: tuple[Any, ...], memory_mb: int, seconds: float) -> None:
+    global _deadline
+    _deadline = time.monotonic() + seconds
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
@@ -51,7 +67,7 @@ def run_limited(func: Callable[..., Any], args: tuple[Any, ...], limits: Limits)
     """`func(*args)` in a forked child; raises LimitExceeded, or re-raises the child's exception."""
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(sender, func, args, limits.memory_mb), daemon=True)
+    process = context.Process(target=_child, args=(sender, func, args, limits.memory_mb, limits.seconds), daemon=True)
     _start(process)
     sender.close()
     try:

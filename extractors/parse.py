@@ -8,6 +8,7 @@ from pathlib import Path
 
 from extractors import PARSER_VERSION
 from extractors.document import Cell, Fact, Issue, Line, ParsedDocument
+from extractors.doubtful import null_doubtful_cells
 from extractors.encoding import decode
 from extractors.layout.metadata import (
     Metadata,
@@ -63,11 +64,19 @@ def _lines_of(doc: ParsedDocument, data: bytes) -> list[Line]:
     if doc.format == "pdf":
         from extractors.readers.pdf import read_pdf
 
-        return read_pdf(data)
+        return read_pdf(data, doc.issues)
     if doc.format == "docx":
         from extractors.readers.docx import read_docx
 
         return read_docx(data)
+    if doc.format == "doc":
+        from extractors.readers.doc import read_doc
+
+        return read_doc(data)
+    if doc.format == "ofd":
+        from extractors.readers.ofd import read_ofd
+
+        return read_ofd(data)
     if doc.format == "html":
         from extractors.readers.html import read_html
 
@@ -100,6 +109,7 @@ def _read_lines(doc: ParsedDocument, lines: list[Line]) -> None:
     read_stated_figures(lines, facts)
     doc.cells, doc.facts, doc.sections = cells, facts, read_sections(lines)
     doc.issues.extend(table_issues + fact_issues)
+    null_doubtful_cells(doc, lines)
     if meta.year is None or meta.agency is None:
         doc.issues.append(
             Issue(

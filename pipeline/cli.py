@@ -149,7 +149,10 @@ def _debug_page(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"disclosure debug-page: {exc}", file=sys.stderr)
         return 1
-    print(f"{out}: {drawn['table_cells']} table cells outlined, {drawn['codes']} cell codes drawn", file=sys.stderr)
+    ocr = f", {drawn['ocr_chars']} OCR characters boxed" if drawn["ocr_chars"] else ""
+    print(
+        f"{out}: {drawn['table_cells']} table cells outlined, {drawn['codes']} cell codes drawn{ocr}", file=sys.stderr
+    )
     return 0
 
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# System packages the tests need: LibreOffice (DOCX -> PDF) and a CJK font for the
-# format corpus, Chromium for the browser test of the Airflow UI (tests/pipeline/test_ui.py).
+# System packages: LibreOffice (DOCX -> PDF and .doc for the format corpus; at run time it converts
+# .doc/.wps files inside the parse, extractors/readers/doc.py) and a CJK font, Chromium for the
+# browser test of the Airflow UI (tests/pipeline/test_ui.py). OCR needs no system package (rapidocr).
 # Idempotent and quick: installs only what is missing; does nothing when all is present.
 # Needs root (apt-get) only when something is missing.
 set -euo pipefail

@@ -15,20 +15,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from extractors.document import Line
-from extractors.readers.errors import DocumentCorrupt, DocumentTooLarge, DocumentUnsafe
-
-# A report is a few MB unzipped; far beyond that is a decompression bomb, refused before opening.
-MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
-# Word never writes a DTD: a part that declares one carries entities (XXE, billion laughs). Refused, on
-# top of python-docx's parser, which neither resolves entities nor loads DTDs or anything from the network.
-_PROLOG_BYTES = 2048
+from extractors.readers.archive import check_archive
+from extractors.readers.errors import DocumentCorrupt
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 def read_docx(data: bytes) -> list[Line]:
     """The document's paragraphs and table rows as lines; raises UnreadableDocument subclasses."""
-    _check_archive(data)
+    check_archive(data, "Word")
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
@@ -39,34 +34,6 @@ def read_docx(data: bytes) -> list[Line]:
     except Exception as exc:  # lxml syntax errors and the like in a damaged part
         raise DocumentCorrupt(f"damaged Word document: {type(exc).__name__}: {exc}") from exc
     return _Walker(document).lines(document.element.body)
-
-
-def _check_archive(data: bytes) -> None:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            total = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile as exc:
-        raise DocumentCorrupt(f"not a zip archive: {exc}") from exc
-    if total > MAX_UNCOMPRESSED_BYTES:
-        raise DocumentTooLarge(
-            f"the archive unpacks to {total / 2**20:.0f} MB (limit {MAX_UNCOMPRESSED_BYTES / 2**20:.0f} MB); not opened"
-        )
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        for info in archive.infolist():
-            if info.filename.endswith((".xml", ".rels")) and _declares_dtd(archive, info):
-                raise DocumentUnsafe(
-                    f"{info.filename} declares a DTD (<!DOCTYPE>), which Word never writes: "
-                    "its entities are not expanded and the document is not read"
-                )
-
-
-def _declares_dtd(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
-    try:
-        with archive.open(info) as member:
-            prolog = member.read(_PROLOG_BYTES)
-    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError) as exc:
-        raise DocumentCorrupt(f"{info.filename} cannot be unpacked: {exc}") from exc
-    return b"<!doctype" in prolog.replace(b"\x00", b"").lower()
 
 
 class _Walker:

@@ -37,3 +37,13 @@ class NeedsOcr(UnreadableDocument):
 
     code = "document.needs_ocr"
     status = "needs_ocr"
+
+
+class ConverterMissing(UnreadableDocument):
+    """A legacy format (.doc, .wps) needs LibreOffice, which is not installed where the parse ran."""
+
+    code = "document.converter_missing"
+
+
+class ConversionTimeout(UnreadableDocument):
+    code = "document.conversion_timeout"

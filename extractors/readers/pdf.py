@@ -21,12 +21,12 @@ from __future__ import annotations
 import io
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from extractors.document import Line
+from extractors.document import Issue, Line
 from extractors.readers.errors import DocumentCorrupt, DocumentEncrypted, NeedsOcr
-from extractors.readers.pdf_grid import Grid, aligned_grids, ruled_grid
+from extractors.readers.pdf_grid import Grid, aligned_grids, centre_in, filled_grid, ruled_grid, ruled_tables
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +57,16 @@ class _Item:
     size: float = 0.0
     full: bool = False
     at_left: bool = True
+    confidences: tuple[float | None, ...] | None = None  # OCR pages: the lowest per cell
 
 
-def read_pdf(data: bytes) -> list[Line]:
-    """The document's table rows and paragraphs as lines; raises UnreadableDocument subclasses."""
+def read_pdf(data: bytes, issues: list[Issue] | None = None) -> list[Line]:
+    """The document's table rows and paragraphs as lines; raises UnreadableDocument subclasses.
+
+    Pages without a text layer that show an image are read by OCR (`ocr.py`); a page OCR could not read
+    in time adds a `document.needs_ocr` issue to `issues`, and a document none of whose pages could be
+    read raises NeedsOcr.
+    """
     import pdfplumber
 
     try:
@@ -68,21 +74,55 @@ def read_pdf(data: bytes) -> list[Line]:
     except Exception as exc:
         raise _classify(exc) from exc
     items: list[_Item] = []
-    chars = pages = 0
+    unread: list[int] = []
+    pages = read = 0
     try:  # around the `with`: closing a damaged PDF walks its pages again and can raise too
         with pdf:
             for page in pdf.pages:
                 pages += 1
-                chars += len(page.chars)
-                items += page_items(page, continued=bool(items) and items[-1].is_table)
+                continued = bool(items) and items[-1].is_table
+                if page.chars:
+                    items += page_items(page, continued)
+                    read += 1
+                elif page.images:
+                    ocr = _ocr_page(page, continued)
+                    read += ocr is not None
+                    items += ocr or []
+                    unread += [] if ocr is not None else [page.page_number]
                 page.flush_cache()  # keep memory flat on long documents
     except Exception as exc:
         raise _classify(exc) from exc
     if not pages:  # pdfminer found no page tree (a broken cross-reference table): not a scan
         raise DocumentCorrupt("the PDF has no readable page (broken cross-reference table or page tree?)")
-    if chars == 0:
-        raise NeedsOcr(f"no text layer on any of {pages} pages (a scanned document?)")
+    if not read:
+        raise NeedsOcr(f"no text layer on any of {pages} pages, and OCR read none of them")
+    for number in unread:
+        if issues is not None:
+            issues.append(
+                Issue(
+                    "document.needs_ocr",
+                    f"page {number}: no text layer, and OCR read nothing on it (in time)",
+                    page=number,
+                )
+            )
     return _lines(items)
+
+
+def _ocr_page(page: Any, continued: bool) -> list[_Item] | None:
+    """The items OCR read on the page; None when it read nothing (out of time, or no text in the image)."""
+    from extractors.readers.ocr import ocr_page
+
+    read = ocr_page(page)
+    if read is None or not read.lines:
+        return None
+    text_page = TextPage(page.page_number, page.height, read.lines)
+    return _text_page_items(text_page, continued, ocr_grids(page, read.lines, read.edges) or None)
+
+
+def ocr_grids(page: Any, lines: list[dict], edges: list[dict]) -> list[Grid]:
+    """The tables of a scanned page: cells from the ruling lines found in its image, filled with OCR characters."""
+    chars = [c for line in lines for c in line["chars"]]
+    return [filled_grid(table, chars) for table in ruled_tables(page, edges, LINE_TABLES)]
 
 
 def _classify(exc: Exception) -> Exception:
@@ -133,11 +173,57 @@ def _text_lines(page: Any) -> list[dict]:
 
 def page_items(page: Any, continued: bool = False) -> list[_Item]:
     """A page's table rows and text lines, top to bottom; `continued`: the page before ended in a table."""
-    number = page.page_number
+    all_lines = _text_lines(page)
+    return _layout(page.page_number, all_lines, find_tables(page, all_lines, continued))
+
+
+@dataclass(frozen=True)
+class TextPage:
+    """A page of positioned text from a reader other than pdfplumber (OFD, OCR).
+
+    `lines`: text lines as pdfplumber's `extract_text_lines(return_chars=True)` gives them (text, x0, top,
+    x1, bottom, chars; each char with text, x0, top, x1, bottom), in points from the page's top left.
+    """
+
+    number: int
+    height: float
+    lines: list[dict]
+
+
+def text_page_lines(pages: list[TextPage]) -> list[Line]:
+    """Lines of pages without ruling lines, read exactly as a PDF's: tables from text alignment."""
+    items: list[_Item] = []
+    for page in pages:
+        items += _text_page_items(page, bool(items) and items[-1].is_table)
+    return _lines(items)
+
+
+def _text_page_items(page: TextPage, continued: bool, grids: list[Grid] | None = None) -> list[_Item]:
+    """The page's items; tables from `grids` (found from ruling lines) or else from text alignment."""
+    lines = [line for line in page.lines if not _page_number(line, page.height)]
+    if grids is None:
+        has_digit = any(c["text"].isdigit() for line in lines for c in line["chars"])
+        grids = aligned_grids(lines, continued) if has_digit else []
+    items = _layout(page.number, lines, grids)
+    chars = [c for line in lines for c in line["chars"] if "confidence" in c]
+    return [_with_confidences(item, chars) for item in items] if chars else items
+
+
+def _with_confidences(item: _Item, chars: list[dict]) -> _Item:
+    """The item with each cell's lowest character confidence (OCR), from the characters inside its box."""
+
+    def lowest(box: tuple[float, float, float, float] | None) -> float | None:
+        inside = [c["confidence"] for c in chars if box is not None and centre_in(c, box)]
+        return min(inside) if inside else None
+
+    return replace(item, confidences=tuple(lowest(box) for box in item.bboxes))
+
+
+def _layout(number: int, all_lines: list[dict], grids: list[Grid]) -> list[_Item]:
+    """The page's table rows (from `grids`) and the text lines outside them, top to bottom."""
     items: list[_Item] = []
     spans: list[tuple[float, float, float, float]] = []
-    all_lines = _text_lines(page)
-    for grid in find_tables(page, all_lines, continued):
+    for grid in grids:
         spans.append(grid.bbox)
         for row in grid.rows:
             items.append(
@@ -177,9 +263,7 @@ def page_items(page: Any, continued: bool = False) -> list[_Item]:
 
 
 def _inside(line: dict, boxes: list[tuple[float, float, float, float]]) -> bool:
-    middle_y = (line["top"] + line["bottom"]) / 2
-    middle_x = (line["x0"] + line["x1"]) / 2
-    return any(x0 <= middle_x <= x1 and top <= middle_y <= bottom for x0, top, x1, bottom in boxes)
+    return any(centre_in(line, box) for box in boxes)
 
 
 def _page_number(line: dict, height: float) -> bool:
@@ -207,7 +291,14 @@ def _lines(items: list[_Item]) -> list[Line]:
             out[-1] = Line(no=last.no, cells=(last.cells[0] + item.cells[0],), page=last.page, bboxes=(box,))
         else:
             out.append(
-                Line(no=len(out) + 1, cells=item.cells, page=item.page, is_table=item.is_table, bboxes=item.bboxes)
+                Line(
+                    no=len(out) + 1,
+                    cells=item.cells,
+                    page=item.page,
+                    is_table=item.is_table,
+                    bboxes=item.bboxes,
+                    confidences=item.confidences,
+                )
             )
         previous = item
     return out

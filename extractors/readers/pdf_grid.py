@@ -77,6 +77,39 @@ def ruled_grid(table: Any) -> Grid:
     return Grid(table.bbox, rows)
 
 
+def ruled_tables(page: Any, edges: list[dict], settings: dict[str, Any]) -> list[Any]:
+    """pdfplumber Tables from ruling-line `edges` found outside the PDF (in a scanned page's image)."""
+    from pdfplumber.table import Table, cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
+
+    tolerance = settings["snap_tolerance"]
+    merged = merge_edges(edges, tolerance, tolerance, settings["join_tolerance"], settings["join_tolerance"])
+    intersections = edges_to_intersections(
+        merged, settings["intersection_tolerance"], settings["intersection_tolerance"]
+    )
+    return [Table(page, cells) for cells in cells_to_tables(intersections_to_cells(intersections))]
+
+
+def filled_grid(table: Any, chars: list[dict]) -> Grid:
+    """A ruled table filled with positioned characters (OCR): each cell's text from the characters inside it,
+    its lines joined as a wrapped label is (no space: a cell's lines are one label or one number)."""
+    from extractors.readers.positioned import text_lines
+
+    rows = []
+    for row in table.rows:
+        kept = []
+        for box in (b for b in row.cells if b is not None):
+            inside = [c for c in chars if centre_in(c, box)]
+            kept.append(("".join(c["text"] for line in text_lines(inside) for c in line["chars"]), box))
+        if kept:
+            rows.append(GridRow(row.bbox, kept))
+    return Grid(table.bbox, rows)
+
+
+def centre_in(c: dict, box: Box) -> bool:
+    """The middle of a character or text line (x0, top, x1, bottom) lies in `box`."""
+    return box[0] <= (c["x0"] + c["x1"]) / 2 <= box[2] and box[1] <= (c["top"] + c["bottom"]) / 2 <= box[3]
+
+
 def _looks_statistical(grid: Grid, min_rows: int, min_share: float) -> bool:
     cells = [text for row in grid.rows for text, _ in row.cells if text.strip()]
     numbers = sum(1 for t in cells if read_number(t) is not None)

@@ -21,6 +21,9 @@ def test_formats() -> None:
     assert detect_format(b"%PDF-1.7\n...") == "pdf"
     assert detect_format(_zip(["word/document.xml"])) == "docx"
     assert detect_format(_zip(["other.txt"])) == "binary"
+    assert detect_format(_zip(["OFD.xml", "Doc_0/Document.xml"])) == "ofd"
+    assert detect_format(_zip(["Doc_0/OFD.xml"])) == "binary"  # OFD.xml is the package's entry, at its root
+    assert detect_format(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504) == "doc"  # OLE2: .doc and .wps
     assert detect_format(b"<!DOCTYPE html><html><body>x</body></html>") == "html"
     assert detect_format("金寨县2020年报告".encode()) == "text"
     assert detect_format(b"   \n") == "empty"

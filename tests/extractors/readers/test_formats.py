@@ -1,7 +1,9 @@
-"""Every format reads to the same canonical cells: the samples and random reports rendered as DOCX, HTML, PDF.
+"""Every format reads to the same canonical cells: the samples and random reports rendered as DOCX, HTML, PDF,
+Word 97-2003 .doc and OFD.
 
-PDFs are converted from the generated DOCX files by LibreOffice once per test
-session. Without LibreOffice the PDF tests skip locally and fail on CI
+PDFs (and .doc files) are converted from the generated DOCX files by LibreOffice once per test
+session; OFD files are written from the PDFs' characters (`bench/render_ofd.py`).
+Without LibreOffice the PDF tests skip locally and fail on CI
 (CI=true): run `scripts/system-deps.sh` as root to install it.
 """
 
@@ -15,6 +17,9 @@ from pathlib import Path
 import pytest
 
 from bench.corpus import FORMATS, convert_to_pdf, corpus_specs, soffice, write_docx_and_html
+from bench.parse_formats import flatten
+from bench.render_ofd import pdf_to_ofd
+from bench.render_scan import scan_pdf
 from bench.report_spec import ReportSpec
 from extractors.numbers import normalize
 from extractors.parse import parse_bytes
@@ -25,6 +30,8 @@ from tests.extractors.test_parser_golden import observed
 
 RANDOM_PER_LAYOUT = 2
 SPECS = {spec.name: spec for spec in corpus_specs(RANDOM_PER_LAYOUT)}
+# Each .doc parse starts LibreOffice (about 2 s): the messy sample, a split table and a 2021 layout.
+LEGACY_NAMES = ("002_3c6323d342dfd320", "004_a0eb56bf1a87750f", "random_gov2021_0")
 NO_SOFFICE = (
     "LibreOffice (soffice) is not installed, so no PDF can be generated: run "
     "`scripts/system-deps.sh` as root (Debian packages libreoffice-writer-nogui, fonts-noto-cjk)"
@@ -49,8 +56,28 @@ def pdf_dir(corpus_dir: Path) -> Path:
     return corpus_dir / "pdf"
 
 
+@pytest.fixture(scope="session")
+def doc_dir(corpus_dir: Path, pdf_dir: Path) -> Path:
+    """The .doc files of LEGACY_NAMES in one LibreOffice call (pdf_dir has checked that LibreOffice is here)."""
+    convert_to_pdf([corpus_dir / "docx" / f"{name}.docx" for name in LEGACY_NAMES], corpus_dir / "doc", target="doc")
+    return corpus_dir / "doc"
+
+
+@pytest.fixture(scope="session")
+def ofd_dir(corpus_dir: Path, pdf_dir: Path) -> Path:
+    out = corpus_dir / "ofd"
+    out.mkdir()
+    for name in SPECS:
+        (out / f"{name}.ofd").write_bytes(pdf_to_ofd((pdf_dir / f"{name}.pdf").read_bytes()))
+    return out
+
+
 def _document_bytes(request: pytest.FixtureRequest, fmt: str, name: str) -> bytes:
-    folder = request.getfixturevalue("pdf_dir") if fmt == "pdf" else request.getfixturevalue("corpus_dir") / fmt
+    folder = (
+        request.getfixturevalue(f"{fmt}_dir")
+        if fmt in ("pdf", "doc", "ofd")
+        else request.getfixturevalue("corpus_dir") / fmt
+    )
     return (folder / f"{name}.{fmt}").read_bytes()
 
 
@@ -58,8 +85,10 @@ def _without_issues(shape: dict) -> dict:
     return {k: v for k, v in shape.items() if k != "issues"}
 
 
-@pytest.mark.parametrize("name", sorted(SPECS))
-@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize(
+    ("fmt", "name"),
+    [(fmt, name) for fmt in (*FORMATS, "ofd") for name in sorted(SPECS)] + [("doc", name) for name in LEGACY_NAMES],
+)
 def test_rendered_report_parses_to_its_known_cells(request: pytest.FixtureRequest, fmt: str, name: str) -> None:
     spec: ReportSpec = SPECS[name]
     doc = parse_bytes(f"{name}.{fmt}", _document_bytes(request, fmt, name))
@@ -164,3 +193,27 @@ def test_html_encodings() -> None:
         "<html>", '<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"></head>'
     )
     assert "静乐县" in decode_html(declared.encode("gbk"))
+
+
+def test_scanned_report_reads_by_ocr_without_a_wrong_value(pdf_dir: Path) -> None:
+    """One report printed, seal-stamped, turned and scanned at 150 dpi (two pages of real OCR)."""
+    name = "random_gov2021_0"
+    doc = parse_bytes("scan.pdf", scan_pdf((pdf_dir / f"{name}.pdf").read_bytes(), dpi=150, seal_page=1))
+    assert (doc.format, doc.status, doc.template) == ("pdf", "parsed", "gov2021")
+    known, got = flatten(SPECS[name].expected), flatten(observed(doc))
+    assert {k: v for k, v in got.items() if known.get(k) != v} == {}  # precision: no value differs
+    assert len(got) >= 0.95 * len(known)
+    assert all(c.page and c.bbox for c in doc.cells if c.value is not None)
+
+
+def test_ofd_cells_carry_the_page_and_box_of_the_pdf_they_print(pdf_dir: Path, ofd_dir: Path) -> None:
+    name = "001_27a7349fbee7f2fc"
+    pdf = {(c.table, c.row, c.column): c for c in parse_bytes("r.pdf", (pdf_dir / f"{name}.pdf").read_bytes()).cells}
+    ofd = [c for c in parse_bytes("r.ofd", (ofd_dir / f"{name}.ofd").read_bytes()).cells if c.raw is not None]
+    assert ofd
+    for cell in ofd:
+        twin = pdf[(cell.table, cell.row, cell.column)]
+        assert cell.page == twin.page and cell.bbox is not None and twin.bbox is not None
+        # the PDF's box is its ruled cell, the OFD's the text inside it
+        x0, top, x1, bottom = twin.bbox
+        assert x0 - 1 <= cell.bbox[0] < cell.bbox[2] <= x1 + 1 and top - 1 <= cell.bbox[1] < cell.bbox[3] <= bottom + 1
