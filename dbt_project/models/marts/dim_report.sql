@@ -24,6 +24,12 @@ report_quality as (
 
 ),
 
+agency_year_reports as (
+
+    select * from {{ ref('int_agency_year_reports') }}
+
+),
+
 issue_counts as (
 
     select
@@ -40,8 +46,10 @@ final as (
 
         ---------- ids
         reports.report_id,
+        -- the registry name when the printed name is a registered name or alias (as dim_agency)
         case
-            when reports.agency_name is not null then {{ agency_id('reports.agency_name') }}
+            when reports.agency_name is not null
+            then {{ agency_id('coalesce(agency_year_reports.agency_key, reports.agency_name)') }}
         end as agency_id,
         reports.sha256,
 
@@ -62,7 +70,6 @@ final as (
 
         ---------- quality (latest validation run)
         report_quality.quality_status,
-        report_quality.failed_checks,
         report_quality.n_failed as n_failed_checks,
         report_quality.n_not_evaluable as n_not_evaluable_checks,
         report_quality.run_id as check_run_id,
@@ -75,6 +82,8 @@ final as (
         on reports.report_id = issue_counts.report_id
     left join report_quality
         on reports.report_id = report_quality.report_id
+    left join agency_year_reports
+        on reports.report_id = agency_year_reports.report_id
 
 )
 

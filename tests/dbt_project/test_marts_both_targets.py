@@ -1,0 +1,105 @@
+"""The marts as a BI tool sees them, on DuckDB and on Postgres: the same tables, types and descriptions."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.dbt_project.both_targets import (
+    AS_OF_DATE,
+    SILENT_AGENCY,
+    SOURCES,
+    built_warehouses,
+    query_duckdb,
+    query_postgres,
+)
+from tests.dbt_project.test_dbt_project import AGENCY_002, AGENCY_NULL, CHECK_RUNS
+
+pytestmark = pytest.mark.integration
+
+COLUMNS_SQL = """
+    select table_name, column_name, data_type, numeric_precision, numeric_scale
+    from information_schema.columns
+    where table_schema = 'marts'
+"""
+# information_schema spellings of one type: DuckDB's -> the Postgres one
+_DUCKDB_TYPES = {
+    "VARCHAR": "character varying",
+    "BIGINT": "bigint",
+    "INTEGER": "integer",
+    "DOUBLE": "double precision",
+    "BOOLEAN": "boolean",
+    "DATE": "date",
+    "TIMESTAMP": "timestamp without time zone",
+}
+
+
+@pytest.fixture(scope="module")
+def warehouses(tmp_path_factory):
+    with built_warehouses(tmp_path_factory.mktemp("bi")) as both:
+        yield both
+
+
+def _duckdb_type(data_type: str, precision: int | None, scale: int | None) -> str:
+    decimal = re.fullmatch(r"DECIMAL\((\d+),(\d+)\)", data_type)
+    if decimal:
+        return f"numeric({decimal[1]},{decimal[2]})"
+    return _DUCKDB_TYPES.get(data_type, data_type)
+
+
+def _postgres_type(data_type: str, precision: int | None, scale: int | None) -> str:
+    if data_type == "numeric":
+        return f"numeric({precision},{scale})"
+    return "character varying" if data_type == "text" else data_type
+
+
+def test_every_mart_column_has_one_type_on_both_targets(warehouses):
+    duck, postgres = warehouses
+    duck_types = {(t, c): _duckdb_type(*rest) for t, c, *rest in query_duckdb(duck, COLUMNS_SQL)}
+    pg_types = {(t, c): _postgres_type(*rest) for t, c, *rest in query_postgres(postgres, COLUMNS_SQL)}
+    assert duck_types.keys() == pg_types.keys()
+    assert {key: (duck_types[key], pg_types[key]) for key in duck_types if duck_types[key] != pg_types[key]} == {}
+    # counts are integers, report figures a fixed decimal: never a float or DuckDB's HUGEINT
+    assert {key: kind for key, kind in pg_types.items() if key[1].startswith("n_") and kind != "bigint"} == {}
+    assert {t for t in duck_types.values() if t not in set(_DUCKDB_TYPES.values()) and "numeric" not in t} == set()
+
+
+def _expected_agency_years() -> set[tuple[str, int]]:
+    """Registered, non-example agencies x their first_year .. the year before the as-of date."""
+    last_year = int(AS_OF_DATE[:4]) - 1
+    return {
+        (name, year)
+        for name, _, _, _, _, kind, first_year, example, *_ in SOURCES
+        if kind and not example
+        for year in range(first_year, last_year + 1)
+    }
+
+
+def test_agency_year_grid_is_complete_and_shows_the_missing(warehouses):
+    duck, postgres = warehouses
+    grid_sql = (
+        "select agency_name, report_year, is_found, report_id, publication_status "
+        "from marts.agg_agency_year where is_expected order by 1, 2"
+    )
+    grid = query_duckdb(duck, grid_sql)
+    assert grid == query_postgres(postgres, grid_sql)
+    assert {(name, year) for name, year, *_ in grid} == _expected_agency_years()
+    assert {(name, year) for name, year, found, *_ in grid if found} == {(AGENCY_002, 2020)}
+    missing = [row for row in grid if row[0] == SILENT_AGENCY]
+    assert missing and all(report_id is None and status == "missing_overdue" for *_, report_id, status in missing)
+    # a report of an unregistered agency is in the grid too, outside monitoring
+    assert query_duckdb(
+        duck,
+        "select is_expected, is_found, publication_status from marts.agg_agency_year where agency_name = ?",
+        [AGENCY_NULL],
+    ) == [(False, True, None)]
+
+
+def test_failed_checks_are_a_child_table(warehouses):
+    duck, postgres = warehouses
+    sql = "select report_id, check_id, severity, n_failed_subjects from marts.fct_failed_checks order by 1, 2"
+    rows = query_duckdb(duck, sql)
+    assert rows == query_postgres(postgres, sql)
+    failed = {(run[2], run[3]) for run in CHECK_RUNS if run[0] == "run-2" and run[8] == "failed"}
+    assert {(report_id, check_id) for report_id, check_id, *_ in rows} == failed
