@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -103,3 +104,48 @@ def test_failed_checks_are_a_child_table(warehouses):
     assert rows == query_postgres(postgres, sql)
     failed = {(run[2], run[3]) for run in CHECK_RUNS if run[0] == "run-2" and run[8] == "failed"}
     assert {(report_id, check_id) for report_id, check_id, *_ in rows} == failed
+
+
+DUCKDB_COMMENTS_SQL = """
+    select table_name, null, comment from duckdb_tables() where schema_name = 'marts'
+    union all
+    select table_name, column_name, comment from duckdb_columns() where schema_name = 'marts'
+"""
+POSTGRES_COMMENTS_SQL = """
+    select c.relname, null, obj_description(c.oid, 'pg_class')
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = 'marts' and c.relkind in ('r', 'v')
+    union all
+    select c.relname, a.attname, col_description(c.oid, a.attnum)
+    from pg_class c
+    join pg_namespace n on n.oid = c.relnamespace
+    join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+    where n.nspname = 'marts' and c.relkind in ('r', 'v')
+"""
+_CJK, _LATIN = re.compile(r"[\u4e00-\u9fff]"), re.compile(r"[A-Za-z]{3}")
+
+
+def _yml_descriptions(settings) -> dict[tuple[str, str | None], str]:
+    """(table, column or None) -> description, as dbt read them from the marts' yml."""
+    manifest = json.loads((settings.dbt.target_path / "manifest.json").read_text(encoding="utf-8"))
+    described: dict[tuple[str, str | None], str] = {}
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "model" and node["schema"] == "marts":
+            described[(node["name"], None)] = node["description"]
+            for column in node["columns"].values():
+                described[(node["name"], column["name"])] = column["description"]
+    return described
+
+
+def test_descriptions_are_in_both_databases_in_chinese_and_english(warehouses):
+    duck, postgres = warehouses
+    duck_comments = {(t, c): comment for t, c, comment in query_duckdb(duck, DUCKDB_COMMENTS_SQL)}
+    pg_comments = {(t, c): comment for t, c, comment in query_postgres(postgres, POSTGRES_COMMENTS_SQL)}
+    assert duck_comments == pg_comments
+    undocumented = sorted(key for key, comment in duck_comments.items() if not comment)
+    assert undocumented == []  # every mart table and column
+    assert {
+        key for key, comment in duck_comments.items() if not (_CJK.search(comment) and _LATIN.search(comment))
+    } == set()
+    described = _yml_descriptions(duck)
+    assert {key: comment for key, comment in duck_comments.items() if described.get(key) != comment} == {}
