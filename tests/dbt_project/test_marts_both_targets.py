@@ -149,3 +149,28 @@ def test_descriptions_are_in_both_databases_in_chinese_and_english(warehouses):
     } == set()
     described = _yml_descriptions(duck)
     assert {key: comment for key, comment in duck_comments.items() if described.get(key) != comment} == {}
+
+
+def test_agencies_have_regions_and_group_by_province(warehouses):
+    duck, postgres = warehouses
+    sql = (
+        "select agency_name, is_registered, region_match, division_code, province, city, county, agency_level_zh "
+        "from marts.dim_agency order by agency_name"
+    )
+    agencies = query_duckdb(duck, sql)
+    assert agencies == query_postgres(postgres, sql)
+    by_name = {name: rest for name, *rest in agencies}
+    assert by_name[AGENCY_002] == [True, "registry", "140926", "山西省", "忻州市", "静乐县", "县级"]
+    assert by_name[SILENT_AGENCY][:6] == [True, "registry", "110105", "北京市", None, "朝阳区"]  # a municipality
+    assert by_name[AGENCY_NULL] == [False, "unmatched", None, None, None, None, None]
+    by_province = (
+        "select a.province, count(*), sum(case when g.is_found then 1 else 0 end) "
+        "from marts.agg_agency_year g join marts.dim_agency a using (agency_id) group by 1 order by 1"
+    )
+    grouped = query_duckdb(duck, by_province)
+    assert grouped == query_postgres(postgres, by_province)
+    expected_years = _expected_agency_years()
+    assert {province: n for province, n, _ in grouped if province} == {
+        "山西省": sum(1 for name, _ in expected_years if name == AGENCY_002),
+        "北京市": sum(1 for name, _ in expected_years if name == SILENT_AGENCY),
+    }

@@ -2,6 +2,8 @@
 -- registry entry with a kind), published or not, and every agency a report
 -- names. A report that prints a registered name or alias belongs to the
 -- registry entry (int_agency_year_reports.agency_key, as in dim_report).
+-- The place of an agency: the registry's division code first, else the one
+-- its name matches (int_agency_name_regions; an ambiguous name gets none).
 with
 
 reports as (
@@ -13,6 +15,24 @@ reports as (
 sources as (
 
     select * from {{ ref('stg_sources') }}
+
+),
+
+name_regions as (
+
+    select * from {{ ref('int_agency_name_regions') }}
+
+),
+
+regions as (
+
+    select * from {{ ref('dim_region') }}
+
+),
+
+agency_labels as (
+
+    select * from {{ ref('agency_labels') }}
 
 ),
 
@@ -76,33 +96,71 @@ agencies as (
 
 ),
 
+placed as (
+
+    select
+        agencies.agency_id,
+        agencies.agency_name,
+        coalesce(registered.division_code, name_regions.division_code) as division_code,
+        case
+            when registered.division_code is not null then 'registry'
+            when name_regions.division_code is not null then 'name'
+            when name_regions.n_candidates > 1 then 'ambiguous'
+            else 'unmatched'
+        end as region_match,
+        name_regions.ambiguous_codes
+    from agencies
+    left join registered
+        on agencies.agency_name = registered.agency_name
+    left join name_regions
+        on agencies.agency_name = name_regions.agency_name
+
+),
+
 final as (
 
     select
 
         ---------- ids
-        agencies.agency_id,
+        placed.agency_id,
 
         ---------- text
-        agencies.agency_name,
+        placed.agency_name,
 
         ---------- registry
         registered.agency_name is not null as is_registered,
         registered.agency_kind,
+        kind_labels.label_zh as agency_kind_zh,
         registered.agency_level,
-        registered.region,
-        registered.division_code,
+        level_labels.label_zh as agency_level_zh,
+        registered.region as registry_region,
+
+        ---------- place (GB/T 2260)
+        placed.division_code,
+        placed.region_match,
+        placed.ambiguous_codes,
+        regions.province_name as province,
+        regions.city_name as city,
+        case when regions.region_level = 'county' then regions.name end as county,
+        regions.region_level,
+        regions.region_level_zh,
 
         ---------- numerics
         agency_reports.first_report_year,
         agency_reports.last_report_year,
         coalesce(agency_reports.n_reports, 0) as n_reports
 
-    from agencies
+    from placed
     left join registered
-        on agencies.agency_name = registered.agency_name
+        on placed.agency_name = registered.agency_name
+    left join regions
+        on placed.division_code = regions.division_code
+    left join agency_labels as kind_labels
+        on kind_labels.kind = 'agency_kind' and registered.agency_kind = kind_labels.code
+    left join agency_labels as level_labels
+        on level_labels.kind = 'agency_level' and registered.agency_level = level_labels.code
     left join agency_reports
-        on agencies.agency_id = agency_reports.agency_id
+        on placed.agency_id = agency_reports.agency_id
 
 )
 
