@@ -9,6 +9,7 @@ so that the expected years do not move with the calendar.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -19,12 +20,16 @@ import duckdb
 import pytest
 
 from pipeline.settings import Settings
-from tests.dbt_project.test_dbt_project import AGENCY_002, CHECK_RUNS, raw_rows
+from tests.dbt_project.test_dbt_project import AGENCY_002, CHECK_RUNS, PARSER_NEW, application_cells, raw_rows
 from tests.deploy.test_server_mode import fresh_database
 from warehouse.raw_schema import create_statements
 from warehouse.transform import run_dbt
 
 AS_OF_DATE = "2024-06-01"
+# AGENCY_002's next report (2021), for the year over year: 7 received (5 in 2020), 6 granted
+SHA_NEXT = hashlib.sha256(b"sample 002, next year").hexdigest()
+REPORT_NEXT = SHA_NEXT[:16]
+NEXT_YEAR_FIGURES = {("new_received", "total"): 7.0, ("granted", "total"): 6.0, ("results_total", "total"): 6.0}
 SILENT_AGENCY = "某区教育局"  # registered, never published
 SNAPSHOT_AT = datetime(2020, 1, 1)
 # (name, aliases, region, division_code, level, kind, first_year, example, registered_at, snapshot_at)
@@ -40,6 +45,9 @@ CHECK_RESULT_COLUMNS = (
 def all_raw_rows() -> dict[str, list[tuple]]:
     """raw_rows() plus the registry snapshot and the check runs (difference computed as the runner does)."""
     rows = raw_rows()
+    rows["documents"].append((SHA_NEXT, PARSER_NEW, "002_2021.txt", None, None, "text", 900, "parsed", SNAPSHOT_AT))
+    rows["reports"].append((REPORT_NEXT, SHA_NEXT, PARSER_NEW, "002_2021.txt", AGENCY_002, 2021, "gov2021", None))
+    rows["cells"] += application_cells(SHA_NEXT, PARSER_NEW, "gov2021", NEXT_YEAR_FIGURES)
     rows["sources"] = SOURCES
     rows["check_results"] = [
         (*run[:7], None if run[5] is None or run[6] is None else round(run[6] - run[5], 2), *run[7:])

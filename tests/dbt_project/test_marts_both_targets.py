@@ -9,6 +9,7 @@ import pytest
 
 from tests.dbt_project.both_targets import (
     AS_OF_DATE,
+    NEXT_YEAR_FIGURES,
     SILENT_AGENCY,
     SOURCES,
     built_warehouses,
@@ -86,7 +87,7 @@ def test_agency_year_grid_is_complete_and_shows_the_missing(warehouses):
     grid = query_duckdb(duck, grid_sql)
     assert grid == query_postgres(postgres, grid_sql)
     assert {(name, year) for name, year, *_ in grid} == _expected_agency_years()
-    assert {(name, year) for name, year, found, *_ in grid if found} == {(AGENCY_002, 2020)}
+    assert {(name, year) for name, year, found, *_ in grid if found} == {(AGENCY_002, 2020), (AGENCY_002, 2021)}
     missing = [row for row in grid if row[0] == SILENT_AGENCY]
     assert missing and all(report_id is None and status == "missing_overdue" for *_, report_id, status in missing)
     # a report of an unregistered agency is in the grid too, outside monitoring
@@ -174,3 +175,31 @@ def test_agencies_have_regions_and_group_by_province(warehouses):
         "山西省": sum(1 for name, _ in expected_years if name == AGENCY_002),
         "北京市": sum(1 for name, _ in expected_years if name == SILENT_AGENCY),
     }
+
+
+def test_year_over_year_changes_only_between_reported_years(warehouses):
+    duck, postgres = warehouses
+    sql = (
+        "select agency_name, report_year, applications_received, applications_received_previous, "
+        "applications_received_change, applications_granted_change, denied__state_secret_change "
+        "from marts.fct_agency_year_change order by 1, 2"
+    )
+    rows = query_duckdb(duck, sql)
+    assert rows == query_postgres(postgres, sql)
+    by_year = {(name, year): rest for name, year, *rest in rows}
+    received_2020, granted_2020 = query_duckdb(
+        duck,
+        "select applications_received, applications_granted from marts.agg_agency_year "
+        "where agency_name = ? and report_year = 2020",
+        [AGENCY_002],
+    )[0]
+    received, granted = NEXT_YEAR_FIGURES[("new_received", "total")], NEXT_YEAR_FIGURES[("granted", "total")]
+    assert by_year[(AGENCY_002, 2021)] == [
+        received,
+        received_2020,
+        received - float(received_2020),
+        granted - float(granted_2020),
+        0,
+    ]
+    assert by_year[(AGENCY_002, 2020)][1:] == [None, None, None, None]  # no 2019 report
+    assert all(change is None for name, year, *_, change, _, _ in rows if name == SILENT_AGENCY)
