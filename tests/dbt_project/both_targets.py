@@ -107,7 +107,10 @@ def query_postgres(settings: Settings, sql: str, params: list | None = None) -> 
     conn = psycopg2.connect(settings.postgres_dsn)
     try:
         with conn.cursor() as cursor:
-            cursor.execute(sql.replace("?", "%s"), params or [])
+            if params:
+                cursor.execute(sql.replace("?", "%s"), params)
+            else:  # no parameters: a literal % (like 'denied.%') stays as written
+                cursor.execute(sql)
             return cursor.fetchall()
     finally:
         conn.close()

@@ -17,6 +17,7 @@ from tests.dbt_project.both_targets import (
     query_postgres,
 )
 from tests.dbt_project.test_dbt_project import AGENCY_002, AGENCY_NULL, CHECK_RUNS
+from tests.paths import REPO_ROOT
 
 pytestmark = pytest.mark.integration
 
@@ -203,3 +204,25 @@ def test_year_over_year_changes_only_between_reported_years(warehouses):
     ]
     assert by_year[(AGENCY_002, 2020)][1:] == [None, None, None, None]  # no 2019 report
     assert all(change is None for name, year, *_, change, _, _ in rows if name == SILENT_AGENCY)
+
+
+def _bi_questions() -> list[str]:
+    text = (REPO_ROOT / "docs" / "BI.md").read_text(encoding="utf-8")
+    return re.findall(r"```sql\n(.*?)```", text, flags=re.DOTALL)
+
+
+def _comparable(rows: list[tuple]) -> list[tuple]:
+    """Rates are doubles computed by each engine: equal to 9 decimals."""
+    return [tuple(round(v, 9) if isinstance(v, float) else v for v in row) for row in rows]
+
+
+def test_the_ten_bi_questions_give_the_same_rows_on_both_targets(warehouses):
+    duck, postgres = warehouses
+    questions = _bi_questions()
+    assert len(questions) == 10
+    answered = 0
+    for sql in questions:
+        rows = query_duckdb(duck, sql)
+        assert _comparable(rows) == _comparable(query_postgres(postgres, sql)), sql
+        answered += bool(rows)
+    assert answered >= 8  # the hand-made warehouse answers nearly every question with rows
