@@ -108,6 +108,16 @@ def _run(_args: argparse.Namespace) -> int:
     return run_embedded(Settings.from_env())
 
 
+def _warehouse_init(_args: argparse.Namespace) -> int:
+    """Create the warehouse database (Postgres), its raw schema and the BI role."""
+    from pipeline.settings import Settings
+    from warehouse.init import init_warehouse
+
+    for line in init_warehouse(Settings.from_env().warehouse):
+        print(f"disclosure warehouse init: {line}")
+    return 0
+
+
 def _init_storage(_args: argparse.Namespace) -> int:
     """Create the landing and parse-result locations (the S3 buckets of server mode); compose's init job."""
     from extractors.storage import ensure_bucket
@@ -190,6 +200,12 @@ def build_parser() -> argparse.ArgumentParser:
     debug.set_defaults(func=_debug_page)
     init_storage = commands.add_parser("init-storage", help="create the landing and parse-result buckets or folders")
     init_storage.set_defaults(func=_init_storage)
+    warehouse = commands.add_parser("warehouse", help="set up the warehouse")
+    warehouse_commands = warehouse.add_subparsers(dest="warehouse_command", required=True)
+    warehouse_init = warehouse_commands.add_parser(
+        "init", help="create the Postgres database, the raw schema and the read-only BI role (idempotent)"
+    )
+    warehouse_init.set_defaults(func=_warehouse_init)
     return parser
 
 

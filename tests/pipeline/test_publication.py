@@ -284,21 +284,23 @@ def test_on_time_results_beside_the_others(warehouse) -> None:
         f"publication:{CITY}:2022",
     }
     # publication is not a property of the numbers: a late report's quality does not change for it
-    quality = dict(query(settings, "select report_id, failed_checks from marts.dim_report"))
-    assert "report.on_time" not in " ".join(filter(None, quality.values()))
-    assert "year.carry" in quality[REPORT["dept2023"]]
+    failed = set(query(settings, "select report_id, check_id from marts.fct_failed_checks"))
+    assert "report.on_time" not in {check_id for _, check_id in failed}
+    assert (REPORT["dept2023"], "year.carry") in failed
 
 
 def test_agency_year_summary_says_whether_it_was_on_time(warehouse) -> None:
     settings, _ = warehouse
-    rows = query(
-        settings, "select agency_name, report_year, publication_status, days_late, due_date from marts.agg_agency_year"
-    )
-    assert {(a, y, s, d, str(due)) for a, y, s, d, due in rows} == {  # printed names, matched through aliases
-        ("某局办公室", 2022, "on_time", 0, "2023-01-31"),
+    columns = "agency_name, report_year, publication_status, days_late, cast(due_date as varchar), is_found"
+    grid = set(query(settings, f"select {columns} from marts.agg_agency_year where is_expected"))
+    assert grid == set(query(settings, f"select {columns} from marts.fct_publication"))  # the complete grid
+    found = {row[:5] for row in grid if row[5]}
+    assert found == {  # registry names, matched through aliases
+        (DEPT, 2022, "on_time", 0, "2023-01-31"),
         (DEPT, 2023, "late", 10, "2024-01-31"),
-        ("某县人民政府", 2022, "on_time", 0, "2023-03-31"),
+        (COUNTY, 2022, "on_time", 0, "2023-03-31"),
     }
+    assert (CITY, 2022, "missing_overdue", 321, "2023-03-31", False) in grid  # who did not publish
 
 
 def test_a_report_printed_under_an_alias_gets_its_registry_agency(warehouse) -> None:

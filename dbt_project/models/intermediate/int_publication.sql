@@ -141,11 +141,11 @@ final as (
         n_reports > 0 as is_found,
         n_reports,
         publication_status,
-        case publication_status
+        cast(case publication_status
             when 'on_time' then 0
             when 'late' then known_on - due_date
             when 'missing_overdue' then as_of_date - due_date
-        end as days_late,
+        end as integer) as days_late,
 
         ---------- dates
         due_date,

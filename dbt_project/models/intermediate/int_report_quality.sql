@@ -5,7 +5,8 @@
 --   warning     else a warning check failed
 --   passed      otherwise
 --   null        no check results yet
--- A view on purpose (see int_latest_check_results).
+-- A view on purpose (see int_latest_check_results). Counts are count(), bigint on
+-- both targets (a sum of 1s is HUGEINT in DuckDB).
 {{ config(materialized='view') }}
 
 with
@@ -29,11 +30,11 @@ check_counts as (
         max(run_id) as run_id,
         max(validated_at) as validated_at,
         count(*) as n_checks,
-        sum(case when status = 'passed' then 1 else 0 end) as n_passed,
-        sum(case when status = 'failed' and severity = 'error' then 1 else 0 end) as n_failed_error,
-        sum(case when status = 'failed' and severity = 'warning' then 1 else 0 end) as n_failed_warning,
-        sum(case when status = 'not_evaluable' then 1 else 0 end) as n_not_evaluable,
-        sum(case when status = 'failed' and check_id = 'template.complete' then 1 else 0 end)
+        count(case when status = 'passed' then 1 end) as n_passed,
+        count(case when status = 'failed' and severity = 'error' then 1 end) as n_failed_error,
+        count(case when status = 'failed' and severity = 'warning' then 1 end) as n_failed_warning,
+        count(case when status = 'not_evaluable' then 1 end) as n_not_evaluable,
+        count(case when status = 'failed' and check_id = 'template.complete' then 1 end)
             as n_template_incomplete
     from latest_check_results
     group by report_id

@@ -1,11 +1,14 @@
--- One row per agency and report year for BI: applications received and
--- granted, grant rate, appeals and their correction rate, failed checks, and
--- for registered agencies whether the report was published on time.
+-- One row per agency and report year for BI, as a complete grid: every
+-- agency-year publication monitoring expects (int_publication), found or
+-- not, plus every agency-year a report was found for outside it (an
+-- unregistered agency, a year before monitoring began). The agency is the
+-- registry name when the report prints a registered name or alias, else the
+-- printed name (int_agency_year_reports.agency_key), as in dim_agency.
 -- When an agency has several reports for one year (the same report fetched
--- as PDF and HTML, say), the figures come from one primary report (most
+-- as PDF and HTML, say), the figures come from the primary report (most
 -- non-null cells, then the latest loaded, then report_id) so nothing is
 -- counted twice. Missing inputs stay null: a rate is null, never computed
--- from a 0 that the report did not state.
+-- from a 0 that the report did not state; a missing report has null figures.
 with
 
 reports as (
@@ -44,35 +47,49 @@ code_labels as (
 
 ),
 
----------- one primary report per agency and year (as printed: dim_agency's grain)
+---------- the grid: expected agency-years and found ones
 
-ranked_reports as (
+report_counts as (
 
     select
-        reports.*,
-        agency_year_reports.source_name,
-        count(*) over (
-            partition by reports.agency_id, reports.report_year
-        ) as n_reports,
-        row_number() over (
-            partition by reports.agency_id, reports.report_year
-            order by
-                agency_year_reports.n_cells_present desc,
-                reports.loaded_at desc,
-                reports.report_id asc
-        ) as report_rank
-    from reports
-    inner join agency_year_reports
-        on reports.report_id = agency_year_reports.report_id
-    where reports.agency_id is not null
+        agency_key,
+        report_year,
+        count(*) as n_reports
+    from agency_year_reports
+    group by agency_key, report_year
 
 ),
 
 primary_reports as (
 
-    select *
-    from ranked_reports
-    where report_rank = 1
+    select
+        agency_year_reports.agency_key,
+        agency_year_reports.report_year,
+        agency_year_reports.report_id,
+        report_counts.n_reports
+    from agency_year_reports
+    inner join report_counts
+        on agency_year_reports.agency_key = report_counts.agency_key
+        and agency_year_reports.report_year = report_counts.report_year
+    where agency_year_reports.version_rank = 1
+
+),
+
+grid as (
+
+    select
+        coalesce(publication.agency_name, primary_reports.agency_key) as agency_key,
+        coalesce(publication.report_year, primary_reports.report_year) as report_year,
+        primary_reports.report_id,
+        coalesce(primary_reports.n_reports, 0) as n_reports,
+        publication.agency_name is not null as is_expected,
+        publication.publication_status,
+        publication.due_date,
+        publication.days_late
+    from publication
+    full outer join primary_reports
+        on publication.agency_name = primary_reports.agency_key
+        and publication.report_year = primary_reports.report_year
 
 ),
 
@@ -125,45 +142,48 @@ final as (
     select
 
         ---------- ids
-        primary_reports.agency_id,
-        primary_reports.agency_name,
-        primary_reports.report_year,
-        primary_reports.report_id,
+        {{ agency_id('grid.agency_key') }} as agency_id,
+        grid.agency_key as agency_name,
+        grid.report_year,
+        grid.report_id,
+
+        ---------- publication (null outside monitoring)
+        grid.is_expected,
+        grid.report_id is not null as is_found,
+        grid.publication_status,
+        grid.due_date,
+        grid.days_late,
 
         ---------- applications
-        application_totals.new_received as applications_received,
-        application_totals.granted as applications_granted,
-        application_totals.partially_granted as applications_partially_granted,
-        application_totals.results_total as applications_results_total,
-        (application_totals.granted + application_totals.partially_granted)
-        / nullif(application_totals.results_total, 0) as grant_rate,
+        {{ as_figure('application_totals.new_received') }} as applications_received,
+        {{ as_figure('application_totals.granted') }} as applications_granted,
+        {{ as_figure('application_totals.partially_granted') }} as applications_partially_granted,
+        {{ as_figure('application_totals.results_total') }} as applications_results_total,
+        {{ as_ratio(
+            '(application_totals.granted + application_totals.partially_granted)'
+            ~ ' / nullif(application_totals.results_total, 0)'
+        ) }} as grant_rate,
 
         ---------- appeals (administrative review and litigation)
-        appeal_totals.appeals_total,
-        appeal_totals.appeals_corrected,
-        appeal_totals.appeals_corrected / nullif(appeal_totals.appeals_total, 0) as appeal_correction_rate,
+        {{ as_figure('appeal_totals.appeals_total') }} as appeals_total,
+        {{ as_figure('appeal_totals.appeals_corrected') }} as appeals_corrected,
+        {{ as_ratio('appeal_totals.appeals_corrected / nullif(appeal_totals.appeals_total, 0)') }}
+            as appeal_correction_rate,
 
         ---------- quality
-        primary_reports.n_reports,
-        primary_reports.quality_status,
+        grid.n_reports,
+        reports.quality_status,
         case
-            when primary_reports.quality_status is not null then primary_reports.n_failed_checks
-        end as n_failed_checks,
-        primary_reports.failed_checks,
+            when reports.quality_status is not null then reports.n_failed_checks
+        end as n_failed_checks
 
-        ---------- publication (registered agencies; fct_publication has every expected year)
-        publication.publication_status,
-        publication.due_date,
-        publication.days_late
-
-    from primary_reports
+    from grid
+    left join reports
+        on grid.report_id = reports.report_id
     left join application_totals
-        on primary_reports.report_id = application_totals.report_id
+        on grid.report_id = application_totals.report_id
     left join appeal_totals
-        on primary_reports.report_id = appeal_totals.report_id
-    left join publication
-        on primary_reports.source_name = publication.agency_name
-        and primary_reports.report_year = publication.report_year
+        on grid.report_id = appeal_totals.report_id
 
 )
 

@@ -30,6 +30,12 @@ report_quality as (
 
 ),
 
+agency_year_reports as (
+
+    select * from {{ ref('int_agency_year_reports') }}
+
+),
+
 issue_counts as (
 
     select
@@ -46,8 +52,10 @@ final as (
 
         ---------- ids
         reports.report_id,
+        -- the registry name when the printed name is a registered name or alias (as dim_agency)
         case
-            when report_agencies.agency_key is not null then {{ agency_id('report_agencies.agency_key') }}
+            when reports.agency_name is not null
+            then {{ agency_id('coalesce(agency_year_reports.agency_key, reports.agency_name)') }}
         end as agency_id,
         reports.sha256,
 
@@ -70,7 +78,6 @@ final as (
 
         ---------- quality (latest validation run)
         report_quality.quality_status,
-        report_quality.failed_checks,
         report_quality.n_failed as n_failed_checks,
         report_quality.n_not_evaluable as n_not_evaluable_checks,
         report_quality.run_id as check_run_id,
@@ -85,6 +92,8 @@ final as (
         on reports.report_id = issue_counts.report_id
     left join report_quality
         on reports.report_id = report_quality.report_id
+    left join agency_year_reports
+        on reports.report_id = agency_year_reports.report_id
 
 )
 

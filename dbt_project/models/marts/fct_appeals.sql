@@ -56,7 +56,7 @@ final as (
         appeal_cells.column_code as outcome,
 
         ---------- numerics (null when absent)
-        appeal_cells.value,
+        {{ as_figure('appeal_cells.value') }} as value,
 
         ---------- labels
         proceeding_labels.label_zh as proceeding_label_zh,

@@ -56,7 +56,7 @@ final as (
         application_cells.column_code as applicant,
 
         ---------- numerics (null when absent)
-        application_cells.value,
+        {{ as_figure('application_cells.value') }} as value,
 
         ---------- labels
         row_labels.label_zh as row_label_zh,

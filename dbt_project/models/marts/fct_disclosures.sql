@@ -67,7 +67,7 @@ final as (
         proactive_cells.column_code as measure,
 
         ---------- numerics (null when absent; amounts in 万元)
-        proactive_cells.value,
+        {{ as_figure('proactive_cells.value') }} as value,
         proactive_cells.column_code in {{ amount_measures }} as is_amount,
         case
             when proactive_cells.column_code in {{ amount_measures }} then '万元'
