@@ -9,6 +9,7 @@ from pathlib import Path
 from extractors import PARSER_VERSION
 from extractors.document import Issue, Line, ParsedDocument
 from extractors.encoding import decode
+from extractors.fetch.published import signature_date
 from extractors.layout.metadata import later_report_titles, read_metadata
 from extractors.layout.narrative import read_facts
 from extractors.layout.rows import build_rows
@@ -83,6 +84,8 @@ def _read_lines(doc: ParsedDocument, lines: list[Line]) -> None:
     cells, table_issues = map_tables(build_rows(lines), meta.template)
     facts, fact_issues = read_facts(lines)
     doc.cells, doc.facts = cells, facts
+    signed = signature_date("\n".join(" ".join(line.cells) for line in lines))
+    doc.signed_on = signed.isoformat() if signed else None
     doc.issues.extend(table_issues + fact_issues)
     if meta.year is None or meta.agency is None:
         doc.issues.append(

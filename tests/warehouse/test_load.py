@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import duckdb
 import pytest
 
+from extractors.fetch.published import LAST_MODIFIED, SIGNATURE, URL
+from extractors.parse import parse_file
 from pipeline.parse_step import parse_to_file
 from pipeline.settings import Settings
 from tests.paths import SAMPLES
-from warehouse.load import load_parsed
+from warehouse.load import Published, load_parsed, rows_of
 
 SAMPLE_FILES = sorted(SAMPLES.glob("*.txt"))
 RAW_TABLES = ("documents", "reports", "cells", "narrative_facts", "parse_issues")
@@ -84,3 +88,17 @@ def test_rows_inserted_in_chunks_keep_their_values_and_nulls(tmp_settings: Setti
             (4, 2**40, "", 0.001),
             (5, 0, "x", None),
         ]
+
+
+def test_the_signature_date_dates_a_report_the_fetch_could_not_date() -> None:
+    doc = parse_file(SAMPLES / "002_3c6323d342dfd320.txt")
+    assert doc.signed_on == "2021-01-22"  # the 落款 line under 静乐县人民政府办公室
+    now = datetime(2026, 1, 1)
+
+    def dated(published: Published | None) -> tuple[object, object]:
+        return rows_of(doc, now, published)["reports"][0][-2:]
+
+    signed = (date(2021, 1, 22), SIGNATURE)
+    assert dated(None) == signed
+    assert dated((date(2024, 5, 1), LAST_MODIFIED)) == signed  # a server's rewrite date is weaker
+    assert dated((date(2021, 1, 25), URL)) == (date(2021, 1, 25), URL)  # the page's own date is stronger
