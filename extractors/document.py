@@ -111,6 +111,7 @@ class ParsedDocument:
     sections: list[Section] = field(default_factory=list)
     source_url: str | None = None
     landing_path: str | None = None
+    signed_on: str | None = None  # ISO date of the 落款 line, a publication-date hint (load uses it)
 
     @property
     def report_id(self) -> str:

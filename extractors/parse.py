@@ -10,6 +10,7 @@ from extractors import PARSER_VERSION
 from extractors.document import Cell, Fact, Issue, Line, ParsedDocument
 from extractors.doubtful import null_doubtful_cells
 from extractors.encoding import decode
+from extractors.fetch.published import signature_date
 from extractors.layout.metadata import (
     Metadata,
     expected_template,
@@ -108,6 +109,8 @@ def _read_lines(doc: ParsedDocument, lines: list[Line]) -> None:
         cells, table_issues = map_tables(rows, missing_tables)
     read_stated_figures(lines, facts)
     doc.cells, doc.facts, doc.sections = cells, facts, read_sections(lines)
+    signed = signature_date("\n".join(" ".join(line.cells) for line in lines))
+    doc.signed_on = signed.isoformat() if signed else None
     doc.issues.extend(table_issues + fact_issues)
     null_doubtful_cells(doc, lines)
     if meta.year is None or meta.agency is None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from extractors import PARSER_VERSION
 from extractors.document import ParsedDocument
+from extractors.fetch.published import LAST_MODIFIED, SIGNATURE
 from extractors.limits import PARSE_KILLED
 from extractors.storage import StorageConfig, as_path
 from warehouse.config import WarehouseConfig
@@ -116,7 +117,13 @@ Published = tuple[date, str]
 def rows_of(
     doc: ParsedDocument, loaded_at: datetime, published: Published | None = None
 ) -> dict[str, list[tuple[Any, ...]]]:
-    """The raw rows of one parsed document, per raw table; `published` dates its report."""
+    """The raw rows of one parsed document, per raw table; `published` dates its report.
+
+    The document's own 落款 date (`signed_on`) dates it when the fetch gave
+    no hint or only the server's Last-Modified, the one hint it outranks.
+    """
+    if doc.signed_on and (published is None or published[1] == LAST_MODIFIED):
+        published = (date.fromisoformat(doc.signed_on), SIGNATURE)
     published_on, published_on_source = published or (None, None)
     key = (doc.report_id, doc.sha256, doc.parser_version)
     return {

@@ -65,7 +65,7 @@ def published_on(
         (META, lambda: _first(_META, html or "")),
         (PAGE, lambda: _first(_PAGE, text or "")),
         (URL, lambda: next(filter(None, (_from_url(u) for u in (url, *urls) if u)), None)),
-        (SIGNATURE, lambda: _signature(text or "")),
+        (SIGNATURE, lambda: signature_date(text or "")),
         (LAST_MODIFIED, lambda: _http_date(last_modified)),
     ]
     for hint, find in finders:
@@ -111,7 +111,8 @@ def _cn_number(text: str) -> int:
     return (_CN_DIGIT[tens] if tens else 1) * 10 + (_CN_DIGIT[units] if units else 0)
 
 
-def _signature(text: str) -> date | None:
+def signature_date(text: str) -> date | None:
+    """The date of the document's 落款 line: the last date in its closing characters."""
     found = None
     for match in _SIGNATURE.finditer(text[-_SIGNATURE_TAIL:]):
         try:

@@ -16,7 +16,7 @@ rebuilds the marts only, as the transform DAG does after GX.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -110,9 +110,19 @@ def raw_rows() -> dict[str, list[tuple]]:
         ),
     ]
     reports = [
-        (REPORT_002, SHA_002, PARSER_OLD, "002_sample.txt", AGENCY_002, 2020, "gov2019", None),
-        (REPORT_002, SHA_002, PARSER_NEW, "002_sample.txt", AGENCY_002, 2020, "gov2019", None),
-        (REPORT_NULL, SHA_NULL, PARSER_NEW, "county_finance_2021.pdf", AGENCY_NULL, 2021, "gov2021", None),
+        (REPORT_002, SHA_002, PARSER_OLD, "002_sample.txt", AGENCY_002, 2020, "gov2019", None, None),
+        (REPORT_002, SHA_002, PARSER_NEW, "002_sample.txt", AGENCY_002, 2020, "gov2019", None, None),
+        (
+            REPORT_NULL,
+            SHA_NULL,
+            PARSER_NEW,
+            "county_finance_2021.pdf",
+            AGENCY_NULL,
+            2021,
+            "gov2021",
+            date(2022, 1, 20),
+            "url",
+        ),
     ]
     received_granted_002 = {
         (row, applicant): 5.0 for row in ("new_received", "granted") for applicant in ("natural_person", "total")
@@ -448,6 +458,8 @@ def test_dim_report_and_agency(warehouse):
         (REPORT_002, "app.results_sum", "error", 1),
         (REPORT_NULL, "template.complete", "warning", 1),
     ]
+    dated = query(settings, "select published_on, published_on_source from marts.dim_report order by report_year")
+    assert dated == [(None, None), (date(2022, 1, 20), "url")]
     agencies = query(settings, "select agency_id, agency_name, first_report_year, n_reports from marts.dim_agency")
     assert sorted(agencies) == sorted([(agency_002, AGENCY_002, 2020, 1), (agency_null, AGENCY_NULL, 2021, 1)])
 

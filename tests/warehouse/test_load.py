@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import random
+from datetime import date, datetime
 
 import duckdb
 import pytest
 
+from extractors.fetch.published import LAST_MODIFIED, SIGNATURE, URL
+from extractors.parse import parse_file
 from pipeline.parse_step import parse_to_file
 from pipeline.settings import Settings
 from tests.paths import SAMPLES
 from tests.report_text import FLAT, consistent_cells, render
-from warehouse.load import load_parsed
+from warehouse.load import Published, load_parsed, rows_of
 from warehouse.raw_schema import RAW_TABLES as RAW_TABLES_DDL
 
 SAMPLE_FILES = sorted(SAMPLES.glob("*.txt"))
@@ -120,3 +123,17 @@ def test_a_warehouse_from_before_the_split_column_gains_it(tmp_settings: Setting
     with duckdb.connect(str(tmp_settings.warehouse_path), read_only=True) as conn:
         flags = dict(conn.execute("select sha256 = 's', list(distinct split) from raw.cells group by all").fetchall())
     assert flags == {True: [None], False: [False]}
+
+
+def test_the_signature_date_dates_a_report_the_fetch_could_not_date() -> None:
+    doc = parse_file(SAMPLES / "002_3c6323d342dfd320.txt")
+    assert doc.signed_on == "2021-01-22"  # the 落款 line under 静乐县人民政府办公室
+    now = datetime(2026, 1, 1)
+
+    def dated(published: Published | None) -> tuple[object, object]:
+        return rows_of(doc, now, published)["reports"][0][-2:]
+
+    signed = (date(2021, 1, 22), SIGNATURE)
+    assert dated(None) == signed
+    assert dated((date(2024, 5, 1), LAST_MODIFIED)) == signed  # a server's rewrite date is weaker
+    assert dated((date(2021, 1, 25), URL)) == (date(2021, 1, 25), URL)  # the page's own date is stronger
