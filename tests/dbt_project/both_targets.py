@@ -34,8 +34,8 @@ SILENT_AGENCY = "某区教育局"  # registered, never published
 SNAPSHOT_AT = datetime(2020, 1, 1)
 # (name, aliases, region, division_code, level, kind, first_year, example, registered_at, snapshot_at)
 SOURCES = [
-    (AGENCY_002, None, "山西省忻州市", "140926", "county", "government", 2019, False, SNAPSHOT_AT, SNAPSHOT_AT),
-    (SILENT_AGENCY, None, "北京市", "110105", "department", "department", 2021, False, SNAPSHOT_AT, SNAPSHOT_AT),
+    (AGENCY_002, None, "山西省忻州市", "140926", "county", "government", 2019, None, False, SNAPSHOT_AT, SNAPSHOT_AT),
+    (SILENT_AGENCY, None, "北京市", "110105", "department", "department", 2021, None, False, SNAPSHOT_AT, SNAPSHOT_AT),
 ]
 CHECK_RESULT_COLUMNS = (
     "run_id, validated_at, report_id, check_id, subject, expected, observed, difference, severity, status"
@@ -46,7 +46,7 @@ def all_raw_rows() -> dict[str, list[tuple]]:
     """raw_rows() plus the registry snapshot and the check runs (difference computed as the runner does)."""
     rows = raw_rows()
     rows["documents"].append((SHA_NEXT, PARSER_NEW, "002_2021.txt", None, None, "text", 900, "parsed", SNAPSHOT_AT))
-    rows["reports"].append((REPORT_NEXT, SHA_NEXT, PARSER_NEW, "002_2021.txt", AGENCY_002, 2021, "gov2021", None))
+    rows["reports"].append((REPORT_NEXT, SHA_NEXT, PARSER_NEW, "002_2021.txt", AGENCY_002, 2021, "gov2021", None, None))
     rows["cells"] += application_cells(SHA_NEXT, PARSER_NEW, "gov2021", NEXT_YEAR_FIGURES)
     rows["sources"] = SOURCES
     rows["check_results"] = [

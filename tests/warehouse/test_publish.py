@@ -135,6 +135,6 @@ def test_a_bi_session_never_blocks_the_loader(
                 pass
         else:
             with connection.connect(tmp_settings.warehouse) as loader:  # at once, no waiting
-                loader.execute("insert into raw.reports values ('next load')")
+                loader.execute("insert into raw.reports (landing_path) values ('next load')")
     finally:
         bi.communicate("done\n", timeout=30)

@@ -21,8 +21,8 @@ totals as (
     select
         report_id,
         previous_report_id,
-        sum(n_sentences) as n_sentences,
-        sum(n_reused_sentences) as n_reused_sentences
+        cast(sum(n_sentences) as bigint) as n_sentences,
+        cast(sum(n_reused_sentences) as bigint) as n_reused_sentences
     from report_reuse
     group by report_id, previous_report_id
 
@@ -33,7 +33,7 @@ ranked_sections as (
     select
         report_id,
         section_no,
-        1.0 * n_reused_sentences / n_sentences as section_reuse_ratio,
+        cast(1.0 * n_reused_sentences / n_sentences as double precision) as section_reuse_ratio,
         row_number() over (
             partition by report_id
             order by n_reused_sentences desc, section_no asc
@@ -50,7 +50,7 @@ final as (
         totals.previous_report_id,
         totals.n_sentences,
         totals.n_reused_sentences,
-        1.0 * totals.n_reused_sentences / totals.n_sentences as reuse_ratio,
+        cast(1.0 * totals.n_reused_sentences / totals.n_sentences as double precision) as reuse_ratio,
         ranked_sections.section_no as most_reused_section_no,
         sections.title as most_reused_section_title,
         ranked_sections.section_reuse_ratio as most_reused_section_ratio

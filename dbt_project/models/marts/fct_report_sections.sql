@@ -25,12 +25,12 @@ final as (
         sections.section_text,
         sections.first_page,
         sections.last_page,
-        length(sections.section_text) as n_chars,
+        cast(length(sections.section_text) as bigint) as n_chars,
         report_reuse.n_sentences,
         report_reuse.n_reused_sentences,
         case
             when report_reuse.n_sentences > 0
-            then 1.0 * report_reuse.n_reused_sentences / report_reuse.n_sentences
+            then cast(1.0 * report_reuse.n_reused_sentences / report_reuse.n_sentences as double precision)
         end as reuse_ratio
     from sections
     left join report_reuse
