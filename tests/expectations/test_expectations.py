@@ -194,3 +194,13 @@ def test_dag_facing_modules_do_not_import_gx_or_airflow():
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, check=True, timeout=60)
+
+
+def test_check_table_accepted_values_are_the_registry_tables() -> None:
+    """fct_check_results.check_table accepts exactly the tables of the identity registry (a new one fails dbt)."""
+    import yaml
+
+    spec = yaml.safe_load((REPO_ROOT / "dbt_project/models/marts/fct_check_results.yml").read_text(encoding="utf-8"))
+    (column,) = [c for c in spec["models"][0]["columns"] if c["name"] == "check_table"]
+    (test,) = [t["accepted_values"] for t in column["data_tests"] if "accepted_values" in t]
+    assert set(test["arguments"]["values"]) == {identity.table for identity in IDENTITIES}
