@@ -61,14 +61,16 @@ STATE_COLUMNS = (
     "run_id",
 )
 
+# raw.check_results stores changes: a run's results are the rows it last saw (`last_seen_run`),
+# which is every result of the latest run, unchanged or not.
 FAILED_SQL = """
-    select run_id, report_id, check_id, subject, expected, observed, difference, severity
+    select last_seen_run as run_id, report_id, check_id, subject, expected, observed, difference, severity
     from raw.check_results
-    where run_id = ? and status = 'failed' and severity = ?
+    where last_seen_run = ? and status = 'failed' and severity = ?
     order by report_id, check_id, subject
 """
 
-RUN_EXISTS_SQL = "select count(*) from (select 1 from raw.check_results where run_id = ? limit 1) as one_row"
+RUN_EXISTS_SQL = "select count(*) from (select 1 from raw.check_results where last_seen_run = ? limit 1) as one_row"
 
 STATE_SQL = f"select {', '.join(STATE_COLUMNS)} from raw.alert_log where severity = ? order by alert_key"
 
@@ -77,7 +79,7 @@ STATE_SQL = f"select {', '.join(STATE_COLUMNS)} from raw.alert_log where severit
 _SOURCES_SQL = """
     with failing as (
         select distinct report_id from raw.check_results
-        where run_id = ? and status = 'failed' and severity = ?
+        where last_seen_run = ? and status = 'failed' and severity = ?
     ),
     open_alerts as (
         {open_alerts}
@@ -355,7 +357,7 @@ def _rows_now(
     rows = records(
         conn.execute(
             "select report_id, check_id, subject, expected, observed, status from raw.check_results "
-            f"where run_id = ? and report_id in ({marks})",
+            f"where last_seen_run = ? and report_id in ({marks})",
             [run_id, *report_ids],
         )
     )

@@ -1,7 +1,9 @@
 """Failed identity checks as people read them: one type and one query over the marts for every reader.
 
 The run summary and the quality view both read `marts.fct_check_results`
-(the latest state of each check) through `read_failures`; errors come first.
+(the current state of each check) through `read_failures`: the failures to
+act on (alert_state new or open) first, errors before warnings, then the
+resolved ones and those of replaced report versions.
 """
 
 from __future__ import annotations
@@ -22,8 +24,13 @@ _TEXT = (
     "document",
     "run_id",
     "check_table",
+    "source_url",
+    "note",
+    "alert_state",
+    "first_seen_run",
     "quality_status",
 )
+ACTIONABLE = ("new", "open")
 
 
 @dataclass(frozen=True)
@@ -43,7 +50,17 @@ class Failure:
     run_id: str
     check_table: str
     validated_at: Any = None
+    source_url: str = ""
+    note: str = ""
+    alert_state: str = ""  # new / open / resolved / superseded (fct_check_results)
+    first_seen_run: str = ""
+    state_at: Any = None
     quality_status: str = ""
+
+    @property
+    def actionable(self) -> bool:
+        """Fails on the report's current version: new or open, not resolved or superseded."""
+        return self.alert_state in ACTIONABLE
 
     @classmethod
     def from_row(cls, row: Iterable[Any]) -> Failure:
@@ -67,8 +84,9 @@ def failures_sql(with_report: bool = True) -> str:
     return f"""
         select {columns}, {status} as quality_status
         from {MARTS}.fct_check_results c {join}
-        where c.status = 'failed'
-        order by case c.severity when 'error' then 0 when 'warning' then 1 else 2 end,
+        where c.status = 'failed' or c.alert_state = 'resolved'
+        order by case when c.alert_state in ('new', 'open') then 0 else 1 end,
+                 case c.severity when 'error' then 0 when 'warning' then 1 else 2 end,
                  c.report_year desc, c.agency_name, c.check_id, c.subject
     """
 

@@ -155,6 +155,8 @@ def load_inputs(config: ChecksConfig) -> pd.DataFrame:
     try:
         for sql, params in queries:
             part = read_frame(config.warehouse, sql, params)
+            # note as string first: a slice without any note would otherwise get other category dtypes
+            part["note"] = part["note"].astype("string")
             slices.append(part.astype({c: "category" for c in (*KEY_COLUMNS, "note")}))
     except missing_relation_errors() as exc:
         raise RuntimeError(
