@@ -34,12 +34,12 @@ from alerts.state import (
     Change,
     assess,
     newest_sources,
-    number,
     record,
     run_failures,
     where,
 )
 from expectations.context import data_docs_index, data_docs_pages
+from expectations.failures import number
 from expectations.identities import IDENTITY_BY_ID
 from expectations.runbook import RUNBOOK, runbook_anchor
 from warehouse.connection import connect

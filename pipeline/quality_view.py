@@ -183,8 +183,8 @@ class Filters:
 
     def keep(self, f: Failure, data: QualityData) -> bool:
         return (
-            (not self.agency or self.agency in f.agency_name)
-            and (not self.region or self.region in data.regions.get(f.agency_name, ""))
+            (not self.agency or self.agency in (f.agency or ""))
+            and (not self.region or self.region in data.regions.get(f.agency or "", ""))
             and (self.year is None or f.report_year == self.year)
             and (not self.check or f.check_id == self.check)
             and (not self.severity or f.severity == self.severity)
@@ -496,9 +496,9 @@ def _failure_table(failures: list[Failure], data: QualityData, settings: Setting
         if f.note:
             cell_text = f'<span class="muted">{_e(f.note)}</span>' + ("<br>" + cell_text if cell_text else "")
         rows.append(
-            f'<tr class="failure" data-check="{_e(f.check_id)}" data-agency="{_e(f.agency_name)}" '
+            f'<tr class="failure" data-check="{_e(f.check_id)}" data-agency="{_e(f.agency)}" '
             f'data-year="{_e(f.report_year)}" data-severity="{_e(f.severity)}" data-state="{_e(state)}">'
-            f'<td>{_e(f.agency_name or "(agency unknown)")}</td><td class="num">{_e(f.report_year or "?")}</td>'
+            f'<td>{_e(f.agency or "(agency unknown)")}</td><td class="num">{_e(f.report_year or "?")}</td>'
             f'<td><code>{_e(f.check_id)}</code> <span class="sev-{_e(f.severity)}">{_e(f.severity)}</span></td>'
             f'<td>{_e(f.subject)}</td><td class="num">{_num(f.expected)}</td><td class="num">{_num(f.observed)}</td>'
             f'<td><span class="state state-{_e(state)}">{_e(state)}</span></td><td>{cell_text}</td>'

@@ -96,12 +96,18 @@ def _cells(settings: Settings, tables: set[tuple[str, str]], marts: str | None) 
 
 
 def _checks(settings: Settings, marts: str) -> list[str]:
-    """Counts; then the errors to act on, each with its document; then the warnings grouped by check."""
     counts = read_frame(
         settings.warehouse, f"select status, count(*) as n from {marts}.fct_check_results group by status"
     )
     by_status = dict(zip(counts["status"], counts["n"].astype(int), strict=True))
-    failures = _failures(settings)
+    return check_lines(by_status, _failures(settings), marts)
+
+
+def check_lines(by_status: dict[str, int], failures: Sequence[Failure], marts: str = MARTS) -> list[str]:
+    """Counts; then every error to act on with its document; then the warnings grouped by check with counts.
+
+    Nothing is cut silently: past MAX_ERROR_ROWS errors the rest is counted and where to read it is said.
+    """
     actionable = [f for f in failures if f.actionable]
     errors = [f for f in actionable if f.severity == "error"]
     warnings = [f for f in actionable if f.severity != "error"]
@@ -117,7 +123,7 @@ def _checks(settings: Settings, marts: str) -> list[str]:
         lines += ["", f"Errors to act on ({len(errors)}):"]
         rows = [ERROR_HEADER] + [
             (
-                f.agency_name or f.report_id,
+                f.agency or f.report_id,
                 _text(f.report_year),
                 f.check_id,
                 f.subject,
