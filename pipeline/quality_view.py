@@ -490,7 +490,7 @@ def _failure_table(failures: list[Failure], data: QualityData, settings: Setting
         cells = data.cells.get((f.report_id, f.check_id, f.subject), [])
         cell_text = "<br>".join(
             f'<span class="cell">{_e(c.row)}/{_e(c.column)} = {_num(c.value)} '
-            f'<span class="muted">p.{_e(c.page if c.page is not None else "?")}: “{_e(c.raw_text)}”</span></span>'
+            f'<span class="muted">{_e(_where(c))}: “{_e(c.raw_text)}”</span></span>'
             for c in cells
         )
         if f.note:
@@ -505,6 +505,13 @@ def _failure_table(failures: list[Failure], data: QualityData, settings: Setting
             f'<td class="links">{_links(f, settings, prefix, lang)}</td></tr>'
         )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _where(cell: Cell) -> str:
+    """Page of a PDF cell, else line of a text, DOCX or HTML cell."""
+    if cell.page is not None:
+        return f"p.{cell.page}"
+    return f"l.{cell.line_no}" if cell.line_no is not None else "?"
 
 
 def _links(f: Failure, settings: Settings, prefix: str, lang: str) -> str:

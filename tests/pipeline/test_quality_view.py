@@ -69,7 +69,8 @@ def data() -> quality_view.QualityData:
         ],
         cells={
             (FAILURES[0].report_id, "app.results_sum", "natural_person"): [
-                quality_view.Cell("results_total", "natural_person", 0.0, "0", 3, 41)
+                quality_view.Cell("results_total", "natural_person", 0.0, "0", 3, 41),
+                quality_view.Cell("new_received", "natural_person", 5.0, "5", None, 40),
             ]
         },
     )
@@ -117,7 +118,7 @@ def test_errors_lead_and_warnings_are_grouped_below(data, tmp_settings) -> None:
         r'<details class="warnings" data-check="report.on_time"><summary><code>report.on_time</code> 30', page
     )
     assert "rows short of cells: granted" in page
-    assert "p.3: “0”" in page  # the cell involved, its page and raw text
+    assert "p.3: “0”" in page and "l.40: “5”" in page  # the cells involved: page (or line) and raw text
 
 
 def test_each_failure_links_document_runbook_task_log_and_docs(data, tmp_settings) -> None:

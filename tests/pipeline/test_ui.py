@@ -264,7 +264,7 @@ def _browse(ui: Ui, chromium: str, home: Path) -> None:
             page.wait_for_url(re.compile(r"/plugin/disclosure-quality"))
             frame = page.frame_locator('iframe[src*="/disclosure/quality"]')
             row = frame.locator('tr.failure[data-check="app.results_sum"][data-agency="静乐县"][data-year="2020"]')
-            expect(row.first).to_be_visible()
+            expect(row.first).to_be_visible(timeout=30_000)  # the frame's first request builds the plugin's app
             cells = row.first.locator("td").all_inner_texts()
             assert cells[:2] == ["静乐县", "2020"] and cells[2].startswith("app.results_sum"), cells
             assert cells[3] in ("natural_person", "total") and cells[4:6] == ["5", "0"], cells
