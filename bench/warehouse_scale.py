@@ -27,8 +27,9 @@ Baseline, same run and same file: one DuckDB `create table as select * from
 raw.cells` plus an aggregate over it (the cost of reading and writing the
 cells once). `--repeat R` runs GX and the marts build R - 1 more times at
 the largest size under new run ids, as later daily runs would: with nothing
-new they add no row to `raw.check_results`, only move last_seen_run. Targets at 100,000 reports: stages 1-3 within 5 minutes and no
-process above 4 GiB peak RSS; growth from size to size linear or better.
+new they add no row to `raw.check_results`, only move last_seen_run.
+Targets at 100,000 reports: stages 1-3 within 5 minutes and no process above 4 GiB
+peak RSS; growth from size to size linear or better.
 """
 
 from __future__ import annotations
