@@ -41,7 +41,7 @@ def create_app() -> Any:
     """The FastAPI app of the quality view and the docs (built lazily by `_LazyApp`)."""
     from pathlib import Path
 
-    from fastapi import FastAPI, HTTPException, Request
+    from fastapi import FastAPI, Header, HTTPException, Request
     from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
     from pipeline import quality_view
@@ -63,7 +63,6 @@ def create_app() -> Any:
 
     @app.get("/quality", response_class=HTMLResponse)
     def quality(
-        request: Request,
         agency: str = "",
         region: str = "",
         year: str = "",
@@ -71,6 +70,7 @@ def create_app() -> Any:
         severity: str = "",
         status: str = "",
         lang: str = "",
+        accept_language: str = Header(default=""),
     ) -> HTMLResponse:
         settings = Settings.from_env()
         try:
@@ -84,7 +84,7 @@ def create_app() -> Any:
             check=check.strip(),
             severity=severity if severity in ("error", "warning") else "",
             status=status if status in quality_view.STATES else "",
-            lang=quality_view.language(lang, request.headers.get("accept-language", "")),
+            lang=quality_view.language(lang, accept_language),
         )
         return HTMLResponse(quality_view.render(data, settings, URL_PREFIX, filters))
 

@@ -404,3 +404,22 @@ def test_task_log_splitter(tmp_path: Path) -> None:
         "event": "002_x.txt: parsed, 10 cells loc=y",
         "logger": "pipeline.parse_step",
     }
+
+
+def test_plugin_routes_answer_without_a_warehouse(tmp_settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every query and header parameter of the quality route resolves (a bad annotation would answer 422)."""
+    from fastapi.testclient import TestClient
+
+    monkeypatch.syspath_prepend(str(REPO_ROOT / "plugins"))
+    import disclosure_quality
+
+    async def logged_in(request: object) -> None:
+        return None
+
+    monkeypatch.setattr(disclosure_quality, "_authenticate", logged_in)
+    client = TestClient(disclosure_quality.create_app())
+    page = client.get("/quality", params={"status": "new", "lang": "zh"}, headers={"Accept-Language": "zh-CN"})
+    assert page.status_code == 200 and "No warehouse yet" in page.text, page.text[:500]
+    runbook = client.get("/runbook")
+    assert runbook.status_code == 200 and 'id="appresults_sum"' in runbook.text
+    assert client.get("/document/0123456789abcdef").status_code == 404
