@@ -21,5 +21,6 @@ COPY --chown=airflow:root pipeline /opt/disclosure/pipeline
 COPY --chown=airflow:root dbt_project /opt/disclosure/dbt_project
 COPY --chown=airflow:root dags /opt/disclosure/dags
 COPY --chown=airflow:root plugins /opt/disclosure/plugins
+COPY --chown=airflow:root docs /opt/disclosure/docs
 RUN pip install --no-cache-dir --no-deps -e /opt/disclosure \
  && mkdir -p /opt/disclosure/var /opt/disclosure/input

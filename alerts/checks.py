@@ -34,19 +34,19 @@ from alerts.state import (
     Change,
     assess,
     newest_sources,
-    number,
     record,
     run_failures,
     where,
 )
 from expectations.context import data_docs_index, data_docs_pages
+from expectations.failures import number
 from expectations.identities import IDENTITY_BY_ID
+from expectations.runbook import RUNBOOK, runbook_anchor
 from warehouse.connection import connect
 
 log = logging.getLogger(__name__)
 
 TITLE_PREFIX = "[disclosure]"
-RUNBOOK = "docs/RUNBOOK.md"
 
 __all__ = [
     "Alert",
@@ -200,7 +200,7 @@ def format_alert(
     lines += [
         f"Run:          {facts.get('run_id', '')}",
         f"GX data docs: {docs or 'not built'}",
-        f"Runbook:      {RUNBOOK}#{check_id.replace('.', '')}",
+        f"Runbook:      {RUNBOOK}#{runbook_anchor(check_id)}",
     ]
     return title, "\n".join(lines)
 

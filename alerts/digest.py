@@ -23,8 +23,9 @@ from itertools import groupby
 
 from alerts.config import AlertConfig
 from alerts.delivery import WARNING, Message, send_or_log
-from alerts.state import CHANGED, NEW, RESOLVED, Assessment, assess, number, record, where
+from alerts.state import CHANGED, NEW, RESOLVED, Assessment, assess, record, where
 from expectations.context import data_docs_index, data_docs_pages
+from expectations.failures import number
 from expectations.identities import IDENTITY_BY_ID, publication_agency_year
 from warehouse.connection import connect, transaction
 from warehouse.failed_documents import FailedDocument, failed_documents

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from expectations.failures import Failure
 from expectations.identities import publication_agency_year
 from warehouse.connection import transaction
 
@@ -61,14 +62,16 @@ STATE_COLUMNS = (
     "run_id",
 )
 
+# raw.check_results stores changes: a run's results are the rows it last saw (`last_seen_run`),
+# which is every result of the latest run, unchanged or not.
 FAILED_SQL = """
-    select run_id, report_id, check_id, subject, expected, observed, difference, severity
+    select last_seen_run as run_id, report_id, check_id, subject, expected, observed, difference, severity
     from raw.check_results
-    where run_id = ? and status = 'failed' and severity = ?
+    where last_seen_run = ? and status = 'failed' and severity = ?
     order by report_id, check_id, subject
 """
 
-RUN_EXISTS_SQL = "select count(*) from (select 1 from raw.check_results where run_id = ? limit 1) as one_row"
+RUN_EXISTS_SQL = "select count(*) from (select 1 from raw.check_results where last_seen_run = ? limit 1) as one_row"
 
 STATE_SQL = f"select {', '.join(STATE_COLUMNS)} from raw.alert_log where severity = ? order by alert_key"
 
@@ -77,7 +80,7 @@ STATE_SQL = f"select {', '.join(STATE_COLUMNS)} from raw.alert_log where severit
 _SOURCES_SQL = """
     with failing as (
         select distinct report_id from raw.check_results
-        where run_id = ? and status = 'failed' and severity = ?
+        where last_seen_run = ? and status = 'failed' and severity = ?
     ),
     open_alerts as (
         {open_alerts}
@@ -110,37 +113,6 @@ PARSE_ISSUES_SQL = """
 
 
 @dataclass(frozen=True)
-class Failure:
-    """One failed check of a report, with what the alert names about its source."""
-
-    run_id: str
-    report_id: str
-    check_id: str
-    subject: str
-    expected: float | None
-    observed: float | None
-    difference: float | None
-    severity: str
-    agency: str | None = None
-    report_year: int | None = None
-    document: str | None = None
-    source_url: str | None = None
-    sha256: str | None = None
-    n_parse_issues: int | None = None
-
-    @property
-    def key(self) -> str:
-        return alert_key(self.agency, self.report_year, self.check_id, self.subject, self.report_id)
-
-    @property
-    def fingerprint(self) -> str:
-        return fingerprint(self.expected, self.observed)
-
-    def facts(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
-
-
-@dataclass(frozen=True)
 class Change:
     """A message to send: a new or changed failure, or a resolved one."""
 
@@ -165,27 +137,11 @@ class Assessment:
         return [c for c in self.changes if c.kind == kind]
 
 
-def alert_key(agency: str | None, year: int | None, check_id: str, subject: str, report_id: str) -> str:
-    if agency and year is not None:
-        return f"{agency}|{int(year)}|{check_id}|{subject}"
-    return f"report:{report_id}|{check_id}|{subject}"
-
-
 def where(report_id: str, agency: str | None, year: int | None) -> tuple[str, str]:
     """Agency and year as a message shows them; a publication key names its own agency-year."""
     if (agency is None or year is None) and (named := publication_agency_year(report_id)):
         agency, year = named
     return agency or f"unknown agency (report {report_id})", str(year) if year is not None else "unknown year"
-
-
-def fingerprint(expected: float | None, observed: float | None) -> str:
-    return f"{number(expected)}|{number(observed)}"
-
-
-def number(value: float | None) -> str:
-    if value is None:
-        return "absent"
-    return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
 
 
 @dataclass
@@ -355,7 +311,7 @@ def _rows_now(
     rows = records(
         conn.execute(
             "select report_id, check_id, subject, expected, observed, status from raw.check_results "
-            f"where run_id = ? and report_id in ({marks})",
+            f"where last_seen_run = ? and report_id in ({marks})",
             [run_id, *report_ids],
         )
     )

@@ -10,9 +10,12 @@ Flow of `run_identity_checks(config, run_id)`:
    `config.docs_dir`;
 3. turn GX's `unexpected_index_list` into one status per input row: `failed`
    for the rows GX reports, `not_evaluable` where an input is absent (GX skips
-   those rows), `passed` otherwise;
-4. replace the rows of this `run_id` in `raw.check_results` in one transaction
-   (re-running a run_id changes nothing).
+   those rows, and the row says why in `note`), `passed` otherwise;
+4. store the results as changes in `raw.check_results`, in one transaction: a
+   row for each (report, check, subject) whose result is new or differs from
+   its latest stored row; an unchanged result only moves that row's
+   `last_seen_run`. A run with nothing new adds no row; re-running a run_id
+   first removes the rows that run added.
 
 This module never raises on failed checks: a failed check is data. The caller
 (the DAG) decides what a failure means from `CheckSummary`.
@@ -47,19 +50,17 @@ log = logging.getLogger(__name__)
 
 INPUTS_RELATION = "intermediate.int_check_inputs"
 KEY_COLUMNS = ("report_id", "check_id", "subject")
-INPUT_COLUMNS = (*KEY_COLUMNS, "expected", "observed")
-RESULT_COLUMNS = (
-    "run_id",
-    "report_id",
-    "check_id",
-    "subject",
-    "expected",
-    "observed",
-    "difference",
-    "severity",
-    "status",
-    "validated_at",
-)
+INPUT_COLUMNS = (*KEY_COLUMNS, "expected", "observed", "note")
+RESULT_COLUMNS = (*KEY_COLUMNS, "expected", "observed", "difference", "severity", "status", "note")
+# What makes a result differ from the stored one (severity follows the check id).
+COMPARED_COLUMNS = ("expected", "observed", "status", "note")
+RUN_COLUMNS = ("first_seen_run", "first_seen_at", "last_seen_run", "last_seen_at")
+# Where the inputs say nothing, why a row could not be evaluated.
+ABSENT_NOTES = {
+    (True, True): "both sides absent",
+    (True, False): "expected side absent (an input the identity needs is missing)",
+    (False, True): "observed side absent (the cell or figure compared is missing)",
+}
 TOLERANCE_DECIMALS = 2  # 0.01 万元; integer identities stay exact
 # report_id is hex (the first 16 digits of the document's sha256): read the inputs in slices by its first digit.
 REPORT_ID_SLICES = tuple("0123456789abcdef")
@@ -108,8 +109,8 @@ def run_identity_checks(config: ChecksConfig, run_id: str) -> CheckSummary:
     log.info("run %s: %d identity input rows from %s", run_id, len(inputs), INPUTS_RELATION)
 
     unexpected = validate_inputs(config, inputs, run_id, validated_at)
-    results = row_results(inputs, unexpected, run_id, validated_at)
-    write_results(config, run_id, results)
+    results = row_results(inputs, unexpected)
+    write_results(config, run_id, validated_at, results)
 
     _log_per_identity(run_id, results)
     counts = results["status"].value_counts()
@@ -154,7 +155,9 @@ def load_inputs(config: ChecksConfig) -> pd.DataFrame:
     try:
         for sql, params in queries:
             part = read_frame(config.warehouse, sql, params)
-            slices.append(part.astype({c: "category" for c in KEY_COLUMNS}))
+            # note as string first: a slice without any note would otherwise get other category dtypes
+            part["note"] = part["note"].astype("string")
+            slices.append(part.astype({c: "category" for c in (*KEY_COLUMNS, "note")}))
     except missing_relation_errors() as exc:
         raise RuntimeError(
             f"{INPUTS_RELATION} is missing in {describe(config.warehouse)}: "
@@ -165,7 +168,7 @@ def load_inputs(config: ChecksConfig) -> pd.DataFrame:
         {
             **{
                 c: pd.api.types.union_categoricals([part[c] for part in slices], sort_categories=True)
-                for c in KEY_COLUMNS
+                for c in (*KEY_COLUMNS, "note")
             },
             **{
                 c: pd.concat([part[c] for part in slices], ignore_index=True).astype("float64")
@@ -256,10 +259,8 @@ def validate_inputs(
     return unexpected
 
 
-def row_results(
-    inputs: pd.DataFrame, unexpected: dict[str, set[Key]], run_id: str, validated_at: datetime
-) -> pd.DataFrame:
-    """One `raw.check_results` row per input row: failed where GX said so, else passed or not evaluable."""
+def row_results(inputs: pd.DataFrame, unexpected: dict[str, set[Key]]) -> pd.DataFrame:
+    """One result per input row: failed where GX said so, else passed or not evaluable (with why)."""
     import numpy as np
 
     results = inputs.copy()
@@ -285,19 +286,73 @@ def row_results(
     results["status"] = PASSED
     results.loc[flagged, "status"] = FAILED
     results.loc[absent, "status"] = NOT_EVALUABLE
+    results["note"] = results["note"].astype(object).where(results["note"].notna(), None)
+    unexplained = absent & results["note"].isna()
+    if unexplained.any():
+        sides = zip(
+            results.loc[unexplained, "expected"].isna(), results.loc[unexplained, "observed"].isna(), strict=True
+        )
+        results.loc[unexplained, "note"] = [ABSENT_NOTES[side] for side in sides]
     results["difference"] = (results["observed"] - results["expected"]).round(TOLERANCE_DECIMALS)
     results["severity"] = results["check_id"].map(lambda c: IDENTITY_BY_ID[c].severity)
-    results["run_id"] = run_id
-    results["validated_at"] = validated_at
     return results.loc[:, list(RESULT_COLUMNS)]
 
 
-def write_results(config: ChecksConfig, run_id: str, results: pd.DataFrame) -> None:
-    """Replace this run's rows of raw.check_results in one transaction."""
+# The latest stored row of each key; `same` joins an incoming result that equals it.
+_LATEST = """
+    select report_id, check_id, subject, first_seen_run, expected, observed, status, note
+    from (
+        select c.*, row_number() over (
+            partition by report_id, check_id, subject order by first_seen_at desc, first_seen_run desc
+        ) as row_rank
+        from raw.check_results as c
+    ) as ranked
+    where row_rank = 1
+"""
+_SAME = " and ".join(
+    [f"latest.{c} = incoming.{c}" for c in KEY_COLUMNS]
+    + [f"latest.{c} is not distinct from incoming.{c}" for c in COMPARED_COLUMNS]
+)
+_MARK_UNCHANGED = f"""
+    update raw.check_results as stored set last_seen_run = ?, last_seen_at = ?
+    from ({_LATEST}) as latest, check_results_incoming as incoming
+    where {_SAME}
+        and stored.report_id = latest.report_id
+        and stored.check_id = latest.check_id
+        and stored.subject = latest.subject
+        and stored.first_seen_run = latest.first_seen_run
+"""
+_INSERT_CHANGED = f"""
+    insert into raw.check_results ({", ".join((*RESULT_COLUMNS, *RUN_COLUMNS))})
+    select {", ".join(f"incoming.{c}" for c in RESULT_COLUMNS)}, ?, ?, ?, ?
+    from check_results_incoming as incoming
+    where not exists (select 1 from ({_LATEST}) as latest where {_SAME})
+"""
+_INCOMING_DDL = """
+    create temporary table check_results_incoming (
+        report_id varchar, check_id varchar, subject varchar, expected double precision,
+        observed double precision, difference double precision, severity varchar, status varchar, note varchar
+    )
+"""
+
+
+def write_results(config: ChecksConfig, run_id: str, validated_at: datetime, results: pd.DataFrame) -> None:
+    """Store this run's results as changes in raw.check_results, in one transaction.
+
+    New or different results get a row (first and last seen in this run);
+    results equal to their key's latest row only move its last_seen_run. Rows an
+    earlier attempt of the same run_id added are removed first, so a re-run of
+    a run_id gives the same rows.
+    """
     with connect(config.warehouse) as conn, transaction(conn):
-        conn.execute("delete from raw.check_results where run_id = ?", [run_id])
-        insert_frame(conn, "raw.check_results", RESULT_COLUMNS, results)
-    log.info("run %s: wrote %d rows to raw.check_results", run_id, len(results))
+        conn.execute("delete from raw.check_results where first_seen_run = ?", [run_id])
+        conn.execute(_INCOMING_DDL)
+        insert_frame(conn, "check_results_incoming", RESULT_COLUMNS, results)
+        conn.execute(_INSERT_CHANGED, [run_id, validated_at, run_id, validated_at])
+        (added,) = conn.execute("select count(*) from raw.check_results where first_seen_run = ?", [run_id]).fetchone()
+        conn.execute(_MARK_UNCHANGED, [run_id, validated_at])
+        conn.execute("drop table check_results_incoming")
+    log.info("run %s: %d results, %d new or changed rows in raw.check_results", run_id, len(results), added)
 
 
 def _raise_on_exception(check_id: str, exception_info: dict | None) -> None:

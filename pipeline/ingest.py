@@ -129,7 +129,7 @@ def checked_today(settings: Settings, today: date | None = None) -> bool:
 
     today = today or datetime.now(UTC).date()
     with connect(settings.warehouse) as conn:
-        (last,) = conn.execute("select max(validated_at) from raw.check_results").fetchone()
+        (last,) = conn.execute("select max(last_seen_at) from raw.check_results").fetchone()
     return last is not None and last.date() >= today
 
 

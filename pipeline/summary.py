@@ -19,9 +19,10 @@ from pipeline.settings import Settings
 from warehouse.connection import describe, read_frame
 from warehouse.failed_documents import failed_documents
 
-MAX_FAILURE_ROWS = 40
+MAX_ERROR_ROWS = 200  # a terminal's worth; the rest is counted and where to read it is said
 FACT_TABLES = ("fct_applications", "fct_appeals", "fct_disclosures")
-FAILURE_HEADER = ("agency", "year", "check", "subject", "expected", "observed", "severity")
+ERROR_HEADER = ("agency", "year", "check", "subject", "expected", "observed", "document")
+WARNING_HEADER = ("check", "failed", "reports", "what it checks")
 
 
 def summary_source(settings: Settings) -> Path | None:
@@ -105,29 +106,53 @@ def _checks(settings: Settings, marts: str) -> list[str]:
         settings.warehouse, f"select status, count(*) as n from {marts}.fct_check_results group by status"
     )
     by_status = dict(zip(counts["status"], counts["n"].astype(int), strict=True))
+    return check_lines(by_status, _failures(settings), marts)
+
+
+def check_lines(by_status: dict[str, int], failures: Sequence[Failure], marts: str = MARTS) -> list[str]:
+    """Counts; then every error to act on with its document; then the warnings grouped by check with counts.
+
+    Nothing is cut silently: past MAX_ERROR_ROWS errors the rest is counted and where to read it is said.
+    """
+    actionable = [f for f in failures if f.actionable]
+    errors = [f for f in actionable if f.severity == "error"]
+    warnings = [f for f in actionable if f.severity != "error"]
+    resolved = sum(f.alert_state == "resolved" for f in failures)
     lines = [
         f"  identity checks    {by_status.get('passed', 0)} passed, {by_status.get('failed', 0)} failed, "
-        f"{by_status.get('not_evaluable', 0)} not evaluable"
+        f"{by_status.get('not_evaluable', 0)} not evaluable",
+        f"  to act on          {len(errors)} errors ({sum(f.alert_state == 'new' for f in errors)} new), "
+        f"{len(warnings)} warnings; {resolved} resolved",
     ]
-    failures = _failures(settings)
-    if failures:
-        lines.append("")
-        lines.append(f"Failed checks ({len(failures)}):")
-        rows = [FAILURE_HEADER] + [
+    where = f"all in {marts}.fct_check_results and the quality view (`disclosure ui`, /disclosure/quality)"
+    if errors:
+        lines += ["", f"Errors to act on ({len(errors)}):"]
+        rows = [ERROR_HEADER] + [
             (
-                f.agency_name or f.report_id,
+                f.agency or f.report_id,
                 _text(f.report_year),
                 f.check_id,
                 f.subject,
                 _number(f.expected),
                 _number(f.observed),
-                f.severity,
+                f.document or "-",
             )
-            for f in failures[:MAX_FAILURE_ROWS]
+            for f in errors[:MAX_ERROR_ROWS]
         ]
         lines += ["  " + line for line in format_table(rows, right_aligned={1, 4, 5})]
-        if len(failures) > MAX_FAILURE_ROWS:
-            lines.append(f"  ... and {len(failures) - MAX_FAILURE_ROWS} more (query {marts}.fct_check_results)")
+        if len(errors) > MAX_ERROR_ROWS:
+            lines.append(f"  ... {len(errors) - MAX_ERROR_ROWS} more errors not shown: {where}")
+    if warnings:
+        lines += ["", f"Warnings by check ({len(warnings)} in {len({f.report_id for f in warnings})} reports):"]
+        by_check: dict[str, list[Failure]] = {}
+        for f in warnings:
+            by_check.setdefault(f.check_id, []).append(f)
+        rows = [WARNING_HEADER] + [
+            (check_id, str(len(group)), str(len({f.report_id for f in group})), group[0].description_en)
+            for check_id, group in sorted(by_check.items(), key=lambda item: (-len(item[1]), item[0]))
+        ]
+        lines += ["  " + line for line in format_table(rows, right_aligned={1, 2})]
+        lines.append(f"  each warning: {where}")
     return lines
 
 

@@ -1,7 +1,7 @@
 """`disclosure ui`: the Airflow UI on the embedded default, over the same database as `disclosure run`.
 
 It starts Airflow's api-server (UI, REST API v2, Execution API) on
-127.0.0.1, the scheduler and the dag-processor, all with the environment of
+127.0.0.1, the scheduler, the dag-processor and the triggerer, all with the environment of
 `disclosure run` (`pipeline.embedded.airflow_env`: the SQLite metadata
 database under `$DISCLOSURE_HOME/airflow`, the DuckDB warehouse, the repo's
 `dags/` and `plugins/`). The runs `disclosure run` made are therefore listed
@@ -45,7 +45,8 @@ from pipeline.settings import Settings
 
 DEFAULT_PORT = 8080
 HOST = "127.0.0.1"
-COMPONENTS = ("api-server", "scheduler", "dag-processor")
+# The triggerer too, although no task of ours defers: without it the home page shows a red Triggerer badge.
+COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 QUALITY_VIEW_PATH = "/disclosure/quality"
 READY_TIMEOUT_SECONDS = 180.0
 STOP_GRACE_SECONDS = 20.0
@@ -214,7 +215,7 @@ def serve(settings: Settings, port: int = DEFAULT_PORT, out: TextIO | None = Non
     log_dir.mkdir(parents=True, exist_ok=True)
     env = ui_env(settings, port)
     _say(out, f"disclosure ui: home {settings.home}")
-    # Migrate (first use) before three processes start at once: they share airflow.cfg and the DB.
+    # Migrate (first use) before the processes start at once: they share airflow.cfg and the DB.
     runner = _Runner(env=env, cwd=settings.home, log_path=log_dir / "setup.log", out=out)
     if not _prepare_airflow(settings, runner):
         _say(out, f"disclosure ui: Airflow setup failed, see {log_dir / 'setup.log'}")

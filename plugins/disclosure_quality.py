@@ -3,13 +3,16 @@
 Registers with Airflow 3's plugin manager:
 
 * a FastAPI app mounted by the api-server at `/disclosure`:
-  - `/disclosure/quality` - the latest failed identity checks per agency and
-    year (expected vs observed, severity, description), each linked to its
-    Great Expectations data docs page and to the dbt docs page of the model
-    it is about; filters `?agency=&year=&severity=`. Server-side HTML from
-    `pipeline.quality_view`, which reads the PUBLISHED read-only copy of
-    the DuckDB warehouse (never the file the pipeline writes), or the marts
-    on Postgres. Without a warehouse it says so ("run ./dev run").
+  - `/disclosure/quality` - the on-call home page: the numbers that matter
+    now, charts (inline SVG), the errors to act on with the cells involved
+    and links to the document, runbook, task log and docs, the warnings by
+    check and the resolved; filters `?agency=&region=&year=&check=&severity=
+    &status=&lang=`. Server-side HTML from `pipeline.quality_view`, which
+    reads the PUBLISHED read-only copy of the DuckDB warehouse (never the
+    file the pipeline writes), or the marts on Postgres. Without a
+    warehouse it says so ("run ./dev run").
+  - `/disclosure/document/<report id>` - the landed copy of its document.
+  - `/disclosure/runbook` - docs/RUNBOOK.md, headings with GitHub's anchors.
   - `/disclosure/docs/gx/...` and `/disclosure/docs/dbt/...` - the GX data
     docs (`$DISCLOSURE_DOCS_DIR/gx`) and dbt docs (`$DISCLOSURE_DOCS_DIR/dbt`)
     as static files.
@@ -38,8 +41,8 @@ def create_app() -> Any:
     """The FastAPI app of the quality view and the docs (built lazily by `_LazyApp`)."""
     from pathlib import Path
 
-    from fastapi import FastAPI, HTTPException, Request
-    from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
+    from fastapi import FastAPI, Header, HTTPException, Request
+    from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
     from pipeline import quality_view
     from pipeline.settings import Settings
@@ -59,22 +62,56 @@ def create_app() -> Any:
         return RedirectResponse(QUALITY_PATH)
 
     @app.get("/quality", response_class=HTMLResponse)
-    def quality(agency: str = "", year: str = "", severity: str = "") -> HTMLResponse:
+    def quality(
+        agency: str = "",
+        region: str = "",
+        year: str = "",
+        check: str = "",
+        severity: str = "",
+        status: str = "",
+        lang: str = "",
+        accept_language: str = Header(default=""),
+    ) -> HTMLResponse:
         settings = Settings.from_env()
         try:
             data = quality_view.load(settings)
         except quality_view.NoWarehouse as exc:
             return HTMLResponse(quality_view.render_no_warehouse(str(exc), URL_PREFIX))
-        year_value = int(year) if year.strip().isdigit() else None
-        page = quality_view.render(
-            data,
-            settings,
-            URL_PREFIX,
+        filters = quality_view.Filters(
             agency=agency.strip(),
-            year=year_value,
+            region=region.strip(),
+            year=int(year) if year.strip().isdigit() else None,
+            check=check.strip(),
             severity=severity if severity in ("error", "warning") else "",
+            status=status if status in quality_view.STATES else "",
+            lang=quality_view.language(lang, accept_language),
         )
-        return HTMLResponse(page)
+        return HTMLResponse(quality_view.render(data, settings, URL_PREFIX, filters))
+
+    @app.get("/document/{report_id}", include_in_schema=False)
+    def document(report_id: str) -> Any:
+        """The landed copy of the report's document, shown inline under its original file name."""
+        import mimetypes
+
+        try:
+            found = quality_view.landed_document(Settings.from_env(), report_id)
+        except quality_view.NoWarehouse as exc:
+            raise HTTPException(404, str(exc)) from exc
+        if found is None:
+            raise HTTPException(404, f"no landed document for report {report_id}")
+        path, name = found
+        media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        if isinstance(path, Path):
+            return FileResponse(path, media_type=media_type, filename=name, content_disposition_type="inline")
+        return Response(path.read_bytes(), media_type=media_type)
+
+    @app.get("/runbook", response_class=HTMLResponse, include_in_schema=False)
+    def runbook() -> HTMLResponse:
+        from pipeline.runbook_page import RUNBOOK_PATH, render_runbook
+
+        if not RUNBOOK_PATH.is_file():
+            raise HTTPException(404, f"no runbook at {RUNBOOK_PATH}")
+        return HTMLResponse(render_runbook())
 
     @app.get("/health")
     def health() -> JSONResponse:

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from warehouse.config import WarehouseConfig
-from warehouse.raw_schema import create_statements
+from warehouse.raw_schema import CHECK_RESULTS_UPGRADE, UPGRADE_NEEDED_SQL, create_statements
 
 if TYPE_CHECKING:
     import duckdb
@@ -110,6 +110,7 @@ def _connect_duckdb(config: WarehouseConfig, read_only: bool) -> Iterator[duckdb
         if not read_only:
             for statement in create_statements():
                 conn.execute(statement)
+            upgrade_raw_schema(conn)
         yield conn
     finally:
         conn.close()
@@ -140,6 +141,16 @@ def create_raw_schema(conn: PostgresConnection) -> None:
     with transaction(conn):
         conn.execute("select pg_advisory_xact_lock(?)", [_DDL_LOCK_KEY])
         for statement in create_statements():
+            conn.execute(statement)
+        upgrade_raw_schema(conn)
+
+
+def upgrade_raw_schema(conn: Any) -> None:
+    """Bring a raw schema of an older release up to date (inside the caller's DDL step)."""
+    (needed,) = conn.execute(UPGRADE_NEEDED_SQL).fetchone()
+    if needed:
+        log.info("raw.check_results: storing check results as changes (first_seen_run / last_seen_run)")
+        for statement in CHECK_RESULTS_UPGRADE:
             conn.execute(statement)
 
 

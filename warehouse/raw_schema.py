@@ -137,14 +137,14 @@ RAW_TABLES: dict[str, str] = {
         snapshot_at     timestamp not null,  -- the snapshot this row belongs to
         primary key (name)
     """,
-    # Row-level identity check results, written by expectations/ after GX runs. No primary
-    # key on purpose: a run writes one row per identity input (13 million at 100,000 reports)
-    # and DuckDB holds a key's whole index in memory on every insert (3 GiB and 50 s more at
-    # that size, growing with every run kept; bench/warehouse_scale.py). The runner keeps
-    # (run_id, report_id, check_id, subject) unique: it rejects duplicated inputs and
-    # replaces a run's rows in one transaction; dbt tests int_latest_check_results for it.
+    # Identity check results stored as changes, written by expectations.run_checks after GX runs:
+    # a row when a (report_id, check_id, subject) result is new or differs (status, expected,
+    # observed, note) from the latest stored row of that key; a run that finds the same result
+    # only moves that row's last_seen_run/last_seen_at, so a re-run with nothing new adds no row.
+    # No primary key on purpose: DuckDB holds a key's whole index in memory on every insert
+    # (bench/warehouse_scale.py). The runner keeps (report_id, check_id, subject, first_seen_run)
+    # unique; dbt tests int_latest_check_results for one current row per key.
     "check_results": """
-        run_id          varchar not null,
         report_id       varchar not null,
         check_id        varchar not null,
         subject         varchar not null,  -- applicant column, proceeding, row ...
@@ -153,7 +153,11 @@ RAW_TABLES: dict[str, str] = {
         difference      double precision,
         severity        varchar not null,  -- error / warning
         status          varchar not null,  -- passed / failed / not_evaluable
-        validated_at    timestamp not null
+        note            varchar,           -- not_evaluable: why; narrative.applications: which figure matched
+        first_seen_run  varchar not null,  -- the run that first found this result
+        first_seen_at   timestamp not null,
+        last_seen_run   varchar not null,  -- the latest run that found it unchanged
+        last_seen_at    timestamp not null
     """,
     # On-call alert state, written by alerts.state: one row per failure alerted on.
     # The key is agency + year + check + subject (report:<report_id> when agency or year is
@@ -198,6 +202,22 @@ ADDED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "sources": (("last_year", "integer"),),
     "cells": (("split", "boolean"),),
 }
+
+
+# A warehouse from before check results were stored as changes: each old row becomes one change
+# (run_id -> first and last seen run). Both targets read these statements alike.
+CHECK_RESULTS_UPGRADE = (
+    "alter table raw.check_results rename column run_id to first_seen_run",
+    "alter table raw.check_results rename column validated_at to first_seen_at",
+    "alter table raw.check_results add column note varchar",
+    "alter table raw.check_results add column last_seen_run varchar",
+    "alter table raw.check_results add column last_seen_at timestamp",
+    "update raw.check_results set last_seen_run = first_seen_run, last_seen_at = first_seen_at",
+)
+UPGRADE_NEEDED_SQL = (
+    "select count(*) from information_schema.columns "
+    "where table_schema = 'raw' and table_name = 'check_results' and column_name = 'run_id'"
+)
 
 
 def create_statements() -> list[str]:

@@ -61,9 +61,10 @@ def fill_warehouse(settings: Settings) -> None:
             )
         for row in CHECK_RESULTS:
             conn.execute(
-                "insert into raw.check_results (run_id, report_id, check_id, subject, expected, observed, "
-                "difference, severity, status, validated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
-                row,
+                "insert into raw.check_results (last_seen_run, report_id, check_id, subject, expected, observed, "
+                "difference, severity, status, first_seen_run, first_seen_at, last_seen_at) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), now())",
+                [*row, row[0]],
             )
 
 

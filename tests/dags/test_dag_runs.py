@@ -144,8 +144,9 @@ def test_ingest_with_nothing_to_parse_still_loads_and_succeeds(airflow_db, tmp_s
 
     with connect(tmp_settings.warehouse) as conn, transaction(conn):  # the marts were checked today
         conn.execute(
-            "insert into raw.check_results values ('r', 'rep', 'app.balance', 'total', 1, 1, 0, 'error', 'passed', ?)",
-            [datetime.now(UTC).replace(tzinfo=None)],
+            "insert into raw.check_results values "
+            "('rep', 'app.balance', 'total', 1, 1, 0, 'error', 'passed', null, 'r', ?, 'r', ?)",
+            [datetime.now(UTC).replace(tzinfo=None)] * 2,
         )
     calls: list[list[str]] = []
     _fake_fetch(monkeypatch, [])
@@ -212,8 +213,9 @@ def test_the_marts_are_rebuilt_for_new_documents_or_once_a_day(tmp_settings: Set
     yesterday = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=1)
     with connect(tmp_settings.warehouse) as conn, transaction(conn):
         conn.execute(
-            "insert into raw.check_results values ('r', 'rep', 'app.balance', 'total', 1, 1, 0, 'error', 'passed', ?)",
-            [yesterday],
+            "insert into raw.check_results values "
+            "('rep', 'app.balance', 'total', 1, 1, 0, 'error', 'passed', null, 'r', ?, 'r', ?)",
+            [yesterday] * 2,
         )
     assert not checked_today(tmp_settings)
     assert checked_today(tmp_settings, today=yesterday.date())

@@ -190,6 +190,8 @@ def make_raw_warehouse(settings: Settings) -> None:
 
 CHECK_RUNS = [  # (run_id, validated_at, report_id, check_id, subject, expected, observed, severity, status)
     ("run-1", datetime(2025, 2, 2), REPORT_002, "app.balance", "total", 5.0, 5.0, "error", "passed"),
+    ("run-1", datetime(2025, 2, 2), REPORT_002, "app.row_total", "granted", 3.0, 4.0, "error", "failed"),
+    ("run-2", datetime(2025, 2, 3), REPORT_002, "app.row_total", "granted", 4.0, 4.0, "error", "passed"),
     ("run-2", datetime(2025, 2, 3), REPORT_002, "app.results_sum", "natural_person", 5.0, 0.0, "error", "failed"),
     ("run-2", datetime(2025, 2, 3), REPORT_002, "app.balance", "natural_person", 5.0, 0.0, "error", "failed"),
     (
@@ -218,12 +220,13 @@ CHECK_RUNS = [  # (run_id, validated_at, report_id, check_id, subject, expected,
 
 
 def write_check_runs(settings: Settings) -> None:
+    """Each CHECK_RUNS row as one stored change, first and last seen in its run."""
     with duckdb.connect(str(settings.warehouse_path)) as conn:
         conn.executemany(
-            "insert into raw.check_results (run_id, validated_at, report_id, check_id, subject, expected, "
-            "observed, difference, severity, status) values (?, ?, ?, ?, ?, ?, ?, "
+            "insert into raw.check_results (first_seen_run, first_seen_at, last_seen_run, last_seen_at, report_id, "
+            "check_id, subject, expected, observed, difference, severity, status) values (?, ?, ?, ?, ?, ?, ?, ?, ?, "
             "round(? - ?, 2), ?, ?)",
-            [(*row[:7], row[6], row[5], *row[7:]) for row in CHECK_RUNS],
+            [(*row[:2], *row[:7], row[6], row[5], *row[7:]) for row in CHECK_RUNS],
         )
 
 
@@ -500,6 +503,7 @@ def test_fct_check_results_holds_the_latest_run(warehouse):
             2020,
             True,
         ),
+        (REPORT_002, "app.row_total", "granted", 4.0, 4.0, 0.0, "error", "passed", "run-2", AGENCY_002, 2020, True),
         (
             REPORT_NULL,
             "app.results_sum",
@@ -528,6 +532,28 @@ def test_fct_check_results_holds_the_latest_run(warehouse):
             2021,
             True,
         ),
+    ]
+
+
+def test_check_history_keeps_every_change_and_the_current_state(warehouse):
+    settings, _ = warehouse
+    history = query(
+        settings,
+        "select first_seen_run, status, previous_status, change_kind, is_current from marts.fct_check_history "
+        "where report_id = ? and check_id = 'app.row_total' order by first_seen_run",
+        [REPORT_002],
+    )
+    assert history == [("run-1", "failed", None, "new", False), ("run-2", "passed", "failed", "resolved", True)]
+    states = query(
+        settings,
+        "select check_id, subject, alert_state, state_at = validated_at from marts.fct_check_results "
+        "where alert_state is not null order by all",
+    )
+    assert states == [
+        ("app.balance", "natural_person", "new", True),
+        ("app.results_sum", "natural_person", "new", True),
+        ("app.row_total", "granted", "resolved", True),
+        ("template.complete", "applications", "new", True),
     ]
 
 

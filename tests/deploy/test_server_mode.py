@@ -482,7 +482,7 @@ def _run_server_mode(
             assert all(path.startswith("s3://disclosure/landing/") for _, path in documents), documents
             assert query(warehouse_dsn, "select count(*) from marts.dim_report") == [(5,)]
             assert failed_checks(warehouse_dsn) == EXPECTED_FAILURES
-            assert query(warehouse_dsn, "select count(distinct run_id) from raw.check_results") == [(1,)]
+            assert query(warehouse_dsn, "select count(distinct last_seen_run) from raw.check_results") == [(1,)]
             statuses = dict(query(warehouse_dsn, "select agency_name, quality_status from marts.dim_report"))
             assert statuses["静乐县"] == "failed" and statuses["金寨县人民政府"] == "passed"
             assert_bi_role_reads_marts_only(warehouse_dsn, bi_role)

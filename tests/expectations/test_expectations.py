@@ -25,6 +25,8 @@ CASES = {
     ("r000000000000001", "values.valid", "applications:new_received:natural_person", 0.0, -5.0): "failed",
     ("r000000000000002", "template.complete", "applications", None, None): "not_evaluable",
 }
+# Notes the inputs carry (dbt's reason) beside the runner's own for an absent side.
+NOTES = {("r000000000000002", "template.complete", "applications"): "template not detected"}
 
 
 def use_tmp_settings(monkeypatch: pytest.MonkeyPatch, home: Path) -> Settings:
@@ -44,10 +46,13 @@ def make_warehouse(settings: Settings, rows) -> None:
         conn.execute("create schema if not exists intermediate")
         conn.execute(
             "create or replace table intermediate.int_check_inputs ("
-            "report_id varchar, check_id varchar, subject varchar, expected double, observed double)"
+            "report_id varchar, check_id varchar, subject varchar, expected double, observed double, note varchar)"
         )
         if rows:
-            conn.executemany("insert into intermediate.int_check_inputs values (?, ?, ?, ?, ?)", list(rows))
+            conn.executemany(
+                "insert into intermediate.int_check_inputs values (?, ?, ?, ?, ?, ?)",
+                [(*row, NOTES.get(row[:3])) for row in rows],
+            )
     finally:
         conn.close()
 
@@ -55,9 +60,10 @@ def make_warehouse(settings: Settings, rows) -> None:
 def stored_results(settings: Settings, run_id: str | None = None) -> list[tuple]:
     conn = duckdb.connect(str(settings.warehouse_path), read_only=True)
     try:
-        where, params = ("where run_id = ?", [run_id]) if run_id else ("", [])
+        where, params = ("where last_seen_run = ?", [run_id]) if run_id else ("", [])
         return conn.execute(
-            "select run_id, report_id, check_id, subject, expected, observed, difference, severity, status "
+            "select first_seen_run, report_id, check_id, subject, expected, observed, difference, severity, status, "
+            "note, last_seen_run "
             f"from raw.check_results {where} order by all",
             params,
         ).fetchall()
@@ -67,7 +73,7 @@ def stored_results(settings: Settings, run_id: str | None = None) -> list[tuple]
 
 @pytest.fixture(scope="module")
 def checked(tmp_path_factory):
-    """One warehouse, checked twice with the same run id (the second run must replace the first)."""
+    """One warehouse, checked twice with the same run id (the second run must give the same rows)."""
     from expectations.run_checks import run_identity_checks
 
     with pytest.MonkeyPatch.context() as monkeypatch:
@@ -93,7 +99,40 @@ def test_stored_values_difference_and_severity(checked):
     rounded = rows[("narrative.proactive", "proactive_published_total")]
     assert rounded[4:9] == (1.0, 1.0, 0.0, "warning", "passed")
     absent = rows[("appeal.sum", "admin_review")]
-    assert absent[4:9] == (3.0, None, None, "error", "not_evaluable")
+    assert absent[4:10] == (
+        3.0,
+        None,
+        None,
+        "error",
+        "not_evaluable",
+        "observed side absent (the cell or figure compared is missing)",
+    )
+    assert rows[("template.complete", "applications")][9] == "template not detected"
+    assert failed[9] is None
+
+
+def test_a_run_with_nothing_new_adds_no_row_and_a_change_adds_one(tmp_path, monkeypatch):
+    from expectations.run_checks import run_identity_checks
+
+    settings = use_tmp_settings(monkeypatch, tmp_path)
+    make_warehouse(settings, CASES)
+    run_identity_checks(settings.checks, "run1")
+    run_identity_checks(settings.checks, "run2")
+    rows = stored_results(settings)
+    assert len(rows) == len(CASES)
+    assert {(r[0], r[10]) for r in rows} == {("run1", "run2")}
+
+    corrected = {**CASES}
+    del corrected[("r000000000000001", "app.results_sum", "natural_person", 5.0, 0.0)]
+    corrected[("r000000000000001", "app.results_sum", "natural_person", 5.0, 5.0)] = "passed"
+    make_warehouse(settings, corrected)
+    run_identity_checks(settings.checks, "run3")
+    run_identity_checks(settings.checks, "run3")  # a retried run: the same rows
+    rows = stored_results(settings)
+    assert len(rows) == len(CASES) + 1
+    history = [(r[0], r[8], r[10]) for r in rows if r[2:4] == ("app.results_sum", "natural_person")]
+    assert sorted(history) == [("run1", "failed", "run2"), ("run3", "passed", "run3")]
+    assert len(stored_results(settings, "run3")) == len(CASES)
 
 
 def test_rerun_same_run_id_is_idempotent(checked):
@@ -180,7 +219,14 @@ def test_inputs_contract_violations_raise():
 
     from expectations.run_checks import prepare_inputs
 
-    row = {"report_id": "r1", "check_id": "app.balance", "subject": "total", "expected": 1.0, "observed": 1.0}
+    row = {
+        "report_id": "r1",
+        "check_id": "app.balance",
+        "subject": "total",
+        "expected": 1.0,
+        "observed": 1.0,
+        "note": None,
+    }
     with pytest.raises(ValueError, match=r"not in expectations/identities\.py"):
         prepare_inputs(pd.DataFrame([{**row, "check_id": "no.such_check"}]))
     with pytest.raises(ValueError, match="repeats"):

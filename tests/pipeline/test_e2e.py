@@ -65,6 +65,12 @@ def _raw_counts(settings: Settings) -> dict[str, int]:
         }
 
 
+def _report_check_rows(settings: Settings) -> int:
+    """Stored check result changes of the reports (publication monitoring changes with the as-of date)."""
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
+        return conn.execute("select count(*) from raw.check_results where check_id <> 'report.on_time'").fetchone()[0]
+
+
 def _has_failure(failed: set[tuple], agency: str, year: int, check: str, subject: str | None = None) -> bool:
     return any(
         agency in (a or "") and y == year and c == check and (subject is None or s == subject) for a, y, c, s in failed
@@ -161,6 +167,7 @@ def test_embedded_run_twice(embedded_run: EmbeddedRun, monkeypatch: pytest.Monke
     assert (tmp_settings.gx_docs_dir / "index.html").is_file()
 
     counts = _raw_counts(tmp_settings)
+    check_rows = _report_check_rows(tmp_settings)
     parsed_files = {p: p.stat().st_mtime_ns for p in Path(tmp_settings.parsed_dir).glob("*.json")}
     assert len(parsed_files) == 5
 
@@ -174,6 +181,7 @@ def test_embedded_run_twice(embedded_run: EmbeddedRun, monkeypatch: pytest.Monke
     again = second.getvalue()
     assert "already migrated" in again  # the Airflow database is not migrated twice
     assert _raw_counts(tmp_settings) == counts
+    assert _report_check_rows(tmp_settings) == check_rows  # nothing new about the reports: no check row added
     assert {p: p.stat().st_mtime_ns for p in Path(tmp_settings.parsed_dir).glob("*.json")} == parsed_files
     assert re.search(r"0 parsed, 5 already parsed; 0 loaded, 5 already loaded", again), again
 

@@ -246,7 +246,7 @@ def test_year_carry_passes_and_fails_per_applicant(warehouse) -> None:
         settings,
         f"""
         select subject, expected, observed, status, severity from raw.check_results
-        where run_id = '{RUN_ID}' and check_id = 'year.carry'""",
+        where last_seen_run = '{RUN_ID}' and check_id = 'year.carry'""",
     )
     got = {subject: (expected, observed, status) for subject, expected, observed, status, _ in rows}
     assert got["natural_person"] == (3, 3, "passed")
@@ -256,7 +256,8 @@ def test_year_carry_passes_and_fails_per_applicant(warehouse) -> None:
     # only the 2023 report has a year before it
     keys = query(
         settings,
-        f"select distinct report_id from raw.check_results where check_id = 'year.carry' and run_id = '{RUN_ID}'",
+        "select distinct report_id from raw.check_results "
+        f"where check_id = 'year.carry' and last_seen_run = '{RUN_ID}'",
     )
     assert keys == [(REPORT["dept2023"],)]
 

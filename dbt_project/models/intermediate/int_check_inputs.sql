@@ -2,7 +2,9 @@
 -- GX asserts expected = observed. One row per report, check and subject
 -- (report.on_time: per agency-year report_key, found or not). Both sides are
 -- doubles and null when an input cell is absent (GX then records
--- not_evaluable); a missing cell is never read as 0.
+-- not_evaluable); a missing cell is never read as 0. `note` says what the
+-- result rests on where the sides alone do not: why a row cannot be evaluated,
+-- which table figure the text matched, which rows a template lacks.
 -- A table: GX reads it between the intermediate and the marts builds.
 {{ config(materialized='table') }}
 
@@ -247,25 +249,53 @@ appeal_sum as (
 ),
 
 ---------- narrative.applications: applications received in the text = table new_received x total
--- (reports with a table template whose text states the figure)
+-- (reports with a table template whose text states the figure). A text may count the
+-- carried-over applications too (收到申请75件 against 新收 74 + 上年结转 1): that passes, and
+-- the note says which figure matched; it fails only when neither matches.
 
-narrative_applications as (
+narrative_figures as (
 
     select
         narrative_facts.report_id,
-        'narrative.applications' as check_id,
-        'new_received.total' as subject,
-        narrative_facts.value as expected,
-        application_cells.value as observed
+        narrative_facts.value as stated,
+        max(case when application_cells.row_code = 'new_received' then application_cells.value end)
+            as new_received,
+        max(case when application_cells.row_code = 'carried_over' then application_cells.value end)
+            as carried_over
     from narrative_facts
     inner join table_reports
         on narrative_facts.report_id = table_reports.report_id
     left join application_cells
         on narrative_facts.report_id = application_cells.report_id
-        and application_cells.row_code = 'new_received'
+        and application_cells.row_code in ('new_received', 'carried_over')
         and application_cells.applicant = 'total'
     where narrative_facts.fact = 'applications_received'
         and narrative_facts.seq = 1
+    group by narrative_facts.report_id, narrative_facts.value
+
+),
+
+narrative_applications as (
+
+    select
+        report_id,
+        'narrative.applications' as check_id,
+        'new_received.total' as subject,
+        stated as expected,
+        case
+            when stated <> new_received and stated = new_received + carried_over
+            then new_received + carried_over
+            else new_received
+        end as observed,
+        case
+            when stated is null then 'the figure in the text has no number'
+            when new_received is null then 'table 新收 总计 (new_received.total) absent'
+            when stated = new_received then 'text counts 新收 (new_received)'
+            when stated = new_received + carried_over
+            then 'text counts 新收 + 上年结转 (new_received + carried_over)'
+            else 'text matches neither 新收 (new_received) nor 新收 + 上年结转 (new_received + carried_over)'
+        end as note
+    from narrative_figures
 
 ),
 
@@ -299,7 +329,8 @@ narrative_proactive as (
         'narrative.proactive' as check_id,
         'proactive_published_total' as subject,
         proactive_parts.parts_sum as expected,
-        proactive_totals.value as observed
+        proactive_totals.value as observed,
+        case when proactive_parts.parts_sum is null then 'a stated part has no figure' end as note
     from proactive_totals
     inner join proactive_parts
         on proactive_totals.report_id = proactive_parts.report_id
@@ -496,8 +527,10 @@ values_valid as (
 
 ),
 
----------- template.complete: cells the template's shape holds = non-null cells present
--- (per table; present cells of a row are capped at the row's expected_cells)
+---------- template.complete: cells the report's own template form holds = non-null cells present
+-- (per table; the form is the template_shape of the report's detected template, so a row
+-- another form has never counts; present cells of a row are capped at its expected_cells;
+-- the note lists the rows short of cells)
 
 present_cells as (
 
@@ -516,6 +549,7 @@ shape_rows as (
     select
         table_reports.report_id,
         template_shape.table_name,
+        template_shape.row_code,
         template_shape.expected_cells,
         case
             when present_cells.n_present is null then 0
@@ -539,9 +573,27 @@ template_complete as (
         'template.complete' as check_id,
         table_name as subject,
         sum(expected_cells) as expected,
-        sum(n_present) as observed
+        sum(n_present) as observed,
+        'rows short of cells: ' || string_agg(
+            case when n_present < expected_cells then row_code end, ', ' order by row_code
+        ) as note
     from shape_rows
     group by report_id, table_name
+
+),
+
+-- reports whose template was not detected: nothing to compare with, and the row says so
+template_unknown as (
+
+    select
+        report_id,
+        'template.complete' as check_id,
+        'template' as subject,
+        cast(null as double precision) as expected,
+        cast(null as double precision) as observed,
+        'template not detected: no form to compare with' as note
+    from reports
+    where template is null
 
 ),
 
@@ -593,7 +645,11 @@ report_on_time as (
             when 'on_time' then 1
             when 'late' then 0
             when 'missing_overdue' then 0
-        end as observed
+        end as observed,
+        case
+            when publication_status not in ('on_time', 'late', 'missing_overdue')
+            then 'publication ' || publication_status
+        end as note
     from publication
 
 ),
@@ -602,35 +658,37 @@ report_on_time as (
 
 unioned as (
 
-    select report_id, check_id, subject, expected, observed from app_balance
+    select report_id, check_id, subject, expected, observed, cast(null as varchar) as note from app_balance
     union all
-    select report_id, check_id, subject, expected, observed from app_results_sum
+    select report_id, check_id, subject, expected, observed, cast(null as varchar) as note from app_results_sum
     union all
-    select report_id, check_id, subject, expected, observed from app_row_total
+    select report_id, check_id, subject, expected, observed, cast(null as varchar) as note from app_row_total
     union all
-    select report_id, check_id, subject, expected, observed from appeal_sum
+    select report_id, check_id, subject, expected, observed, cast(null as varchar) as note from appeal_sum
     union all
-    select report_id, check_id, subject, expected, observed from narrative_applications
+    select report_id, check_id, subject, expected, observed, note from narrative_applications
     union all
-    select report_id, check_id, subject, expected, observed from narrative_proactive
+    select report_id, check_id, subject, expected, observed, note from narrative_proactive
     union all
-    select report_id, check_id, subject, expected, observed from narrative_stated
+    select report_id, check_id, subject, expected, observed, cast(null as varchar) as note from narrative_stated
     union all
-    select report_id, check_id, subject, expected, observed from section_missing
+    select report_id, check_id, subject, expected, observed, cast(null as varchar) as note from section_missing
     union all
-    select report_id, check_id, subject, expected, observed from section_empty
+    select report_id, check_id, subject, expected, observed, cast(null as varchar) as note from section_empty
     union all
-    select report_id, check_id, subject, expected, observed from fee_explained
+    select report_id, check_id, subject, expected, observed, cast(null as varchar) as note from fee_explained
     union all
-    select report_id, check_id, subject, expected, observed from reused_text
+    select report_id, check_id, subject, expected, observed, cast(null as varchar) as note from reused_text
     union all
-    select report_id, check_id, subject, expected, observed from values_valid
+    select report_id, check_id, subject, expected, observed, cast(null as varchar) as note from values_valid
     union all
-    select report_id, check_id, subject, expected, observed from template_complete
+    select report_id, check_id, subject, expected, observed, note from template_complete
     union all
-    select report_id, check_id, subject, expected, observed from year_carry
+    select report_id, check_id, subject, expected, observed, note from template_unknown
     union all
-    select report_id, check_id, subject, expected, observed from report_on_time
+    select report_id, check_id, subject, expected, observed, cast(null as varchar) as note from year_carry
+    union all
+    select report_id, check_id, subject, expected, observed, note from report_on_time
 
 ),
 
@@ -641,7 +699,8 @@ final as (
         cast(check_id as varchar) as check_id,
         cast(subject as varchar) as subject,
         cast(expected as double precision) as expected,
-        cast(observed as double precision) as observed
+        cast(observed as double precision) as observed,
+        cast(note as varchar) as note
     from unioned
 
 )

@@ -1,6 +1,7 @@
--- Every run's results (not filtered by parser generation: results are keyed
--- on report_id and run_id). intermediate.int_latest_check_results picks the
--- latest run per report.
+-- Every stored check result change (not filtered by parser generation:
+-- results are keyed on report_id). A row is a (report, check, subject) result
+-- that was new or differed from the one before, first and last seen in the
+-- runs named; intermediate.int_check_history orders them.
 with
 
 source as (
@@ -14,10 +15,11 @@ renamed as (
     select
 
         ---------- ids
-        run_id,
         report_id,
         check_id,
         subject,
+        first_seen_run,
+        last_seen_run,
 
         ---------- numerics
         cast(expected as double precision) as expected,
@@ -27,9 +29,11 @@ renamed as (
         ---------- status
         lower(severity) as severity,
         lower(status) as status,
+        note,
 
         ---------- timestamps
-        validated_at
+        first_seen_at,
+        last_seen_at
 
     from source
 
