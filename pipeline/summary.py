@@ -20,6 +20,7 @@ from warehouse.connection import describe, read_frame
 from warehouse.failed_documents import failed_documents
 
 MAX_ERROR_ROWS = 200  # a terminal's worth; the rest is counted and where to read it is said
+MAX_FAILURE_ROWS = 40  # failed documents listed by name; the rest counted, with where to read them
 FACT_TABLES = ("fct_applications", "fct_appeals", "fct_disclosures")
 ERROR_HEADER = ("agency", "year", "check", "subject", "expected", "observed", "document")
 WARNING_HEADER = ("check", "failed", "reports", "what it checks")
