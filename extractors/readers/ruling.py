@@ -26,6 +26,7 @@ _DARK = 150  # grey level: darker is ink (for the skew estimate)
 _LINE_DARK = 200  # a thin ruling line, blurred by the scan and by levelling, is light grey: lighter than text
 _MIN_LINE_INCHES = 0.3  # a ruling line is longer than three characters; a character stroke never is
 _THICKNESS = 3  # pixels: runs this close across rows are one line
+_PIECES = 4  # a run a quarter of a line's least length may be a step of a line slightly off level
 
 
 def clean(image: Any) -> Any:
@@ -66,7 +67,7 @@ def ruling_edges(page: Any, dpi: int) -> list[dict]:
 
 
 def _segments(ink: Any, least: int) -> list[tuple[int, int, int, int]]:
-    """Runs of at least `least` ink pixels along each row, joined across neighbouring rows: (x0, y0, x1, y1)."""
+    """Lines of at least `least` pixels: runs of ink along each row joined across neighbouring rows (x0, y0, x1, y1)."""
     import numpy as np
 
     padded = np.zeros((ink.shape[0], ink.shape[1] + 2), dtype=np.int8)
@@ -74,21 +75,27 @@ def _segments(ink: Any, least: int) -> list[tuple[int, int, int, int]]:
     change = np.diff(padded, axis=1)
     starts_y, starts_x = np.nonzero(change == 1)
     _, ends_x = np.nonzero(change == -1)  # row-major order: the n-th end closes the n-th start
-    long = ends_x - starts_x >= least
+    # a line a fraction of a degree off level steps from row to row: its pieces are joined first and the
+    # whole judged by length, so a short last step is not lost
+    long = ends_x - starts_x >= least // _PIECES
     runs = sorted(zip(starts_y[long].tolist(), starts_x[long].tolist(), ends_x[long].tolist(), strict=True))
     closed: list[list[int]] = []  # x0, y0, x1, y1
     growing: list[list[int]] = []
     for y, x0, x1 in runs:
         closed += [s for s in growing if y - s[3] > _THICKNESS]
         growing = [s for s in growing if y - s[3] <= _THICKNESS]
-        for segment in growing:
-            if x0 <= segment[2] and segment[0] <= x1:
-                segment[0], segment[2], segment[3] = min(segment[0], x0), max(segment[2], x1), y
-                break
-        else:
-            growing.append([x0, y, x1, y])
+        touching = [s for s in growing if x0 <= s[2] + 1 and s[0] <= x1 + 1]  # a step may bridge two pieces
+        growing = [s for s in growing if s not in touching]
+        growing.append(
+            [
+                min([x0, *(s[0] for s in touching)]),
+                min([y, *(s[1] for s in touching)]),
+                max([x1, *(s[2] for s in touching)]),
+                y,
+            ]
+        )
     segments = closed + growing
-    return [(x0, y0, x1, y1 + 1) for x0, y0, x1, y1 in segments]
+    return [(x0, y0, x1, y1 + 1) for x0, y0, x1, y1 in segments if x1 - x0 >= least]
 
 
 def _edge(orientation: str, x0: float, top: float, x1: float, bottom: float, scale: float) -> dict:
