@@ -7,7 +7,8 @@ Flow of `run_identity_checks(config, run_id)`:
    amounts in 万元 (counts are integers, so rounding leaves them exact);
 2. run every suite of `expectations.suites` as one GX Checkpoint over the
    DataFrame; its `UpdateDataDocsAction` writes the data docs site into
-   `config.docs_dir`;
+   `config.docs_dir`, whose CDN links then point at vendored copies
+   (`expectations.offline_docs`);
 3. turn GX's `unexpected_index_list` into one status per input row: `failed`
    for the rows GX reports, `not_evaluable` where an input is absent (GX skips
    those rows, and the row says why in `note`), `passed` otherwise;
@@ -40,6 +41,7 @@ from expectations.context import (
     write_data_docs_pages,
 )
 from expectations.identities import IDENTITIES, IDENTITY_BY_ID
+from expectations.offline_docs import localize_site
 from expectations.suites import SUITE_PREFIX, build_suites
 from warehouse.connection import connect, describe, insert_frame, missing_relation_errors, read_frame, transaction
 
@@ -206,7 +208,7 @@ def validate_inputs(
     """Run every suite as one GX Checkpoint; return the unexpected row keys per check id.
 
     The checkpoint's UpdateDataDocsAction builds the data docs site in
-    `config.docs_dir`; the page of each validation (from its
+    `config.docs_dir` (then made offline by `localize_site`); the page of each validation (from its
     ValidationResultIdentifier) is recorded for the alerts
     (`expectations.context.data_docs_pages`).
     """
@@ -248,6 +250,8 @@ def validate_inputs(
         if urls and urls[0].get("site_url"):
             pages[suite.removeprefix(f"{SUITE_PREFIX}.")] = urls[0]["site_url"]
     write_data_docs_pages(config, run_id, pages)
+    if outside := localize_site(config.docs_dir):
+        log.warning("GX data docs still load %s from outside: vendor them (expectations/static/vendor)", outside)
 
     unexpected: dict[str, set[Key]] = {identity.check_id: set() for identity in IDENTITIES}
     for validation in result.run_results.values():

@@ -27,6 +27,16 @@ log = logging.getLogger(__name__)
 TAIL_LINES = 40  # lines of dbt output quoted in the error of a failed run
 STATIC_DOCS_NAME = "static_index.html"  # what `dbt docs generate --static` writes
 DOCS_INDEX_NAME = "index.html"  # the same page under the name browsers and the summary expect
+# Two slips in dbt's static page make the browser fetch a template as a relative URL (a 404 and a
+# console error each): the tree's SVG icons bound with a plain `xlink:href="{{ }}"`, fetched before
+# Angular fills it in (`ng-attr-` sets it only once filled), and a favicon link its bundler never ran on.
+STATIC_DOCS_FIXES = (
+    ('<use xlink:href="{{ getIcon(', '<use ng-attr-xlink:href="{{ getIcon('),
+    (
+        '<link rel="shortcut icon" href="${require(\'./assets/favicons/favicon.ico\')}"/>',
+        '<link rel="icon" href="data:,"/>',
+    ),
+)
 
 
 def dbt_executable() -> Path:
@@ -140,15 +150,19 @@ def build_docs(config: DbtConfig) -> Path:
     """Generate the dbt docs as one self-contained HTML page in `config.docs_dir`.
 
     The page is written as both `static_index.html` (dbt's name) and
-    `index.html`; the path of `index.html` is returned.
+    `index.html`, with `STATIC_DOCS_FIXES` applied; the path of `index.html`
+    is returned.
     """
     run_dbt(config, ["docs", "generate", "--static"])
     generated = config.target_path / STATIC_DOCS_NAME
     if not generated.exists():
         raise RuntimeError(f"dbt docs generate --static did not write {generated}")
+    page = generated.read_text(encoding="utf-8")
+    for slip, fix in STATIC_DOCS_FIXES:
+        page = page.replace(slip, fix)
     config.docs_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(generated, config.docs_dir / STATIC_DOCS_NAME)
+    (config.docs_dir / STATIC_DOCS_NAME).write_text(page, encoding="utf-8")
     index = config.docs_dir / DOCS_INDEX_NAME
-    shutil.copyfile(generated, index)
+    index.write_text(page, encoding="utf-8")
     log.info("dbt docs: %s", index)
     return index

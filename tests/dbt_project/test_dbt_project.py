@@ -609,7 +609,11 @@ def test_build_docs_writes_a_static_page(warehouse):
     page = build_docs(settings.dbt)
     assert page == settings.dbt_docs_dir / "index.html"
     assert (settings.dbt_docs_dir / "static_index.html").read_bytes() == page.read_bytes()
-    assert "int_check_inputs" in page.read_text(encoding="utf-8")
+    text = page.read_text(encoding="utf-8")
+    assert "int_check_inputs" in text
+    # no template left for the browser to fetch as a URL (fails if a dbt upgrade moves a slip we fix)
+    assert text.count('<use ng-attr-xlink:href="{{ getIcon(') == 4 and '<link rel="icon" href="data:,"/>' in text
+    assert '<use xlink:href="{{' not in text and "${require(" not in text
 
 
 def test_run_dbt_failure_raises_with_output_tail(tmp_path):
@@ -626,6 +630,27 @@ def test_run_dbt_failure_raises_with_output_tail(tmp_path):
     )
     with pytest.raises(RuntimeError, match=r"dbt parse failed with exit code \d+.*last lines"):
         run_dbt(settings.dbt, ["parse"])
+
+
+def test_build_docs_fixes_the_static_page_slips(tmp_path, monkeypatch):
+    """Both copies get STATIC_DOCS_FIXES (no template fetched as a URL); the rest stays as dbt wrote it."""
+    import warehouse.transform as transform
+
+    for name in ("DISCLOSURE_WAREHOUSE", "DISCLOSURE_DOCS_DIR", "DISCLOSURE_WAREHOUSE_PATH"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DISCLOSURE_HOME", str(tmp_path))
+    config = Settings.from_env().dbt
+
+    def generate(config, args):
+        config.target_path.mkdir(parents=True)
+        page = "".join(slip for slip, _ in transform.STATIC_DOCS_FIXES) + "<p>报告</p>"
+        (config.target_path / "static_index.html").write_text(page, encoding="utf-8")
+
+    monkeypatch.setattr(transform, "run_dbt", generate)
+    index = transform.build_docs(config)
+    fixed = "".join(fix for _, fix in transform.STATIC_DOCS_FIXES) + "<p>报告</p>"
+    assert index.read_text(encoding="utf-8") == fixed
+    assert (config.docs_dir / "static_index.html").read_text(encoding="utf-8") == fixed
 
 
 # ---------------------------------------------------------------- Postgres (server mode)

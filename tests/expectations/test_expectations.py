@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import unquote
 
 import duckdb
 import pytest
@@ -161,6 +163,28 @@ def test_data_docs_built_in_settings_dir(checked):
     assert "identities.applications" in index.read_text(encoding="utf-8")
     assert list((settings.gx_docs_dir / "validations").rglob("*.html"))
     assert not (REPO_ROOT / "gx").exists()
+
+
+def test_data_docs_load_nothing_from_outside(checked):
+    """Every page loads its scripts, styles, fonts and images from the site itself (expectations.offline_docs)."""
+    settings, _, _, _ = checked
+    site = settings.gx_docs_dir
+    pages = [
+        site / "index.html",
+        *sorted(site.glob("validations/**/*.html"))[:1],
+        *sorted(site.glob("expectations/**/*.html"))[:1],
+    ]
+    assert len(pages) == 3
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        # links a reader may follow are fine; any other absolute URL would be fetched
+        assert not re.findall(r"https?://[^\s\"'<>)]+", re.sub(r"<a\b[^>]*>", "", text)), page
+        loaded = re.findall(r"""<(?:script|link|img)\b[^>]*?\b(?:src|href)=["']([^"']+)["']""", text)
+        loaded += re.findall(r"""url\(['"]?([^'")]+)['"]?\)""", text)
+        local = [url for url in loaded if not url.startswith(("data:", "#"))]
+        assert len(local) >= 15, (page, local)
+        missing = [url for url in local if not (page.parent / unquote(url.split("?")[0])).resolve().is_file()]
+        assert not missing, (page, missing)
 
 
 def test_each_suite_has_one_expectation_per_identity_of_its_table():

@@ -13,7 +13,10 @@ and then:
   package): log in through the simple auth manager's form, open the quality
   view from Airflow's navigation, find the 静乐县 2020 `app.results_sum`
   failure, follow its GX and dbt docs links, and save screenshots to
-  `test-artifacts/` (ignored by git).
+  `test-artifacts/` (ignored by git); then, with every request not to
+  127.0.0.1 aborted, open the quality view, the GX data docs index, that
+  failure's GX validation page and its dbt docs page: any failed request,
+  error response or console error fails the test.
 
 On CI (`CI=true`) a missing browser fails the test; elsewhere it skips.
 The light tests at the end need no server.
@@ -296,9 +299,10 @@ def _browse(ui: Ui, chromium: str, home: Path) -> None:
             page.goto(f"{ui.url}{hrefs['runbook']}")
             expect(page.locator("#appresults_sum")).to_be_visible()
 
-            # the view on its own, offline: nothing but 127.0.0.1 is reachable, and nothing fails
+            # the view and the docs on their own, offline: nothing but 127.0.0.1 is reachable, and nothing fails
             failed: list[str] = []
             page.on("requestfailed", lambda request: failed.append(request.url))
+            page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
             page.on("console", lambda message: failed.append(message.text) if message.type == "error" else None)
             page.route(
                 re.compile(r"^(?!https?://127\.0\.0\.1[:/]).*"),
@@ -307,6 +311,19 @@ def _browse(ui: Ui, chromium: str, home: Path) -> None:
             page.goto(f"{ui.url}/disclosure/quality")
             expect(page.locator('[data-number="errors"]')).to_be_visible()
             page.screenshot(path=str(ARTIFACTS / "ui-quality-view-offline.png"), full_page=True)
+            # GX's pages with their vendored scripts, styles and icon font (expectations/offline_docs.py)
+            page.goto(f"{ui.url}/disclosure/docs/gx/index.html")
+            expect(page.locator(".bootstrap-table").first).to_be_visible()  # bootstrap-table ran on jQuery
+            page.goto(f"{ui.url}{hrefs['gx']}")
+            expect(page.locator(".bootstrap-table").first).to_be_visible()
+            page.wait_for_function(
+                "[...document.fonts].some(f => f.family.includes('Font Awesome') && f.status === 'loaded')"
+            )
+            assert page.evaluate("typeof vegaEmbed === 'function' && typeof jQuery.fn.tooltip === 'function'")
+            page.screenshot(path=str(ARTIFACTS / "ui-gx-validation-offline.png"))
+            page.goto(f"{ui.url}{hrefs['dbt']}")
+            expect(page.get_by_text("fct_applications").first).to_be_visible()
+            page.screenshot(path=str(ARTIFACTS / "ui-dbt-docs-offline.png"))
             assert not failed, failed
             page.unroute(re.compile(r"^(?!https?://127\.0\.0\.1[:/]).*"))
 
