@@ -96,7 +96,9 @@ class AgencySites:
 
     def registry(self) -> dict[str, Any]:
         """A source registry with one entry per site (loopback allowed: `local: true`)."""
-        sites = sorted({p.site for p in read_catalogue(self.folder)})
+        catalogue = read_catalogue(self.folder)
+        sites = sorted({p.site for p in catalogue})
+        first_year = {k: min(p.year for p in catalogue if p.site == k) for k in sites}
         return {
             "sources": [
                 {
@@ -105,6 +107,7 @@ class AgencySites:
                     "division_code": f"{990000 + k:06d}",
                     "level": "county",
                     "kind": "government",
+                    "first_year": first_year[k],  # every year the site publishes is expected of it
                     "listing_urls": [f"{self.base}/a{k}/nb/index.html"],
                     "local": True,
                 }
