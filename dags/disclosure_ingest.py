@@ -25,9 +25,9 @@ built yet today (a same-day re-run with nothing new leaves the marts alone) ->
 `summarize` logs the run per source and fails it if a document failed.
 
 Why batches, and parse for changed documents only: a run where nothing
-changed costs one 304 per web document and no parse task at all. A task
-instance costs about 3 s of scheduling and process start under the
-LocalExecutor, while a document parses in about 0.3 s and an unchanged
+changed costs one 304 per web document due for revalidation and no parse
+task at all. A task instance costs about 3 s of scheduling and process start
+under the LocalExecutor, while a document parses in about 0.3 s and an unchanged
 source is checked in well under a second, so a task per document would make
 1,000 new documents take half an hour on two cores, and a task per source a
 re-run of fifty sites over a minute (`bench/RESULTS.md`). Batch sizes of 1
@@ -86,9 +86,10 @@ success). Trigger with params in the UI ("Trigger DAG" form) or the REST API
   is left to fetch (a backfill `agency` that matches no registry entry).
 * `load` waits on the `warehouse` pool: a load stuck in "queued" means
   another task holds the DuckDB file (see Admin > Pools).
-* Re-running is cheap and adds nothing: an unchanged document costs a 304 and
-  is not parsed again, one already loaded is not loaded again; a document
-  landed and parsed by a run that stopped before `load` is loaded by the next
+* Re-running is cheap and adds nothing: an unchanged document costs a 304 (no
+  request at all when not due, or revalidated already today) and is not
+  parsed again, one already loaded is not loaded again; a document landed
+  and parsed by a run that stopped before `load` is loaded by the next
   run without fetching it again. Clearing a failed task is always safe.
 * A parser crash inside one document is data, not a task failure: the
   document is loaded with status `failed` and a `parser.crash` parse issue.
