@@ -9,8 +9,10 @@ them into the `raw` schema of the warehouse. Daily (catchup off); also run by
 `sources.yml`; `example: true` entries skipped) -> `fetch` runs once per
 batch of `DISCLOSURE_FETCH_BATCH_SIZE` sources (default 10; dynamic task
 mapping, named after the first entry: `静乐县 +9`): a web source's listing
-pages are crawled and every report is fetched with a conditional request, a
-folder source's files are read; bytes land by sha256 -> `plan_parse` lists
+pages are crawled every run, a report link never seen is fetched at once, and
+a report already held is revalidated with a conditional request on its day of
+the `DISCLOSURE_REVALIDATE_DAYS` cycle (default 7; `not_due`, its landed copy
+reused, on the other days), a folder source's files are read; bytes land by sha256 -> `plan_parse` lists
 the documents this parser version has not parsed yet, in batches of
 `DISCLOSURE_PARSE_BATCH_SIZE` (default 20) -> `parse` runs once per batch
 (named after its first file: `a.pdf +19`) and writes
@@ -23,9 +25,9 @@ built yet today (a same-day re-run with nothing new leaves the marts alone) ->
 `summarize` logs the run per source and fails it if a document failed.
 
 Why batches, and parse for changed documents only: a run where nothing
-changed costs one 304 per web document and no parse task at all. A task
-instance costs about 3 s of scheduling and process start under the
-LocalExecutor, while a document parses in about 0.3 s and an unchanged
+changed costs one 304 per web document due for revalidation and no parse
+task at all. A task instance costs about 3 s of scheduling and process start
+under the LocalExecutor, while a document parses in about 0.3 s and an unchanged
 source is checked in well under a second, so a task per document would make
 1,000 new documents take half an hour on two cores, and a task per source a
 re-run of fifty sites over a minute (`bench/RESULTS.md`). Batch sizes of 1
@@ -44,12 +46,13 @@ The embedded default is the registry's folder source `bundled-samples`
 (`data/samples`); `DISCLOSURE_INPUT_DIR`, when set, replaces that folder (the
 registry must then hold exactly one folder source).
 
-#### Params (backfill one agency or one year)
+#### Params (backfill one agency or one year, or revalidate everything)
 
 | param | type | default | meaning |
 |---|---|---|---|
 | `agency` | string or null | null | only sources (name, alias) and reports (parsed agency) containing this text |
 | `year` | integer 2008-2100 or null | null | only report links of this year (or of none) and reports of this year |
+| `revalidate` | boolean | false | ask for every known document this run, whatever its day of the revalidation cycle |
 
 Both null (the schedule, `disclosure run`): every source and document. Folder
 sources and links without a year are always read, since which agency and year
@@ -83,9 +86,10 @@ success). Trigger with params in the UI ("Trigger DAG" form) or the REST API
   is left to fetch (a backfill `agency` that matches no registry entry).
 * `load` waits on the `warehouse` pool: a load stuck in "queued" means
   another task holds the DuckDB file (see Admin > Pools).
-* Re-running is cheap and adds nothing: an unchanged document costs a 304 and
-  is not parsed again, one already loaded is not loaded again; a document
-  landed and parsed by a run that stopped before `load` is loaded by the next
+* Re-running is cheap and adds nothing: an unchanged document costs a 304 (no
+  request at all when not due, or revalidated already today) and is not
+  parsed again, one already loaded is not loaded again; a document landed
+  and parsed by a run that stopped before `load` is loaded by the next
   run without fetching it again. Clearing a failed task is always safe.
 * A parser crash inside one document is data, not a task failure: the
   document is loaded with status `failed` and a `parser.crash` parse issue.
@@ -152,6 +156,13 @@ def _flat(batches: Any) -> list[dict[str, Any]]:
             title="Report year (backfill)",
             description="Load only reports of this year (2008-2100). Empty: every year.",
         ),
+        "revalidate": Param(
+            False,
+            type="boolean",
+            title="Revalidate every document",
+            description="Ask every known document's server whether it changed, not only those due today "
+            "(DISCLOSURE_REVALIDATE_DAYS spreads them over the cycle).",
+        ),
     },
 )
 def disclosure_ingest() -> None:
@@ -185,8 +196,10 @@ def disclosure_ingest() -> None:
             "Fetch one batch of sources (`DISCLOSURE_FETCH_BATCH_SIZE`, default 10; the mapped task is "
             "named after its first registry entry, `静乐县 +9`), four hosts at a time, one host's sources "
             "one after another: crawl its listing "
-            "pages (pagination, report pages followed one step) and direct URLs, then fetch every report "
-            "with a conditional request (an unchanged one costs a 304), or read a folder source's files; "
+            "pages (pagination, report pages followed one step) and direct URLs, then fetch every new report "
+            "at once and revalidate a known one with a conditional request on its day of the "
+            "`DISCLOSURE_REVALIDATE_DAYS` cycle (an unchanged one costs a 304; `not_due` on other days, "
+            "or every one with the param `revalidate`), or read a folder source's files; "
             "land the bytes by sha256. Returns per source its documents (URL, final URL, agency, year from "
             "the link, sha256, landing path, fetch status and error, parsed already or not) and its fetch "
             "attempts. A document that fails (timeout, 5xx after retries, too large, refused) is data, "
@@ -201,7 +214,8 @@ def disclosure_ingest() -> None:
 
         context = get_current_context()
         context["batch_name"] = batch["name"]  # type: ignore[typeddict-unknown-key]
-        return fetch_sources(Settings.from_env(), batch["sources"], year=Backfill.from_params(context["params"]).year)
+        backfill = Backfill.from_params(context["params"])
+        return fetch_sources(Settings.from_env(), batch["sources"], year=backfill.year, revalidate=backfill.revalidate)
 
     # Runs when every fetch is done and one succeeded: a source whose task failed must not
     # keep the other sources' documents from being parsed.

@@ -9,6 +9,10 @@ always fetched), so `load` matches every parse result again and loads the
 selected ones only. With neither param set everything is selected: the daily
 schedule and `disclosure run` use the defaults.
 
+`revalidate` (default false) asks for every known document this run, whatever
+its day of the revalidation cycle (`DISCLOSURE_REVALIDATE_DAYS`): a full
+revalidation. It selects nothing, so it does not make the backfill `active`.
+
 Matching: `year` equals the report year; `agency` is contained in the parsed
 agency name (`静乐县` selects `静乐县` and `静乐县人民政府`), after trimming spaces.
 A report whose agency or year could not be parsed is never selected by a
@@ -28,6 +32,7 @@ MIN_YEAR, MAX_YEAR = 2008, 2100  # the disclosure regulation took effect in 2008
 class Backfill:
     agency: str | None = None
     year: int | None = None
+    revalidate: bool = False
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any] | None) -> Backfill:
@@ -41,7 +46,7 @@ class Backfill:
                 raise ValueError(f"year {year} is outside {MIN_YEAR}..{MAX_YEAR}")
         else:
             year = None
-        return cls(agency=agency, year=year)
+        return cls(agency=agency, year=year, revalidate=bool(params.get("revalidate")))
 
     @property
     def active(self) -> bool:

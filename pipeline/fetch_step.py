@@ -27,8 +27,9 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from extractors.fetch.discovery import FETCH_STEP, DiscoveredReport, discover_source, fetch_reports
-from extractors.fetch.fetcher import FAILED, FetchConfig, Fetcher, FetchResult
+from extractors.fetch.fetcher import FAILED, NOT_DUE, FetchConfig, Fetcher, FetchResult
 from extractors.fetch.published import published_on
+from extractors.fetch.revalidation import Revalidation
 from extractors.landing import land
 from pipeline.discover import source_from_dict
 from pipeline.parse_step import parsed_path
@@ -40,9 +41,13 @@ READ = "read"  # a folder source's file, read from disk
 
 
 def fetch_source(
-    settings: Settings, source_data: dict[str, Any], year: int | None = None, config: FetchConfig | None = None
+    settings: Settings,
+    source_data: dict[str, Any],
+    year: int | None = None,
+    config: FetchConfig | None = None,
+    revalidation: Revalidation | None = None,
 ) -> dict[str, Any]:
-    """Discover and fetch one source, one request per document.
+    """Discover and fetch one source, at most one request per document.
 
     Returns `{"source", "documents": [...], "attempts": [FetchResult dicts],
     "skipped": [{"year", "url", "link_text"}], "pages": {listing: pages read},
@@ -50,11 +55,16 @@ def fetch_source(
     first_year..last_year are skipped; `year` (a backfill) takes that year
     only, whatever first_year says. Links without a year are fetched, the
     parsed year decides later.
+
+    A document already held is asked for on its day of `revalidation`
+    (default: today's under DISCLOSURE_REVALIDATE_DAYS) and is `not_due`,
+    its landed copy reused, on the other days; not_due results are no
+    requests and are left out of `attempts`.
     """
     source = source_from_dict(source_data)
     config = config or settings.fetch
     attempts: list[FetchResult] = []
-    with Fetcher(settings.storage, config) as fetcher:
+    with Fetcher(settings.storage, config, revalidation=revalidation or settings.revalidation()) as fetcher:
         found = discover_source(source, fetcher, attempts=attempts, years=(year, year) if year else None)
         reports = found.reports
         web = [r for r in reports if r.local_path is None]
@@ -64,17 +74,19 @@ def fetch_source(
         for r in reports
     ]
     attempts += [r for r in results.values() if r.step == FETCH_STEP]  # discovery's are in already
+    requested = [a for a in attempts if a.status != NOT_DUE]
     log.info(
-        "%s: %d documents, %d need parsing, %d fetch attempts",
+        "%s: %d documents, %d need parsing, %d fetch attempts, %d not due",
         source.name,
         len(documents),
         sum(bool(d["sha256"]) and not d["parsed"] for d in documents),
-        len(attempts),
+        len(requested),
+        len(attempts) - len(requested),
     )
     return {
         "source": source.name,
         "documents": documents,
-        "attempts": [a.to_dict() for a in attempts],
+        "attempts": [a.to_dict() for a in requested],
         "skipped": [dataclasses.asdict(s) for s in found.skipped],
         "pages": found.pages,
         "warnings": found.warnings,
@@ -85,8 +97,12 @@ def fetch_source(
 HOSTS_AT_ONCE = 4
 
 
-def fetch_sources(settings: Settings, sources: list[dict[str, Any]], year: int | None = None) -> list[dict[str, Any]]:
+def fetch_sources(
+    settings: Settings, sources: list[dict[str, Any]], year: int | None = None, revalidate: bool = False
+) -> list[dict[str, Any]]:
     """`fetch_source` for each source of one mapped `fetch` task, in the sources' order.
+
+    One revalidation schedule for the whole batch (`revalidate`: every known document).
 
     Sources on different hosts are fetched at the same time (HOSTS_AT_ONCE),
     sources sharing a host (departments on their county's portal) one after
@@ -103,11 +119,12 @@ def fetch_sources(settings: Settings, sources: list[dict[str, Any]], year: int |
     results: list[dict[str, Any]] = [{} for _ in sources]
     done = 0
     lock = threading.Lock()
+    revalidation = settings.revalidation(force=revalidate)
 
     def one_host(indexes: list[int]) -> None:
         nonlocal done
         for index in indexes:
-            results[index] = _fetch_or_error(settings, sources[index], year)
+            results[index] = _fetch_or_error(settings, sources[index], year, revalidation)
             with lock:
                 done += 1
                 log.info("fetch progress: %d of %d sources", done, len(sources))
@@ -123,9 +140,11 @@ def _host(source: dict[str, Any]) -> str:
     return urlsplit(urls[0]).netloc.lower() if urls else f"folder:{source.get('local_dir')}"
 
 
-def _fetch_or_error(settings: Settings, source: dict[str, Any], year: int | None) -> dict[str, Any]:
+def _fetch_or_error(
+    settings: Settings, source: dict[str, Any], year: int | None, revalidation: Revalidation
+) -> dict[str, Any]:
     try:
-        return fetch_source(settings, source, year=year)
+        return fetch_source(settings, source, year=year, revalidation=revalidation)
     except Exception as exc:
         log.exception("%s: fetch failed", source["name"])
         return {"source": source["name"], "documents": [], "attempts": [], "error": f"{type(exc).__name__}: {exc}"}

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from extractors.fetch.fetcher import FAILED, NOT_MODIFIED, TOO_LARGE, FetchResult
+from extractors.fetch.fetcher import FAILED, NOT_DUE, NOT_MODIFIED, TOO_LARGE, FetchResult
 from pipeline.backfill import Backfill
 from pipeline.settings import Settings
 
@@ -188,10 +188,12 @@ def summarize_run(
         f"{name}: {sum(c.values())} documents ({', '.join(f'{k} {v}' for k, v in sorted(c.items()))})"
         for name, c in by_source.items()
     ]
+    statuses = counts["fetch_statuses"]
     lines.append(
         f"ingest: {len(documents)} documents; {len(parsed_now)} parsed, {already} already parsed; "
         f"{counts.get('documents_loaded', 0)} loaded, {counts.get('documents_skipped', 0)} already loaded, "
-        f"{counts.get('cells_loaded', 0)} cells; not modified {counts['fetch_statuses'].get(NOT_MODIFIED, 0)}"
+        f"{counts.get('cells_loaded', 0)} cells; not modified {statuses.get(NOT_MODIFIED, 0)}, "
+        f"not due for revalidation {statuses.get(NOT_DUE, 0)}"
     )
     if counts.get("documents_not_selected"):
         lines.append(f"{backfill.describe()}: {counts['documents_not_selected']} documents left out")

@@ -4,7 +4,7 @@ Every path defaults to a folder under the repo's `var/` so that the embedded
 default needs no configuration at all. `Settings` is read once, here; the
 packages below take only the typed object they need (`StorageConfig`,
 `WarehouseConfig`, `DbtConfig`, `ChecksConfig`, `AlertConfig`, `FetchConfig`,
-`Limits`), built by the properties of `Settings`. Variables are documented in
+`Limits`, `Revalidation`), built by the properties of `Settings`. Variables are documented in
 `.env.example` and docs/ARCHITECTURE.md; tests keep them in agreement with
 the variables this module reads.
 """
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from alerts.config import AlertConfig
 from expectations.context import ChecksConfig
+from extractors.fetch.revalidation import DEFAULT_DAYS, Revalidation
 from extractors.storage import StorageConfig, is_url
 from warehouse.config import WarehouseConfig, WarehouseTarget
 from warehouse.transform import DbtConfig
@@ -94,6 +95,9 @@ class Settings:
     # 1 gives a task per document.
     parse_batch_size: int = 20
     fetch_batch_size: int = 10  # DISCLOSURE_FETCH_BATCH_SIZE: sources per mapped `fetch` task
+    # DISCLOSURE_REVALIDATE_DAYS: a known document is asked for again once per this many days, on its
+    # day of the cycle (extractors.fetch.revalidation); 1: every run, as before the schedule.
+    revalidate_days: int = DEFAULT_DAYS
 
     def __post_init__(self) -> None:
         # A plain "postgres" (tests, dataclasses.replace) becomes the enum, or fails here, not later.
@@ -127,6 +131,7 @@ class Settings:
             fetch_options=os.environ.get("DISCLOSURE_FETCH_OPTIONS", "").strip(),
             parse_batch_size=_positive_int("DISCLOSURE_PARSE_BATCH_SIZE", 20),
             fetch_batch_size=_positive_int("DISCLOSURE_FETCH_BATCH_SIZE", 10),
+            revalidate_days=_positive_int("DISCLOSURE_REVALIDATE_DAYS", DEFAULT_DAYS),
         )
 
     @property
@@ -181,6 +186,10 @@ class Settings:
         from extractors.fetch.fetcher import FetchConfig
 
         return FetchConfig.from_options(self.fetch_options)
+
+    def revalidation(self, force: bool = False) -> Revalidation:
+        """Today's revalidation schedule; `force` (the backfill param `revalidate`) asks for every document."""
+        return Revalidation(days=self.revalidate_days, force=force)
 
     @property
     def alerts(self) -> AlertConfig:

@@ -340,7 +340,7 @@ class _Crawl:
         return [_record(self.source, year, href, text, listing_url, dated, fetched=page.result)]
 
     def _fetch(self, url: str, landed: bool, year: int | None = None) -> _Page | None:
-        """A listing page is read afresh each run; a report page is landed (conditional, once per run)."""
+        """A listing page is read afresh each run; a report page is landed (conditional, on its revalidation day)."""
         import lxml.html
 
         result = self.fetcher.fetch(

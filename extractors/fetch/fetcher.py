@@ -6,7 +6,9 @@ requests at a time and one start per `min_interval_per_host` seconds per host
 (across processes: parallel fetch tasks share the budget, see host_limiter),
 retries with exponential backoff only on 5xx/429 and network errors, and a
 conditional GET (If-None-Match / If-Modified-Since) for a document we already
-hold, so an unchanged report costs one 304.
+hold, so an unchanged report costs one 304; and a document we hold is asked
+for only on its day of the revalidation cycle (extractors.fetch.revalidation),
+`not_due` and no request on the other days.
 
 What we refuse: non-http(s) URLs, hosts that resolve to private, loopback,
 link-local or reserved addresses (unless the source is marked `local`, and
@@ -24,7 +26,7 @@ import logging
 import re
 import threading
 import uuid
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -37,6 +39,7 @@ from extractors.fetch.address_guard import UnresolvableHost, host_of, origin_of,
 from extractors.fetch.body import BodyTooLarge, RefusedEncoding, read_capped
 from extractors.fetch.deadline import Watchdog
 from extractors.fetch.host_limiter import HostLimiter
+from extractors.fetch.revalidation import Revalidation
 from extractors.fetch.state import ConditionalStore, Validators
 from extractors.landing import land, landing_path
 from extractors.storage import StorageConfig
@@ -54,7 +57,8 @@ FAILED = "failed"
 REFUSED = "refused"
 TOO_LARGE = "too_large"
 ROBOTS_DISALLOWED = "robots_disallowed"
-STATUSES = (FETCHED, NOT_MODIFIED, FAILED, REFUSED, TOO_LARGE, ROBOTS_DISALLOWED)
+NOT_DUE = "not_due"  # held, and not on its revalidation day: no request made, not in raw.fetch_attempts
+STATUSES = (FETCHED, NOT_MODIFIED, FAILED, REFUSED, TOO_LARGE, ROBOTS_DISALLOWED, NOT_DUE)
 
 SELECTED_HEADERS = ("content-type", "etag", "last-modified", "content-length")
 _REDIRECTS = {301, 302, 303, 307, 308}
@@ -129,7 +133,7 @@ class FetchResult:
     http_status: int | None = None
     headers: dict[str, str] = field(default_factory=dict)  # SELECTED_HEADERS present in the last response
     size: int | None = None
-    sha256: str | None = None  # of the landed bytes; for not_modified, of the copy we already hold
+    sha256: str | None = None  # of the landed bytes; for not_modified and not_due, of the copy we already hold
     landing_path: str | None = None
     fetched_at: datetime = field(default_factory=lambda: _now())  # when the server answered (or we gave up)
     error: str | None = None  # "<code>: <detail>", e.g. "fetch.too_large: more than 1048576 bytes"
@@ -143,7 +147,7 @@ class FetchResult:
 
     @property
     def ok(self) -> bool:
-        return self.status in (FETCHED, NOT_MODIFIED)
+        return self.status in (FETCHED, NOT_MODIFIED, NOT_DUE)
 
     @property
     def content_type(self) -> str | None:
@@ -221,7 +225,10 @@ class _Response:
 
 
 class Fetcher:
-    """Fetches URLs under one FetchConfig; thread-safe, so a thread pool may share one."""
+    """Fetches URLs under one FetchConfig; thread-safe, so a thread pool may share one.
+
+    `revalidation` says which documents already held are asked for this run; by default all of them.
+    """
 
     def __init__(
         self,
@@ -230,10 +237,12 @@ class Fetcher:
         *,
         transport: httpx.BaseTransport | None = None,
         state: ConditionalStore | None = None,
+        revalidation: Revalidation | None = None,
     ) -> None:
         self.storage = storage
         self.config = config or FetchConfig()
         self.state = state or ConditionalStore(storage)
+        self.revalidation = revalidation or Revalidation(days=1)
         self.limiter = HostLimiter(
             storage.fetch_state_dir / "hosts", self.config.min_interval_per_host, self.config.max_concurrency_per_host
         )
@@ -280,6 +289,12 @@ class Fetcher:
         result = FetchResult(url=url, status=FAILED, source=source, agency=agency, report_year=report_year, step=step)
         allowed = frozenset({origin_of(url)}) if local else frozenset()
         validators = self.state.get(url) if conditional and land_bytes else None
+        if validators is not None and not self.revalidation.due(url, validators.checked):
+            # The held copy's validators stand in for response headers (its Last-Modified dates a bare file).
+            result.headers = {
+                k: v for k, v in (("etag", validators.etag), ("last-modified", validators.last_modified)) if v
+            }
+            return _finish(self._held(result, validators, keep_content), NOT_DUE, None)
         headers = validators.request_headers() if validators else {}
         try:
             response = self._follow(url, allowed, headers, self.config.max_bytes, result, check_robots=True)
@@ -296,24 +311,29 @@ class Fetcher:
         if response.too_large:
             return _finish(result, TOO_LARGE, f"fetch.too_large: more than {self.config.max_bytes} bytes")
         if response.status_code == 304:
-            if validators is None:
+            if validators is None or not headers:
                 return _finish(result, FAILED, "fetch.http_status: 304 to an unconditional request")
-            result.sha256 = validators.sha256
-            held = landing_path(self.storage, validators.sha256)  # the store checked it exists
-            result.landing_path = str(held)
-            if keep_content:
-                result.content = held.read_bytes()
-            return _finish(result, NOT_MODIFIED, None)
+            self.state.put(replace(validators, checked_on=self.revalidation.today.isoformat()))
+            return _finish(self._held(result, validators, keep_content), NOT_MODIFIED, None)
         if not 200 <= response.status_code < 300:
             return _finish(result, FAILED, f"fetch.http_status: HTTP {response.status_code}")
         result.size = len(response.body)
         if land_bytes:
             sha256, path = land(self.storage, response.body)
             result.sha256, result.landing_path = sha256, str(path)
-            self.state.put(Validators(url, sha256, response.headers.get("etag"), response.headers.get("last-modified")))
+            etag, last_modified = response.headers.get("etag"), response.headers.get("last-modified")
+            self.state.put(Validators(url, sha256, etag, last_modified, self.revalidation.today.isoformat()))
         if keep_content or not land_bytes:
             result.content = response.body
         return _finish(result, FETCHED, None)
+
+    def _held(self, result: FetchResult, validators: Validators, keep_content: bool) -> FetchResult:
+        """`result` pointing at the copy already landed (the store checked it exists)."""
+        held = landing_path(self.storage, validators.sha256)
+        result.sha256, result.landing_path = validators.sha256, str(held)
+        if keep_content:
+            result.content = held.read_bytes()
+        return result
 
     def _follow(
         self,

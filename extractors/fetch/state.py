@@ -1,4 +1,4 @@
-"""What the last successful fetch of a URL returned: its validators (ETag, Last-Modified) and sha256.
+"""What the last successful fetch of a URL returned: its validators (ETag, Last-Modified), sha256, and when.
 
 One small JSON file per URL under `$DISCLOSURE_HOME/fetch_state/`, named by
 the sha256 of the URL and replaced atomically. One file per URL (rather than
@@ -14,6 +14,7 @@ import json
 import os
 import tempfile
 from dataclasses import asdict, dataclass
+from datetime import date
 from pathlib import Path
 
 from extractors.landing import landing_path
@@ -26,6 +27,11 @@ class Validators:
     sha256: str  # the landed bytes the validators describe
     etag: str | None = None
     last_modified: str | None = None
+    checked_on: str | None = None  # ISO date of the last fetch or 304 (extractors.fetch.revalidation)
+
+    @property
+    def checked(self) -> date | None:
+        return date.fromisoformat(self.checked_on) if self.checked_on else None
 
     def request_headers(self) -> dict[str, str]:
         headers = {}
@@ -58,8 +64,7 @@ class ConditionalStore:
         return validators
 
     def put(self, validators: Validators) -> None:
-        if not (validators.etag or validators.last_modified):
-            return
+        """Kept without ETag or Last-Modified too: the document is known, its revalidation day applies."""
         path = self._path(validators.url)
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as tmp:
