@@ -94,7 +94,7 @@ def test_a_document_that_cannot_be_parsed_fails_only_its_batch(airflow_db, tmp_s
             "skipped": False,
         }
 
-    def load_parsed(settings: Settings, parsed_paths: list[str], select=None) -> dict:
+    def load_parsed(settings: Settings, parsed_paths: list[str], select=None, **_kwargs: object) -> dict:
         loaded.append(list(parsed_paths))
         return {
             "documents_loaded": len(parsed_paths),
