@@ -67,7 +67,11 @@ def _fake_fetch(monkeypatch, documents: list[dict]) -> None:
     monkeypatch.setattr(
         pipeline.fetch_step,
         "fetch_source",
-        lambda settings, source, year=None: {"source": source["name"], "documents": documents, "attempts": []},
+        lambda settings, source, year=None, **_kwargs: {
+            "source": source["name"],
+            "documents": documents,
+            "attempts": [],
+        },
     )
 
 
@@ -153,7 +157,7 @@ def test_ingest_with_nothing_to_parse_still_loads_and_succeeds(airflow_db, tmp_s
     monkeypatch.setattr(
         warehouse.load,
         "load_parsed",
-        lambda settings, paths, select=None: (
+        lambda settings, paths, select=None, **_kwargs: (
             calls.append(paths)
             or {"documents_loaded": 0, "documents_skipped": 0, "documents_not_selected": 0, "cells_loaded": 0}
         ),
