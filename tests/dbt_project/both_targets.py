@@ -38,7 +38,8 @@ SOURCES = [
     (SILENT_AGENCY, None, "北京市", "110105", "department", "department", 2021, None, False, SNAPSHOT_AT, SNAPSHOT_AT),
 ]
 CHECK_RESULT_COLUMNS = (
-    "run_id, validated_at, report_id, check_id, subject, expected, observed, difference, severity, status"
+    "first_seen_run, first_seen_at, last_seen_run, last_seen_at, report_id, check_id, subject, expected, observed, "
+    "difference, severity, status"
 )
 
 
@@ -49,8 +50,8 @@ def all_raw_rows() -> dict[str, list[tuple]]:
     rows["reports"].append((REPORT_NEXT, SHA_NEXT, PARSER_NEW, "002_2021.txt", AGENCY_002, 2021, "gov2021", None, None))
     rows["cells"] += application_cells(SHA_NEXT, PARSER_NEW, "gov2021", NEXT_YEAR_FIGURES)
     rows["sources"] = SOURCES
-    rows["check_results"] = [
-        (*run[:7], None if run[5] is None or run[6] is None else round(run[6] - run[5], 2), *run[7:])
+    rows["check_results"] = [  # each run's row one stored change, first and last seen in its run (write_check_runs)
+        (*run[:2], *run[:7], None if run[5] is None or run[6] is None else round(run[6] - run[5], 2), *run[7:])
         for run in CHECK_RUNS
     ]
     return rows
