@@ -51,7 +51,9 @@ class LimitExceeded(Exception):
 def _child(conn: Any, func: Callable[..., Any], args: tuple[Any, ...], memory_mb: int, seconds: float) -> None:
     global _deadline
     _deadline = time.monotonic() + seconds
-    limit = memory_mb * 1024 * 1024
+    # The budget is on top of what the fork inherited: an Airflow worker or a test session already maps
+    # gigabytes of address space, and an absolute cap below that makes every allocation fail at once.
+    limit = _address_space() + memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
         conn.send(("ok", func(*args)))
@@ -61,6 +63,15 @@ def _child(conn: Any, func: Callable[..., Any], args: tuple[Any, ...], memory_mb
         conn.send(("error", exc))
     finally:
         conn.close()
+
+
+def _address_space() -> int:
+    """Bytes of address space this process maps now (Linux /proc/self/statm; 0 where there is none)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[0]) * resource.getpagesize()
+    except OSError:
+        return 0
 
 
 def run_limited(func: Callable[..., Any], args: tuple[Any, ...], limits: Limits) -> Any:

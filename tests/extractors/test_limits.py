@@ -37,6 +37,17 @@ def test_memory_limit() -> None:
     assert caught.value.code == "document.parse_memory_limit"
 
 
+def test_the_memory_budget_is_on_top_of_what_the_parent_already_maps() -> None:
+    """A worker that maps more than the budget (Airflow, a long test session) still parses within it."""
+    import mmap
+
+    reserved = mmap.mmap(-1, 1024 * 1024 * 1024)  # 1 GiB of address space, never touched
+    try:
+        assert run_limited(_allocate, (100,), Limits(seconds=30, memory_mb=400)) == 100 * 1024 * 1024
+    finally:
+        reserved.close()
+
+
 def test_child_exception_is_reraised() -> None:
     with pytest.raises(ZeroDivisionError):
         run_limited(divmod, (1, 0), Limits(seconds=5))
