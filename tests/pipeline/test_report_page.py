@@ -82,8 +82,9 @@ def test_rendered_block_shows_parts_reuse_and_changes(conn) -> None:
 
 def test_quality_view_shows_the_block_under_the_reports_failures(conn, tmp_settings: Settings) -> None:
     failure = Failure(
-        "盐池县人民政府办公室", 2022, "report.reused_text", "sentences", 0.5, 0.97, 0.47, "warning",
-        "en", "zh", R2022, "doc.txt", "run1", "report",
+        report_id=R2022, check_id="report.reused_text", subject="sentences", expected=0.5, observed=0.97,
+        difference=0.47, severity="warning", run_id="run1", agency="盐池县人民政府办公室", report_year=2022,
+        document="doc.txt", description_en="en", description_zh="zh", check_table="reuse", alert_state="new",
     )  # fmt: skip
     data = quality_view.QualityData("test", None, [failure], 1, 1, details=details(conn, {R2022}))
     page = quality_view.render(data, tmp_settings)
