@@ -39,6 +39,7 @@ import pytest
 
 from pipeline.settings import Settings
 from tests.conftest import REPO_ROOT, service_missing
+from tests.sample_failures import SAMPLE_FAILURES
 
 pytestmark = pytest.mark.integration
 
@@ -48,19 +49,6 @@ REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 SAMPLES = sorted((REPO_ROOT / "data" / "samples").glob("*.txt"))
 VENV_BIN = Path(sys.executable).parent
 
-# The samples' known defects (tests/pipeline/test_e2e.py asserts the same on DuckDB).
-EXPECTED_FAILURES = {
-    ("静乐县", 2020, "app.results_sum", "natural_person"),
-    ("静乐县", 2020, "app.results_sum", "total"),
-    ("静乐县", 2020, "app.balance", "natural_person"),
-    ("静乐县", 2020, "app.balance", "total"),
-    ("盐池县人民政府办公室", 2021, "narrative.applications", "new_received.total"),
-    ("盐池县人民政府办公室", 2021, "template.complete", "applications"),
-    ("盐池县人民政府办公室", 2021, "template.complete", "appeals"),
-    ("华池县", 2020, "template.complete", "proactive"),
-    ("华池县", 2020, "template.complete", "applications"),
-    ("华池县", 2020, "template.complete", "appeals"),
-}
 
 FAILED_CHECKS_SQL = """
     select d.agency_name, d.report_year, c.check_id, c.subject
@@ -481,7 +469,7 @@ def _run_server_mode(
             assert [status for status, _ in documents] == ["parsed"] * 5, documents
             assert all(path.startswith("s3://disclosure/landing/") for _, path in documents), documents
             assert query(warehouse_dsn, "select count(*) from marts.dim_report") == [(5,)]
-            assert failed_checks(warehouse_dsn) == EXPECTED_FAILURES
+            assert failed_checks(warehouse_dsn) == SAMPLE_FAILURES
             assert query(warehouse_dsn, "select count(distinct last_seen_run) from raw.check_results") == [(1,)]
             statuses = dict(query(warehouse_dsn, "select agency_name, quality_status from marts.dim_report"))
             assert statuses["静乐县"] == "failed" and statuses["金寨县人民政府"] == "passed"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -21,22 +22,10 @@ from pipeline.embedded import run_embedded
 from pipeline.settings import Settings
 from tests.conftest import EmbeddedRun
 from tests.paths import REGISTRY
+from tests.sample_failures import SAMPLE_FAILURES
 
 pytestmark = pytest.mark.timeout(1800)
 
-# The samples' known defects (DESIGN.md section 2), per report (agency, year, check, subject).
-REPORT_FAILURES = {
-    ("静乐县", 2020, "app.results_sum", "natural_person"),
-    ("静乐县", 2020, "app.results_sum", "total"),
-    ("静乐县", 2020, "app.balance", "natural_person"),
-    ("静乐县", 2020, "app.balance", "total"),
-    ("盐池县人民政府办公室", 2021, "narrative.applications", "new_received.total"),
-    ("盐池县人民政府办公室", 2021, "template.complete", "applications"),
-    ("盐池县人民政府办公室", 2021, "template.complete", "appeals"),
-    ("华池县", 2020, "template.complete", "proactive"),
-    ("华池县", 2020, "template.complete", "applications"),
-    ("华池县", 2020, "template.complete", "appeals"),
-}
 
 # Publication monitoring as of AS_OF: sources.yml's agencies are all examples, never monitored.
 AS_OF = "2025-02-15"
@@ -100,7 +89,9 @@ def _assert_acceptance_facts(published: Path) -> None:
         )
         assert value(disclosure, "金寨县人民政府", "normative_document", "total_published") == 249
         assert value(disclosure, "金寨县人民政府", "admin_license", "change") == -77992
-        assert value(disclosure, "金寨县人民政府", "central_procurement", "procurement_amount") == 35339.15
+        assert value(disclosure, "金寨县人民政府", "central_procurement", "procurement_amount") == Decimal(
+            "35339.15"
+        )  # decimal(18,2): 万元 kept exact
         assert value(disclosure, "华池县", "admin_penalty", "prev_count") == 665
         appeal = (
             "select a.value from marts.fct_appeals a join marts.dim_report r using (report_id) "
@@ -157,7 +148,7 @@ def test_embedded_run_twice(embedded_run: EmbeddedRun, monkeypatch: pytest.Monke
         assert conn.execute(f"select count(*) from {marts}.dim_report").fetchone()[0] == 5
         failed = _failed_checks(conn, marts)
     # exactly the samples' known defects fail, nothing else (no agency has two years: no year.carry row)
-    assert failed == REPORT_FAILURES, sorted(failed)
+    assert failed == SAMPLE_FAILURES, sorted(failed)
     _assert_acceptance_facts(published)
 
     # the summary names the failures and the files
@@ -188,4 +179,4 @@ def test_embedded_run_twice(embedded_run: EmbeddedRun, monkeypatch: pytest.Monke
     statuses, late = _publication(published)
     assert statuses == {} and late == set(), (sorted(statuses.items()), sorted(late))  # no report.on_time row
     with duckdb.connect(str(published), read_only=True) as conn:
-        assert _failed_checks(conn, "marts") == REPORT_FAILURES  # per report: unchanged
+        assert _failed_checks(conn, "marts") == SAMPLE_FAILURES  # per report: unchanged
