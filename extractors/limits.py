@@ -47,6 +47,9 @@ class LimitExceeded(Exception):
         super().__init__(message)
         self.code = code
 
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:  # sent back whole from a nested limited child
+        return (LimitExceeded, (self.code, str(self)))
+
 
 def _child(conn: Any, func: Callable[..., Any], args: tuple[Any, ...], memory_mb: int, seconds: float) -> None:
     global _deadline
@@ -54,6 +57,9 @@ def _child(conn: Any, func: Callable[..., Any], args: tuple[Any, ...], memory_mb
     # The budget is on top of what the fork inherited: an Airflow worker or a test session already maps
     # gigabytes of address space, and an absolute cap below that makes every allocation fail at once.
     limit = _address_space() + memory_mb * 1024 * 1024
+    _soft, inherited = resource.getrlimit(resource.RLIMIT_AS)
+    if inherited != resource.RLIM_INFINITY:  # a child of a limited parse (OCR) stays inside its parent's budget
+        limit = min(limit, inherited)
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
         conn.send(("ok", func(*args)))

@@ -48,6 +48,18 @@ def test_the_memory_budget_is_on_top_of_what_the_parent_already_maps() -> None:
         reserved.close()
 
 
+def _nested(megabytes: int) -> int:
+    return run_limited(_allocate, (megabytes,), Limits(seconds=30, memory_mb=400))
+
+
+def test_a_limited_child_of_a_limited_child_runs_inside_its_parents_budget() -> None:
+    """A limit cannot be raised from inside a limit (OCR's child of the parse child): it is kept, not refused."""
+    assert run_limited(_nested, (10,), Limits(seconds=30, memory_mb=400)) == 10 * 1024 * 1024
+    with pytest.raises(LimitExceeded) as caught:
+        run_limited(_nested, (300,), Limits(seconds=30, memory_mb=200))
+    assert caught.value.code == "document.parse_memory_limit"
+
+
 def test_child_exception_is_reraised() -> None:
     with pytest.raises(ZeroDivisionError):
         run_limited(divmod, (1, 0), Limits(seconds=5))
