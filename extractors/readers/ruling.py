@@ -61,8 +61,8 @@ def ruling_edges(page: Any, dpi: int) -> list[dict]:
     ink = np.asarray(page) < _LINE_DARK
     scale = 72 / dpi
     least = int(_MIN_LINE_INCHES * dpi)
-    edges = [_edge("h", x0, y0, x1, y1, scale) for x0, y0, x1, y1 in _segments(ink, least)]
-    edges += [_edge("v", y0, x0, y1, x1, scale) for x0, y0, x1, y1 in _segments(ink.T, least)]
+    edges = [line_edge("h", x0, y0, x1, y1, scale) for x0, y0, x1, y1 in _segments(ink, least)]
+    edges += [line_edge("v", y0, x0, y1, x1, scale) for x0, y0, x1, y1 in _segments(ink.T, least)]
     return edges
 
 
@@ -98,7 +98,8 @@ def _segments(ink: Any, least: int) -> list[tuple[int, int, int, int]]:
     return [(x0, y0, x1, y1 + 1) for x0, y0, x1, y1 in segments if x1 - x0 >= least]
 
 
-def _edge(orientation: str, x0: float, top: float, x1: float, bottom: float, scale: float) -> dict:
+def line_edge(orientation: str, x0: float, top: float, x1: float, bottom: float, scale: float = 1.0) -> dict:
+    """A pdfplumber line edge ("h"/"v") of a ruling found in the image, in points (`scale`: points per pixel)."""
     x0, top, x1, bottom = x0 * scale, top * scale, x1 * scale, bottom * scale
     if orientation == "h":
         top = bottom = (top + bottom) / 2

@@ -15,6 +15,7 @@ import pytest
 from extractors.parse import parse_bytes
 from extractors.readers import ocr
 from extractors.readers.ocr import Word, scan_dpi
+from extractors.readers.ruling import line_edge
 from pipeline.cli import main as cli_main
 from tests.bad_documents import image_only_pdf
 
@@ -39,19 +40,6 @@ def _words(text: str, x: float, top: float, confidence: float) -> list[Word]:
     return out
 
 
-def _edge(orientation: str, x0: float, top: float, x1: float, bottom: float) -> dict:
-    return {
-        "x0": x0,
-        "x1": x1,
-        "top": top,
-        "bottom": bottom,
-        "width": x1 - x0,
-        "height": bottom - top,
-        "orientation": orientation,
-        "object_type": "line",
-    }
-
-
 def fake_page(doubtful: str | None = None) -> tuple[list[Word], list[dict]]:
     """A title, a sentence and the 20.1 table, ruled; the value `doubtful` read at confidence 0.5."""
     words = _words(TITLE, 120, 60, 0.99) + _words("本年度收到政府信息公开申请共5件。", 60, 90, 0.99)
@@ -60,9 +48,9 @@ def fake_page(doubtful: str | None = None) -> tuple[list[Word], list[dict]]:
         for text, x in zip(row, COLUMNS, strict=False):
             words += _words(text, x + 3, top, 0.5 if text == doubtful else 0.99)
     bottom = TOP + len(ROWS) * ROW
-    edges = [_edge("h", COLUMNS[0], TOP + i * ROW, COLUMNS[-1], TOP + i * ROW) for i in range(len(ROWS) + 1)]
-    edges += [_edge("v", x, TOP + ROW, x, bottom) for x in COLUMNS[1:-1]]
-    edges += [_edge("v", x, TOP, x, bottom) for x in (COLUMNS[0], COLUMNS[-1])]
+    edges = [line_edge("h", COLUMNS[0], TOP + i * ROW, COLUMNS[-1], TOP + i * ROW) for i in range(len(ROWS) + 1)]
+    edges += [line_edge("v", x, TOP + ROW, x, bottom) for x in COLUMNS[1:-1]]
+    edges += [line_edge("v", x, TOP, x, bottom) for x in (COLUMNS[0], COLUMNS[-1])]
     return words, edges
 
 
