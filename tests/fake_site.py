@@ -22,6 +22,7 @@ import pytest
 
 from bench.loopback_http import QuietHandler
 from extractors.fetch.fetcher import FetchConfig
+from extractors.fetch.registry import Source, parse_registry
 
 PDF_2020 = b"%PDF-1.4\n% 2020 report of the fake county\n%%EOF\n"
 DOCX_2019 = b"PK\x03\x04 fake docx 2019"
@@ -298,3 +299,21 @@ class RecordingTransport(httpx.HTTPTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self.urls.append(str(request.url))
         return super().handle_request(request)
+
+
+COUNTY = "测试县人民政府"  # the agency of the fake county site's registry entry
+
+
+def county_source(listing_url: str, **hints: object) -> Source:
+    """The registry entry of the fake county site: one listing, loopback allowed; `hints` override fields."""
+    entry = {
+        "name": COUNTY,
+        "region": "测试省测试市",
+        "division_code": "999999",
+        "level": "county",
+        "kind": "government",
+        "listing_urls": [listing_url],
+        "local": True,
+        **hints,
+    }
+    return parse_registry({"sources": [entry]})[0]

@@ -15,27 +15,17 @@ from extractors.fetch.discovery import (
 from extractors.fetch.fetcher import FETCHED, NOT_MODIFIED, Fetcher, FetchResult
 from extractors.fetch.registry import Source, load_registry, parse_registry
 from pipeline.settings import Settings
-from tests.fake_site import TEST_CONFIG, FakeSite, site_fixture, trap_fixture  # noqa: F401  (fixtures)
+from tests.fake_site import COUNTY, TEST_CONFIG, FakeSite, county_source, site_fixture, trap_fixture  # noqa: F401  (fixtures)
 from tests.paths import REGISTRY
 from warehouse.fetch_log import write_fetch_attempts
 
 pytestmark = pytest.mark.timeout(30)
 
-AGENCY = "测试县人民政府"
+AGENCY = COUNTY
 
 
 def _source(site: FakeSite, **hints: object) -> Source:
-    entry = {
-        "name": AGENCY,
-        "region": "测试省测试市",
-        "division_code": "999999",
-        "level": "county",
-        "kind": "government",
-        "listing_urls": [site.url("/nb/index.html")],
-        "local": True,
-        **hints,
-    }
-    return parse_registry({"sources": [entry]})[0]
+    return county_source(site.url("/nb/index.html"), **hints)
 
 
 @pytest.fixture

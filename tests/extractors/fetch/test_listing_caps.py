@@ -9,12 +9,14 @@ import pytest
 
 from extractors.fetch.discovery import MAX_REPORTS_PER_LISTING, discover_source, fetch_reports
 from extractors.fetch.fetcher import REFUSED, Fetcher
-from extractors.fetch.registry import Source, parse_registry
+from extractors.fetch.registry import Source
 from pipeline.settings import Settings
 from tests.fake_site import (  # noqa: F401  (fixtures)
+    COUNTY,
     TEST_CONFIG,
     FakeSite,
     Trap,
+    county_source,
     gb_page,
     port_trap_fixture,
     site_fixture,
@@ -23,20 +25,11 @@ from tests.fake_site import (  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.timeout(30)
 
-AGENCY = "测试县人民政府"
+AGENCY = COUNTY
 
 
 def _source(listing: str) -> Source:
-    entry = {
-        "name": AGENCY,
-        "region": "测试省测试市",
-        "division_code": "999999",
-        "level": "county",
-        "kind": "government",
-        "listing_urls": [listing],
-        "local": True,
-    }
-    return parse_registry({"sources": [entry]})[0]
+    return county_source(listing)
 
 
 def _serve_listing(site: FakeSite, path: str, html: str) -> str:
