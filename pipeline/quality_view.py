@@ -276,8 +276,10 @@ def _reader(settings: Settings) -> Iterator[tuple[Callable[[str], list[tuple]], 
         raise NoWarehouse(f"no published warehouse at {path}")
     import duckdb
 
-    try:
-        conn = duckdb.connect(str(path), read_only=True)
+    from warehouse.publish import open_published
+
+    try:  # as any BI session: read-only, no file access, no ATTACH (issue #21)
+        conn = open_published(path)
     except duckdb.Error as exc:
         raise NoWarehouse(f"cannot open {path}: {exc}") from exc
     try:
