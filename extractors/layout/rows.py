@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from extractors.document import Line, Token
 from extractors.layout import labels
 from extractors.layout.digit_runs import flat_line
+from extractors.layout.legacy_labels import legacy_row
 from extractors.numbers import is_null_marker, looks_like_number, read_number
 
 # A short line without tabs right after table cells is the rest of a broken cell.
@@ -176,7 +177,13 @@ def _flat_row(text: str) -> tuple[str, str] | None:
     if found is None:
         return None
     label = found[0]
-    if not label or labels.application_row(label) or labels.category(label) or labels.is_bare_other(label):
+    if (
+        not label
+        or labels.application_row(label)
+        or labels.category(label)
+        or labels.is_bare_other(label)
+        or legacy_row(label)
+    ):
         return found
     return None
 

@@ -12,6 +12,7 @@
 {%- set non_result_rows = sql_list(var('non_result_rows')) %}
 {%- set amount_measures = sql_list(var('amount_measures')) %}
 {%- set signed_measures = sql_list(var('signed_measures')) %}
+{%- set legacy_amount_rows = sql_list(var('legacy_amount_rows')) %}
 {#- report.reused_text: the share of reused sentences above which the check fails (docs/RUNBOOK.md) #}
 {%- set reused_text_threshold = 0.5 %}
 {#- and the comparable sentences a report needs before its share means anything #}
@@ -494,7 +495,8 @@ reused_text as (
 ),
 
 ---------- values.valid: counts are non-negative integers, amounts non-negative
--- (every non-null cell except the signed measures; amounts in 万元 rounded to 0.01)
+-- (every non-null cell except the signed measures; amounts in 万元 rounded to 0.01: the
+-- proactive amount measures and the legacy 统计表's 万元 rows)
 
 classified_cells as (
 
@@ -502,7 +504,8 @@ classified_cells as (
         report_id,
         table_name || ':' || row_code || ':' || column_code as subject,
         value,
-        (table_name = 'proactive' and column_code in {{ amount_measures }}) as is_amount
+        (table_name = 'proactive' and column_code in {{ amount_measures }})
+        or (table_name = 'legacy' and row_code in {{ legacy_amount_rows }}) as is_amount
     from cells
     where value is not null
         and not (table_name = 'proactive' and column_code in {{ signed_measures }})
