@@ -108,14 +108,6 @@ _RESPONSE_ROWS = tuple(c for c in codes.LEGACY_ROW_CODES if c.startswith("legacy
 _STYLES = ("plain", "fullwidth", "thousands")  # bench.report_spec.fmt; 增/减 is for signed measures only
 _AGENCIES = ("测试县人民政府", "示例市环境保护局", "样本区人民政府办公室", "模拟县国土资源局")
 _FILLER = "本机关认真贯彻《中华人民共和国政府信息公开条例》，健全工作机制，拓宽公开渠道，各项工作有序推进。"
-_SUMS = (  # (total, parts): the form's own sums, kept so that the figures are plausible
-    (
-        "legacy.requests.received",
-        ("legacy.requests.in_person", "legacy.requests.fax", "legacy.requests.online", "legacy.requests.letter"),
-    ),
-    ("legacy.requests.closed", ("legacy.requests.closed_on_time", "legacy.requests.closed_extended")),
-    ("legacy.staffing.staff", ("legacy.staffing.staff_full_time", "legacy.staffing.staff_part_time")),
-)
 
 
 def _count(rng: random.Random) -> int:
@@ -131,7 +123,7 @@ def legacy_cells(rng: random.Random, rows: tuple[str, ...]) -> dict[tuple[str, s
             values[code] = rng.choice((0.0, round(rng.randint(1, 9999) / 100, 2)))
         else:
             values[code] = float(_count(rng))
-    for total, parts in _SUMS:
+    for total, *parts in codes.LEGACY_SUMS:  # the form's own sums hold, as in an agency's table
         if total in values and all(p in values for p in parts):
             values[total] = sum(values[p] for p in parts)
     return {(TABLE, code, COLUMN): value for code, value in values.items()}

@@ -228,6 +228,19 @@ LEGACY_ROWS: tuple[Code, ...] = (
 LEGACY_COLUMNS: tuple[Code, ...] = (Code("legacy_column", "this_year", "统计数", "This year's figure"),)
 # Legacy rows stated in 万元 (may be fractional); every other legacy row is a count.
 LEGACY_AMOUNT_ROWS = frozenset({"legacy.fees", "legacy.staffing.budget"})
+# The 统计表's own sums, (total, its parts ...), checked by `legacy.sum`: 收到申请数 = the four channels,
+# 申请办结数 = 按时 + 延期, 从事政府信息公开工作人员数 = 专职 + 兼职.
+LEGACY_SUMS: tuple[tuple[str, ...], ...] = (
+    (
+        "legacy.requests.received",
+        "legacy.requests.in_person",
+        "legacy.requests.fax",
+        "legacy.requests.online",
+        "legacy.requests.letter",
+    ),
+    ("legacy.requests.closed", "legacy.requests.closed_on_time", "legacy.requests.closed_extended"),
+    ("legacy.staffing.staff", "legacy.staffing.staff_full_time", "legacy.staffing.staff_part_time"),
+)
 
 APPLICANT_CODES = tuple(c.code for c in APPLICANTS)
 APPLICATION_ROW_CODES = tuple(c.code for c in APPLICATION_ROWS)

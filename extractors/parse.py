@@ -11,7 +11,7 @@ from extractors.document import Cell, Fact, Issue, Line, ParsedDocument
 from extractors.doubtful import null_doubtful_cells
 from extractors.encoding import decode
 from extractors.fetch.published import signature_date
-from extractors.layout.legacy_table import map_legacy_table
+from extractors.layout.legacy_table import legacy_table_start, map_legacy_table
 from extractors.layout.metadata import (
     FIRST_TABLE_YEAR,
     Metadata,
@@ -21,7 +21,7 @@ from extractors.layout.metadata import (
     read_metadata,
 )
 from extractors.layout.narrative import read_facts
-from extractors.layout.rows import build_rows
+from extractors.layout.rows import Row, build_rows
 from extractors.layout.sections import read_sections
 from extractors.layout.stated_figures import read_stated_figures
 from extractors.layout.tables import map_tables
@@ -102,7 +102,7 @@ def _read_lines(doc: ParsedDocument, lines: list[Line]) -> None:
     meta = read_metadata(lines)
     doc.agency, doc.year, doc.template = meta.agency, meta.year, meta.template
     rows = build_rows(lines)
-    cells, table_issues = map_legacy_table(rows) if meta.template == "legacy" else map_tables(rows, meta.template)
+    cells, table_issues = _map_rows(rows, meta.template)
     facts, fact_issues = read_facts(lines)
     missing_tables = _tables_expected_but_absent(meta, lines, cells, facts)
     if missing_tables:
@@ -159,6 +159,18 @@ def _read_lines(doc: ParsedDocument, lines: list[Line]) -> None:
         len(doc.facts),
         len(doc.issues),
     )
+
+
+def _map_rows(rows: list[Row], template: str) -> tuple[list[Cell], list[Issue]]:
+    """The template's tables; a 2019/2021 report that appends the old 统计表 keeps its rows as the legacy table."""
+    if template == "legacy":
+        return map_legacy_table(rows)
+    start = legacy_table_start(rows)
+    if start is None:
+        return map_tables(rows, template)
+    cells, issues = map_tables(rows[:start], template)
+    legacy_cells, legacy_issues = map_legacy_table(rows[start:])
+    return cells + legacy_cells, issues + legacy_issues
 
 
 def _legacy_note(doc: ParsedDocument) -> Issue | None:

@@ -69,6 +69,7 @@ def render_dbt_vars() -> str:
         "amount_measures": codes.AMOUNT_MEASURES,
         "signed_measures": codes.SIGNED_MEASURES,
         "legacy_amount_rows": codes.LEGACY_AMOUNT_ROWS,
+        "legacy_sums": codes.LEGACY_SUMS,
     }
     lines = ["vars:\n"]
     for name, values in facts.items():

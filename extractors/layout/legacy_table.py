@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from extractors import codes
 from extractors.document import Cell, Issue
+from extractors.layout.labels import fold
 from extractors.layout.legacy_labels import PART, legacy_row
 from extractors.layout.placement import keep_first, place_row
 from extractors.layout.rows import Row
@@ -20,6 +21,12 @@ from extractors.numbers import is_null_marker
 TABLE = "legacy"
 COLUMN = "this_year"
 _COLUMNS = [COLUMN]
+_HEADER = "统计指标"  # the 统计表's first column head: no 2019 or 2021 table has it
+
+
+def legacy_table_start(rows: list[Row]) -> int | None:
+    """The first row under a 统计表 header: where a report that appends the old table to the new ones starts it."""
+    return next((i for i, row in enumerate(rows) if any(fold(t.text) == _HEADER for t in row.labels)), None)
 
 
 def map_legacy_table(rows: list[Row]) -> tuple[list[Cell], list[Issue]]:

@@ -122,6 +122,18 @@ def test_a_table_template_is_never_read_as_legacy(template: str, year: int, layo
     assert not [c for c in doc.cells if c.table == "legacy"]
 
 
+def test_a_2019_report_that_appends_the_old_table_keeps_both() -> None:
+    cells = {key: i % 5 for i, key in enumerate(template_keys("gov2019"))}
+    spec = legacy_spec(5)
+    old_table = legacy_text(spec, "tabs").split("附件：", 1)[1]
+    text = render("某县人民政府", 2019, "gov2019", cells, "tabs") + "附件：" + old_table
+    doc = parse_bytes("report.txt", text.encode("utf-8"))
+    assert (doc.template, doc.status, doc.issues) == ("gov2019", "parsed", [])
+    read = {(c.table, c.row, c.column): c.value for c in doc.cells}
+    assert {key: read[key] for key in cells} == cells
+    assert {key: read[key] for key in spec.cells} == spec.cells
+
+
 @pytest.mark.parametrize("name", sorted(p.stem for p in SAMPLES.glob("*.txt")))
 def test_the_samples_keep_their_template(name: str) -> None:
     golden = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))

@@ -249,6 +249,56 @@ appeal_sum as (
 
 ),
 
+---------- legacy.sum: a total of the pre-2019 统计表 = the sum of its parts (var legacy_sums, each
+-- total first); null when a part is null (the parser emits every legacy row, null when absent);
+-- a table stating neither the total nor a part gives no row
+
+legacy_cells as (
+
+    select
+        report_id,
+        row_code,
+        value,
+        case
+            {%- for sum_rows in var('legacy_sums') %}
+                when row_code in {{ sql_list(sum_rows[1:]) }} then '{{ sum_rows[0] }}'
+            {%- endfor %}
+        end as total_code
+    from cells
+    where table_name = 'legacy'
+
+),
+
+legacy_parts as (
+
+    select
+        report_id,
+        total_code,
+        count(*) as n_parts,
+        count(value) as n_parts_stated,
+        sum(value) as parts_sum
+    from legacy_cells
+    where total_code is not null
+    group by report_id, total_code
+
+),
+
+legacy_sum as (
+
+    select
+        legacy_parts.report_id,
+        'legacy.sum' as check_id,
+        legacy_parts.total_code as subject,
+        case when legacy_parts.n_parts_stated = legacy_parts.n_parts then legacy_parts.parts_sum end as expected,
+        totals.value as observed
+    from legacy_parts
+    left join legacy_cells as totals
+        on legacy_parts.report_id = totals.report_id
+        and legacy_parts.total_code = totals.row_code
+    where legacy_parts.n_parts_stated > 0 or totals.value is not null
+
+),
+
 ---------- narrative.applications: applications received in the text = table new_received x total
 -- (reports with a table template whose text states the figure). A text may count the
 -- carried-over applications too (收到申请75件 against 新收 74 + 上年结转 1): that passes, and
@@ -668,6 +718,8 @@ unioned as (
     select report_id, check_id, subject, expected, observed, cast(null as varchar) as note from app_row_total
     union all
     select report_id, check_id, subject, expected, observed, cast(null as varchar) as note from appeal_sum
+    union all
+    select report_id, check_id, subject, expected, observed, cast(null as varchar) as note from legacy_sum
     union all
     select report_id, check_id, subject, expected, observed, note from narrative_applications
     union all
