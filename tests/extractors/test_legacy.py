@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from bench.corpus import convert_to_pdf, soffice
 from bench.legacy_report import DRAWN, documents, legacy_spec, legacy_text
 from extractors import codes
 from extractors.document import ParsedDocument
@@ -43,6 +45,20 @@ def test_every_stated_cell_is_read_in_every_layout(seed: int) -> None:
         assert set(read) == {("legacy", row, "this_year") for row in codes.LEGACY_ROW_CODES}, layout
         assert all(read[key] is None for key in read.keys() - spec.cells.keys()), layout  # rows not drawn
         assert not [c for c in doc.cells if c.table != "legacy"], layout
+
+
+def test_the_pdf_of_a_legacy_report_is_read_like_its_docx(tmp_path: Path) -> None:
+    """LibreOffice's PDF of the DOCX: ruled table cells, the note wrapped inside its label's cell."""
+    assert soffice() is not None, "LibreOffice (soffice) is needed: run scripts/system-deps.sh as root"
+    spec = legacy_spec(5)
+    docx = tmp_path / "legacy.docx"
+    docx.write_bytes(documents(spec)["docx"][1])
+    (pdf,) = convert_to_pdf([docx], tmp_path)
+    doc = parse_bytes(pdf.name, pdf.read_bytes())
+    assert (doc.template, doc.status, doc.year) == ("legacy", "parsed", 2017)
+    read = _legacy_cells(doc)
+    assert {key: read[key] for key in spec.cells} == spec.cells
+    assert _facts(doc) == spec.expected["facts"]
 
 
 def test_a_2017_report_is_parsed_with_its_table_and_figures() -> None:
