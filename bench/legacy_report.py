@@ -103,7 +103,7 @@ _HEADER = ("统计指标", "单位", "统计数")
 _LABEL_WIDTH, _UNIT_WIDTH, _VALUE_WIDTH = 34, 6, 10  # aligned text: characters per column
 _WRAP = _LABEL_WIDTH - 4  # aligned text: a longer label goes on over the next lines
 _CAPTION = "政府信息公开情况统计表"
-# Parts a table may leave out: the 2015 form had no 回应解读 part, no 微博/微信 rows.
+# Some tables leave out the 回应解读 part: its rows are then null (table.rows_missing).
 _RESPONSE_ROWS = tuple(c for c in codes.LEGACY_ROW_CODES if c.startswith("legacy.response."))
 _STYLES = ("plain", "fullwidth", "thousands")  # bench.report_spec.fmt; 增/减 is for signed measures only
 _AGENCIES = ("测试县人民政府", "示例市环境保护局", "样本区人民政府办公室", "模拟县国土资源局")

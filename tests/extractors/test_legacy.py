@@ -108,6 +108,27 @@ def test_the_unit_column_is_no_value_and_amounts_are_in_wan_yuan() -> None:
     assert "row.value_count_mismatch" in {i.code for i in doc.issues}
 
 
+def test_a_serial_number_column_and_a_spaced_header_change_nothing() -> None:
+    """As archive pages print the form: | 序号 | 统 计 指 标 | 单位 | 统计数 |, a heading row dashed (----)."""
+    rows = (
+        "| 序号 | 统 计 指 标 | 单位 | 统计数 |",
+        "| 1 | 一、主动公开情况 | ---- | |",
+        "| 2 | 主动公开政府信息数(不同渠道和方式公开相同信息计1条) | 条 | 120 |",
+        "| 3 | 其中:主动公开规范性文件数 | 条 | 4 |",
+        "| 4 | 五、行政诉讼数量 | 件 | 2 |",
+        "| 5 | （二）被依法纠错数 | 件 | 1 |",
+    )
+    doc = parse_bytes("report.txt", "\n".join(("某区2017年政府信息公开工作年度报告", *rows)).encode("utf-8"))
+    assert doc.template == "legacy"
+    assert {c.row: c.value for c in doc.cells if c.value is not None} == {
+        "legacy.proactive.total": 120,
+        "legacy.proactive.normative_documents": 4,
+        "legacy.litigation.total": 2,
+        "legacy.litigation.corrected": 1,
+    }
+    assert {i.code for i in doc.issues} == {"table.rows_missing", "report.legacy"}
+
+
 def test_the_part_being_read_tells_a_review_row_from_a_lawsuit_row() -> None:
     assert legacy_row("（二）被依法纠错数", 4) == "legacy.admin_review.corrected"
     assert legacy_row("（二）被依法纠错数", 5) == "legacy.litigation.corrected"
