@@ -52,7 +52,7 @@ class ReportSpec:
     """One report to render; `expected` is the golden shape its parse must give."""
 
     name: str
-    template: str  # gov2019 / gov2021 / narrative (the metadata the parse must find)
+    template: str  # gov2019 / gov2021 / legacy / narrative (the metadata the parse must find)
     title: tuple[str, ...]
     before: tuple[str, ...]  # body paragraphs before the tables
     after: tuple[str, ...]
@@ -67,6 +67,7 @@ class ReportSpec:
     repeat_header: bool = False  # the header drawn again after the break
     number_style: str = "plain"  # plain / fullwidth / thousands / signed_words
     landscape: bool = False  # pages turned: wider lines, the same tables
+    appendix: tuple[Block, ...] = ()  # drawn after the template tables: a legacy report's 统计表 (bench.legacy_report)
     expected: dict = field(default_factory=dict)
 
 
@@ -163,6 +164,7 @@ def blocks(spec: ReportSpec) -> list[Block]:
     if spec.appeals:
         out += [Paragraph("四、政府信息公开行政复议、行政诉讼情况", "heading"), _appeals_table(spec)]
     out += [Paragraph(t) for t in spec.after]
+    out += spec.appendix
     return out
 
 

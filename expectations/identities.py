@@ -83,6 +83,16 @@ IDENTITIES: tuple[Identity, ...] = (
         "总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结（复议、直接起诉、复议后起诉）",
         mart="fct_appeals",
     ),
+    # The pre-2019 统计表 (template legacy): warning, a backfill of old years must not page in bulk.
+    Identity(
+        "legacy.sum",
+        "legacy",
+        "warning",
+        "A total of the pre-2019 statistics table = the sum of its parts (applications received = the four "
+        "channels; closed = in time + extended; disclosure staff = full-time + part-time)",
+        "2019年前统计表的合计 = 各分项之和（收到申请数 = 当面+传真+网络+信函；申请办结数 = 按时+延期；"
+        "从事政府信息公开工作人员数 = 专职+兼职）",
+    ),
     Identity(
         "narrative.applications",
         "narrative",

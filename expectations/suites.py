@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 SUITE_PREFIX = "identities"
 
-# Table groups in registry order: applications, appeals, narrative, cells, reports, sections, reuse, publication.
+# Table groups in registry order: applications, appeals, legacy, narrative, cells, reports, sections, reuse,
+# publication.
 TABLES: tuple[str, ...] = tuple(dict.fromkeys(identity.table for identity in IDENTITIES))
 
 

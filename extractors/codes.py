@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-TABLES = ("proactive", "applications", "appeals", "narrative")
-TEMPLATES = ("gov2019", "gov2021", "narrative")
+TABLES = ("proactive", "applications", "appeals", "legacy", "narrative")
+TEMPLATES = ("gov2019", "gov2021", "legacy", "narrative")
 TABLE_TEMPLATES = ("gov2019", "gov2021")  # the templates with the statistical tables (and their identities)
 
 
@@ -142,12 +142,111 @@ NARRATIVE_FACTS: tuple[Code, ...] = (
     Code("narrative_fact", "litigation_total", "行政诉讼（件）", "Lawsuits (text)"),
     Code("narrative_fact", "litigation_direct", "直接起诉（件）", "Lawsuits filed directly (text)"),
     Code("narrative_fact", "litigation_after_review", "复议后起诉（件）", "Lawsuits after review (text)"),
+    Code("narrative_fact", "fees_collected", "依申请收取费用（万元）", "Fees collected (text, 10k yuan)"),
+)
+
+
+def _legacy(code: str, label_zh: str, label_en: str) -> Code:
+    return Code("legacy_row", f"legacy.{code}", label_zh, label_en)
+
+
+# Rows of the pre-2019 statistics table (国务院办公厅 政府信息公开情况统计表, reports of 2015-2018; table
+# `legacy`, column `this_year`), in its order; labels as printed, without numbering and unit.
+LEGACY_ROWS: tuple[Code, ...] = (
+    _legacy("proactive.total", "主动公开政府信息数", "Items published proactively"),
+    _legacy("proactive.normative_documents", "其中：主动公开规范性文件数", "of which normative documents"),
+    _legacy("proactive.normative_documents_issued", "制发规范性文件总数", "Normative documents issued"),
+    _legacy("proactive.gazette", "政府公报公开政府信息数", "Published in the government gazette"),
+    _legacy("proactive.website", "政府网站公开政府信息数", "Published on the government website"),
+    _legacy("proactive.weibo", "政务微博公开政府信息数", "Published on government Weibo"),
+    _legacy("proactive.wechat", "政务微信公开政府信息数", "Published on government WeChat"),
+    _legacy("proactive.other_means", "其他方式公开政府信息数", "Published by other means"),
+    _legacy("response.hot_topics", "回应公众关注热点或重大舆情数", "Public concerns and major opinion responded to"),
+    _legacy("response.press_conferences", "参加或举办新闻发布会总次数", "Press conferences held or attended"),
+    _legacy(
+        "response.press_conferences_heads",
+        "其中：主要负责同志参加新闻发布会次数",
+        "of which attended by the agency's heads",
+    ),
+    _legacy("response.online_interviews", "政府网站在线访谈次数", "Online interviews on the government website"),
+    _legacy(
+        "response.online_interviews_heads",
+        "其中：主要负责同志参加政府网站在线访谈次数",
+        "of which with the agency's heads",
+    ),
+    _legacy("response.interpretations", "政策解读稿件发布数", "Policy interpretations published"),
+    _legacy("response.social_media", "微博微信回应事件数", "Events responded to on Weibo and WeChat"),
+    _legacy("response.other_means", "其他方式回应事件数", "Events responded to by other means"),
+    _legacy("requests.received", "收到申请数", "Applications received"),
+    _legacy("requests.in_person", "当面申请数", "Applications made in person"),
+    _legacy("requests.fax", "传真申请数", "Applications by fax"),
+    _legacy("requests.online", "网络申请数", "Applications online"),
+    _legacy("requests.letter", "信函申请数", "Applications by letter"),
+    _legacy("requests.closed", "申请办结数", "Applications closed"),
+    _legacy("requests.closed_on_time", "按时办结数", "Closed in time"),
+    _legacy("requests.closed_extended", "延期办结数", "Closed after an extension"),
+    _legacy("requests.answered", "申请答复数", "Applications answered"),
+    _legacy("requests.already_public", "属于已主动公开范围数", "Already published proactively"),
+    _legacy("requests.granted", "同意公开答复数", "Granted"),
+    _legacy("requests.partially_granted", "同意部分公开答复数", "Partially granted"),
+    _legacy("requests.denied", "不同意公开答复数", "Denied"),
+    _legacy("requests.denied.state_secret", "涉及国家秘密", "Denied: state secret"),
+    _legacy("requests.denied.commercial_secret", "涉及商业秘密", "Denied: commercial secret"),
+    _legacy("requests.denied.privacy", "涉及个人隐私", "Denied: personal privacy"),
+    _legacy(
+        "requests.denied.security_stability",
+        "危及国家安全、公共安全、经济安全和社会稳定",
+        "Denied: endangers security or stability",
+    ),
+    _legacy("requests.denied.not_government_info", "不是《条例》所指政府信息", "Denied: not government information"),
+    _legacy("requests.denied.other_law", "法律法规规定的其他情形", "Denied: other cases under laws"),
+    _legacy("requests.not_held", "不属于本行政机关公开数", "Not this agency's to disclose"),
+    _legacy("requests.nonexistent", "申请信息不存在数", "Information does not exist"),
+    _legacy("requests.correction_asked", "告知作出更改补充数", "Asked to amend the application"),
+    _legacy("requests.other_route", "告知通过其他途径办理数", "Referred to another procedure"),
+    _legacy("admin_review.total", "行政复议数量", "Administrative reviews"),
+    _legacy("admin_review.upheld", "维持具体行政行为数", "Reviews: upheld"),
+    _legacy("admin_review.corrected", "被依法纠错数", "Reviews: corrected"),
+    _legacy("admin_review.other", "其他情形数", "Reviews: other result"),
+    _legacy("litigation.total", "行政诉讼数量", "Lawsuits"),
+    _legacy("litigation.upheld", "维持具体行政行为或者驳回原告诉讼请求数", "Lawsuits: upheld or dismissed"),
+    _legacy("litigation.corrected", "被依法纠错数", "Lawsuits: corrected"),
+    _legacy("litigation.other", "其他情形数", "Lawsuits: other result"),
+    _legacy("complaints", "举报投诉数量", "Complaints and reports"),
+    _legacy("fees", "依申请公开信息收取的费用", "Fees collected for applications (10k yuan)"),
+    _legacy("staffing.offices", "政府信息公开工作专门机构数", "Offices dedicated to disclosure"),
+    _legacy("staffing.reading_points", "设置政府信息公开查阅点数", "Public reading points"),
+    _legacy("staffing.staff", "从事政府信息公开工作人员数", "Disclosure staff"),
+    _legacy("staffing.staff_full_time", "专职人员数", "Full-time staff"),
+    _legacy("staffing.staff_part_time", "兼职人员数", "Part-time staff"),
+    _legacy("staffing.budget", "政府信息公开专项经费", "Dedicated budget (10k yuan)"),
+    _legacy("training.meetings", "召开政府信息公开工作会议或专题会议数", "Disclosure meetings held"),
+    _legacy("training.courses", "举办各类培训班数", "Training courses held"),
+    _legacy("training.trainees", "接受培训人员数", "Person-times trained"),
+)
+# The legacy table's one value column (统计数; 本年度 where a table also has 历年累计).
+LEGACY_COLUMNS: tuple[Code, ...] = (Code("legacy_column", "this_year", "统计数", "This year's figure"),)
+# Legacy rows stated in 万元 (may be fractional); every other legacy row is a count.
+LEGACY_AMOUNT_ROWS = frozenset({"legacy.fees", "legacy.staffing.budget"})
+# The 统计表's own sums, (total, its parts ...), checked by `legacy.sum`: 收到申请数 = the four channels,
+# 申请办结数 = 按时 + 延期, 从事政府信息公开工作人员数 = 专职 + 兼职.
+LEGACY_SUMS: tuple[tuple[str, ...], ...] = (
+    (
+        "legacy.requests.received",
+        "legacy.requests.in_person",
+        "legacy.requests.fax",
+        "legacy.requests.online",
+        "legacy.requests.letter",
+    ),
+    ("legacy.requests.closed", "legacy.requests.closed_on_time", "legacy.requests.closed_extended"),
+    ("legacy.staffing.staff", "legacy.staffing.staff_full_time", "legacy.staffing.staff_part_time"),
 )
 
 APPLICANT_CODES = tuple(c.code for c in APPLICANTS)
 APPLICATION_ROW_CODES = tuple(c.code for c in APPLICATION_ROWS)
 APPEAL_PROCEEDING_CODES = tuple(c.code for c in APPEAL_PROCEEDINGS)
 APPEAL_OUTCOME_CODES = tuple(c.code for c in APPEAL_OUTCOMES)
+LEGACY_ROW_CODES = tuple(c.code for c in LEGACY_ROWS)
 
 
 def all_codes() -> tuple[Code, ...]:
@@ -161,6 +260,8 @@ def all_codes() -> tuple[Code, ...]:
         + PROACTIVE_CATEGORIES
         + PROACTIVE_MEASURES
         + NARRATIVE_FACTS
+        + LEGACY_ROWS
+        + LEGACY_COLUMNS
     )
 
 

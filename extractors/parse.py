@@ -11,7 +11,9 @@ from extractors.document import Cell, Fact, Issue, Line, ParsedDocument
 from extractors.doubtful import null_doubtful_cells
 from extractors.encoding import decode
 from extractors.fetch.published import signature_date
+from extractors.layout.legacy_table import legacy_table_start, map_legacy_table
 from extractors.layout.metadata import (
+    FIRST_TABLE_YEAR,
     Metadata,
     expected_template,
     is_report_title,
@@ -19,7 +21,7 @@ from extractors.layout.metadata import (
     read_metadata,
 )
 from extractors.layout.narrative import read_facts
-from extractors.layout.rows import build_rows
+from extractors.layout.rows import Row, build_rows
 from extractors.layout.sections import read_sections
 from extractors.layout.stated_figures import read_stated_figures
 from extractors.layout.tables import map_tables
@@ -100,7 +102,7 @@ def _read_lines(doc: ParsedDocument, lines: list[Line]) -> None:
     meta = read_metadata(lines)
     doc.agency, doc.year, doc.template = meta.agency, meta.year, meta.template
     rows = build_rows(lines)
-    cells, table_issues = map_tables(rows, meta.template)
+    cells, table_issues = _map_rows(rows, meta.template)
     facts, fact_issues = read_facts(lines)
     missing_tables = _tables_expected_but_absent(meta, lines, cells, facts)
     if missing_tables:
@@ -122,6 +124,9 @@ def _read_lines(doc: ParsedDocument, lines: list[Line]) -> None:
                 line=meta.title_line,
             )
         )
+    legacy = _legacy_note(doc)
+    if legacy:
+        doc.issues.append(legacy)
     for title in later_report_titles(lines, meta.agency, meta.year):
         doc.issues.append(
             Issue(
@@ -141,7 +146,8 @@ def _read_lines(doc: ParsedDocument, lines: list[Line]) -> None:
             f"{doc.document}: a {doc.year or '?'} report ({meta.title[:40]!r}) must hold the {missing_tables} "
             "tables, but no table value was read; its cells are null",
         )
-    elif not cells and not facts:
+    elif not cells and not facts and not (legacy and is_report_title(meta.title)):
+        # A report of a year before the tables may state no figure at all; it is still that year's report.
         _failed(doc, "document.not_a_report", f"{doc.document}: no disclosure table or figure found")
     log.info(
         "parsed %s: %s %s %s, %d cells, %d facts, %d issues",
@@ -153,6 +159,36 @@ def _read_lines(doc: ParsedDocument, lines: list[Line]) -> None:
         len(doc.facts),
         len(doc.issues),
     )
+
+
+def _map_rows(rows: list[Row], template: str) -> tuple[list[Cell], list[Issue]]:
+    """The template's tables; a 2019/2021 report that appends the old 统计表 keeps its rows as the legacy table."""
+    if template == "legacy":
+        return map_legacy_table(rows)
+    start = legacy_table_start(rows)
+    if start is None:
+        return map_tables(rows, template)
+    cells, issues = map_tables(rows[:start], template)
+    legacy_cells, legacy_issues = map_legacy_table(rows[start:])
+    return cells + legacy_cells, issues + legacy_issues
+
+
+def _legacy_note(doc: ParsedDocument) -> Issue | None:
+    """A report of the years before the 2019 table templates says so: its figures are of another form."""
+    if doc.template == "legacy":
+        return Issue(
+            "report.legacy",
+            f"a {doc.year or '?'} report with the pre-2019 统计表 (统计指标 / 单位 / 统计数): its rows are the "
+            "`legacy` table and its text's figures are facts; the 2019 template identities do not apply",
+            severity="info",
+        )
+    if doc.template == "narrative" and doc.year is not None and doc.year < FIRST_TABLE_YEAR:
+        return Issue(
+            "report.legacy",
+            f"a {doc.year} report, before the 2019 table templates: its figures are the ones its text states",
+            severity="info",
+        )
+    return None
 
 
 def _tables_expected_but_absent(meta: Metadata, lines: list[Line], cells: list[Cell], facts: list[Fact]) -> str | None:

@@ -68,6 +68,8 @@ def render_dbt_vars() -> str:
         "non_result_rows": codes.NON_RESULT_ROWS,
         "amount_measures": codes.AMOUNT_MEASURES,
         "signed_measures": codes.SIGNED_MEASURES,
+        "legacy_amount_rows": codes.LEGACY_AMOUNT_ROWS,
+        "legacy_sums": codes.LEGACY_SUMS,
     }
     lines = ["vars:\n"]
     for name, values in facts.items():

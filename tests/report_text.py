@@ -74,7 +74,7 @@ _SIDE_WIDTH = 3  # aligned: the column of the vertical 三、本年度办理结�
 _SIDE_LABEL = "三、本年度办理结果"
 
 
-def _row(cells: list[str], values: list[object], layout: str, side: str = "") -> list[str]:
+def table_row(cells: list[str], values: list[object], layout: str, side: str = "") -> list[str]:
     rendered = [v for v in (_fmt(x) for x in values) if v is not None]
     if layout == FLAT:
         return ["".join(cells + rendered)]
@@ -115,20 +115,20 @@ def render(
         out += {"tabs": [f"{caption}\t\t\t"], "lines": [f"\t{caption}"], "pipes": [f"| {caption} | | |"]}.get(
             layout, [caption]
         )
-        out += _row(["信息内容", *(_MEASURE_LABELS[m] for m in measures)], [], layout)
-        out += _row([_CATEGORY_LABELS[category]], [cells[("proactive", category, m)] for m in measures], layout)
+        out += table_row(["信息内容", *(_MEASURE_LABELS[m] for m in measures)], [], layout)
+        out += table_row([_CATEGORY_LABELS[category]], [cells[("proactive", category, m)] for m in measures], layout)
     out += ["", "三、收到和处理政府信息公开申请情况", ""]
     if layout == "aligned":  # the header's labels over their own columns, in the columns' order
-        out += _row(["申请人情况", "自然人", *_applicant_subs(template), "总计"], [], layout)
+        out += table_row(["申请人情况", "自然人", *_applicant_subs(template), "总计"], [], layout)
     else:
-        out += _row(["申请人情况", *_APPLICANT_HEADER, *_applicant_subs(template)], [], layout)
+        out += table_row(["申请人情况", *_APPLICANT_HEADER, *_applicant_subs(template)], [], layout)
     previous = None
     side = iter(_SIDE_LABEL)
     rows = codes.application_rows_of(template)
     for index, row in enumerate(rows):
         values = [cells[("applications", row, a)] for a in codes.APPLICANT_CODES]
         beside = next(side, "") if row not in codes.NON_RESULT_ROWS else ""
-        out += _row(_row_labels(template, row, previous), values, layout, beside)
+        out += table_row(_row_labels(template, row, previous), values, layout, beside)
         if layout == "aligned" and index == len(rows) // 2:
             out += ["", "\f", "                                  - 2 -", ""]
         previous = row
@@ -139,10 +139,10 @@ def render(
         out.append(_aligned_line("", "", "", [p for p in proceedings for p in (p, "", "", "", "")]))
         out.append(_aligned_line("", "", "", outcomes * 3))
     else:
-        out += _row(
+        out += table_row(
             ["行政复议", "行政诉讼", *outcomes, "未经复议直接起诉", "复议后起诉", *outcomes, *outcomes], [], layout
         )
-    out += _row(
+    out += table_row(
         [],
         [cells[("appeals", p, o)] for p in codes.APPEAL_PROCEEDING_CODES for o in codes.APPEAL_OUTCOME_CODES],
         layout,

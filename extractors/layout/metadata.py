@@ -4,7 +4,9 @@ The title is the line that names the report (…（年度）政府信息公开�
 关于…的报告); archive and crawler headers (标题:, 发布时间:, 来源:) are
 stripped first, and a title split over two lines (盐池县人民政府办公室 /
 2021年…报告) is joined. The template is told by structural markers that only
-one of the official formats has (国办公开办函〔2019〕60号 and 〔2021〕30号).
+one of the official formats has (国办公开办函〔2019〕60号 and 〔2021〕30号, and the
+pre-2019 统计表 of 统计指标 / 单位 / 统计数, `legacy`); a report with none of their tables
+is `narrative`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 
 from extractors.document import Line
 from extractors.layout.digit_runs import flat_line
+from extractors.layout.legacy_labels import legacy_row
 from extractors.numbers import normalize
 
 _YEAR = re.compile(r"[（(]?((?:19|20)\d{2})\s*年度?[）)]?")
@@ -43,6 +46,10 @@ _GOV2019_MARKERS = (
     "政府集中采购",
     "采购总金额",
 )
+# Wording of the pre-2019 统计表 (its header and rows) that neither 2019 nor 2021 table has.
+_LEGACY_MARKERS = ("统计指标", "申请办结数", "回应解读情况", "举报投诉数量", "依申请公开信息收取的费用")
+# Flattened legacy rows (（一）收到申请数件12) that tell a legacy table in text without its borders.
+_LEGACY_FLAT_MIN_ROWS = 3
 _GOV2021_NOTICE = ("〔2021〕30号", "[2021]30号")
 _GOV2019_NOTICE = ("〔2019〕60号", "[2019]60号")
 _TITLE_SEARCH_LINES = 40
@@ -50,7 +57,7 @@ _TITLE_MAX_CHARS = 80
 _AGENCY_MAX_CHARS = 40
 _AGENCY_LINE_MAX_CHARS = 30
 # The first report year of each official format (a report is on the year before it is published).
-_GOV2019_FIRST_YEAR, _GOV2021_FIRST_YEAR = 2019, 2021
+FIRST_TABLE_YEAR, _GOV2021_FIRST_YEAR = 2019, 2021
 
 
 @dataclass(frozen=True)
@@ -119,7 +126,8 @@ def _template(lines: list[Line], year: int | None) -> str:
     if not table_text and _flattened(lines):  # crawler text lost the table's borders: its wording is all there is
         table_text = "".join(normalize("".join(line.cells)) for line in lines)
     if not any(marker in table_text for marker in _TABLE_MARKERS):
-        return "narrative"
+        legacy = any(marker in table_text for marker in _LEGACY_MARKERS) or _flattened_legacy(lines)
+        return "legacy" if legacy else "narrative"
     whole = "".join(normalize("".join(line.cells)) for line in lines)
     cites_2021 = any(n in whole for n in _GOV2021_NOTICE)
     cites_2019 = any(n in whole for n in _GOV2019_NOTICE)
@@ -138,11 +146,17 @@ def _flattened(lines: list[Line]) -> bool:
     return sum(1 for f in found if f and _TABLE_MARKERS[1] in normalize(f[0])) > 0
 
 
+def _flattened_legacy(lines: list[Line]) -> bool:
+    """Some lines are legacy table rows glued to their figure (（一）收到申请数件12)."""
+    found = (flat_line(line.cells[0]) for line in lines if len(line.cells) == 1)
+    return sum(1 for f in found if f and legacy_row(f[0])) >= _LEGACY_FLAT_MIN_ROWS
+
+
 def expected_template(year: int | None, whole: str) -> str | None:
     """The table format a report of `year` must use (None before 2019, when reports were free prose)."""
     if any(n in whole for n in _GOV2021_NOTICE) or (year is not None and year >= _GOV2021_FIRST_YEAR):
         return "gov2021"
-    if any(n in whole for n in _GOV2019_NOTICE) or (year is not None and year >= _GOV2019_FIRST_YEAR):
+    if any(n in whole for n in _GOV2019_NOTICE) or (year is not None and year >= FIRST_TABLE_YEAR):
         return "gov2019"
     return None
 

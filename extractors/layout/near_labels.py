@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 from extractors import codes
 from extractors.layout import labels
-from extractors.layout.rows import Row
+
+if TYPE_CHECKING:  # rows.py asks near_rows whether a flattened line's label is a misspelt row label
+    from extractors.layout.rows import Row
 
 # Labels this short (总计, 其他) are read only exactly: one edit turns them into other words.
 _MIN_FUZZY_CHARS = 4

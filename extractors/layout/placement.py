@@ -29,12 +29,35 @@ def place_row(
     issues: list[Issue],
     article: str | None = None,
     allow_unheaded: bool = True,
+    amounts: frozenset[str] = AMOUNT_MEASURES,
 ) -> list[Cell]:
-    """Cells for `row_code` x each column; null cells where a value cannot be placed."""
+    """Cells for `row_code` x each column; null cells where a value cannot be placed.
+
+    `amounts`: the columns whose values are amounts in 万元 (a legacy row is one by its row, not its column).
+    """
     tokens = _assign(row, columns, table, row_code, issues, allow_unheaded)
     return [
-        _cell(table, row_code, column, token, issues, article) for column, token in zip(columns, tokens, strict=True)
+        _cell(table, row_code, column, token, issues, article, column in amounts)
+        for column, token in zip(columns, tokens, strict=True)
     ]
+
+
+def keep_first(cells: dict[tuple[str, str, str], Cell], new: list[Cell], issues: list[Issue]) -> None:
+    """Add `new` cells by (table, row, column); a cell stated twice keeps its first value, recorded."""
+    for cell in new:
+        key = (cell.table, cell.row, cell.column)
+        if key in cells:
+            issues.append(
+                Issue(
+                    "row.duplicate",
+                    f"{cell.table} {cell.row}/{cell.column} stated twice; first kept",
+                    table=cell.table,
+                    row=cell.row,
+                    line=cell.line,
+                )
+            )
+            continue
+        cells[key] = cell
 
 
 def _assign(
@@ -94,14 +117,20 @@ def _assign(
 
 
 def _cell(
-    table: str, row_code: str, column: str, token: Token | None, issues: list[Issue], article: str | None
+    table: str,
+    row_code: str,
+    column: str,
+    token: Token | None,
+    issues: list[Issue],
+    article: str | None,
+    amount: bool,
 ) -> Cell:
     if token is None:
         return Cell(table, row_code, column, None, article=article)
     raw = token.text.strip()
     reading = read_number(raw)
     value = None
-    if reading is not None and column in AMOUNT_MEASURES and reading.unit is None and _scaled(raw):
+    if reading is not None and amount and reading.unit is None and _scaled(raw):
         issues.append(
             Issue(
                 "cell.unreadable",
@@ -114,7 +143,7 @@ def _cell(
             )
         )
     elif reading is not None:
-        value = to_wan_yuan(reading) if column in AMOUNT_MEASURES else reading.value
+        value = to_wan_yuan(reading) if amount else reading.value
     elif not is_null_marker(raw):
         issues.append(
             Issue(

@@ -19,12 +19,17 @@ from dataclasses import dataclass, field
 from extractors.document import Line, Token
 from extractors.layout import labels
 from extractors.layout.digit_runs import flat_line
+from extractors.layout.legacy_labels import legacy_row
+from extractors.layout.near_labels import near_rows
 from extractors.numbers import is_null_marker, looks_like_number, read_number
 
 # A short line without tabs right after table cells is the rest of a broken cell.
 _CONTINUATION_MAX_CHARS = 12
 _CONTINUATION_MAX_GAP = 2
 SECTION_HEADING = re.compile(r"^[一二三四五六七八九十]+、")
+# The template whose application rows a flattened line's misspelt label may be near: the 2021 table has every
+# row of the 2019 one (the mapper then takes the label only where its own template expects that row).
+_NEAR_ROWS_TEMPLATE = "gov2021"
 # "第二十条第（一）项" heads a block of the proactive table even when it stands on a line of its own.
 _TABLE_CAPTION = re.compile(r"^第[一二三四五六七八九十]+条第[（(]?[一二三四五六七八九十]+[）)]?项$")
 
@@ -171,12 +176,20 @@ def build_rows(lines: list[Line]) -> list[Row]:
 
 
 def _flat_row(text: str) -> tuple[str, str] | None:
-    """(label, run) of a flattened table line whose label names a table row (or a bare appeals run)."""
+    """(label, run) of a flattened table line whose label names a table row, or nearly (a misspelt label, left
+    to the mapper's row.fuzzy_label rule), or a bare appeals run."""
     found = flat_line(text)
     if found is None:
         return None
     label = found[0]
-    if not label or labels.application_row(label) or labels.category(label) or labels.is_bare_other(label):
+    if (
+        not label
+        or labels.application_row(label)
+        or labels.category(label)
+        or labels.is_bare_other(label)
+        or legacy_row(label)
+        or near_rows(label, _NEAR_ROWS_TEMPLATE)
+    ):
         return found
     return None
 

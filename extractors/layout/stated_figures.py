@@ -1,4 +1,4 @@
-"""More figures stated in sentences: carried over and forward, granted, appeals and litigation.
+"""More figures stated in sentences: carried over and forward, granted, appeals, litigation and fees.
 
 Kept apart from `narrative.py` (received, outcomes, proactive) so that each reads one kind of
 statement. Every figure keeps its sentence fragment and line; a clause that denies any case
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from extractors.document import Fact, Line
-from extractors.numbers import normalize
+from extractors.numbers import normalize, read_number, to_wan_yuan
 
 _SENTENCE_END = re.compile(r"[。；;！!？?]")
 _CLAUSE_END = re.compile(r"[，,。；;！!？?]")
@@ -31,6 +31,10 @@ _FIGURES: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...] = (
 _NONE = re.compile(r"(?:未|没有|无)[^，,。；;\d]{0,30}?(?:行政复议|行政诉讼)[^，,。；;\d]*")
 _NONE_FACT = {"行政复议": "admin_review_total", "行政诉讼": "litigation_total"}
 _LOOKBEHIND = 6  # characters before a match that may give it to another fact (复议后提起行政诉讼)
+# Fees charged for applications, in 元 or 万元 (the fact is in 万元); 减免 amounts are waived, not collected.
+_FEES = re.compile(r"(?:收取|收费)[^，,。；;\d]{0,12}?(\d+(?:\.\d+)?)(万元|元)")
+_NO_FEES = re.compile(r"(?:未|没有|无)[^，,。；;\d]{0,12}?(?:收取|收费)")
+_WAIVED = "减免"
 
 
 def read_stated_figures(lines: list[Line], facts: list[Fact]) -> None:
@@ -41,6 +45,7 @@ def read_stated_figures(lines: list[Line], facts: list[Fact]) -> None:
         for sentence in _SENTENCE_END.split(normalize("".join(line.cells))):
             _figures(sentence, line, facts)
             _denials(sentence, line, facts)
+            _fees(sentence, line, facts)
 
 
 def _add(facts: list[Fact], name: str, value: float, raw: str, line: Line) -> None:
@@ -65,3 +70,15 @@ def _denials(sentence: str, line: Line, facts: list[Fact]) -> None:
             for word, name in _NONE_FACT.items():
                 if word in match.group(0):
                     _add(facts, name, 0.0, match.group(0), line)
+
+
+def _fees(sentence: str, line: Line, facts: list[Fact]) -> None:
+    """收取费用120元 (0.012 万元); a clause saying none was charged (未收取任何费用, 无收费) is 0."""
+    for clause in _CLAUSE_END.split(sentence):
+        stated = [m for m in _FEES.finditer(clause) if _WAIVED not in clause[: m.end()]]
+        for match in stated:
+            reading = read_number(match.group(1) + match.group(2))
+            if reading is not None:
+                _add(facts, "fees_collected", to_wan_yuan(reading), match.group(0), line)
+        if not stated and (none := _NO_FEES.search(clause)):
+            _add(facts, "fees_collected", 0.0, none.group(0), line)

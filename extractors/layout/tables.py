@@ -13,7 +13,7 @@ from extractors import codes, templates
 from extractors.document import Cell, Issue
 from extractors.layout import labels, near_labels
 from extractors.layout.digit_runs import FlatRow, resolve
-from extractors.layout.placement import place_row
+from extractors.layout.placement import keep_first, place_row
 from extractors.layout.rows import Row
 
 # A header names at least 自然人, one legal-entity column and 总计; a lone 总计 is a row label.
@@ -48,20 +48,7 @@ class _State:
         self.add(place_row(row, columns, table, row_code, self.issues, article=article))
 
     def add(self, cells: list[Cell]) -> None:
-        for cell in cells:
-            key = (cell.table, cell.row, cell.column)
-            if key in self.cells:
-                self.issues.append(
-                    Issue(
-                        "row.duplicate",
-                        f"{cell.table} {cell.row}/{cell.column} stated twice; first kept",
-                        table=cell.table,
-                        row=cell.row,
-                        line=cell.line,
-                    )
-                )
-                continue
-            self.cells[key] = cell
+        keep_first(self.cells, cells, self.issues)
 
 
 def map_tables(rows: list[Row], template: str) -> tuple[list[Cell], list[Issue]]:

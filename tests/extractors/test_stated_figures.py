@@ -1,4 +1,4 @@
-"""Figures the prose states about carried applications, grants, reviews and litigation."""
+"""Figures the prose states about carried applications, grants, reviews, litigation and fees."""
 
 from __future__ import annotations
 
@@ -36,6 +36,12 @@ def stated(*texts: str) -> list[tuple[str, float]]:
         ("未发生政府信息公开行政复议、行政诉讼。", [("admin_review_total", 0), ("litigation_total", 0)]),
         ("没有收到行政复议申请，行政诉讼1件。", [("litigation_total", 1), ("admin_review_total", 0)]),
         ("行政复议案件办理规范。", []),
+        ("共收取检索、复制费用120元，减免费用30元。", [("fees_collected", 0.012)]),
+        ("依申请公开收取费用0.35万元。", [("fees_collected", 0.35)]),
+        ("2020年，全县未向社会公众、企业收取任何与政府信息公开有关的费用。", [("fees_collected", 0)]),
+        ("2018年我县无收费及减免情况。", [("fees_collected", 0)]),
+        ("四、政府信息公开的收费和减免情况", []),
+        ("对困难群众减免费用50元。", []),
     ],
 )
 def test_stated_figures(text: str, expected: list[tuple[str, float]]) -> None:

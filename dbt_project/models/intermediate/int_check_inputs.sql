@@ -12,6 +12,7 @@
 {%- set non_result_rows = sql_list(var('non_result_rows')) %}
 {%- set amount_measures = sql_list(var('amount_measures')) %}
 {%- set signed_measures = sql_list(var('signed_measures')) %}
+{%- set legacy_amount_rows = sql_list(var('legacy_amount_rows')) %}
 {#- report.reused_text: the share of reused sentences above which the check fails (docs/RUNBOOK.md) #}
 {%- set reused_text_threshold = 0.5 %}
 {#- and the comparable sentences a report needs before its share means anything #}
@@ -245,6 +246,56 @@ appeal_sum as (
         upheld + corrected + other + pending as expected,
         total as observed
     from appeal_values
+
+),
+
+---------- legacy.sum: a total of the pre-2019 统计表 = the sum of its parts (var legacy_sums, each
+-- total first); null when a part is null (the parser emits every legacy row, null when absent);
+-- a table stating neither the total nor a part gives no row
+
+legacy_cells as (
+
+    select
+        report_id,
+        row_code,
+        value,
+        case
+            {%- for sum_rows in var('legacy_sums') %}
+                when row_code in {{ sql_list(sum_rows[1:]) }} then '{{ sum_rows[0] }}'
+            {%- endfor %}
+        end as total_code
+    from cells
+    where table_name = 'legacy'
+
+),
+
+legacy_parts as (
+
+    select
+        report_id,
+        total_code,
+        count(*) as n_parts,
+        count(value) as n_parts_stated,
+        sum(value) as parts_sum
+    from legacy_cells
+    where total_code is not null
+    group by report_id, total_code
+
+),
+
+legacy_sum as (
+
+    select
+        legacy_parts.report_id,
+        'legacy.sum' as check_id,
+        legacy_parts.total_code as subject,
+        case when legacy_parts.n_parts_stated = legacy_parts.n_parts then legacy_parts.parts_sum end as expected,
+        totals.value as observed
+    from legacy_parts
+    left join legacy_cells as totals
+        on legacy_parts.report_id = totals.report_id
+        and legacy_parts.total_code = totals.row_code
+    where legacy_parts.n_parts_stated > 0 or totals.value is not null
 
 ),
 
@@ -494,7 +545,8 @@ reused_text as (
 ),
 
 ---------- values.valid: counts are non-negative integers, amounts non-negative
--- (every non-null cell except the signed measures; amounts in 万元 rounded to 0.01)
+-- (every non-null cell except the signed measures; amounts in 万元 rounded to 0.01: the
+-- proactive amount measures and the legacy 统计表's 万元 rows)
 
 classified_cells as (
 
@@ -502,7 +554,8 @@ classified_cells as (
         report_id,
         table_name || ':' || row_code || ':' || column_code as subject,
         value,
-        (table_name = 'proactive' and column_code in {{ amount_measures }}) as is_amount
+        (table_name = 'proactive' and column_code in {{ amount_measures }})
+        or (table_name = 'legacy' and row_code in {{ legacy_amount_rows }}) as is_amount
     from cells
     where value is not null
         and not (table_name = 'proactive' and column_code in {{ signed_measures }})
@@ -665,6 +718,8 @@ unioned as (
     select report_id, check_id, subject, expected, observed, cast(null as varchar) as note from app_row_total
     union all
     select report_id, check_id, subject, expected, observed, cast(null as varchar) as note from appeal_sum
+    union all
+    select report_id, check_id, subject, expected, observed, cast(null as varchar) as note from legacy_sum
     union all
     select report_id, check_id, subject, expected, observed, note from narrative_applications
     union all

@@ -9,7 +9,7 @@ from extractors.layout.near_labels import edit_distance, near_rows
 from extractors.layout.rows import build_rows
 from extractors.layout.tables import map_tables
 from extractors.parse import parse_bytes
-from tests.report_text import consistent_cells, render
+from tests.report_text import FLAT, consistent_cells, render
 
 ROW = "其他法律行政法规禁止公开"
 KEY = ("applications", "denied.prohibited_by_law", "total")
@@ -98,3 +98,18 @@ def test_a_pdf_label_broken_over_a_page_is_joined_either_way() -> None:
         read = _pdf_rows(broken)
         assert read[("denied.prohibited_by_law", "total")] == 2
         assert read[("denied.security_stability", "total")] == 1
+
+
+def test_a_misspelt_label_in_a_flattened_row_is_read_with_a_warning() -> None:
+    """Crawler text glues the label to its digit run (其他法律行政止公开00251001954): the run is split as any other."""
+    cells = consistent_cells("gov2021", random.Random(3))
+    text = render("测试县人民政府", 2021, "gov2021", cells, FLAT)
+    doc = parse_bytes("r.txt", text.replace(ROW, "其他法律行政止公开", 1).encode("utf-8"))
+    read = {(c.table, c.row, c.column): c.value for c in doc.cells}
+    assert {k: read[k] for k in cells if k[0] == "applications"} == {
+        k: v for k, v in cells.items() if k[0] == "applications"
+    }
+    assert [(i.code, i.row) for i in doc.issues if i.table == "applications"] == [
+        ("header.missing", None),
+        ("row.fuzzy_label", "denied.prohibited_by_law"),
+    ]
