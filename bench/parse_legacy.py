@@ -118,7 +118,8 @@ def run(specs: list[ReportSpec], folder: Path, kinds: tuple[str, ...], engines: 
         f"{unread[label]:>6}"
         for label in labels.values()
     ]
-    for label in labels.values():
+    for label, tally in tallies.items():  # the counts, to add up runs split over several processes
+        lines.append(f"counts ({label}): {tally.correct} right of {tally.parsed} read, {tally.known} known")
         lines += [f"wrong value ({label}): {w}" for w in wrong[label]]
     return "\n".join(lines)
 

@@ -10,7 +10,8 @@ tesseract-ocr-chi-sim` to measure it.
 It runs as `tesseract - - -l chi_sim --dpi N tsv`: one row per word, its box in
 pixels and a confidence of 0-100. A word of several characters (`政务`, `110`)
 is cut into characters of equal width, since the layout places each character
-by its centre.
+by its centre; a table's vertical ruling lines, which tesseract reads as `|`
+(rapidocr's detector does not see them as text), are dropped.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from extractors.readers.ocr import Word
 from extractors.readers.ruling import clean, ruling_edges
 
 _WORD_LEVEL = "5"
+_RULES = "|丨"  # a table's vertical ruling line read as a character (rapidocr's detector skips them)
 
 
 def installed() -> bool:
@@ -58,5 +60,6 @@ def words_of(tsv: str) -> list[Word]:
         words += [
             (ch, float(row["conf"]) / 100, (left + i * step, top, left + (i + 1) * step, top + height))
             for i, ch in enumerate(text)
+            if ch not in _RULES
         ]
     return words

@@ -1,4 +1,4 @@
-"""The scan bench's tesseract words: characters with their word's confidence, without running tesseract."""
+"""The scan bench's tesseract words: characters with their word's confidence, ruling lines read as | dropped."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ TSV = "\n".join(
         "5\t1\t1\t1\t1\t1\t100\t40\t60\t30\t92.5\t110",
         "5\t1\t2\t1\t1\t1\t10\t90\t900\t4\t95.0\t ",  # a ruling line read as a blank word
         "5\t1\t3\t1\t1\t1\t300\t40\t40\t30\t96.0\t政务",
+        "5\t1\t3\t1\t1\t2\t400\t40\t20\t30\t68.0\t|7",  # a ruling line read as | before a digit
     ]
 )
 
@@ -26,6 +27,7 @@ def test_words_become_characters_with_a_share_of_the_box() -> None:
         ("0", 0.925),
         ("政", 0.96),
         ("务", 0.96),
+        ("7", 0.68),
     ]
     assert [box for *_, box in words][:3] == [
         pytest.approx((100, 40, 120, 70)),
@@ -33,3 +35,4 @@ def test_words_become_characters_with_a_share_of_the_box() -> None:
         pytest.approx((140, 40, 160, 70)),
     ]
     assert words[4][2] == pytest.approx((320, 40, 340, 70))
+    assert words[5][2] == pytest.approx((410, 40, 420, 70))  # the digit keeps its own share of the word's box
