@@ -173,7 +173,7 @@ def synthesise(conn, n: int) -> dict[str, int]:  # conn: a duckdb connection
                c.column_code, coalesce(t.total, c.value),
                cast(coalesce(t.total, c.value) as varchar),
                1 + hash(c.i, c.table_name) % 6, hash(c.i, c.row_code, c.column_code) % 60,
-               case when c.format = 'pdf' then '[72.0, 301.5, 110.25, 312.75]' end, false
+               case when c.format = 'pdf' then '[72.0, 301.5, 110.25, 312.75]' end, false, null
         from cell_values c
         left join appeal_totals t on c.table_name = 'appeals' and c.column_code = 'total'
             and t.i = c.i and t.row_code = c.row_code

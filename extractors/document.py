@@ -51,6 +51,7 @@ class Cell:
     line: int | None = None
     bbox: tuple[float, float, float, float] | None = None
     split: bool = False  # the value was split out of a flattened digit run (`raw` is the whole run)
+    confidence: float | None = None  # OCR only: the lowest confidence (0-1) of the cell's characters
 
 
 @dataclass

@@ -21,14 +21,14 @@ _SUMMED_TABLES = ("applications", "appeals")  # rows whose columns add up to the
 
 
 def null_doubtful_cells(doc: ParsedDocument, lines: list[Line]) -> None:
+    """Gives each OCR-read cell its `confidence` (kept in the output for analysts) and nulls the doubtful ones."""
     recognised = {line.no: line for line in lines if line.confidences}
     if not recognised:
         return
-    confidences = {id(cell): _confidence(cell, recognised) for cell in doc.cells}
     for cell in doc.cells:
-        confidence = confidences[id(cell)]
-        if cell.value is not None and confidence is not None and confidence < MIN_CONFIDENCE:
-            _null(doc, cell, f"read by OCR with confidence {confidence:.2f} (below {MIN_CONFIDENCE})")
+        cell.confidence = _confidence(cell, recognised)
+        if cell.value is not None and cell.confidence is not None and cell.confidence < MIN_CONFIDENCE:
+            _null(doc, cell, f"read by OCR with confidence {cell.confidence:.2f} (below {MIN_CONFIDENCE})")
     rows: dict[tuple[str, str], list[Cell]] = defaultdict(list)
     for cell in doc.cells:
         if cell.table in _SUMMED_TABLES:
@@ -43,12 +43,11 @@ def null_doubtful_cells(doc: ParsedDocument, lines: list[Line]) -> None:
         ):
             continue
         for cell in row:
-            confidence = confidences[id(cell)]
-            if confidence is not None and confidence < CERTAIN:
+            if cell.confidence is not None and cell.confidence < CERTAIN:
                 _null(
                     doc,
                     cell,
-                    f"read by OCR with confidence {confidence:.2f} in a row that does not add up to its total",
+                    f"read by OCR with confidence {cell.confidence:.2f} in a row that does not add up to its total",
                 )
 
 

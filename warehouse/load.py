@@ -65,6 +65,7 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
         "line_no",
         "bbox",
         "split",
+        "confidence",
     ),
     "narrative_facts": ("report_id", "sha256", "parser_version", "fact", "seq", "value", "raw_text", "page", "line_no"),
     "sections": (
@@ -156,6 +157,7 @@ def rows_of(
                 c.line,
                 json.dumps(list(c.bbox)) if c.bbox else None,
                 c.split,
+                c.confidence,
             )
             for c in doc.cells
         ],

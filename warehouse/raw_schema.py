@@ -53,6 +53,8 @@ RAW_TABLES: dict[str, str] = {
         bbox            varchar,           -- JSON [x0, top, x1, bottom] for PDFs
         split           boolean,           -- split out of a flattened digit run (raw_text: the whole run);
                                            -- null: loaded before the column existed
+        confidence      double precision,  -- OCR cells: their least sure character's confidence (0-1);
+                                           -- null for cells not read by OCR
         primary key (sha256, parser_version, table_name, row_code, column_code)
     """,
     # Figures stated in sentences (收到申请10件 ...).
@@ -200,7 +202,7 @@ ADDED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "reports": (("published_on_source", "varchar"),),
     "fetch_attempts": (("step", "varchar"),),
     "sources": (("last_year", "integer"),),
-    "cells": (("split", "boolean"),),
+    "cells": (("split", "boolean"), ("confidence", "double precision")),
 }
 
 

@@ -8,8 +8,11 @@ page's content holds `TextObject`s with a `Boundary` ("x y w h", mm) and a
 characters become pdfplumber-style text lines in points, read by the PDF
 path's grid and paragraph logic (`pdf.text_page_lines`): an OFD reads as the
 same report printed to PDF would. Ruling lines (`PathObject`s) are not needed:
-the grid reads text alignment. A `CTM` on a text object (scaled or turned
-text) is not applied: report writers place text by its boundary.
+the grid reads text alignment. A text object's `CTM` ("a b c d e f") maps
+its own coordinates into its boundary, as the spec says: a point (x, y) of the
+object is at (a·x + c·y + e, b·x + d·y + f) from the boundary's corner; each
+character's box is mapped whole (writers that give sizes in points scale them
+to mm there; turned text gets the box around its turned glyph).
 
 Defences as for DOCX (`archive.check_archive`): size caps on the archive and
 on every member, parts declaring a DTD refused, and XML parsed without entity
@@ -131,12 +134,18 @@ def _deltas(text: str | None) -> list[float]:
 _WIDE = re.compile(r"[^\x00-\x7f]")  # CJK and full-width characters are square; ASCII about half as wide
 
 
+_IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
 def _chars(page: Any) -> list[dict]:
     out: list[dict] = []
     for obj in _all(page, "TextObject"):
         box = _numbers(obj.get("Boundary"))
         if len(box) != 4:
             raise DocumentCorrupt(f"a TextObject has no Boundary: {obj.get('Boundary')!r}")
+        ctm = tuple(_numbers(obj.get("CTM"))) or _IDENTITY
+        if len(ctm) != 6:
+            raise DocumentCorrupt(f"a TextObject's CTM is not six numbers: {obj.get('CTM')!r}")
         size = _number(obj.get("Size"), 0.0) or box[3]
         x = y = 0.0
         for code in (e for e in obj if _local(e) == "TextCode"):
@@ -145,16 +154,14 @@ def _chars(page: Any) -> list[dict]:
             deltas = _deltas(code.get("DeltaX"))
             for index, text in enumerate(code.text or ""):
                 width = size if _WIDE.match(text) else size / 2
-                left = box[0] + x
-                baseline = box[1] + y
-                out.append(
-                    char(
-                        text,
-                        left * MM_TO_PT,
-                        (baseline - _ASCENT * size) * MM_TO_PT,
-                        (left + width) * MM_TO_PT,
-                        (baseline + (1 - _ASCENT) * size) * MM_TO_PT,
-                    )
-                )
+                corners = [(x + dx, y + dy) for dx in (0, width) for dy in (-_ASCENT * size, (1 - _ASCENT) * size)]
+                xs, ys = zip(*(_placed(ctm, box, cx, cy) for cx, cy in corners), strict=True)
+                out.append(char(text, min(xs), min(ys), max(xs), max(ys)))
                 x += deltas[index] if index < len(deltas) else width
     return out
+
+
+def _placed(ctm: tuple[float, ...], box: list[float], x: float, y: float) -> tuple[float, float]:
+    """A point of a text object, in points on the page: through its CTM into its boundary."""
+    a, b, c, d, e, f = ctm
+    return (box[0] + a * x + c * y + e) * MM_TO_PT, (box[1] + b * x + d * y + f) * MM_TO_PT

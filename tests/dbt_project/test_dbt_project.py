@@ -90,7 +90,7 @@ def appeal_cells(sha: str, parser: str, values: dict) -> list[tuple]:
 
 
 def cell(sha, parser, table, article, row, column, value, raw_text, line_no) -> tuple:
-    return (sha[:16], sha, parser, table, article, row, column, value, raw_text, 1, line_no, None, False)
+    return (sha[:16], sha, parser, table, article, row, column, value, raw_text, 1, line_no, None, False, None)
 
 
 def raw_rows() -> dict[str, list[tuple]]:
@@ -399,10 +399,10 @@ def test_marts_have_the_contract_columns(warehouse):
         assert set(contract) <= set(columns), (table, columns)
 
 
-def test_cells_carry_their_split_flag_to_the_facts(warehouse):
+def test_cells_carry_their_split_flag_and_ocr_confidence_to_the_facts(warehouse):
     settings, _ = warehouse
     for model in ("staging.stg_cells", "marts.fct_applications", "marts.fct_appeals", "marts.fct_disclosures"):
-        assert query(settings, f"select distinct split from {model}") == [(False,)], model
+        assert query(settings, f"select distinct split, confidence from {model}") == [(False, None)], model
 
 
 def test_marts_build_before_any_check_results(warehouse):

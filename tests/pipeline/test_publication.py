@@ -88,7 +88,7 @@ def fill_raw(settings: Settings) -> None:
             )
             if key in carry:
                 for cell in application_cells(SHA[key], PARSER, template, carry[key]):
-                    conn.execute("insert into raw.cells values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", cell)
+                    conn.execute("insert into raw.cells values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", cell)
         attempts = [  # the county's first try failed: only attempts that landed the sha256 count
             ("a1", DEPT, "fetched", SHA["dept2022"], datetime(2023, 1, 20)),
             ("a2", COUNTY, "failed", None, datetime(2023, 2, 1)),

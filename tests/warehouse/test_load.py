@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime
+from pathlib import Path
 
 import duckdb
 import pytest
 
 from extractors.fetch.published import LAST_MODIFIED, SIGNATURE, URL
 from extractors.parse import parse_file
+from extractors.readers import ocr
 from pipeline.parse_step import parse_to_file
 from pipeline.settings import Settings
+from tests.bad_documents import image_only_pdf
+from tests.extractors.readers.test_ocr import fake_page
 from tests.paths import SAMPLES
 from tests.report_text import FLAT, consistent_cells, render
 from warehouse.load import Published, load_parsed, rows_of
@@ -108,8 +112,8 @@ def test_cells_split_out_of_a_flattened_run_are_marked_split(tmp_settings: Setti
     assert shortest >= 7  # a split value keeps its row's whole run (seven cells) as raw_text
 
 
-def test_a_warehouse_from_before_the_split_column_gains_it(tmp_settings: Settings) -> None:
-    old = RAW_TABLES_DDL["cells"].replace("split", "-- split")
+def test_a_warehouse_from_before_the_split_and_confidence_columns_gains_them(tmp_settings: Settings) -> None:
+    old = RAW_TABLES_DDL["cells"].replace("split", "-- split").replace("confidence", "-- confidence")
     tmp_settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(tmp_settings.warehouse_path)) as conn:
         conn.execute("create schema raw")
@@ -121,8 +125,35 @@ def test_a_warehouse_from_before_the_split_column_gains_it(tmp_settings: Setting
     outcome = parse_to_file(str(SAMPLE_FILES[0]), tmp_settings)
     load_parsed(tmp_settings.warehouse, [outcome["parsed_path"]])
     with duckdb.connect(str(tmp_settings.warehouse_path), read_only=True) as conn:
-        flags = dict(conn.execute("select sha256 = 's', list(distinct split) from raw.cells group by all").fetchall())
-    assert flags == {True: [None], False: [False]}
+        flags = conn.execute(
+            "select sha256 = 's', list(distinct split), list(distinct confidence) from raw.cells group by all"
+        ).fetchall()
+    assert sorted(flags) == [(False, [False], [None]), (True, [None], [None])]
+
+
+def test_ocr_cells_carry_their_confidence_into_raw_cells(
+    tmp_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ocr, "recognise", lambda image, dpi: fake_page(doubtful="48"))  # 48 read at 0.5
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(image_only_pdf())
+    parsed = [parse_to_file(str(path), tmp_settings)["parsed_path"] for path in (scan, SAMPLE_FILES[0])]
+    load_parsed(tmp_settings.warehouse, parsed)
+    with duckdb.connect(str(tmp_settings.warehouse_path), read_only=True) as conn:
+        rows = conn.execute(
+            "select d.format, c.row_code, c.column_code, c.value, c.confidence from raw.cells c "
+            "join raw.documents d using (sha256, parser_version) where c.raw_text is not null"
+        ).fetchall()
+    ocr_read = {(row, column): (value, confidence) for fmt, row, column, value, confidence in rows if fmt == "pdf"}
+    assert ocr_read == {
+        ("regulation", "issued"): (1, 0.99),
+        ("regulation", "repealed"): (0, 0.99),
+        ("regulation", "in_force"): (7, 0.99),
+        ("normative_document", "issued"): (12, 0.99),
+        ("normative_document", "repealed"): (3, 0.99),
+        ("normative_document", "in_force"): (None, 0.5),  # null as doubtful, its confidence kept
+    }
+    assert {confidence for fmt, *_, confidence in rows if fmt == "text"} == {None}
 
 
 def test_the_signature_date_dates_a_report_the_fetch_could_not_date() -> None:

@@ -69,7 +69,8 @@ final as (
         appeal_cells.page,
         appeal_cells.line_no,
         appeal_cells.bbox,
-        appeal_cells.split
+        appeal_cells.split,
+        appeal_cells.confidence
 
     from appeal_cells
     inner join reports

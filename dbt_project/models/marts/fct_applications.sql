@@ -69,7 +69,8 @@ final as (
         application_cells.page,
         application_cells.line_no,
         application_cells.bbox,
-        application_cells.split
+        application_cells.split,
+        application_cells.confidence
 
     from application_cells
     inner join reports

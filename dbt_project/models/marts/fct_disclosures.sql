@@ -86,7 +86,8 @@ final as (
         proactive_cells.page,
         proactive_cells.line_no,
         proactive_cells.bbox,
-        proactive_cells.split
+        proactive_cells.split,
+        proactive_cells.confidence
 
     from proactive_cells
     inner join reports

@@ -29,7 +29,8 @@ renamed as (
         page,
         line_no,
         bbox,
-        split
+        split,
+        confidence
 
     from current_cells
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -62,6 +63,29 @@ def test_delta_x_repeats_and_absolute_page_paths() -> None:
     content = content.replace(b'DeltaX="3.500 3.500 3.500"', b'DeltaX="g 3 3.500"')
     data = _rewrite(_rewrite(data, "Doc_0/Document.xml", document), "Doc_0/Pages/Page_0/Content.xml", content)
     assert parse_bytes("r.ofd", data).year == 2020
+
+
+def test_a_text_object_with_a_ctm_is_placed_through_it() -> None:
+    """The value 12 written as some OFD printers do: sizes doubled inside the object, scaled by half by its CTM into
+    a boundary that starts elsewhere; read through the CTM it stands where the plain object stood."""
+    from extractors.readers.ofd import read_ofd
+
+    data = _report()
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        content = package.read("Doc_0/Pages/Page_0/Content.xml").decode("utf-8")
+    plain = re.search(
+        r'<ofd:TextObject ID="\d+" [^>]*>(?:(?!</ofd:TextObject>).)*>12</ofd:TextCode></ofd:TextObject>', content
+    )
+    assert plain is not None and plain.group(0).count("<ofd:TextObject") == 1
+    scaled = (
+        '<ofd:TextObject ID="99" Boundary="100 50 30 20" CTM="0.5 0 0 0.5 20 6.92" Font="1" Size="7">'
+        '<ofd:TextCode X="0" Y="6.16" DeltaX="3.5">12</ofd:TextCode></ofd:TextObject>'
+    )
+    edited = _rewrite(data, "Doc_0/Pages/Page_0/Content.xml", content.replace(plain.group(0), scaled).encode())
+    before = next(line for line in read_ofd(data) if line.cells == ("自然人", "12"))
+    after = [line for line in read_ofd(edited) if line.is_table]
+    assert [line.cells for line in after] == [("自然人", "12"), ("法人或其他组织", "3"), ("总计", "15")]
+    assert after[0].bbox(1) == pytest.approx(before.bbox(1), abs=0.01)
 
 
 def _bomb() -> bytes:
