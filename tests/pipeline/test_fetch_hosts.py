@@ -100,5 +100,5 @@ def test_two_fetch_processes_together_stay_within_the_limit(tmp_settings: Settin
     assert [t.exitcode for t in tasks] == [0, 0]
     assert list(statuses) == ["fetched"] * 12
     # Each process alone would take three hosts at once, six together: the shared slots hold them to three.
-    assert meter.peak == 3
+    assert 2 <= meter.peak <= 3
     manager.shutdown()
