@@ -20,6 +20,7 @@ import hashlib
 import json
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -99,40 +100,11 @@ class AgencySites:
         catalogue = read_catalogue(self.folder)
         sites = sorted({p.site for p in catalogue})
         first_year = {k: min(p.year for p in catalogue if p.site == k) for k in sites}
-        return {
-            "sources": [
-                {
-                    "name": site_name(k),
-                    "region": "基准省基准市",
-                    "division_code": f"{990000 + k:06d}",
-                    "level": "county",
-                    "kind": "government",
-                    "first_year": first_year[k],  # every year the site publishes is expected of it
-                    "listing_urls": [f"{self.base}/a{k}/nb/index.html"],
-                    "local": True,
-                }
-                for k in sites
-            ]
-        }
+        return {"sources": [registry_entry(k, f"{self.base}/a{k}/nb/index.html", first_year[k]) for k in sites]}
 
     def listing(self, site: int, page: int) -> bytes | None:
-        reports = sorted((p for p in read_catalogue(self.folder) if p.site == site), key=lambda p: (-p.year, p.file))
-        pages = max(1, -(-len(reports) // PER_PAGE))
-        if page >= pages:
-            return None
-        items = "".join(
-            f'<li><a href="{self._link(p)}">{p.title}</a> <span>{p.year + 1}-02-15</span></li>'
-            for p in reports[page * PER_PAGE : (page + 1) * PER_PAGE]
-        )
-        pager = " ".join(
-            [f'<a href="{_page_file(page - 1)}">上一页</a>'] * (page > 0)
-            + [f'<a href="{_page_file(page + 1)}">下一页</a>'] * (page + 1 < pages)
-        )
-        return _gbk_page(
-            site_name(site),
-            f'<div class="nav"><a href="/">首页</a> <a href="/a{site}/zwgk/">政务公开'
-            f'</a></div><ul class="list">{items}</ul><div class="pager">{pager}</div>',
-        )
+        reports = [p for p in read_catalogue(self.folder) if p.site == site]
+        return listing_page(site, page, reports, self._link)
 
     def report_page(self, name: str) -> bytes | None:
         """The page of a report attached as a file: the file and its 解读."""
@@ -161,7 +133,52 @@ class AgencySites:
         return f"/a{report.site}/files/{report.file}"
 
 
-def _page_file(page: int) -> str:
+def registry_entry(site: int, listing_url: str, first_year: int) -> dict[str, Any]:
+    """The registry entry of site `site` (loopback allowed: `local: true`)."""
+    return {
+        "name": site_name(site),
+        "region": "基准省基准市",
+        "division_code": f"{990000 + site:06d}",
+        "level": "county",
+        "kind": "government",
+        "first_year": first_year,  # every year the site publishes is expected of it
+        "listing_urls": [listing_url],
+        "local": True,
+    }
+
+
+def listing_page(
+    site: int, page: int, reports: list[Published], link: Callable[[Published], str], per_page: int = PER_PAGE
+) -> bytes | None:
+    """Page `page` of a site's 政府信息公开年报 column (None past the last): newest first, with a pager."""
+    reports = sorted(reports, key=lambda p: (-p.year, p.file))
+    pages = max(1, -(-len(reports) // per_page))
+    if page >= pages:
+        return None
+    items = "".join(
+        f'<li><a href="{link(p)}">{p.title}</a> <span>{p.year + 1}-02-15</span></li>'
+        for p in reports[page * per_page : (page + 1) * per_page]
+    )
+    pager = " ".join(
+        [f'<a href="{page_file(page - 1)}">上一页</a>'] * (page > 0)
+        + [f'<a href="{page_file(page + 1)}">下一页</a>'] * (page + 1 < pages)
+    )
+    return _gbk_page(
+        site_name(site),
+        f'<div class="nav"><a href="/">首页</a> <a href="/zwgk/">政务公开'
+        f'</a></div><ul class="list">{items}</ul><div class="pager">{pager}</div>',
+    )
+
+
+def listing_number(name: str) -> int | None:
+    """The page number of a listing file name (`index.html` 0, `index_2.html` 2), else None."""
+    if name == "index.html":
+        return 0
+    number = name.removeprefix("index_").removesuffix(".html")
+    return int(number) if name.startswith("index_") and number.isdigit() else None
+
+
+def page_file(page: int) -> str:
     return "index.html" if page == 0 else f"index_{page}.html"
 
 
@@ -184,8 +201,8 @@ def _handler(sites: AgencySites) -> type[BaseHTTPRequestHandler]:
                 return self._send(200, b"User-agent: *\nDisallow: /admin/\n", "text/plain")
             if len(parts) == 3 and parts[0].startswith("a") and parts[0][1:].isdigit():
                 site, folder, name = int(parts[0][1:]), parts[1], parts[2]
-                if folder == "nb" and (name == "index.html" or name.startswith("index_")):
-                    page = 0 if name == "index.html" else int(name.removeprefix("index_").removesuffix(".html"))
+                page = listing_number(name)
+                if folder == "nb" and page is not None:
                     return self._page(sites.listing(site, page))
                 if folder == "nb" and name.endswith(".htm"):
                     return self._page(sites.report_page(name.removesuffix(".htm")))

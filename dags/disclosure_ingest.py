@@ -194,8 +194,9 @@ def disclosure_ingest() -> None:
         execution_timeout=FETCH_TIMEOUT,
         doc_md=(
             "Fetch one batch of sources (`DISCLOSURE_FETCH_BATCH_SIZE`, default 10; the mapped task is "
-            "named after its first registry entry, `静乐县 +9`), four hosts at a time, one host's sources "
-            "one after another: crawl its listing "
+            "named after its first registry entry, `静乐县 +9`), its hosts at the same time (at most "
+            "`DISCLOSURE_FETCH_HOSTS`, 32, across all fetch tasks), one host's sources one after another: "
+            "crawl its listing "
             "pages (pagination, report pages followed one step) and direct URLs, then fetch every new report "
             "at once and revalidate a known one with a conditional request on its day of the "
             "`DISCLOSURE_REVALIDATE_DAYS` cycle (an unchanged one costs a 304; `not_due` on other days, "

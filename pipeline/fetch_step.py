@@ -28,6 +28,7 @@ from urllib.parse import unquote, urlsplit
 
 from extractors.fetch.discovery import FETCH_STEP, DiscoveredReport, discover_source, fetch_reports
 from extractors.fetch.fetcher import FAILED, NOT_DUE, FetchConfig, Fetcher, FetchResult
+from extractors.fetch.host_limiter import HostsAtOnce, host_lock_dir
 from extractors.fetch.published import published_on
 from extractors.fetch.revalidation import Revalidation
 from extractors.landing import land
@@ -93,10 +94,6 @@ def fetch_source(
     }
 
 
-# Websites of one batch fetched at the same time: politeness is per host, so different hosts overlap.
-HOSTS_AT_ONCE = 4
-
-
 def fetch_sources(
     settings: Settings, sources: list[dict[str, Any]], year: int | None = None, revalidate: bool = False
 ) -> list[dict[str, Any]]:
@@ -104,10 +101,12 @@ def fetch_sources(
 
     One revalidation schedule for the whole batch (`revalidate`: every known document).
 
-    Sources on different hosts are fetched at the same time (HOSTS_AT_ONCE),
-    sources sharing a host (departments on their county's portal) one after
-    another; the per-host rate limit and concurrency cap hold across tasks
-    too (the Fetcher's lock files, extractors.fetch.host_limiter). A source
+    Sources on different hosts are fetched at the same time, at most
+    `settings.fetch_hosts` hosts (DISCLOSURE_FETCH_HOSTS) by all the run's
+    fetch tasks together; sources sharing a host (departments on their
+    county's portal) one after another. That cap, the per-host rate limit
+    and concurrency cap hold across processes through lock files in the
+    shared fetch state (extractors.fetch.host_limiter). A source
     that raises (a bug, the landing zone unwritable) is logged and returned
     as `{"source", "documents": [], "attempts": [], "error"}`, so the other
     sources' documents go on to parse and load and `summarize` fails the run
@@ -120,16 +119,18 @@ def fetch_sources(
     done = 0
     lock = threading.Lock()
     revalidation = settings.revalidation(force=revalidate)
+    hosts = HostsAtOnce(host_lock_dir(settings.storage.fetch_state_dir), settings.fetch_hosts)
 
     def one_host(indexes: list[int]) -> None:
         nonlocal done
-        for index in indexes:
-            results[index] = _fetch_or_error(settings, sources[index], year, revalidation)
-            with lock:
-                done += 1
-                log.info("fetch progress: %d of %d sources", done, len(sources))
+        with hosts.slot():
+            for index in indexes:
+                results[index] = _fetch_or_error(settings, sources[index], year, revalidation)
+                with lock:
+                    done += 1
+                    log.info("fetch progress: %d of %d sources", done, len(sources))
 
-    with ThreadPoolExecutor(max_workers=max(1, min(HOSTS_AT_ONCE, len(by_host)))) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, min(settings.fetch_hosts, len(by_host)))) as pool:
         list(pool.map(one_host, by_host.values()))
     return results
 

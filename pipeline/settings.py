@@ -95,6 +95,9 @@ class Settings:
     # 1 gives a task per document.
     parse_batch_size: int = 20
     fetch_batch_size: int = 10  # DISCLOSURE_FETCH_BATCH_SIZE: sources per mapped `fetch` task
+    # DISCLOSURE_FETCH_HOSTS: hosts crawled at once by all fetch tasks together (lock files beside the
+    # per-host ones, extractors.fetch.host_limiter); each host keeps its own spacing.
+    fetch_hosts: int = 32
     # DISCLOSURE_REVALIDATE_DAYS: a known document is asked for again once per this many days, on its
     # day of the cycle (extractors.fetch.revalidation); 1: every run, as before the schedule.
     revalidate_days: int = DEFAULT_DAYS
@@ -131,6 +134,7 @@ class Settings:
             fetch_options=os.environ.get("DISCLOSURE_FETCH_OPTIONS", "").strip(),
             parse_batch_size=_positive_int("DISCLOSURE_PARSE_BATCH_SIZE", 20),
             fetch_batch_size=_positive_int("DISCLOSURE_FETCH_BATCH_SIZE", 10),
+            fetch_hosts=_positive_int("DISCLOSURE_FETCH_HOSTS", 32),
             revalidate_days=_positive_int("DISCLOSURE_REVALIDATE_DAYS", DEFAULT_DAYS),
         )
 

@@ -38,7 +38,7 @@ import tenacity
 from extractors.fetch.address_guard import UnresolvableHost, host_of, origin_of, refusal
 from extractors.fetch.body import BodyTooLarge, RefusedEncoding, read_capped
 from extractors.fetch.deadline import Watchdog
-from extractors.fetch.host_limiter import HostLimiter
+from extractors.fetch.host_limiter import HostLimiter, host_lock_dir
 from extractors.fetch.revalidation import Revalidation
 from extractors.fetch.state import ConditionalStore, Validators
 from extractors.landing import land, landing_path
@@ -244,7 +244,9 @@ class Fetcher:
         self.state = state or ConditionalStore(storage)
         self.revalidation = revalidation or Revalidation(days=1)
         self.limiter = HostLimiter(
-            storage.fetch_state_dir / "hosts", self.config.min_interval_per_host, self.config.max_concurrency_per_host
+            host_lock_dir(storage.fetch_state_dir),
+            self.config.min_interval_per_host,
+            self.config.max_concurrency_per_host,
         )
         self._robots: dict[str, RobotFileParser | str] = {}  # origin -> parser, or why it blocks all
         self._robots_lock = threading.Lock()

@@ -9,6 +9,12 @@ shared `DISCLOSURE_HOME` volume in compose): `fcntl.flock` on one of
 locked briefly, holds the wall-clock time the host's next request may start.
 flock locks belong to an open file, so threads of one process exclude each
 other the same way processes do; the kernel drops them when a process dies.
+
+`HostsAtOnce` caps the hosts being crawled at once by all of them together
+(DISCLOSURE_FETCH_HOSTS) with `limit` slot files of the same folder. Lock
+files and not Redis or the warehouse: the embedded mode has neither a Redis
+nor a warehouse that takes a second writer (DuckDB), and every process that
+fetches already shares this folder for the per-host budget.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import fcntl
 import hashlib
 import itertools
 import os
+import random
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,9 +42,9 @@ class HostLimiter:
     @contextmanager
     def slot(self, host: str) -> Iterator[None]:
         self.lock_dir.mkdir(parents=True, exist_ok=True)
-        stem = self.lock_dir / _file_stem(host)
-        with _any_slot(stem, self.max_concurrency, next(self._turn)):
-            wait = self._reserve_start(stem.with_suffix(".pace"))
+        stem = _file_stem(host)
+        with _any_slot(self.lock_dir, stem, self.max_concurrency, next(self._turn)):
+            wait = self._reserve_start(self.lock_dir / f"{stem}.pace")
             if wait > 0:
                 time.sleep(wait)
             yield
@@ -55,6 +62,40 @@ class HostLimiter:
         return start - now
 
 
+def host_lock_dir(fetch_state_dir: Path) -> Path:
+    """The lock folder every fetching process shares (on the shared DISCLOSURE_HOME in compose)."""
+    return fetch_state_dir / "hosts"
+
+
+# flock cannot wait for any one of several files: a waiter polls them all, from 10 ms up to 0.25 s
+# apart (blocking on one would keep it behind a slow host while another slot is free).
+_FIRST_POLL, _LAST_POLL = 0.01, 0.25
+
+
+class HostsAtOnce:
+    """At most `limit` hosts crawled at a time by every process sharing `lock_dir` (threads included)."""
+
+    def __init__(self, lock_dir: Path, limit: int) -> None:
+        self.lock_dir = lock_dir
+        self.limit = max(1, limit)
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Hold one of the `limit` slots while the block crawls one host."""
+        self.lock_dir.mkdir(parents=True, exist_ok=True)
+        paths = [self.lock_dir / f"any-host.slot{i}" for i in range(self.limit)]
+        pause = _FIRST_POLL
+        while True:
+            start = random.randrange(self.limit)  # processes spread over the slots instead of all trying slot 0
+            for path in paths[start:] + paths[:start]:
+                with _locked(path, blocking=False) as fd:
+                    if fd is not None:
+                        yield
+                        return
+            time.sleep(pause)
+            pause = min(2 * pause, _LAST_POLL)
+
+
 def _file_stem(host: str) -> str:
     """A file name for a host: readable, and safe whatever the host string holds (ports, IPv6 brackets)."""
     safe = "".join(c if c.isalnum() or c in ".-" else "_" for c in host)[:80]
@@ -62,9 +103,11 @@ def _file_stem(host: str) -> str:
 
 
 @contextmanager
-def _any_slot(stem: Path, slots: int, turn: int) -> Iterator[None]:
+def _any_slot(lock_dir: Path, stem: str, slots: int, turn: int) -> Iterator[None]:
     """Take a free slot file of the host, or queue on one of them (round robin) when all are busy."""
-    paths = [stem.with_suffix(f".slot{i}") for i in range(slots)]
+    # Appended, not Path.with_suffix: that would cut the name at its last dot, and 127.0.0.1 and
+    # 127.0.0.2 (or www.a.gov.cn and www.a.gov.com) would share their slots.
+    paths = [lock_dir / f"{stem}.slot{i}" for i in range(slots)]
     for path in paths:
         with _locked(path, blocking=False) as fd:
             if fd is not None:

@@ -502,11 +502,14 @@ def test_a_batch_fetches_other_hosts_at_the_same_time_and_one_host_one_source_af
 def test_the_batch_sizes_come_from_the_environment_and_reject_nonsense(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert (Settings.from_env().parse_batch_size, Settings.from_env().fetch_batch_size) == (20, 10)
+    settings = Settings.from_env()
+    assert (settings.parse_batch_size, settings.fetch_batch_size, settings.fetch_hosts) == (20, 10, 32)
     monkeypatch.setenv("DISCLOSURE_PARSE_BATCH_SIZE", "1")
     monkeypatch.setenv("DISCLOSURE_FETCH_BATCH_SIZE", "3")
-    assert (Settings.from_env().parse_batch_size, Settings.from_env().fetch_batch_size) == (1, 3)
-    for name in ("DISCLOSURE_PARSE_BATCH_SIZE", "DISCLOSURE_FETCH_BATCH_SIZE"):
+    monkeypatch.setenv("DISCLOSURE_FETCH_HOSTS", "64")
+    settings = Settings.from_env()
+    assert (settings.parse_batch_size, settings.fetch_batch_size, settings.fetch_hosts) == (1, 3, 64)
+    for name in ("DISCLOSURE_PARSE_BATCH_SIZE", "DISCLOSURE_FETCH_BATCH_SIZE", "DISCLOSURE_FETCH_HOSTS"):
         for bad in ("0", "-3", "ten", "2.5"):
             monkeypatch.setenv(name, bad)
             with pytest.raises(ValueError, match=f"{name} must be a whole number of at least 1"):

@@ -100,3 +100,16 @@ def test_threads_of_one_process_share_the_slots(tmp_path: Path) -> None:
     for t in threads:
         t.join()
     assert peak[0] == 2
+
+
+def test_hosts_that_differ_after_their_last_dot_do_not_share_a_slot(tmp_path: Path) -> None:
+    limiter = HostLimiter(tmp_path, min_interval=0.0, max_concurrency=1)
+    entered = threading.Event()
+
+    def other_host() -> None:
+        with limiter.slot("127.0.0.2"):
+            entered.set()
+
+    with limiter.slot("127.0.0.1"):
+        threading.Thread(target=other_host, daemon=True).start()
+        assert entered.wait(5)  # not queued behind 127.0.0.1
