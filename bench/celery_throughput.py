@@ -19,6 +19,7 @@ run's wall time is printed beside it.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import re
 import shutil
@@ -139,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         "--n reuses the rendered corpus",
     )
     args = parser.parse_args(argv)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the S3 server's line per request
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-celery-"))
     folder.mkdir(parents=True, exist_ok=True)
     try:

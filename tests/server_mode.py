@@ -415,6 +415,7 @@ def celery_server(
     `settings` add to the environment of every component (DISCLOSURE_* knobs).
     On an error inside, the components' logs and the last task logs are printed.
     """
+    import httpx
     from moto.server import ThreadedMotoServer
 
     started = time.monotonic()
@@ -429,6 +430,8 @@ def celery_server(
         s3.start()
         stack.callback(s3.stop)
         host, s3_port = s3.get_host_and_port()
+        # moto keeps its buckets per process, not per server: a second server in one process starts empty
+        httpx.post(f"http://{host}:{s3_port}/moto-api/reset", timeout=30).raise_for_status()
         metadata_dsn = stack.enter_context(fresh_database("disclosure_af"))
         warehouse_dsn = stack.enter_context(fresh_database("disclosure_wh"))
         port = free_port()
