@@ -24,7 +24,7 @@ import pytest
 
 from pipeline.settings import REPO_ROOT, Settings
 from tests.alerts.test_alerts import Receiver
-from tests.deploy.test_server_mode import fresh_database
+from tests.server_mode import fresh_database
 from warehouse.connection import connect
 
 SAMPLES = REPO_ROOT / "data" / "samples"

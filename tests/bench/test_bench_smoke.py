@@ -85,6 +85,26 @@ def test_pipeline_report_formats_runs() -> None:
     assert "first run over 1000 documents: 0.5 min MEASURED (target <= 10 min for 1,000: met)" in big
 
 
+def test_celery_throughput_report_sets_two_workers_beside_one() -> None:
+    from bench.celery_throughput import Throughput, report
+
+    one = Throughput(
+        workers=1, parse_tasks=20, documents=200, parse_seconds=120.0, run_seconds=150.0, tasks_per_worker=[26]
+    )
+    two = Throughput(
+        workers=2, parse_tasks=20, documents=200, parse_seconds=80.0, run_seconds=110.0, tasks_per_worker=[14, 12]
+    )
+    out = report([one, two], 200, 10, 2, (1.5, 1.0, 1.0))
+    rows = [line.split() for line in out.splitlines() if re.match(r"^ +[12] +[24] ", line)]
+    # workers, slots, parse tasks, docs, parse span, docs/min, ingest run, tasks per worker
+    assert rows == [
+        ["1", "2", "20", "200", "120.0", "100", "150.0", "26"],
+        ["2", "4", "20", "200", "80.0", "150", "110.0", "14", "/", "12"],
+    ]
+    assert "two workers against one: x1.50 documents per minute" in out
+    assert "2 slots per Celery worker" in out and "load average before 1.50" in out
+
+
 def test_agency_sites_publish_a_catalogue_that_discovery_finds_and_answer_304_to_a_known_etag(
     tmp_path: Path, tmp_settings
 ) -> None:

@@ -21,7 +21,7 @@ import pytest
 
 from pipeline.settings import Settings
 from tests.dbt_project.test_dbt_project import AGENCY_002, CHECK_RUNS, PARSER_NEW, application_cells, raw_rows
-from tests.deploy.test_server_mode import fresh_database
+from tests.server_mode import fresh_database
 from warehouse.raw_schema import create_statements
 from warehouse.transform import run_dbt
 

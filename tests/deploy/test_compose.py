@@ -178,6 +178,9 @@ def test_server_mode_settings(services) -> None:
     assert env["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql://")
     assert "@airflow-db/" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
     assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://airflow-apiserver:8080/execution/"
+    # A task process waits for a busy api-server instead of failing (tests/server_mode.py uses these too).
+    assert float(env["AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT"]) >= 30
+    assert int(env["AIRFLOW__WORKERS__EXECUTION_API_RETRIES"]) >= 10
     assert env["DISCLOSURE_WAREHOUSE"] == "postgres"
     assert "@warehouse-db:5432/" in env["DISCLOSURE_POSTGRES_DSN"]
     assert env["DISCLOSURE_LANDING_URL"].startswith("s3://")

@@ -8,7 +8,7 @@ import psycopg2
 import pytest
 
 from pipeline.cli import main
-from tests.deploy.test_server_mode import _admin_connection, drop_role
+from tests.server_mode import admin_connection, drop_role
 
 pytestmark = pytest.mark.integration
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.integration
 def test_warehouse_init_creates_database_schema_and_bi_login(
     monkeypatch: pytest.MonkeyPatch, tmp_path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    admin = _admin_connection()  # fails on CI, skips elsewhere, when Postgres is missing
+    admin = admin_connection()  # fails on CI, skips elsewhere, when Postgres is missing
     suffix = uuid.uuid4().hex[:10]
     database, role = f"disclosure_init_{suffix}", f"disclosure_bi_{suffix}"
     dsn = f"postgresql://postgres@127.0.0.1:5432/{database}"
