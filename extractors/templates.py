@@ -57,7 +57,8 @@ def proactive_rows(template: str) -> tuple[tuple[str, str, tuple[str, ...]], ...
 
 
 def shape(template: str) -> tuple[ShapeRow, ...]:
-    """Every row a report of `template` must state; empty for narrative reports."""
+    """Every row a report of `template` must state; empty for narrative and legacy reports (the pre-2019 统计表,
+    codes.LEGACY_ROWS, changed from year to year and province to province: no form to complete)."""
     if template not in _PROACTIVE:
         return ()
     rows = [
