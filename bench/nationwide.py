@@ -1,14 +1,16 @@
 """A day of a nationwide crawl: thousands of agency sites, a warehouse of known reports, a few new ones.
 
     python -m bench.nationwide [--sites 3000] [--known 100000] [--new 300] [--first-crawl-sites 300]
-                               [--interval 1.0] [--hosts 32] [--tasks 2] [--fetch-batch 100] [--keep DIR]
+                               [--interval 1.0] [--hosts 32] [--tasks 2] [--fetch-batch 100]
+                               [--no-transform] [--keep DIR]
 
 Sites: `--sites` fake agency websites, each on its own loopback address
 (127.1.x.y, bench.loopback_http.LoopbackHosts), so each is its own host to
 the fetcher's per-host limits. Site k publishes the known reports `i` with
 `i % sites == k` (about 33 a site at full size) in a GBK 政府信息公开年报
-column, `PER_PAGE` links a page, newest first, each a direct link to a
-plain-text file answering with an ETag (and a 304 to it).
+column, `PER_PAGE` links a page, newest first, each a direct link to its
+file (a known report a `.pdf`, a new one a plain-text report that parses),
+answering with an ETag (and a 304 to it).
 
 Setup (timed, not part of the day): the warehouse of bench.warehouse_scale
 with `--known` reports, the transform built over it once, and every known
@@ -31,7 +33,8 @@ printed as an estimate beside it, not measured.
 
 First crawl: `--first-crawl-sites` sites crawled from nothing (fetch only:
 every report is new) into a fresh home; the whole `--sites` extrapolated
-from it (linear: the crawl is host-seconds over `--hosts` slots).
+from it (linear: the crawl is host-seconds over `--hosts` slots, which
+holds while the measured sites outnumber the slots).
 
 Baselines printed beside the figures, same run: the politeness floor (each
 host's requests times the interval, over `--hosts` hosts at once: what no
