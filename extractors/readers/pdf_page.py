@@ -24,6 +24,8 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 
 class LightPage(Page):
+    """A pdfplumber Page whose characters are the plain dicts `_CharDevice` keeps."""
+
     def parse_objects(self) -> dict[str, list[dict[str, Any]]]:
         if self.pdf.unicode_norm is not None or self.pdf.laparams is not None or hasattr(self, "_layout"):
             return super().parse_objects()  # texts to normalise, characters grouped, or pdfminer already ran
@@ -89,11 +91,12 @@ class _CharDevice(PDFPageAggregatorWithMarkedContent):
                 ncs,
                 graphicstate,
             )
-            box, adv = item.bbox, item.adv
+            box, adv, size = item.bbox, item.adv, item.size
         else:  # LTChar's horizontal box, computed alike
             adv = font.char_width(cid) * fontsize * scaling
             descent = font.get_descent() * fontsize
             box = apply_matrix_rect(matrix, (0, descent + rise, adv, descent + rise + fontsize))
+            size = box[3] - box[1]
         a, b, c, d, _, _ = matrix
         x0, y0, x1, y1 = box
         fontname = font.fontname
@@ -101,7 +104,7 @@ class _CharDevice(PDFPageAggregatorWithMarkedContent):
             {
                 "text": text,
                 "fontname": fix_fontname_bytes(fontname) if isinstance(fontname, bytes) else fontname,
-                "size": (x1 - x0) if font.is_vertical() else (y1 - y0),
+                "size": size,
                 "upright": a * d * scaling > 0 and b * c <= 0,
                 "matrix": matrix,
                 "adv": adv,
