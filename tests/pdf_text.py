@@ -37,8 +37,11 @@ def text_line(top: float, *cells: tuple[float, str] | tuple[float, str, str]) ->
     }
 
 
-def text_pdf(pages: list[list[tuple[float, float, str]]]) -> bytes:
-    """A PDF of A4 pages, each a list of `(x0, top, text)` in Helvetica at `SIZE` points (ASCII only)."""
+def text_pdf(
+    pages: list[list[tuple[float, float, str]]], rules: list[list[tuple[float, float, float, float]]] | None = None
+) -> bytes:
+    """A PDF of A4 pages, each a list of `(x0, top, text)` in Helvetica at `SIZE` points (ASCII only);
+    `rules`: each page's ruling lines `(x0, top, x1, bottom)`, drawn as stroked segments."""
     count = len(pages)
     kids = b" ".join(b"%d 0 R" % (4 + 2 * i) for i in range(count))
     objects = [
@@ -50,6 +53,9 @@ def text_pdf(pages: list[list[tuple[float, float, str]]]) -> bytes:
         stream = b"".join(
             b"BT /F1 %.1f Tf %.2f %.2f Td (%s) Tj ET\n" % (SIZE, x, PAGE_HEIGHT - top - SIZE, text.encode("ascii"))
             for x, top, text in texts
+        ) + b"".join(
+            b"%.2f %.2f m %.2f %.2f l S\n" % (x0, PAGE_HEIGHT - top, x1, PAGE_HEIGHT - bottom)
+            for x0, top, x1, bottom in (rules[index] if rules else [])
         )
         objects.append(
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 %d] /Contents %d 0 R "

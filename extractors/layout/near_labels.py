@@ -46,12 +46,14 @@ def near_rows(text: str, template: str) -> list[str]:
     folded = labels.fold(text)
     if not folded or labels.is_group_label(text):
         return []
-    return [
-        code
-        for code in codes.application_rows_of(template)
-        if code in _ROW_LABELS
-        and edit_distance(folded, _ROW_LABELS[code]) <= max(1, len(_ROW_LABELS[code]) // _CHARS_PER_EDIT)
-    ]
+    return [code for code in codes.application_rows_of(template) if code in _ROW_LABELS and _near(folded, code)]
+
+
+def _near(folded: str, code: str) -> bool:
+    label = _ROW_LABELS[code]
+    edits = max(1, len(label) // _CHARS_PER_EDIT)
+    # The lengths alone rule most labels out: every character more or less is an edit.
+    return abs(len(folded) - len(label)) <= edits and edit_distance(folded, label) <= edits
 
 
 def expected_row(template: str, last: str | None) -> str | None:

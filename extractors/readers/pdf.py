@@ -2,8 +2,10 @@
 
 - Tables come from ruling lines (`LINE_TABLES`); a page with digits but no
   ruling lines at all falls back to text alignment (`pdf_grid.aligned_grids`),
-  kept only when it looks like a statistical table. Pages without any digit
-  cannot hold a statistical table and skip table finding (the costly step).
+  kept only when it looks like a statistical table. A triage from the text
+  layer and the ruling lines (`find_tables`) keeps the costly table finding
+  to the pages that can hold a statistical table; characters are read
+  cheaply (`pdf_page.LightPage`).
 - A merged cell appears once in its row (`pdf_grid.Grid`). A table continued
   on the next page is just more rows; a repeated header is more header labels.
   A page that ends in a table tells the next page's text alignment that its
@@ -26,7 +28,16 @@ from typing import Any
 
 from extractors.document import Issue, Line
 from extractors.readers.errors import DocumentCorrupt, DocumentEncrypted, NeedsOcr
-from extractors.readers.pdf_grid import Grid, aligned_grids, centre_in, filled_grid, ruled_grid, ruled_tables
+from extractors.readers.pdf_grid import (
+    Grid,
+    aligned_grids,
+    centre_in,
+    filled_grid,
+    has_cell_gap,
+    ruled_grid,
+    ruled_tables,
+)
+from extractors.readers.pdf_page import light_page
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +89,7 @@ def read_pdf(data: bytes, issues: list[Issue] | None = None) -> list[Line]:
     pages = read = 0
     try:  # around the `with`: closing a damaged PDF walks its pages again and can raise too
         with pdf:
-            for page in pdf.pages:
+            for page in map(light_page, pdf.pages):
                 pages += 1
                 continued = bool(items) and items[-1].is_table
                 if page.chars:
@@ -138,29 +149,36 @@ def _classify(exc: Exception) -> Exception:
 
 
 def find_tables(page: Any, text_lines: list[dict] | None = None, continued: bool = False) -> list[Grid]:
-    """The statistical tables of a page; none on a page without digits.
+    """The statistical tables of a page, looked for only where its text layer and ruling lines can hold one.
+
+    Triage before the costly table finding: a page without digits holds no statistical table; ruling
+    lines make cells only where horizontal and vertical ones cross; and text alignment finds a table
+    only among lines split by a cell-wide gap (`pdf_grid.has_cell_gap`). A page with ruling lines but
+    no ruled table holds none drawn by alignment either.
 
     `text_lines`: the page's `extract_text_lines(return_chars=True)` when the caller has them already
     (page numbers left out); `continued`: the page before ended in a table (`pdf_grid.aligned_grids`).
     """
     if not any(c["text"].isdigit() for c in page.chars):
         return []
-    tables = page.find_tables(LINE_TABLES)
-    if tables or page.lines or page.rects:
-        return [ruled_grid(t) for t in tables]
-    return aligned_grids(
-        text_lines if text_lines is not None else page.extract_text_lines(return_chars=True), continued
-    )
+    if {"h", "v"} <= {edge["orientation"] for edge in page.edges}:
+        tables = page.find_tables(LINE_TABLES)
+        if tables:
+            return [ruled_grid(t) for t in tables]
+    if page.lines or page.rects:
+        return []
+    lines = text_lines if text_lines is not None else page.extract_text_lines(return_chars=True)
+    return aligned_grids(lines, continued) if has_cell_gap(lines) else []
 
 
 def page_tables(pdf: Any, page_number: int) -> list[Grid]:
     """The tables `read_pdf` finds on page `page_number` (1-based), continuation from the pages before included."""
     continued = False
-    for page in pdf.pages[: page_number - 1]:
+    for page in map(light_page, pdf.pages[: page_number - 1]):
         items = page_items(page, continued)
         continued = items[-1].is_table if items else continued
         page.flush_cache()
-    page = pdf.pages[page_number - 1]
+    page = light_page(pdf.pages[page_number - 1])
     return find_tables(page, _text_lines(page), continued)
 
 

@@ -70,11 +70,34 @@ class Grid:
 def ruled_grid(table: Any) -> Grid:
     """A pdfplumber Table as a grid: the positions a merged cell covers (None) are dropped."""
     rows = []
-    for row, texts in zip(table.rows, table.extract(), strict=True):
-        kept = [(text or "", box) for text, box in zip(texts, row.cells, strict=True) if box is not None]
+    for row, texts in zip(table.rows, _cell_texts(table), strict=True):
+        kept = [(text, box) for text, box in zip(texts, row.cells, strict=True) if box is not None]
         if kept:
             rows.append(GridRow(row.bbox, kept))
     return Grid(table.bbox, rows)
+
+
+def _cell_texts(table: Any) -> list[list[str]]:
+    """The text of every cell ("" for none), as `table.extract()` reads it: the characters whose centre
+    lies in the cell (right and bottom edges excluded), through pdfplumber's `extract_text`.
+
+    `extract()` tests every character of the page against every row, a function call each; here each
+    centre is computed once and a row tests only the characters inside its table.
+    """
+    from pdfplumber.utils import extract_text
+
+    def inside(box: Box, chars: list[tuple[float, float, dict]]) -> list[tuple[float, float, dict]]:
+        x0, top, x1, bottom = box
+        return [c for c in chars if x0 <= c[0] < x1 and top <= c[1] < bottom]
+
+    centres = [((c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2, c) for c in table.page.chars]
+    chars = inside(table.bbox, centres)
+    texts = []
+    for row in table.rows:
+        in_row = inside(row.bbox, chars)
+        in_cells = [inside(box, in_row) if box is not None else [] for box in row.cells]
+        texts.append([extract_text([c for _, _, c in cell]) if cell else "" for cell in in_cells])
+    return texts
 
 
 def ruled_tables(page: Any, edges: list[dict], settings: dict[str, Any]) -> list[Any]:
@@ -155,11 +178,24 @@ def aligned_grids(
     return grids
 
 
+def has_cell_gap(text_lines: list[dict]) -> bool:
+    """Some line splits into two fragments or more: text alignment can find a table only then."""
+    for line in text_lines:
+        chars = [c for c in line["chars"] if c["text"].strip()]
+        if any(_cell_gap(previous, char) for previous, char in pairwise(chars)):
+            return True
+    return False
+
+
+def _cell_gap(previous: dict, char: dict) -> bool:
+    """The two characters of a line stand in different cells."""
+    return char["x0"] - previous["x1"] > _CELL_GAP * (char["bottom"] - char["top"])
+
+
 def _fragments(chars: list[dict]) -> list[_Fragment]:
     groups: list[list[dict]] = []
     for char in (c for c in chars if c["text"].strip()):
-        size = char["bottom"] - char["top"]
-        if groups and char["x0"] - groups[-1][-1]["x1"] <= _CELL_GAP * size:
+        if groups and not _cell_gap(groups[-1][-1], char):
             groups[-1].append(char)
         else:
             groups.append([char])
