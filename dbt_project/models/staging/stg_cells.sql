@@ -1,3 +1,5 @@
+{{ config(**report_incremental('current_generations')) }}
+
 with
 
 current_cells as (
@@ -29,7 +31,10 @@ renamed as (
         page,
         line_no,
         bbox,
-        split
+        split,
+
+        ---------- watermark (macros/incremental_reports.sql)
+        generation_loaded_at as loaded_at
 
     from current_cells
 
