@@ -6,24 +6,28 @@ cells), a re-parse of 001 that yields no cell, and 003's document deleted
 from raw. Every mart, every incremental model and int_check_inputs (less
 built_at, the time dbt wrote a row) must then equal a `--full-refresh`
 build of the same raw rows; and the second build must have left the
-reports it had no reason to touch as the first build wrote them.
+reports it had no reason to touch as the first build wrote them. On DuckDB
+and on Postgres (a fresh database on 127.0.0.1:5432).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 
-import duckdb
 import pytest
 
 from extractors.document import ParsedDocument
 from extractors.parse import parse_file
 from pipeline.settings import Settings
+from tests.deploy.test_server_mode import fresh_database
 from tests.paths import SAMPLES
+from warehouse.connection import connect, transaction
 from warehouse.load import load_parsed
-from warehouse.raw_schema import create_statements
 from warehouse.transform import run_dbt
 
 INCREMENTAL_MODELS = (
@@ -48,50 +52,62 @@ def _load(settings: Settings, tmp_path: Path, docs: list[ParsedDocument]) -> Non
     assert load_parsed(settings.warehouse, paths)["documents_loaded"] == len(docs)
 
 
-def _relations(conn: duckdb.DuckDBPyConnection) -> list[str]:
-    marts = conn.execute(
+def _query(settings: Settings, sql: str, params: list[Any] | None = None) -> list[tuple]:
+    with connect(settings.warehouse, read_only=True) as conn:
+        return [tuple(row) for row in conn.execute(sql, params or []).fetchall()]
+
+
+def _relations(settings: Settings) -> list[str]:
+    marts = _query(
+        settings,
         "select table_schema || '.' || table_name from information_schema.tables "
-        "where table_schema = 'marts' order by table_name"
-    ).fetchall()
+        "where table_schema = 'marts' order by table_name",
+    )
     return [*INCREMENTAL_MODELS, *(name for (name,) in marts)]
 
 
 def _snapshot(settings: Settings) -> dict[str, list[tuple]]:
     """Every compared relation's rows, sorted (None first), without NOT_COMPARED columns."""
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
-        snapshot = {}
-        for relation in _relations(conn):
-            schema, table = relation.split(".")
-            columns = [
-                c
-                for (c,) in conn.execute(
-                    "select column_name from information_schema.columns "
-                    "where table_schema = ? and table_name = ? order by ordinal_position",
-                    [schema, table],
-                ).fetchall()
-                if c not in NOT_COMPARED
-            ]
-            rows = conn.execute(f"select {', '.join(columns)} from {relation}").fetchall()
-            snapshot[relation] = sorted(rows, key=lambda row: [(v is not None, str(v)) for v in row])
+    snapshot = {}
+    for relation in _relations(settings):
+        schema, table = relation.split(".")
+        columns = [
+            c
+            for (c,) in _query(
+                settings,
+                "select column_name from information_schema.columns "
+                "where table_schema = ? and table_name = ? order by ordinal_position",
+                [schema, table],
+            )
+            if c not in NOT_COMPARED
+        ]
+        rows = _query(settings, f"select {', '.join(columns)} from {relation}")
+        snapshot[relation] = sorted(rows, key=lambda row: [(v is not None, str(v)) for v in row])
     return snapshot
 
 
 def _built_at(settings: Settings, report_id: str) -> set:
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
-        rows = conn.execute(
-            "select distinct built_at from intermediate.int_check_inputs where report_id = ?", [report_id]
-        ).fetchall()
+    rows = _query(
+        settings, "select distinct built_at from intermediate.int_check_inputs where report_id = ?", [report_id]
+    )
     return {built_at for (built_at,) in rows}
 
 
-@pytest.fixture
-def settings(tmp_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+@pytest.fixture(params=["duckdb", "postgres"])
+def settings(
+    request: pytest.FixtureRequest, tmp_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Settings]:
     monkeypatch.setenv("DISCLOSURE_AS_OF_DATE", "2025-02-15")
-    tmp_settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(tmp_settings.warehouse_path)) as conn:
-        for statement in create_statements():
-            conn.execute(statement)
-    return tmp_settings
+    with fresh_database("disclosure_incremental") if request.param == "postgres" else nullcontext() as dsn:
+        if dsn:
+            monkeypatch.setenv("DISCLOSURE_WAREHOUSE", "postgres")
+            monkeypatch.setenv("DISCLOSURE_POSTGRES_DSN", dsn)
+        settings = Settings.from_env()
+        assert settings.warehouse_target == request.param
+        settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+        with connect(settings.warehouse):  # creates the raw schema
+            pass
+        yield settings
 
 
 def test_incremental_builds_equal_a_full_refresh(settings: Settings, tmp_path: Path) -> None:
@@ -105,7 +121,7 @@ def test_incremental_builds_equal_a_full_refresh(settings: Settings, tmp_path: P
     reparsed = dataclasses.replace(docs[2], parser_version=docs[2].parser_version + "+fewer", cells=docs[2].cells[5:])
     emptied = dataclasses.replace(docs[1], parser_version=docs[1].parser_version + "+empty", cells=[])
     _load(settings, tmp_path, [docs[4], reparsed, emptied])
-    with duckdb.connect(str(settings.warehouse_path)) as conn:
+    with connect(settings.warehouse) as conn, transaction(conn):
         for table in PARSED_TABLES:  # 003's document is gone
             conn.execute(f"delete from raw.{table} where sha256 = ?", [docs[3].sha256])
     run_dbt(settings.dbt, ["build"])
@@ -116,9 +132,9 @@ def test_incremental_builds_equal_a_full_refresh(settings: Settings, tmp_path: P
     assert _built_at(settings, docs[4].report_id) - first_build
     cells = {
         (report_id, parser_version): n
-        for report_id, parser_version, n in duckdb.connect(str(settings.warehouse_path), read_only=True)
-        .execute("select report_id, parser_version, count(*) from staging.stg_cells group by all")
-        .fetchall()
+        for report_id, parser_version, n in _query(
+            settings, "select report_id, parser_version, count(*) from staging.stg_cells group by 1, 2"
+        )
     }
     assert (docs[2].report_id, reparsed.parser_version) in cells
     assert cells[docs[2].report_id, reparsed.parser_version] == len(docs[2].cells) - 5
