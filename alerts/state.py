@@ -12,8 +12,11 @@ generations, then report id); failures of the versions it replaced are
 ignored (`Assessment.superseded`). A re-parse by a newer parser version does
 not make an older version current again.
 
-For one validation run and one severity, `assess` compares the run's failures
-of the current versions with the state:
+For one validation run and one severity, `assess` compares the current
+failures of the current versions with the state. A report's current results
+are those of its latest validation (validation is incremental: a run reads
+only the reports built since the one before, expectations.run_checks, so a
+report it did not read keeps its failures; int_check_history.is_current):
 
 * a key with no open alert -> `new` (also when it was resolved before);
 * an open key whose expected|observed differ from what was alerted -> `changed`;
@@ -62,12 +65,20 @@ STATE_COLUMNS = (
     "run_id",
 )
 
-# raw.check_results stores changes: a run's results are the rows it last saw (`last_seen_run`),
-# which is every result of the latest run, unchanged or not.
-FAILED_SQL = """
+# raw.check_results stores changes: a report's current results are the rows its latest validation
+# saw (every result of that run, unchanged or not, has that run's last_seen_at).
+CURRENT_SQL = """
+    select c.*
+    from raw.check_results as c
+    inner join (
+        select report_id, max(last_seen_at) as last_seen_at from raw.check_results group by report_id
+    ) as latest
+        on c.report_id = latest.report_id and c.last_seen_at = latest.last_seen_at
+"""
+FAILED_SQL = f"""
     select last_seen_run as run_id, report_id, check_id, subject, expected, observed, difference, severity
-    from raw.check_results
-    where last_seen_run = ? and status = 'failed' and severity = ?
+    from ({CURRENT_SQL}) as current_results
+    where status = 'failed' and severity = ?
     order by report_id, check_id, subject
 """
 
@@ -79,8 +90,8 @@ STATE_SQL = f"select {', '.join(STATE_COLUMNS)} from raw.alert_log where severit
 # those of open alerts, and every other version of the same agency and year (the newest wins).
 _SOURCES_SQL = """
     with failing as (
-        select distinct report_id from raw.check_results
-        where last_seen_run = ? and status = 'failed' and severity = ?
+        select distinct report_id from ({current}) as current_results
+        where status = 'failed' and severity = ?
     ),
     open_alerts as (
         {open_alerts}
@@ -99,11 +110,13 @@ _SOURCES_SQL = """
        or exists (select 1 from agency_years a where a.agency = r.agency and a.report_year = r.report_year)
 """
 SOURCES_SQL = _SOURCES_SQL.format(
-    open_alerts="select report_id, agency, report_year from raw.alert_log where state = 'open' and severity = ?"
+    current=CURRENT_SQL,
+    open_alerts="select report_id, agency, report_year from raw.alert_log where state = 'open' and severity = ?",
 )
 # The same without the alert state (read-only callers, a warehouse older than raw.alert_log).
 SOURCES_WITHOUT_STATE_SQL = _SOURCES_SQL.format(
-    open_alerts="select report_id, agency, report_year from raw.reports where 1 = 0 and report_id <> ?"
+    current=CURRENT_SQL,
+    open_alerts="select report_id, agency, report_year from raw.reports where 1 = 0 and report_id <> ?",
 )
 
 PARSE_ISSUES_SQL = """
@@ -161,16 +174,15 @@ class RunFailures:
 
 
 def run_failures(conn: Any, run_id: str, severity: str, with_state: bool = False) -> RunFailures:
-    """The run's failed checks of one severity with their sources; `with_state` reads raw.alert_log too."""
-    sql, params = (
-        (SOURCES_SQL, [run_id, severity, severity])
-        if with_state
-        else (SOURCES_WITHOUT_STATE_SQL, [run_id, severity, ""])
-    )
+    """The current failed checks of one severity after `run_id`, with their sources; `with_state` reads raw.alert_log.
+
+    A failure's `run_id` is the run that last saw it: `run_id` or, for a report it did not read, an earlier one.
+    """
+    sql, params = (SOURCES_SQL, [severity, severity]) if with_state else (SOURCES_WITHOUT_STATE_SQL, [severity, ""])
     rows = records(conn.execute(sql, params))
     sources = newest_sources(rows)
     found = RunFailures([], [], sources, current_versions(rows, sources), parse_issue_counts(conn, sources))
-    for row in records(conn.execute(FAILED_SQL, [run_id, severity])):
+    for row in records(conn.execute(FAILED_SQL, [severity])):
         failure = Failure(**row, **found.source_of(row["report_id"]))
         is_current = (
             failure.agency is None
@@ -212,7 +224,7 @@ def assess(conn: Any, run_id: str, severity: str) -> Assessment:
             assessment.unchanged.append(failure)
 
     gone = [row for key, row in state.items() if row["state"] == OPEN and key not in failing]
-    now_rows = _rows_now(conn, run_id, gone, current_of)
+    now_rows = _rows_now(conn, gone, current_of)
     for prior in gone:
         report_id = _report_now(prior, current_of)
         row = now_rows.get((report_id, prior["check_id"], prior["subject"])) if report_id else None
@@ -301,18 +313,18 @@ def records(cursor: Any) -> list[dict[str, Any]]:
 
 
 def _rows_now(
-    conn: Any, run_id: str, gone: Sequence[Mapping[str, Any]], current_of: Mapping[tuple[str, int], str]
+    conn: Any, gone: Sequence[Mapping[str, Any]], current_of: Mapping[tuple[str, int], str]
 ) -> dict[tuple[str, str, str], dict[str, Any]]:
-    """This run's rows of the reports that now stand for the open alerts that no longer fail."""
+    """The current rows of the reports that now stand for the open alerts that no longer fail."""
     report_ids = sorted({rid for prior in gone if (rid := _report_now(prior, current_of))})
     if not report_ids:
         return {}
     marks = ", ".join("?" * len(report_ids))
     rows = records(
         conn.execute(
-            "select report_id, check_id, subject, expected, observed, status from raw.check_results "
-            f"where last_seen_run = ? and report_id in ({marks})",
-            [run_id, *report_ids],
+            "select report_id, check_id, subject, expected, observed, status "
+            f"from ({CURRENT_SQL}) as current_results where report_id in ({marks})",
+            report_ids,
         )
     )
     return {(r["report_id"], r["check_id"], r["subject"]): r for r in rows}

@@ -1,6 +1,6 @@
 """The warehouse at scale: `raw` synthesised for N reports, then dbt build and the GX identity suites.
 
-    python -m bench.warehouse_scale [--sizes 1000,10000,100000] [--repeat R] [--keep DIR]
+    python -m bench.warehouse_scale [--sizes 1000,10000,100000] [--repeat R] [--incremental N] [--keep DIR]
 
 For every size N a fresh DuckDB file gets `raw` tables written directly in SQL
 (generate_series and hash(), no Python per row): documents, reports in the
@@ -28,8 +28,15 @@ raw.cells` plus an aggregate over it (the cost of reading and writing the
 cells once). `--repeat R` runs GX and the marts build R - 1 more times at
 the largest size under new run ids, as later daily runs would: with nothing
 new they add no row to `raw.check_results`, only move last_seen_run.
+`--incremental N` then times the incremental transform at the largest size
+(docs/ARCHITECTURE.md "Incremental transform"): the same three stages once
+with nothing new, once after N new reports of the same agencies were added
+to raw; then it rebuilds with `--full-refresh` and checks that every mart
+equals what the incremental runs built, row for row.
 Targets at 100,000 reports: stages 1-3 within 5 minutes and no process above 4 GiB
-peak RSS; growth from size to size linear or better.
+peak RSS; growth from size to size linear or better; with `--incremental 300`,
+the transform for the 300 new reports within 60 s at 4 GiB, a run with nothing
+new within 15 s.
 """
 
 from __future__ import annotations
@@ -52,6 +59,7 @@ from pipeline.settings import REPO_ROOT
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
 TARGET_SECONDS = 300.0
 TARGET_RSS_GIB = 4.0
+TARGET_NEW_SECONDS, TARGET_NOTHING_NEW_SECONDS = 60.0, 15.0  # the incremental transform (--incremental)
 STAGING_SELECT = ["resource_type:seed", "staging", "intermediate"]
 
 
@@ -77,8 +85,12 @@ def grid_rows() -> list[tuple[str, str, str | None, str, str, str]]:
     return rows
 
 
-def synthesise(conn, n: int) -> dict[str, int]:  # conn: a duckdb connection
-    """Write raw tables for n reports; returns row counts."""
+def synthesise(conn, n: int, first: int = 1, agencies: int | None = None) -> dict[str, int]:
+    """Write raw tables for n reports numbered from `first` (of `agencies` agencies, default n / 5); row counts.
+
+    conn: a duckdb connection. Reports added later (first > 1) share the agencies of the first ones.
+    """
+    agencies = max((agencies or n) // 5, 1)
     conn.execute(
         "create or replace temp table grid (template varchar, table_name varchar, article_item varchar,"
         " row_code varchar, column_code varchar, kind varchar)"
@@ -97,7 +109,7 @@ def synthesise(conn, n: int) -> dict[str, int]:  # conn: a duckdb connection
             hash(i, 'missing') % 100 = 0 as missing,
             hash(i, 'negative') % 200 = 0 as negative,
             hash(i, 'mismatch') % 100 = 0 as mismatch
-        from generate_series(1, {n}) as s(i)
+        from generate_series({first}, {first + n - 1}) as s(i)
     """)
     conn.execute(f"""
         insert into raw.documents
@@ -109,7 +121,7 @@ def synthesise(conn, n: int) -> dict[str, int]:  # conn: a duckdb connection
     conn.execute(f"""
         insert into raw.reports
         select report_id, sha256, '{PARSER_VERSION}', 'report_' || i || '.' || format,
-               '模拟' || (i % greatest({n} // 5, 1)) || '县人民政府',
+               '模拟' || (i % {agencies}) || '县人民政府',
                case template when 'gov2021' then 2021 + i % 4 when 'gov2019' then 2019 + i % 2
                     else 2012 + i % 7 end,
                template, null, null
@@ -283,7 +295,79 @@ def baseline(warehouse: Path) -> Stage:
     return Stage("baseline", seconds, grown / 1024)
 
 
-def measure(n: int, folder: Path, repeat: int = 1) -> tuple[dict[str, int], dict[str, Stage], str]:
+def transform_stages(
+    label: str, dbt: str, denv: dict[str, str], env: dict[str, str], project: Path, log: Path
+) -> Stage:
+    """The transform DAG's three stages (dbt staging, GX, dbt marts) as one: summed seconds, the highest peak."""
+    stages = [
+        run_stage(f"{label}: dbt_staging", [dbt, "build", "--select", *STAGING_SELECT], denv, project, log),
+        run_stage(f"{label}: gx", [sys.executable, "-c", _GX_STEP, label.replace(" ", "-")], env, REPO_ROOT, log),
+        run_stage(f"{label}: dbt_marts", [dbt, "build", "--select", "marts"], denv, project, log),
+    ]
+    print(
+        f"#   {label}: "
+        + ", ".join(f"{s.name.split(': ')[1]} {s.seconds:.1f} s / {s.peak_rss_mib:.0f} MiB" for s in stages),
+        flush=True,
+    )
+    return Stage(label, sum(s.seconds for s in stages), max(s.peak_rss_mib for s in stages))
+
+
+def marts_differences(warehouse: Path, kept: str) -> dict[str, int]:
+    """Rows in one of marts.<t> and <kept>.<t> and not the other (multisets), per mart; {} when all are equal."""
+    import duckdb
+
+    conn = duckdb.connect(str(warehouse), read_only=True)
+    tables = [
+        t
+        for (t,) in conn.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+        ).fetchall()
+    ]
+    differences = {}
+    for t in tables:
+        (n,) = conn.execute(
+            f"select count(*) from ((select * from marts.{t} except all select * from {kept}.{t}) "
+            f"union all (select * from {kept}.{t} except all select * from marts.{t})) as d"
+        ).fetchone()
+        if n:
+            differences[t] = n
+    conn.close()
+    return differences
+
+
+def incremental_runs(
+    n: int, new: int, warehouse: Path, dbt: str, denv: dict[str, str], env: dict[str, str], project: Path, log: Path
+) -> dict[str, Stage]:
+    """Nothing new, then `new` reports more, through the incremental transform; then the full-refresh comparison."""
+    import duckdb
+
+    stages = {"nothing new": transform_stages("nothing new", dbt, denv, env, project, log)}
+    conn = duckdb.connect(str(warehouse))
+    synthesise(conn, new, first=n + 1, agencies=n)
+    conn.execute("checkpoint")
+    conn.close()
+    stages[f"{new} new"] = transform_stages(f"{new} new", dbt, denv, env, project, log)
+
+    conn = duckdb.connect(str(warehouse))  # keep the incremental marts, rebuild from scratch, compare
+    conn.execute("create schema bench_incremental")
+    for (t,) in conn.execute(
+        "select table_name from information_schema.tables where table_schema = 'marts'"
+    ).fetchall():
+        conn.execute(f"create table bench_incremental.{t} as select * from marts.{t}")
+    conn.close()
+    stages["full refresh"] = run_stage(
+        "full refresh", [dbt, "build", "--full-refresh", "--exclude", "resource_type:unit_test"], denv, project, log
+    )
+    differences = marts_differences(warehouse, "bench_incremental")
+    print(f"#   incremental marts = full refresh: {differences or 'yes, row for row'}", flush=True)
+    if differences:
+        raise RuntimeError(f"the incremental marts differ from a full refresh: {differences}")
+    return stages
+
+
+def measure(
+    n: int, folder: Path, repeat: int = 1, incremental: int = 0
+) -> tuple[dict[str, int], dict[str, Stage], str]:
     import duckdb
 
     from warehouse.raw_schema import create_statements
@@ -349,6 +433,8 @@ def measure(n: int, folder: Path, repeat: int = 1) -> tuple[dict[str, int], dict
             flush=True,
         )
     gx_line = next((line for line in log.read_text(encoding="utf-8").splitlines() if line.startswith("gx: ")), "")
+    if incremental:
+        stages |= incremental_runs(n, incremental, warehouse, dbt, denv, env, settings.dbt_project_dir, log)
     return counts, stages, gx_line
 
 
@@ -388,6 +474,14 @@ def table(results: dict[int, tuple[dict[str, int], dict[str, Stage], str]]) -> s
             f"(target <= {TARGET_RSS_GIB:.0f} GiB: {'met' if peak_gib <= TARGET_RSS_GIB else 'MISSED'}); "
             f"{gx}"
         )
+        incremental = [stage for stage in stages.values() if stage.name.endswith(" new")]
+        lines += [
+            f"incremental transform at {n:,} reports, {stage.name}: {stage.seconds:.1f} s, "
+            f"peak RSS {stage.peak_rss_mib / 1024:.2f} GiB (target <= {target:.0f} s at <= {TARGET_RSS_GIB:.0f} GiB: "
+            f"{'met' if stage.seconds <= target and stage.peak_rss_mib / 1024 <= TARGET_RSS_GIB else 'MISSED'})"
+            for stage in incremental
+            for target in [TARGET_NOTHING_NEW_SECONDS if stage.name == "nothing new" else TARGET_NEW_SECONDS]
+        ]
     return "\n".join(lines)
 
 
@@ -409,6 +503,14 @@ def main(argv: list[str] | None = None) -> int:
         help="at the largest size, run GX and the marts build this many times (later runs "
         "with new run ids, as daily runs would) and print each",
     )
+    parser.add_argument(
+        "--incremental",
+        type=int,
+        default=0,
+        metavar="N",
+        help="at the largest size, then time the incremental transform with nothing new and with N new "
+        "reports, and check its marts against a full refresh",
+    )
     parser.add_argument("--keep", type=Path, help="keep the warehouses and logs here (default: a temp folder)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -416,7 +518,8 @@ def main(argv: list[str] | None = None) -> int:
     results = {}
     try:
         for n in sizes:
-            results[n] = measure(n, folder, args.repeat if n == max(sizes) else 1)
+            largest = n == max(sizes)
+            results[n] = measure(n, folder, args.repeat if largest else 1, args.incremental if largest else 0)
             counts, stages, gx = results[n]
             print(
                 f"# {n} reports: synthesised in {counts['synthesis_seconds']} s; "

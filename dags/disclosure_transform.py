@@ -8,13 +8,19 @@ loaded a new document, or that found the marts not yet built today
 (publication monitoring depends on the date too).
 
 1. `dbt_build_staging` - `dbt build` of the seeds, `staging` and
-   `intermediate` (models and their dbt tests).
+   `intermediate` (models and their dbt tests). The per-report models are
+   incremental: only the reports loaded or re-parsed since the last build
+   (and the cross-report inputs of their agency-years) are recomputed.
+   Param `full_refresh` (`disclosure run --full-refresh`) rebuilds them
+   from scratch (`dbt build --full-refresh`); the marts are the same either way.
    Publication monitoring is built here too: `int_publication` expects a
    report per agency and year of the registry snapshot `raw.sources`
    (nothing while it is empty) and judges it against its legal due date.
-2. `identity_checks` - Great Expectations validates
-   `intermediate.int_check_inputs` (the per-report identities, the
-   cross-year `year.carry` and `report.on_time` per expected agency-year);
+2. `identity_checks` - Great Expectations validates the rows of
+   `intermediate.int_check_inputs` that dbt wrote since the last validation
+   (the per-report identities of new or re-parsed reports, the cross-year
+   `year.carry` of their agency-years, and `report.on_time` per expected
+   agency-year); the results of the other reports stay as they are;
    row-level results go to `raw.check_results` under this run's `run_id`,
    data docs to `$DISCLOSURE_DOCS_DIR/gx`. A failed identity is data, not a
    task failure.
@@ -82,7 +88,7 @@ from typing import Any
 
 from _assets import RAW_WAREHOUSE
 from _callbacks import DEFAULT_ARGS, long_run_alert
-from airflow.sdk import chain, dag, get_current_context, task
+from airflow.sdk import Param, chain, dag, get_current_context, task
 
 WAREHOUSE_POOL = "warehouse"
 ALERT_TIMEOUT = timedelta(minutes=10)
@@ -102,17 +108,30 @@ MARTS_SELECT = ["marts"]
     **long_run_alert(timedelta(minutes=30)),
     doc_md=__doc__,
     tags=["disclosure", "transformation"],
+    params={
+        "full_refresh": Param(
+            False,
+            type="boolean",
+            title="Full refresh",
+            description="Rebuild the incremental models from scratch (dbt build --full-refresh) "
+            "and validate every report again.",
+        ),
+    },
 )
 def disclosure_transform() -> None:
     @task(
         pool=WAREHOUSE_POOL,
-        doc_md="`dbt build --select resource_type:seed staging intermediate` (pool `warehouse`).",
+        doc_md=(
+            "`dbt build --select resource_type:seed staging intermediate` (pool `warehouse`); "
+            "with `--full-refresh` when the run's param `full_refresh` is set."
+        ),
     )
     def dbt_build_staging() -> None:
         from pipeline.settings import Settings
         from warehouse.transform import run_dbt
 
-        run_dbt(Settings.from_env().dbt, ["build", "--select", *STAGING_SELECT])
+        refresh = ["--full-refresh"] if get_current_context()["params"]["full_refresh"] else []
+        run_dbt(Settings.from_env().dbt, ["build", *refresh, "--select", *STAGING_SELECT])
 
     @task(
         pool=WAREHOUSE_POOL,

@@ -2,9 +2,14 @@
 
 Flow of `run_identity_checks(config, run_id)`:
 
-1. read the inputs from DuckDB into pandas (GX cannot validate DuckDB through
-   SQLAlchemy) and round both sides to 0.01, the documented tolerance for
-   amounts in 万元 (counts are integers, so rounding leaves them exact);
+1. read the inputs that dbt built since the last validation (`built_at`
+   after the latest `last_seen_at` in `raw.check_results`: the rows of the
+   reports loaded or re-parsed since, the cross-report rows of their
+   agency-years and every `report.on_time` row; all of them after a
+   `--full-refresh` or on the first run) from the warehouse into pandas (GX
+   cannot validate DuckDB through SQLAlchemy) and round both sides to 0.01,
+   the documented tolerance for amounts in 万元 (counts are integers, so
+   rounding leaves them exact);
 2. run every suite of `expectations.suites` as one GX Checkpoint over the
    DataFrame; its `UpdateDataDocsAction` writes the data docs site into
    `config.docs_dir`, whose CDN links then point at vendored copies
@@ -16,7 +21,9 @@ Flow of `run_identity_checks(config, run_id)`:
    row for each (report, check, subject) whose result is new or differs from
    its latest stored row; an unchanged result only moves that row's
    `last_seen_run`. A run with nothing new adds no row; re-running a run_id
-   first removes the rows that run added.
+   first removes the rows that run added. The results of reports this run
+   did not read stay as they are: each report's latest run speaks for it
+   (`int_check_history.is_current`).
 
 This module never raises on failed checks: a failed check is data. The caller
 (the DAG) decides what a failure means from `CheckSummary`.
@@ -107,8 +114,15 @@ FAILURE_FIELDS = ("report_id", "check_id", "subject", "expected", "observed", "d
 def run_identity_checks(config: ChecksConfig, run_id: str) -> CheckSummary:
     """Validate the identity inputs with GX, store row-level results and build the data docs."""
     validated_at = datetime.now(UTC).replace(tzinfo=None)  # raw timestamps are naive UTC
-    inputs = prepare_inputs(load_inputs(config))
-    log.info("run %s: %d identity input rows from %s", run_id, len(inputs), INPUTS_RELATION)
+    since = last_validated_at(config, run_id)
+    inputs = prepare_inputs(load_inputs(config, since))
+    log.info(
+        "run %s: %d identity input rows from %s, built since %s",
+        run_id,
+        len(inputs),
+        INPUTS_RELATION,
+        since or "ever (first validation)",
+    )
 
     unexpected = validate_inputs(config, inputs, run_id, validated_at)
     results = row_results(inputs, unexpected)
@@ -138,8 +152,20 @@ def run_identity_checks(config: ChecksConfig, run_id: str) -> CheckSummary:
     return summary
 
 
-def load_inputs(config: ChecksConfig) -> pd.DataFrame:
-    """Read `intermediate.int_check_inputs`; a clear error if dbt has not built it yet.
+def last_validated_at(config: ChecksConfig, run_id: str) -> datetime | None:
+    """When the latest validation run before `run_id` started (None before the first): inputs built after it are new.
+
+    Not `run_id` itself: a retried run reads again what its first attempt read.
+    """
+    with connect(config.warehouse) as conn:
+        (latest,) = conn.execute(
+            "select max(last_seen_at) from raw.check_results where last_seen_run <> ?", [run_id]
+        ).fetchone()
+    return latest
+
+
+def load_inputs(config: ChecksConfig, since: datetime | None = None) -> pd.DataFrame:
+    """Read `intermediate.int_check_inputs` (the rows built after `since`); a clear error if dbt has not built it.
 
     Read in slices by the first digit of report_id (hex), each slice's key
     columns turned into pandas categoricals before the next is read: at
@@ -148,11 +174,12 @@ def load_inputs(config: ChecksConfig) -> pd.DataFrame:
     """
     import pandas as pd
 
-    select = f"select {', '.join(INPUT_COLUMNS)} from {INPUTS_RELATION} where "
+    built = [] if since is None else [since]
+    select = f"select {', '.join(INPUT_COLUMNS)} from {INPUTS_RELATION} where {'built_at > ? and ' * len(built)}"
     marks = ", ".join("?" * len(REPORT_ID_SLICES))
-    queries = [(f"{select} substr(report_id, 1, 1) = ?", [prefix]) for prefix in REPORT_ID_SLICES]
+    queries = [(f"{select} substr(report_id, 1, 1) = ?", [*built, prefix]) for prefix in REPORT_ID_SLICES]
     # ... and whatever does not start with a lowercase hex digit (test ids, say), so nothing is left out
-    queries.append((f"{select} substr(report_id, 1, 1) not in ({marks})", list(REPORT_ID_SLICES)))
+    queries.append((f"{select} substr(report_id, 1, 1) not in ({marks})", [*built, *REPORT_ID_SLICES]))
     slices: list[pd.DataFrame] = []
     try:
         for sql, params in queries:
@@ -302,7 +329,7 @@ def row_results(inputs: pd.DataFrame, unexpected: dict[str, set[Key]]) -> pd.Dat
     return results.loc[:, list(RESULT_COLUMNS)]
 
 
-# The latest stored row of each key; `same` joins an incoming result that equals it.
+# The latest stored row of each key of the reports this run read; `same` joins an incoming result that equals it.
 _LATEST = """
     select report_id, check_id, subject, first_seen_run, expected, observed, status, note
     from (
@@ -310,6 +337,7 @@ _LATEST = """
             partition by report_id, check_id, subject order by first_seen_at desc, first_seen_run desc
         ) as row_rank
         from raw.check_results as c
+        where c.report_id in (select report_id from check_results_incoming)
     ) as ranked
     where row_rank = 1
 """

@@ -2,7 +2,8 @@
 
 disclosure parse FILE... [--out cells.jsonl]   one JSON object per cell, fact and parse issue
                 [--seconds 120 --memory-mb 2048] under the pipeline's limits per file
-disclosure run                                  the whole pipeline once on the embedded default
+disclosure run [--full-refresh]                 the whole pipeline once on the embedded default
+                                                (--full-refresh: rebuild the incremental models)
 disclosure sources check [REGISTRY] [--discover]
                                                 validate the source registry; crawl its listing pages
 disclosure ui [--port 8080]                     the Airflow UI (and quality view) over the same database
@@ -101,11 +102,11 @@ def _parse(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _run(_args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace) -> int:
     from pipeline.embedded import run_embedded
     from pipeline.settings import Settings
 
-    return run_embedded(Settings.from_env())
+    return run_embedded(Settings.from_env(), full_refresh=args.full_refresh)
 
 
 def _warehouse_init(_args: argparse.Namespace) -> int:
@@ -183,6 +184,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parse.set_defaults(func=_parse)
     run = commands.add_parser("run", help="run the whole pipeline once on the embedded default")
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental dbt models from scratch and validate every report again",
+    )
     run.set_defaults(func=_run)
     sources = commands.add_parser("sources", help="the source registry").add_subparsers(dest="action", required=True)
     check = sources.add_parser("check", help="validate the registry; with --discover, crawl its listing pages")

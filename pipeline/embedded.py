@@ -8,7 +8,8 @@ It runs the real DAGs, not a copy of their logic:
    stamp says this Airflow version already did it for this database;
 3. `airflow dags test disclosure_ingest`, then
    `airflow dags test disclosure_transform` (the Asset schedule that links
-   them needs a scheduler, so they are run one after the other here); each
+   them needs a scheduler, so they are run one after the other here;
+   `--full-refresh` passes the transform its param `full_refresh`); each
    task attempt's output is also written as an Airflow task log file
    (`pipeline.task_logs`), so `disclosure ui` shows the runs with their logs;
 4. the summary of `pipeline.summary`.
@@ -20,6 +21,7 @@ parsed documents are not parsed again and loaded ones are not loaded again.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -36,6 +38,7 @@ from pipeline.settings import REPO_ROOT, Settings
 from pipeline.task_logs import TaskLogSplitter
 
 DAG_IDS = ("disclosure_ingest", "disclosure_transform")
+TRANSFORM_DAG = DAG_IDS[1]
 POOL_NAME, POOL_SLOTS = "warehouse", 1
 POOL_DESCRIPTION = "DuckDB allows one writer: every task that opens the warehouse file takes this slot"
 DAGS_FOLDER = REPO_ROOT / "dags"
@@ -104,8 +107,13 @@ def airflow_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "airflow"]
 
 
-def run_embedded(settings: Settings, dag_ids: Sequence[str] = DAG_IDS, out: TextIO | None = None) -> int:
-    """Run the DAGs once with `airflow dags test`; print the summary; 0 when every DAG run succeeded."""
+def run_embedded(
+    settings: Settings, dag_ids: Sequence[str] = DAG_IDS, out: TextIO | None = None, full_refresh: bool = False
+) -> int:
+    """Run the DAGs once with `airflow dags test`; print the summary; 0 when every DAG run succeeded.
+
+    `full_refresh` sets the transform's param of that name: its incremental models are rebuilt from scratch.
+    """
     out = out or sys.stdout
     started = time.monotonic()
     logs = settings.home / "logs"
@@ -131,7 +139,8 @@ def run_embedded(settings: Settings, dag_ids: Sequence[str] = DAG_IDS, out: Text
             # trigger it: whatever was loaded gets built, checked and published.
             # The task log files the UI shows (`disclosure ui`); `dags test` writes none.
             splitter = TaskLogSplitter(airflow_home(settings) / "logs")
-            code = runner.run(dag_id, [*airflow_command(), "dags", "test", dag_id], on_line=splitter.feed)
+            conf = ["--conf", json.dumps({"full_refresh": True})] if full_refresh and dag_id == TRANSFORM_DAG else []
+            code = runner.run(dag_id, [*airflow_command(), "dags", "test", *conf, dag_id], on_line=splitter.feed)
             splitter.close()
             if code != 0:
                 failed.append(dag_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Self
@@ -21,6 +21,7 @@ SHA_B = "b" * 64
 REPORT_A = SHA_A[:16]
 REPORT_B = SHA_B[:16]  # has check results but no raw.reports row: still alerted on
 LOADED = datetime(2025, 2, 1, 7, 0, 0)
+VALIDATED = datetime(2025, 2, 1, 8, 0, 0)
 
 CHECK_RESULTS = [
     # run_id, report_id, check_id, subject, expected, observed, difference, severity, status
@@ -59,12 +60,13 @@ def fill_warehouse(settings: Settings) -> None:
                 "values (?, ?, ?, '002.txt', '静乐县', 2020, 'gov2019')",
                 [REPORT_A, SHA_A, version],
             )
-        for row in CHECK_RESULTS:
+        for row in CHECK_RESULTS:  # older_run validated report A before RUN_ID did: its row is not current
+            seen = VALIDATED - timedelta(days=1) if row[0] == "older_run" else VALIDATED
             conn.execute(
                 "insert into raw.check_results (last_seen_run, report_id, check_id, subject, expected, observed, "
                 "difference, severity, status, first_seen_run, first_seen_at, last_seen_at) "
-                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), now())",
-                [*row, row[0]],
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [*row, row[0], seen, seen],
             )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -39,7 +40,12 @@ def use_tmp_settings(monkeypatch: pytest.MonkeyPatch, home: Path) -> Settings:
     return Settings.from_env()
 
 
+def now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)  # raw timestamps are naive UTC
+
+
 def make_warehouse(settings: Settings, rows) -> None:
+    """int_check_inputs as a dbt build leaves it: every row built now."""
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     conn = duckdb.connect(str(settings.warehouse_path))
     try:
@@ -48,12 +54,13 @@ def make_warehouse(settings: Settings, rows) -> None:
         conn.execute("create schema if not exists intermediate")
         conn.execute(
             "create or replace table intermediate.int_check_inputs ("
-            "report_id varchar, check_id varchar, subject varchar, expected double, observed double, note varchar)"
+            "report_id varchar, check_id varchar, subject varchar, expected double, observed double, note varchar, "
+            "built_at timestamp)"
         )
         if rows:
             conn.executemany(
-                "insert into intermediate.int_check_inputs values (?, ?, ?, ?, ?, ?)",
-                [(*row, NOTES.get(row[:3])) for row in rows],
+                "insert into intermediate.int_check_inputs values (?, ?, ?, ?, ?, ?, ?)",
+                [(*row, NOTES.get(row[:3]), now()) for row in rows],
             )
     finally:
         conn.close()
@@ -119,6 +126,7 @@ def test_a_run_with_nothing_new_adds_no_row_and_a_change_adds_one(tmp_path, monk
     settings = use_tmp_settings(monkeypatch, tmp_path)
     make_warehouse(settings, CASES)
     run_identity_checks(settings.checks, "run1")
+    make_warehouse(settings, CASES)  # rebuilt by a --full-refresh: every row is read again
     run_identity_checks(settings.checks, "run2")
     rows = stored_results(settings)
     assert len(rows) == len(CASES)
@@ -135,6 +143,33 @@ def test_a_run_with_nothing_new_adds_no_row_and_a_change_adds_one(tmp_path, monk
     history = [(r[0], r[8], r[10]) for r in rows if r[2:4] == ("app.results_sum", "natural_person")]
     assert sorted(history) == [("run1", "failed", "run2"), ("run3", "passed", "run3")]
     assert len(stored_results(settings, "run3")) == len(CASES)
+
+
+def test_a_run_reads_only_the_rows_built_since_the_last_run(tmp_path, monkeypatch):
+    """Incremental validation: rows dbt did not rebuild are not read, and their results stay as stored."""
+    from expectations.run_checks import run_identity_checks
+
+    settings = use_tmp_settings(monkeypatch, tmp_path)
+    make_warehouse(settings, CASES)
+    assert run_identity_checks(settings.checks, "run1").total == len(CASES)
+    first = stored_results(settings)
+
+    assert run_identity_checks(settings.checks, "run2").total == 0  # nothing built since run1
+    assert stored_results(settings) == first
+
+    conn = duckdb.connect(str(settings.warehouse_path))
+    conn.execute("update intermediate.int_check_inputs set built_at = ? where report_id = 'r000000000000002'", [now()])
+    conn.close()
+    summary = run_identity_checks(settings.checks, "run3")
+    assert (summary.total, summary.not_evaluable) == (1, 1)
+    runs = {(r[1], r[8], r[10]) for r in stored_results(settings)}
+    assert runs == {
+        ("r000000000000001", "failed", "run1"),  # not read: its failures stay current, not resolved
+        ("r000000000000001", "passed", "run1"),
+        ("r000000000000001", "not_evaluable", "run1"),
+        ("r000000000000002", "not_evaluable", "run3"),
+    }
+    assert run_identity_checks(settings.checks, "run3").total == 1  # a retry reads what its first attempt read
 
 
 def test_rerun_same_run_id_is_idempotent(checked):

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import duckdb
+import pytest
 
+from pipeline import cli, embedded
 from pipeline.embedded import DAGS_FOLDER, _Progress, airflow_env
 from pipeline.settings import Settings
 from pipeline.summary import build_summary, display_width, format_table
@@ -23,6 +26,28 @@ def test_airflow_env_is_embedded_and_quiet(tmp_settings: Settings) -> None:
     assert env["DBT_SEND_ANONYMOUS_USAGE_STATS"] == "False"
     assert env["DISCLOSURE_WAREHOUSE_PATH"] == str(tmp_settings.warehouse_path)
     assert env["PATH"] == "/bin"
+
+
+@pytest.mark.parametrize("flags", [[], ["--full-refresh"]])
+def test_full_refresh_reaches_the_transform_dag_only(
+    tmp_settings: Settings, monkeypatch: pytest.MonkeyPatch, flags: list[str]
+) -> None:
+    """`disclosure run --full-refresh` runs the transform with conf {"full_refresh": true}, the ingest without."""
+    commands: dict[str, list[str]] = {}
+
+    def run(runner: object, label: str, command: list[str], on_line: object = None) -> int:
+        commands[label] = command
+        return 0
+
+    monkeypatch.setattr(embedded, "_prepare_airflow", lambda settings, runner: True)
+    monkeypatch.setattr(embedded, "_summary", lambda settings: "")
+    monkeypatch.setattr(embedded._Runner, "run", run)
+    assert cli.main(["run", *flags]) == 0
+    assert "--conf" not in commands["disclosure_ingest"]
+    transform = commands["disclosure_transform"]
+    assert transform[-1] == "disclosure_transform"
+    conf = transform[transform.index("--conf") + 1] if "--conf" in transform else None
+    assert (conf and json.loads(conf)) == ({"full_refresh": True} if flags else None)
 
 
 def test_progress_names_mapped_tasks_by_file() -> None:

@@ -5,8 +5,16 @@
 -- not_evaluable); a missing cell is never read as 0. `note` says what the
 -- result rests on where the sides alone do not: why a row cannot be evaluated,
 -- which table figure the text matched, which rows a template lacks.
--- A table: GX reads it between the intermediate and the marts builds.
-{{ config(materialized='table') }}
+-- A table (GX reads it between the intermediate and the marts builds),
+-- incremental on the report (macros/incremental_reports.sql): a run
+-- recomputes the reports loaded since its watermark and the reports whose
+-- cross-report inputs they are part of (the other versions of their
+-- agency-year and the reports of the year after: year.carry,
+-- report.reused_text), and every report.on_time row (the calendar moves
+-- them). built_at is when dbt last wrote a row: GX validates the rows built
+-- since its last run (expectations/run_checks.py).
+-- depends_on: {{ ref('int_agency_year_reports') }}
+{{ config(**report_incremental('current_checked_reports')) }}
 
 {%- set application_templates = sql_list(var('application_templates')) %}
 {%- set non_result_rows = sql_list(var('non_result_rows')) %}
@@ -20,21 +28,26 @@
 
 with
 
+{{ check_inputs_scope() }}
+
 reports as (
 
     select * from {{ ref('stg_reports') }}
+    {{- affected_reports_only() }}
 
 ),
 
 cells as (
 
     select * from {{ ref('stg_cells') }}
+    {{- affected_reports_only() }}
 
 ),
 
 narrative_facts as (
 
     select * from {{ ref('stg_narrative_facts') }}
+    {{- affected_reports_only() }}
 
 ),
 
@@ -50,21 +63,24 @@ template_shape as (
 
 ),
 
-applications_wide as (
-
-    select * from {{ ref('int_applications_wide') }}
-
-),
-
 report_pairs as (
 
     select * from {{ ref('int_report_pairs') }}
+    {{- affected_reports_only() }}
+
+),
+
+applications_wide as (
+
+    select * from {{ ref('int_applications_wide') }}
+    {{- affected_reports_only(with_previous_year=true) }}
 
 ),
 
 sections as (
 
     select * from {{ ref('stg_sections') }}
+    {{- affected_reports_only() }}
 
 ),
 
@@ -77,6 +93,7 @@ narrative_fact_cells as (
 report_reuse as (
 
     select * from {{ ref('int_report_reuse') }}
+    {{- affected_reports_only() }}
 
 ),
 
@@ -750,13 +767,18 @@ unioned as (
 final as (
 
     select
-        cast(report_id as varchar) as report_id,
-        cast(check_id as varchar) as check_id,
-        cast(subject as varchar) as subject,
-        cast(expected as double precision) as expected,
-        cast(observed as double precision) as observed,
-        cast(note as varchar) as note
+        cast(unioned.report_id as varchar) as report_id,
+        cast(unioned.check_id as varchar) as check_id,
+        cast(unioned.subject as varchar) as subject,
+        cast(unioned.expected as double precision) as expected,
+        cast(unioned.observed as double precision) as observed,
+        cast(unioned.note as varchar) as note,
+        -- the report's generation (null for report.on_time): the model's watermark
+        reports.loaded_at,
+        {{ run_started() }} as built_at
     from unioned
+    left join reports
+        on unioned.report_id = reports.report_id
 
 )
 

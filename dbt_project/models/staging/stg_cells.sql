@@ -1,3 +1,5 @@
+{{ config(**report_incremental('current_generations')) }}
+
 with
 
 current_cells as (
@@ -30,7 +32,10 @@ renamed as (
         line_no,
         bbox,
         split,
-        confidence
+        confidence,
+
+        ---------- watermark (macros/incremental_reports.sql)
+        generation_loaded_at as loaded_at
 
     from current_cells
 

@@ -1,3 +1,5 @@
+{{ config(**report_incremental('current_generations')) }}
+
 with
 
 current_documents as (

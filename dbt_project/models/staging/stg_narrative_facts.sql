@@ -1,3 +1,5 @@
+{{ config(**report_incremental('current_generations')) }}
+
 with
 
 current_facts as (
@@ -25,7 +27,10 @@ renamed as (
         ---------- provenance
         raw_text,
         page,
-        line_no
+        line_no,
+
+        ---------- watermark (macros/incremental_reports.sql)
+        generation_loaded_at as loaded_at
 
     from current_facts
 

@@ -1,3 +1,5 @@
+{{ config(**report_incremental('current_generations')) }}
+
 with
 
 current_reports as (
@@ -25,7 +27,10 @@ renamed as (
 
         ---------- dates
         published_on,
-        published_on_source
+        published_on_source,
+
+        ---------- watermark (macros/incremental_reports.sql)
+        generation_loaded_at as loaded_at
 
     from current_reports
 

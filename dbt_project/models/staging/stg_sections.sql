@@ -1,3 +1,5 @@
+{{ config(**report_incremental('current_generations')) }}
+
 with
 
 current_sections as (
@@ -25,7 +27,10 @@ renamed as (
         first_line,
         last_line,
         first_page,
-        last_page
+        last_page,
+
+        ---------- watermark (macros/incremental_reports.sql)
+        generation_loaded_at as loaded_at
 
     from current_sections
 

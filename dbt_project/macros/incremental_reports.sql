@@ -1,0 +1,66 @@
+{#
+    Models incremental on the report (docs/ARCHITECTURE.md "Incremental
+    transform"). Each row carries `loaded_at`: when the parser generation it
+    was computed from was loaded. An incremental run reads only the
+    generations loaded after the model's watermark (the greatest loaded_at
+    it holds) and replaces those reports' rows whole: delete+insert on
+    report_id, the same strategy on DuckDB and Postgres (a report has many
+    rows, so a merge on report_id alone could not replace them).
+    `dbt build --full-refresh` rebuilds them from scratch.
+#}
+
+{# The greatest loaded_at the model holds; 1900 when it holds none (everything is new). #}
+{% macro report_watermark() -%}
+    coalesce((select max(loaded_at) from {{ this }}), cast('1900-01-01' as timestamp))
+{%- endmacro %}
+
+{#
+    The config of such a model. `current` names the macro that gives the
+    current (report_id, loaded_at) pairs, for drop_stale_reports.
+#}
+{% macro report_incremental(current) -%}
+    {{ return({
+        'materialized': 'incremental',
+        'unique_key': 'report_id',
+        'incremental_strategy': 'delete+insert',
+        'on_schema_change': 'fail',
+        'post_hook': ["{{ drop_stale_reports(" ~ current ~ "()) }}"],
+    }) }}
+{%- endmacro %}
+
+{#
+    After an incremental run, drop the rows delete+insert did not replace:
+    of a report whose current generation is another one (a re-parse that
+    yields no row of this model) or whose document is gone. Nothing to do on
+    a full build.
+#}
+{% macro drop_stale_reports(current_reports) -%}
+    {% if not is_incremental() %}
+        {{ return('select 1 as nothing_to_drop') }}
+    {% endif %}
+    delete from {{ this }} as held
+    where not exists (
+        select 1
+        from ({{ current_reports }}) as current_reports
+        where current_reports.report_id = held.report_id
+            and current_reports.loaded_at = coalesce(held.loaded_at, {{ no_generation() }})
+    )
+{%- endmacro %}
+
+{# (report_id, loaded_at) of the newest generation of every document: what staging holds. #}
+{% macro current_generations() -%}
+    select substr(sha256, 1, 16) as report_id, loaded_at
+    from ({{ newest_generation() }}) as generations
+{%- endmacro %}
+
+{# (report_id, loaded_at) of every report and every expected agency-year: what int_check_inputs holds. #}
+{% macro current_checked_reports() -%}
+    select report_id, loaded_at from {{ ref('stg_reports') }}
+    union all
+    select report_key as report_id, {{ no_generation() }} as loaded_at from {{ ref('int_publication') }}
+{%- endmacro %}
+
+{# The loaded_at of a row computed from no parser generation (report.on_time's expected agency-years). #}
+{% macro no_generation() -%}
+    cast('1900-01-01' as timestamp)
+{%- endmacro %}
