@@ -10,9 +10,12 @@
   across the few pixel rows of their thickness; "ink" is anything darker than
   light grey, so a thin rule blurred by the scan stays unbroken, while the
   white between two characters still splits a line of text (no gap is
-  closed: that would join a line of characters into a rule); they become
-  pdfplumber edges, and pdfplumber's own cell builder (`pdf_grid.ruled_grid`
-  for text PDFs) turns them into cells. Plain numpy: no OpenCV needed.
+  closed: that would join a line of characters into a rule); a shorter
+  vertical run is a rule too when it reaches from one horizontal rule to
+  another (the borders of a table row alone at the top of a page: no
+  character stroke touches two rules); they become pdfplumber edges, and
+  pdfplumber's own cell builder (`pdf_grid.ruled_grid` for text PDFs) turns
+  them into cells. Plain numpy: no OpenCV needed.
 """
 
 from __future__ import annotations
@@ -61,13 +64,27 @@ def ruling_edges(page: Any, dpi: int) -> list[dict]:
     ink = np.asarray(page) < _LINE_DARK
     scale = 72 / dpi
     least = int(_MIN_LINE_INCHES * dpi)
-    edges = [line_edge("h", x0, y0, x1, y1, scale) for x0, y0, x1, y1 in _segments(ink, least)]
-    edges += [line_edge("v", y0, x0, y1, x1, scale) for x0, y0, x1, y1 in _segments(ink.T, least)]
+    rows = _segments(ink, least)
+    columns = [c for c in _segments(ink.T, least, least // _PIECES) if c[2] - c[0] >= least or _bridges(c, rows)]
+    edges = [line_edge("h", x0, y0, x1, y1, scale) for x0, y0, x1, y1 in rows]
+    edges += [line_edge("v", y0, x0, y1, x1, scale) for x0, y0, x1, y1 in columns]
     return edges
 
 
-def _segments(ink: Any, least: int) -> list[tuple[int, int, int, int]]:
-    """Lines of at least `least` pixels: runs of ink along each row joined across neighbouring rows (x0, y0, x1, y1)."""
+def _bridges(column: tuple[int, int, int, int], rows: list[tuple[int, int, int, int]]) -> bool:
+    """A vertical run from one horizontal rule to another: a rule between two cells, even when shorter than
+    `_MIN_LINE_INCHES` (a table row alone at the top of a page); no character stroke touches two rules."""
+    top, left, bottom, right = column  # a segment of the transposed image: along the column, then across
+
+    def on_a_rule(y: int) -> bool:
+        return any(y0 - _THICKNESS <= y <= y1 + _THICKNESS and x0 <= right and left <= x1 for x0, y0, x1, y1 in rows)
+
+    return on_a_rule(top) and on_a_rule(bottom)
+
+
+def _segments(ink: Any, least: int, shortest: int | None = None) -> list[tuple[int, int, int, int]]:
+    """Lines of at least `shortest` (default `least`) pixels: runs of ink along each row joined across neighbouring
+    rows (x0, y0, x1, y1)."""
     import numpy as np
 
     padded = np.zeros((ink.shape[0], ink.shape[1] + 2), dtype=np.int8)
@@ -95,7 +112,7 @@ def _segments(ink: Any, least: int) -> list[tuple[int, int, int, int]]:
             ]
         )
     segments = closed + growing
-    return [(x0, y0, x1, y1 + 1) for x0, y0, x1, y1 in segments if x1 - x0 >= least]
+    return [(x0, y0, x1, y1 + 1) for x0, y0, x1, y1 in segments if x1 - x0 >= (shortest or least)]
 
 
 def line_edge(orientation: str, x0: float, top: float, x1: float, bottom: float, scale: float = 1.0) -> dict:
