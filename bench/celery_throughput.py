@@ -119,7 +119,8 @@ def report(results: list[Throughput], n: int, batch: int, concurrency: int, load
         lines += [
             "",
             f"two workers against one: x{results[1].per_minute / results[0].per_minute:.2f} documents per minute "
-            f"(two workers on {os.cpu_count()} cores share the same CPUs: they cannot double)",
+            f"({os.cpu_count()} cores: on an otherwise idle machine two workers share the same CPUs and cannot "
+            "double; under other load, twice the task processes also take a larger share of the CPUs)",
         ]
     return "\n".join(lines)
 

@@ -93,6 +93,20 @@ def query(dsn: str, sql: str, params: list | None = None) -> list[tuple]:
         conn.close()
 
 
+def require_services() -> None:
+    """Postgres and Redis answer, or the test fails on CI and skips elsewhere (for a server in a subprocess)."""
+    import redis
+
+    admin_connection().close()
+    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, socket_connect_timeout=3)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError as exc:
+        service_missing(f"no Redis at {REDIS_HOST}:{REDIS_PORT}: {exc}")
+    finally:
+        client.close()
+
+
 def free_redis_db() -> int:
     """An empty Redis database number (1..15), so the Celery queue is this run's own."""
     import redis

@@ -161,3 +161,21 @@ def test_parse_memory_bench_prints_its_table() -> None:
         service_missing("LibreOffice (soffice) is not installed")
     out = _bench("bench.parse_memory", "--random", "0")
     assert "baseline (smallest)" in out and "largest" in out and "parsed" in out
+
+
+@pytest.mark.integration
+def test_celery_throughput_bench_runs_tiny() -> None:
+    """Both server starts, a parse task per document; every task of a run is taken by the worker(s)."""
+    from bench.corpus import soffice
+    from tests.conftest import service_missing
+    from tests.server_mode import require_services
+
+    if soffice() is None:
+        service_missing("LibreOffice (soffice) is not installed")
+    require_services()
+    out = _bench("bench.celery_throughput", "--n", "3", "--batch", "1", "--concurrency", "1", timeout=1200)
+    rows = [line.split() for line in out.splitlines() if re.match(r"^ +[12] +[12] ", line)]
+    # workers, slots, parse tasks, docs; then a worker's tasks: discover, fetch, plan_parse, 3 x parse, load ...
+    assert [row[:4] for row in rows] == [["1", "1", "3", "3"], ["2", "2", "3", "3"]], out
+    assert int(rows[0][7]) >= 9 and int(rows[1][7]) + int(rows[1][9]) >= 9, out
+    assert "two workers against one: x" in out
