@@ -1,3 +1,5 @@
 """Plain-Python extraction: read disclosure reports into canonical cells. No Airflow import here."""
 
-PARSER_VERSION = "1.1.0"
+# Bumped when a parse of the same bytes gives other rows: held documents are parsed again.
+# 1.2.0: the pre-2019 legacy table and fees_collected fact, OCR confidence per cell, ruled rows over a page break.
+PARSER_VERSION = "1.2.0"
