@@ -123,15 +123,15 @@ def disclosure_transform() -> None:
         pool=WAREHOUSE_POOL,
         doc_md=(
             "`dbt build --select resource_type:seed staging intermediate` (pool `warehouse`); "
-            "with `--full-refresh` when the run's param `full_refresh` is set."
+            "with `--full-refresh` when the run's param `full_refresh` is set or the dbt code changed "
+            "since the last build (warehouse/transform_code.py)."
         ),
     )
     def dbt_build_staging() -> None:
         from pipeline.settings import Settings
-        from warehouse.transform import run_dbt
+        from warehouse.transform import build_incremental
 
-        refresh = ["--full-refresh"] if get_current_context()["params"]["full_refresh"] else []
-        run_dbt(Settings.from_env().dbt, ["build", *refresh, "--select", *STAGING_SELECT])
+        build_incremental(Settings.from_env().dbt, STAGING_SELECT, get_current_context()["params"]["full_refresh"])
 
     @task(
         pool=WAREHOUSE_POOL,

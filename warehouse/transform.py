@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from warehouse.config import WarehouseConfig
+from warehouse.transform_code import held_fingerprint, project_fingerprint, record_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,20 @@ def postgres_env(dsn: str) -> dict[str, str]:
     if parts.password:
         env["DISCLOSURE_POSTGRES_PASSWORD"] = unquote(parts.password)
     return env
+
+
+def build_incremental(config: DbtConfig, select: Sequence[str], full_refresh: bool = False) -> bool:
+    """`dbt build --select <select>`, from scratch when asked or when the dbt code changed since the last build.
+
+    Returns whether it was a full refresh (warehouse.transform_code says why one is forced).
+    """
+    fingerprint = project_fingerprint(config.project_dir)
+    if not full_refresh and held_fingerprint(config.warehouse) != fingerprint:
+        log.info("the dbt project differs from the code that built this warehouse: rebuilding with --full-refresh")
+        full_refresh = True
+    run_dbt(config, ["build", *(["--full-refresh"] if full_refresh else []), "--select", *select])
+    record_fingerprint(config.warehouse, fingerprint)
+    return full_refresh
 
 
 def run_dbt(config: DbtConfig, args: Sequence[str]) -> None:

@@ -197,11 +197,16 @@ def test_transform_runs_the_steps_in_order_with_the_run_id(airflow_db, tmp_setti
 
     run = _dag("disclosure_transform").test()
     assert str(run.state) == "success"
-    assert calls[0] == ("dbt", ("build", "--select", "resource_type:seed", "staging", "intermediate"))
+    # a new warehouse: built from scratch (no code recorded, warehouse/transform_code.py)
+    assert calls[0] == ("dbt", ("build", "--full-refresh", "--select", "resource_type:seed", "staging", "intermediate"))
     assert calls[1] == ("checks", run.run_id)
     assert calls[2] == ("dbt", ("build", "--select", "marts"))
     assert set(calls[3:5]) == {("docs",), ("publish",)}
     assert calls[5] == ("alert", run.run_id)
+
+    calls.clear()  # the same code again: incremental
+    assert str(_dag("disclosure_transform").test().state) == "success"
+    assert calls[0] == ("dbt", ("build", "--select", "resource_type:seed", "staging", "intermediate"))
 
     calls.clear()  # `disclosure run --full-refresh`: the param rebuilds the incremental models
     run = _dag("disclosure_transform").test(run_conf={"full_refresh": True})
