@@ -65,7 +65,7 @@ from typing import Any
 
 from bench.agency_sites import Published, listing_number, listing_page, registry_entry, site_name
 from bench.loopback_http import LoopbackHosts, QuietHandler
-from pipeline.settings import Settings
+from pipeline.settings import ELSEWHERE_VARIABLES, Settings
 
 PER_PAGE = 20  # links per listing page: county CMS columns show 15 to 20
 FIRST_YEAR = 2008  # the 条例 took effect in 2008
@@ -73,17 +73,7 @@ TARGET_DAY_SECONDS = 600.0
 AIRFLOW_TASK_SECONDS = 3.0  # a mapped task instance under the LocalExecutor (bench/RESULTS.md, "End to end")
 ROBOTS = b"User-agent: *\nDisallow: /admin/\n"
 # Variables of the caller's environment that would point the runs elsewhere.
-CLEARED = (
-    "DISCLOSURE_WAREHOUSE_PATH",
-    "DISCLOSURE_PUBLISHED_PATH",
-    "DISCLOSURE_PARSED_DIR",
-    "DISCLOSURE_DOCS_DIR",
-    "DISCLOSURE_ALERT_URLS",
-    "DISCLOSURE_WAREHOUSE",
-    "DISCLOSURE_INPUT_DIR",
-    "DISCLOSURE_LANDING_URL",
-    "DISCLOSURE_REVALIDATE_DAYS",
-)
+CLEARED = (*ELSEWHERE_VARIABLES, "DISCLOSURE_INPUT_DIR", "DISCLOSURE_REVALIDATE_DAYS")
 
 
 # ---- the sites ----------------------------------------------------------------------------------------

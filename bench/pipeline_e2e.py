@@ -53,7 +53,7 @@ from bench.agency_sites import CATALOGUE, AgencySites, Published, add_to_catalog
 from bench.corpus import convert_to_pdf, random_spec, write_docx_and_html
 from bench.local_executor import LocalAirflow
 from bench.report_spec import ReportSpec
-from pipeline.settings import Settings
+from pipeline.settings import ELSEWHERE_VARIABLES, Settings
 
 LAYOUTS = ("gov2021", "gov2019", "narrative")
 TARGET_RERUN_SECONDS = 60.0
@@ -338,17 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         rendered = folder / f"corpus-{args.n}-{sites}"
         published = corpus(rendered, args.n, sites)
         shutil.copytree(rendered, input_dir)
-        for name in (
-            "DISCLOSURE_WAREHOUSE_PATH",
-            "DISCLOSURE_PUBLISHED_PATH",
-            "DISCLOSURE_PARSED_DIR",
-            "DISCLOSURE_DOCS_DIR",
-            "DISCLOSURE_ALERT_URLS",
-            "DISCLOSURE_WAREHOUSE",
-            "DISCLOSURE_INPUT_DIR",
-            "DISCLOSURE_REGISTRY",
-            "DISCLOSURE_FETCH_OPTIONS",
-        ):
+        for name in (*ELSEWHERE_VARIABLES, "DISCLOSURE_INPUT_DIR", "DISCLOSURE_REGISTRY", "DISCLOSURE_FETCH_OPTIONS"):
             os.environ.pop(name, None)
         os.environ["DISCLOSURE_HOME"] = str(home)
         with ExitStack() as stack:

@@ -28,6 +28,19 @@ if TYPE_CHECKING:
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REGISTRY = REPO_ROOT / "sources.yml"
+# Variables that point a pipeline outside its DISCLOSURE_HOME (other files, another warehouse, alert
+# targets): a test or a bench that gives a run its own DISCLOSURE_HOME clears these first.
+ELSEWHERE_VARIABLES = (
+    "DISCLOSURE_WAREHOUSE",
+    "DISCLOSURE_WAREHOUSE_PATH",
+    "DISCLOSURE_PUBLISHED_PATH",
+    "DISCLOSURE_PARSED_DIR",
+    "DISCLOSURE_DOCS_DIR",
+    "DISCLOSURE_LANDING_URL",
+    "DISCLOSURE_S3_ENDPOINT_URL",
+    "DISCLOSURE_ALERT_URLS",
+    "DISCLOSURE_DIGEST_URLS",
+)
 
 
 def _path(name: str, default: Path) -> Path:

@@ -9,35 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.settings import Settings
+from pipeline.settings import ELSEWHERE_VARIABLES, Settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# Settings that would point a test's pipeline somewhere outside its own DISCLOSURE_HOME.
-_DISCLOSURE_PATH_VARIABLES = (
-    "DISCLOSURE_WAREHOUSE_PATH",
-    "DISCLOSURE_PUBLISHED_PATH",
-    "DISCLOSURE_PARSED_DIR",
-    "DISCLOSURE_DOCS_DIR",
-    "DISCLOSURE_ALERT_URLS",
-    "DISCLOSURE_WAREHOUSE",
-    "DISCLOSURE_LANDING_URL",
-    "DISCLOSURE_S3_ENDPOINT_URL",
-)
 
 
 @pytest.fixture
 def tmp_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Settings with every path under tmp_path and no alert URLs."""
-    for name in (
-        "DISCLOSURE_WAREHOUSE_PATH",
-        "DISCLOSURE_PUBLISHED_PATH",
-        "DISCLOSURE_PARSED_DIR",
-        "DISCLOSURE_DOCS_DIR",
-        "DISCLOSURE_ALERT_URLS",
-        "DISCLOSURE_WAREHOUSE",
-        "DISCLOSURE_LANDING_URL",
-        "DISCLOSURE_S3_ENDPOINT_URL",
-    ):
+    for name in ELSEWHERE_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DISCLOSURE_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("DISCLOSURE_INPUT_DIR", str(REPO_ROOT / "data" / "samples"))
@@ -95,7 +75,7 @@ def embedded_run(tmp_path_factory: pytest.TempPathFactory) -> EmbeddedRun:
 
     home = tmp_path_factory.mktemp("embedded") / "home"
     with pytest.MonkeyPatch.context() as mp:
-        for name in _DISCLOSURE_PATH_VARIABLES:
+        for name in ELSEWHERE_VARIABLES:
             mp.delenv(name, raising=False)
         mp.setenv("DISCLOSURE_HOME", str(home))
         mp.setenv("DISCLOSURE_INPUT_DIR", str(REPO_ROOT / "data" / "samples"))

@@ -22,7 +22,7 @@ from urllib.parse import quote, unquote
 
 import pytest
 
-from pipeline.settings import REPO_ROOT, Settings
+from pipeline.settings import ELSEWHERE_VARIABLES, REPO_ROOT, Settings
 from tests.alerts.test_alerts import Receiver
 from tests.server_mode import fresh_database
 from warehouse.connection import connect
@@ -91,15 +91,7 @@ def scenario(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     with contextlib.ExitStack() as stack:
         mp = stack.enter_context(pytest.MonkeyPatch.context())
         pages, digests = stack.enter_context(Receiver()), stack.enter_context(Receiver())
-        for name in (
-            "DISCLOSURE_WAREHOUSE_PATH",
-            "DISCLOSURE_PUBLISHED_PATH",
-            "DISCLOSURE_PARSED_DIR",
-            "DISCLOSURE_DOCS_DIR",
-            "DISCLOSURE_WAREHOUSE",
-            "DISCLOSURE_LANDING_URL",
-            "DISCLOSURE_S3_ENDPOINT_URL",
-        ):
+        for name in ELSEWHERE_VARIABLES:
             mp.delenv(name, raising=False)
         if request.param == "postgres":  # the alert state (raw.alert_log, raw.alert_digests) on Postgres
             mp.setenv("DISCLOSURE_WAREHOUSE", "postgres")

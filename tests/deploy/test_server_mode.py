@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.settings import Settings
+from pipeline.settings import ELSEWHERE_VARIABLES, Settings
 from tests.paths import SAMPLES as SAMPLES_DIR
 from tests.sample_failures import SAMPLE_FAILURES
 from tests.server_mode import PG_USER, Server, celery_server, drop_role, free_port, fresh_database, query
@@ -221,14 +221,7 @@ def test_dbt_build_gives_the_same_marts_on_both_targets(tmp_path: Path, monkeypa
 
     from pipeline.parse_step import parse_to_file
 
-    for name in (
-        "DISCLOSURE_WAREHOUSE_PATH",
-        "DISCLOSURE_PUBLISHED_PATH",
-        "DISCLOSURE_DOCS_DIR",
-        "DISCLOSURE_PARSED_DIR",
-        "DISCLOSURE_LANDING_URL",
-        "DISCLOSURE_S3_ENDPOINT_URL",
-    ):
+    for name in ELSEWHERE_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DISCLOSURE_HOME", str(tmp_path / "duckdb"))
     monkeypatch.setenv("DISCLOSURE_WAREHOUSE", "duckdb")

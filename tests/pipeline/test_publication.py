@@ -25,7 +25,7 @@ import duckdb
 import pytest
 
 from extractors.fetch.registry import parse_registry
-from pipeline.settings import REPO_ROOT, Settings
+from pipeline.settings import ELSEWHERE_VARIABLES, REPO_ROOT, Settings
 from tests.alerts.test_alerts import Receiver
 from tests.conftest import service_missing
 from tests.dbt_project.test_dbt_project import application_cells
@@ -110,14 +110,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory):
 
     home = tmp_path_factory.mktemp("publication") / "home"
     with pytest.MonkeyPatch.context() as mp:
-        for name in (
-            "DISCLOSURE_WAREHOUSE_PATH",
-            "DISCLOSURE_PUBLISHED_PATH",
-            "DISCLOSURE_DOCS_DIR",
-            "DISCLOSURE_WAREHOUSE",
-            "DISCLOSURE_ALERT_URLS",
-            "DISCLOSURE_DIGEST_URLS",
-        ):
+        for name in ELSEWHERE_VARIABLES:
             mp.delenv(name, raising=False)
         mp.setenv("DISCLOSURE_HOME", str(home))
         mp.setenv("DISCLOSURE_AS_OF_DATE", AS_OF)
