@@ -28,9 +28,12 @@ SITES, KNOWN, NEW, FIRST = 30, 1000, 5, 3
 def test_a_day_of_30_sites_asks_each_host_only_what_is_new_or_due(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in (*nationwide.CLEARED, "DISCLOSURE_HOME", "DISCLOSURE_REGISTRY", "DISCLOSURE_FETCH_HOSTS"):
-        monkeypatch.delenv(name, raising=False)  # restored afterwards: the bench points them at its folder
-    monkeypatch.delenv("DISCLOSURE_FETCH_OPTIONS", raising=False)
+    # The bench points these at its folder; set then deleted, each is recorded, so the later tests get
+    # the caller's values back (a bare delenv of an unset variable records nothing, leaking the bench's).
+    pointed = ("DISCLOSURE_HOME", "DISCLOSURE_REGISTRY", "DISCLOSURE_FETCH_HOSTS", "DISCLOSURE_FETCH_OPTIONS")
+    for name in (*nationwide.CLEARED, *pointed):
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     args = nationwide.parse_args(
         [
             *("--sites", str(SITES), "--known", str(KNOWN), "--new", str(NEW)),
