@@ -20,8 +20,8 @@ from bench.corpus import convert_to_pdf, sample_spec, soffice, write_docx_and_ht
 from bench.render_ofd import pdf_to_ofd
 from bench.render_scan import scan_pdf
 from pipeline.embedded import run_embedded
-from pipeline.settings import Settings
-from tests.conftest import _DISCLOSURE_PATH_VARIABLES, service_missing
+from pipeline.settings import ELSEWHERE_VARIABLES, Settings
+from tests.conftest import service_missing
 
 pytestmark = pytest.mark.timeout(1800)
 
@@ -58,7 +58,7 @@ def test_scanned_doc_and_ofd_reports_reach_the_marts(tmp_path: Path, monkeypatch
     if soffice() is None:
         service_missing("LibreOffice (soffice) is not installed: run scripts/system-deps.sh as root")
     known = _inputs(tmp_path / "input", tmp_path / "work")
-    for name in _DISCLOSURE_PATH_VARIABLES:
+    for name in ELSEWHERE_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DISCLOSURE_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("DISCLOSURE_INPUT_DIR", str(tmp_path / "input"))

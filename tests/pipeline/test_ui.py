@@ -40,7 +40,8 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import _DISCLOSURE_PATH_VARIABLES, REPO_ROOT, EmbeddedRun, service_missing
+from pipeline.settings import ELSEWHERE_VARIABLES
+from tests.conftest import REPO_ROOT, EmbeddedRun, service_missing
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -100,7 +101,7 @@ def ui(chromium: str, embedded_run: EmbeddedRun) -> Iterator[Ui]:
     assert embedded_run.exit_code == 0, embedded_run.output[-3000:]
     settings = embedded_run.settings
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW") and k not in _DISCLOSURE_PATH_VARIABLES}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW") and k not in ELSEWHERE_VARIABLES}
     env.update(
         {
             "DISCLOSURE_HOME": str(settings.home),
