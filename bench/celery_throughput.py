@@ -23,13 +23,13 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.agency_sites import CATALOGUE
 from bench.pipeline_e2e import corpus
+from bench.work_folder import work_folder
 from tests.server_mode import Server, celery_server, query
 
 INGEST = "disclosure_ingest"
@@ -142,16 +142,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the S3 server's line per request
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-celery-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    try:
+    with work_folder(args.keep, "bench-celery-") as folder:
         load = os.getloadavg()
         input_dir = input_folder(folder, args.n)
         results = [measure(folder, input_dir, workers, args.concurrency, args.batch) for workers in (1, 2)]
         print(report(results, args.n, args.batch, args.concurrency, load))
-    finally:
-        if args.keep is None:
-            shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 

@@ -49,7 +49,6 @@ import json
 import os
 import shutil
 import statistics
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -65,6 +64,7 @@ from typing import Any
 
 from bench.agency_sites import Published, listing_number, listing_page, registry_entry, site_name
 from bench.loopback_http import LoopbackHosts, QuietHandler
+from bench.work_folder import work_folder
 from pipeline.settings import ELSEWHERE_VARIABLES, Settings
 
 PER_PAGE = 20  # links per listing page: county CMS columns show 15 to 20
@@ -511,16 +511,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-nationwide-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in ("home", "first-crawl"):
-        shutil.rmtree(folder / name, ignore_errors=True)  # a kept folder's earlier run
-    try:
+    with work_folder(args.keep, "bench-nationwide-") as folder:
+        for name in ("home", "first-crawl"):
+            shutil.rmtree(folder / name, ignore_errors=True)  # a kept folder's earlier run
         results = run(args, folder)
         print(report(args, results))
-    finally:
-        if args.keep is None:
-            shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 

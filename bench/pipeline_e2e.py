@@ -42,7 +42,6 @@ import json
 import os
 import shutil
 import sqlite3
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -53,6 +52,7 @@ from bench.agency_sites import CATALOGUE, AgencySites, Published, add_to_catalog
 from bench.corpus import convert_to_pdf, random_spec, write_docx_and_html
 from bench.local_executor import LocalAirflow
 from bench.report_spec import ReportSpec
+from bench.work_folder import work_folder
 from pipeline.settings import ELSEWHERE_VARIABLES, Settings
 
 LAYOUTS = ("gov2021", "gov2019", "narrative")
@@ -328,9 +328,7 @@ def main(argv: list[str] | None = None) -> int:
         "a later run with the same --keep, --n and sites reuses the rendered corpus",
     )
     args = parser.parse_args(argv)
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-e2e-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    try:
+    with work_folder(args.keep, "bench-e2e-") as folder:
         input_dir, home = folder / "input", folder / "home"
         shutil.rmtree(input_dir, ignore_errors=True)
         shutil.rmtree(home, ignore_errors=True)
@@ -379,9 +377,6 @@ def main(argv: list[str] | None = None) -> int:
         formats = Counter(Path(p.file).suffix.lstrip(".") for p in published[: args.n])
         print(report(args.n, args.new, dict(formats), setup, base, runs, f"{where}; {how}"))
         print(completeness(settings, input_dir, published))
-    finally:
-        if args.keep is None:
-            shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 

@@ -48,11 +48,11 @@ import resource
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.work_folder import work_folder
 from extractors import PARSER_VERSION, codes, templates
 from pipeline.settings import REPO_ROOT
 
@@ -514,9 +514,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="keep the warehouses and logs here (default: a temp folder)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-warehouse-"))
     results = {}
-    try:
+    with work_folder(args.keep, "bench-warehouse-") as folder:
         for n in sizes:
             largest = n == max(sizes)
             results[n] = measure(n, folder, args.repeat if largest else 1, args.incremental if largest else 0)
@@ -527,9 +526,6 @@ def main(argv: list[str] | None = None) -> int:
                 + f"; {gx}",
                 flush=True,
             )
-    finally:
-        if args.keep is None:
-            shutil.rmtree(folder, ignore_errors=True)
     print(table(results))
     return 0
 
