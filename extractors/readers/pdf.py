@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from extractors.document import Issue, Line
+from extractors.readers import pdf_text
 from extractors.readers.errors import DocumentCorrupt, DocumentEncrypted, NeedsOcr
 from extractors.readers.pdf_grid import (
     Grid,
@@ -156,18 +157,19 @@ def find_tables(page: Any, text_lines: list[dict] | None = None, continued: bool
     only among lines split by a cell-wide gap (`pdf_grid.has_cell_gap`). A page with ruling lines but
     no ruled table holds none drawn by alignment either.
 
-    `text_lines`: the page's `extract_text_lines(return_chars=True)` when the caller has them already
+    `text_lines`: the page's text lines with their characters (`pdf_text.text_lines`) when the caller has them already
     (page numbers left out); `continued`: the page before ended in a table (`pdf_grid.aligned_grids`).
     """
     if not any(c["text"].isdigit() for c in page.chars):
         return []
-    if {"h", "v"} <= {edge["orientation"] for edge in page.edges}:
-        tables = page.find_tables(LINE_TABLES)
+    edges = page.edges
+    if {"h", "v"} <= {edge["orientation"] for edge in edges}:
+        tables = ruled_tables(page, edges, LINE_TABLES)
         if tables:
             return [ruled_grid(t) for t in tables]
     if page.lines or page.rects:
         return []
-    lines = text_lines if text_lines is not None else page.extract_text_lines(return_chars=True)
+    lines = text_lines if text_lines is not None else pdf_text.text_lines(page.chars)
     return aligned_grids(lines, continued) if has_cell_gap(lines) else []
 
 
@@ -184,9 +186,7 @@ def page_tables(pdf: Any, page_number: int) -> list[Grid]:
 
 def _text_lines(page: Any) -> list[dict]:
     """The page's text lines with their characters, page numbers left out."""
-    return [
-        line for line in page.extract_text_lines(return_chars=True, strip=True) if not _page_number(line, page.height)
-    ]
+    return [line for line in pdf_text.text_lines(page.chars) if not _page_number(line, page.height)]
 
 
 def page_items(page: Any, continued: bool = False) -> list[_Item]:

@@ -30,6 +30,7 @@ pdfplumber's text lines (characters in displayed orientation):
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -37,6 +38,7 @@ from typing import Any
 from extractors.layout.labels import is_numbered
 from extractors.layout.rows import SECTION_HEADING, is_value
 from extractors.numbers import read_number
+from extractors.readers.pdf_text import cell_text
 
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom
 
@@ -69,47 +71,99 @@ class Grid:
 
 def ruled_grid(table: Any) -> Grid:
     """A pdfplumber Table as a grid: the positions a merged cell covers (None) are dropped."""
+    table_rows = table.rows  # pdfplumber works the rows out anew on every access
     rows = []
-    for row, texts in zip(table.rows, _cell_texts(table), strict=True):
+    for row, texts in zip(table_rows, _cell_texts(table.page.chars, table.bbox, table_rows), strict=True):
         kept = [(text, box) for text, box in zip(texts, row.cells, strict=True) if box is not None]
         if kept:
             rows.append(GridRow(row.bbox, kept))
     return Grid(table.bbox, rows)
 
 
-def _cell_texts(table: Any) -> list[list[str]]:
+def _cell_texts(page_chars: list[dict], bbox: Box, table_rows: list[Any]) -> list[list[str]]:
     """The text of every cell ("" for none), as `table.extract()` reads it: the characters whose centre
-    lies in the cell (right and bottom edges excluded), through pdfplumber's `extract_text`.
+    lies in the cell (right and bottom edges excluded), read as pdfplumber's `extract_text` reads them.
 
     `extract()` tests every character of the page against every row, a function call each; here each
     centre is computed once and a row tests only the characters inside its table.
     """
-    from pdfplumber.utils import extract_text
 
     def inside(box: Box, chars: list[tuple[float, float, dict]]) -> list[tuple[float, float, dict]]:
         x0, top, x1, bottom = box
         return [c for c in chars if x0 <= c[0] < x1 and top <= c[1] < bottom]
 
-    centres = [((c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2, c) for c in table.page.chars]
-    chars = inside(table.bbox, centres)
+    chars = inside(bbox, [((c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2, c) for c in page_chars])
     texts = []
-    for row in table.rows:
+    for row in table_rows:
         in_row = inside(row.bbox, chars)
         in_cells = [inside(box, in_row) if box is not None else [] for box in row.cells]
-        texts.append([extract_text([c for _, _, c in cell]) if cell else "" for cell in in_cells])
+        texts.append([cell_text([c for _, _, c in cell]) if cell else "" for cell in in_cells])
     return texts
 
 
 def ruled_tables(page: Any, edges: list[dict], settings: dict[str, Any]) -> list[Any]:
-    """pdfplumber Tables from ruling-line `edges` found outside the PDF (in a scanned page's image)."""
-    from pdfplumber.table import Table, cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
+    """pdfplumber Tables from ruling-line `edges` (the page's own, or those found in a scanned page's image), as
+    its table finder's "lines" strategy makes them, with a cheaper cell builder (`_cells`)."""
+    from pdfplumber.table import Table, TableSettings, cells_to_tables, edges_to_intersections, merge_edges
+    from pdfplumber.utils import filter_edges
 
-    tolerance = settings["snap_tolerance"]
-    merged = merge_edges(edges, tolerance, tolerance, settings["join_tolerance"], settings["join_tolerance"])
-    intersections = edges_to_intersections(
-        merged, settings["intersection_tolerance"], settings["intersection_tolerance"]
+    found = TableSettings.resolve(settings)
+    least = found.edge_min_length_prefilter
+    edges = filter_edges(edges, "v", min_length=least) + filter_edges(edges, "h", min_length=least)
+    merged = merge_edges(
+        edges, found.snap_x_tolerance, found.snap_y_tolerance, found.join_x_tolerance, found.join_y_tolerance
     )
-    return [Table(page, cells) for cells in cells_to_tables(intersections_to_cells(intersections))]
+    intersections = edges_to_intersections(
+        filter_edges(merged, min_length=found.edge_min_length),
+        found.intersection_x_tolerance,
+        found.intersection_y_tolerance,
+    )
+    return [Table(page, cells) for cells in cells_to_tables(_cells(intersections))]
+
+
+Point = tuple[float, float]
+
+
+def _cells(intersections: dict[Point, dict[str, list[dict]]]) -> list[Box]:
+    """pdfplumber's `intersections_to_cells`: from each crossing (in sorted order), the first cell it opens,
+    trying the crossings below it and then those right of it nearest first, whose four sides are ruled (both
+    crossings on one edge). pdfplumber finds the crossings below and right of each by scanning all the others
+    and builds the sets of edges anew for each test; here both are worked out once."""
+
+    def sides(kind: str) -> dict[Point, frozenset[Box]]:
+        return {
+            p: frozenset((e["x0"], e["top"], e["x1"], e["bottom"]) for e in edges[kind])
+            for p, edges in intersections.items()
+        }
+
+    vertical, horizontal = sides("v"), sides("h")
+
+    def connects(p: Point, q: Point) -> bool:
+        return (p[0] == q[0] and not vertical[p].isdisjoint(vertical[q])) or (
+            p[1] == q[1] and not horizontal[p].isdisjoint(horizontal[q])
+        )
+
+    def first_cell(p: Point, below: list[Point], right: list[Point]) -> Box | None:
+        for b in below:
+            for r in right if connects(p, b) else ():
+                corner = (r[0], b[1])
+                if connects(p, r) and corner in intersections and connects(corner, r) and connects(corner, b):
+                    return (*p, *corner)
+        return None
+
+    points = sorted(intersections)
+    columns: dict[float, list[Point]] = defaultdict(list)
+    lines: dict[float, list[Point]] = defaultdict(list)
+    for p in points:
+        columns[p[0]].append(p)
+        lines[p[1]].append(p)
+    cells = []
+    for p in points:
+        column, line = columns[p[0]], lines[p[1]]
+        cell = first_cell(p, column[column.index(p) + 1 :], line[line.index(p) + 1 :])
+        if cell is not None:
+            cells.append(cell)
+    return cells
 
 
 def filled_grid(table: Any, chars: list[dict]) -> Grid:

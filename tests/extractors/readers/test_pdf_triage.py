@@ -34,17 +34,17 @@ def _document() -> bytes:
 def test_table_finding_runs_only_on_pages_that_can_hold_a_table(monkeypatch: pytest.MonkeyPatch) -> None:
     ruled_on: list[int] = []
     aligned_on: list[str] = []
-    find_tables, aligned_grids = pdfplumber.page.Page.find_tables, pdf_reader.aligned_grids
+    ruled_tables, aligned_grids = pdf_reader.ruled_tables, pdf_reader.aligned_grids
 
-    def spy_find_tables(page: pdfplumber.page.Page, *args: object) -> list:
+    def spy_ruled_tables(page: pdfplumber.page.Page, *args: object) -> list:
         ruled_on.append(page.page_number)
-        return find_tables(page, *args)
+        return ruled_tables(page, *args)
 
     def spy_aligned_grids(lines: list[dict], *args: object) -> list:
         aligned_on.append(" / ".join(line["text"] for line in lines))
         return aligned_grids(lines, *args)
 
-    monkeypatch.setattr(pdfplumber.page.Page, "find_tables", spy_find_tables)
+    monkeypatch.setattr(pdf_reader, "ruled_tables", spy_ruled_tables)
     monkeypatch.setattr(pdf_reader, "aligned_grids", spy_aligned_grids)
     lines = pdf_reader.read_pdf(_document())
 
