@@ -41,6 +41,7 @@ from extractors.numbers import read_number
 from extractors.readers.pdf_text import cell_text
 
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom
+Point = tuple[float, float]  # x0, top: where two ruling lines cross
 
 _CELL_GAP = 1.0  # characters: wider than a space in prose, narrower than two cell paddings
 _SPACE_GAP = 0.25  # characters: a gap this wide inside a fragment is a space
@@ -119,9 +120,6 @@ def ruled_tables(page: Any, edges: list[dict], settings: dict[str, Any]) -> list
         found.intersection_y_tolerance,
     )
     return [Table(page, cells) for cells in cells_to_tables(_cells(intersections))]
-
-
-Point = tuple[float, float]
 
 
 def _cells(intersections: dict[Point, dict[str, list[dict]]]) -> list[Box]:

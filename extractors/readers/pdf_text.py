@@ -4,9 +4,9 @@
 `cell_text(chars)` what `pdfplumber.utils.extract_text(chars)` gives (default tolerances, no layout):
 the same words (characters grouped by `upright`, clustered into lines by top, or by x0 for turned
 characters, sorted along the line, split where pdfplumber's `WordExtractor` splits them), the same
-lines, the same texts. pdfplumber builds a dict per word and goes through a method call or two per
-character and a textmap per cell; on a page with tables that was a fifth of our parse, so the
-reader keeps the algorithm and drops the overhead. `tests/extractors/readers/test_pdf_text.py`
+lines, the same texts. pdfplumber builds a dict per word, goes through a method call or two per
+character and builds a textmap per cell: an eighth of our parse's CPU time on the bench's PDFs, so
+the reader keeps the algorithm and drops the overhead. `tests/extractors/readers/test_pdf_text.py`
 holds both to pdfplumber's output.
 """
 

@@ -13,9 +13,9 @@
   closed: that would join a line of characters into a rule); a shorter
   vertical run is a rule too when it reaches from one horizontal rule to
   another (the borders of a table row alone at the top of a page: no
-  character stroke touches two rules); they become pdfplumber edges, and
-  pdfplumber's own cell builder (`pdf_grid.ruled_grid` for text PDFs) turns
-  them into cells. Plain numpy: no OpenCV needed.
+  character stroke touches two rules); they become pdfplumber edges, turned
+  into cells as a text PDF's ruling lines are (`pdf_grid.ruled_tables`).
+  Plain numpy: no OpenCV needed.
 """
 
 from __future__ import annotations
