@@ -74,7 +74,7 @@ class _CharDevice(PDFPageAggregatorWithMarkedContent):
         if font.is_vertical():  # rare: LTChar's vertical metrics, read off the object
             item = LTChar(matrix, font, fontsize, scaling, rise, text, width, font.char_disp(cid), ncs, graphicstate)
             (x0, y0, x1, y1), adv, size = item.bbox, item.adv, item.size
-        else:  # LTChar's horizontal box, `apply_matrix_rect` written out: the same arithmetic, no calls
+        else:  # LTChar's horizontal box, `apply_matrix_rect` written out (a * 0 too: the same floats), no calls
             adv = width * fontsize * scaling
             descent = font.get_descent() * fontsize
             low, high = descent + rise, descent + rise + fontsize
