@@ -25,7 +25,7 @@ from urllib.parse import unquote, urlsplit
 from extractors.fetch.address_guard import origin_of
 from extractors.fetch.css_select import css_to_xpath
 from extractors.fetch.fetcher import Fetcher, FetchResult
-from extractors.fetch.pagination import pagers, script_links
+from extractors.fetch.pagination import link_label, pagers, script_links
 from extractors.fetch.published import published_on
 from extractors.fetch.registry import DEFAULT_FIRST_YEAR, Source
 
@@ -388,6 +388,5 @@ def _links(root: HtmlElement, css_selector: str | None) -> list[tuple[str, str]]
             href = (anchor.get("href") or "").strip()
             if not href.lower().startswith(("http://", "https://")):
                 continue  # javascript:, mailto:, and fragments are no documents
-            text = " ".join((anchor.text_content() or "").split()) or (anchor.get("title") or "").strip()
-            links.append((text, href.split("#")[0]))
+            links.append((link_label(anchor), href.split("#")[0]))
     return links

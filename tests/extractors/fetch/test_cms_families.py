@@ -11,7 +11,7 @@ from extractors.fetch.fetcher import FETCHED, NOT_MODIFIED, Fetcher
 from extractors.fetch.published import published_on
 from extractors.fetch.registry import parse_registry
 from pipeline.settings import Settings
-from tests.cms_sites import FAMILIES, YEARS, published, report_path, report_routes, trs_model
+from tests.cms_sites import FAMILIES, YEARS, list_model, published, report_path, report_routes, trs_model
 from tests.fake_site import TEST_CONFIG, FakeSite, site_fixture, trap_fixture  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.timeout(60)
@@ -29,6 +29,10 @@ def _source(site: FakeSite, listing: str, **extra: object):
         **extra,
     }
     return parse_registry({"sources": [entry]})[0]
+
+
+def _report_hits(site: FakeSite, year: int) -> int:
+    return site.hits[report_path(year)] + site.hits[report_path(year, "htm")]
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))
@@ -51,12 +55,12 @@ def test_every_registered_year_is_found_fetched_once_and_dated(
     }
     assert sorted(s.year for s in found.skipped) == [2016, 2017, 2018]  # listed, never requested
     assert not found.warnings
-    assert all(site.hits[report_path(y)] == (1 if y >= 2019 else 0) for y in YEARS)
+    assert all(_report_hits(site, y) == (1 if y >= 2019 else 0) for y in YEARS)
     assert {r.status for r in results} == {FETCHED}
 
     again, results = run()
     assert {r.status for r in results} == {NOT_MODIFIED} and len(results) == len(again.reports)
-    assert all(site.hits[report_path(y)] == 2 for y in YEARS if y >= 2019)  # one (conditional) request a run
+    assert all(_report_hits(site, y) == 2 for y in YEARS if y >= 2019)  # one (conditional) request a run
 
 
 def test_a_listing_hinting_more_pages_than_followed_is_a_warning(site: FakeSite, tmp_settings: Settings) -> None:
@@ -65,6 +69,17 @@ def test_a_listing_hinting_more_pages_than_followed_is_a_warning(site: FakeSite,
         found = discover_source(_source(site, "/nb/index.htm", first_year=2016), fetcher)
     assert found.warnings == [f"{site.url('/nb/index.htm')}: the listing hints at 4 pages, 2 followed"]
     assert len(found.reports) == 4
+
+
+def test_a_list_model_naming_no_api_address_hints_its_later_pages_and_asks_no_guess(
+    site: FakeSite, tmp_settings: Settings
+) -> None:
+    site.routes.update(list_model(static=1) | report_routes())
+    with Fetcher(tmp_settings.storage, TEST_CONFIG) as fetcher:
+        found = discover_source(_source(site, "/nb/", first_year=2016), fetcher)
+    assert found.warnings == [f"{site.url('/nb/')}: the listing hints at 4 pages, 2 followed"]
+    assert sorted(r.year for r in found.reports) == [2020, 2021, 2022, 2023]
+    assert not [path for path in site.hits if "trsapi" in path]
 
 
 def test_last_year_and_a_backfill_year_bound_discovery(site: FakeSite, tmp_settings: Settings) -> None:
