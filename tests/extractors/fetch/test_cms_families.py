@@ -97,6 +97,8 @@ def test_last_year_and_a_backfill_year_bound_discovery(site: FakeSite, tmp_setti
     [
         ({"html": '<meta name="PubDate" content="2022-01-20 10:00">', "url": "/t20210101_1.html"}, "meta"),
         ({"text": "发布日期：2022年1月20日", "url": "/t20210101_1.html"}, "page"),
+        ({"text": "来源：县政府办公室\n时间：2022-01-20 16:00\n字号：大 中 小", "url": "/t20210101_1.html"}, "page"),
+        ({"text": "【日期：2022-01-20】", "url": "/t20210101_1.html"}, "page"),
         ({"url": "http://x.gov.cn/nb/202201/t20220120_123.html"}, "url"),
         ({"url": "http://x.gov.cn/art/2022/1/20/art_1_2.html"}, "url"),
         (
@@ -115,3 +117,7 @@ def test_publication_date_hints_strongest_first(kwargs: dict, expected: str) -> 
 
 def test_no_hint_is_no_date() -> None:
     assert published_on("http://x.gov.cn/nb/report.html", html="<p>2021年报告</p>", text="2021年报告") is None
+
+
+def test_a_time_label_inside_a_word_is_no_publication_date() -> None:
+    assert published_on(text="本报告统计时间：2021-01-01至2021-12-31") is None
