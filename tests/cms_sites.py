@@ -8,7 +8,9 @@ prefix, suffix})`), `trs_model` (TRS list model: recordCount/prepage/
 maxStaticIndex, later pages from list2.trsapi as JSON), `list_model` (Fujian's
 nested `listModel({maxStaticIndex, pagebar:{prepage, recordCount}})`, static
 pages named like its `.htm` documents), `query` (?page=N with 共N页),
-`numbered` (Chengdu's `column-index-N.shtml` page links, no 下一页), `hanweb`
+`numbered` (Chengdu's `column-index-N.shtml` page links, no 下一页), `gkmlpt`
+(Guangdong's `/gkmlpt/index` naming `SID` and a category `TREE`, the 年报
+category's JSON list `api/all/<id>?page=N&sid=` with `classify.post_count`), `hanweb`
 (jpage records in CDATA, later groups from dataproxy.jsp with the parameters
 of the `<nextgroup>` link). Every item is a report page
 `/nb/t<YYYYMMDD>_<n>.html` carrying `<meta name="PubDate">`, so each report's
@@ -164,6 +166,29 @@ def numbered() -> dict[str, Route]:
     return {f"/nb/column-index-{n}.shtml": _html(_page(_items(years), bar)) for n, years in enumerate(pages, 1)}
 
 
+def gkmlpt() -> dict[str, Route]:
+    pages = _pages()
+    tree = [
+        {"id": 1, "name": "法定主动公开内容", "children": [{"id": 11, "name": "政策文件", "children": []}]},
+        {"id": 2650, "name": "政府信息公开年报", "children": [], "post_count": len(YEARS)},
+    ]
+    shell = (
+        f"<script>window._CONFIG = {{SID: '757010', TREE: {json.dumps(tree, ensure_ascii=False)}, "
+        'SERVICE_AREA_ID: 0};</script><div id="app"></div>'
+    )
+
+    def api(h) -> None:
+        query = dict(p.split("=") for p in h.path.split("?")[1].split("&"))
+        assert query["sid"] == "757010"
+        years = pages[int(query["page"]) - 1]
+        host = f"http://{h.headers['Host']}"
+        articles = [{"id": y, "title": _title(y), "url": host + report_path(y), "date": 0} for y in years]
+        body = {"classify": {"id": 2650, "post_count": len(YEARS)}, "articles": articles}
+        h._send(200, json.dumps(body, ensure_ascii=False).encode(), "application/json")
+
+    return {"/gkmlpt/index": _html(_page("", shell)), "/gkmlpt/api/all/2650": api}
+
+
 def hanweb() -> dict[str, Route]:
     """First group (one page of records) embedded; the rest from dataproxy.jsp, whose parameters the
     `<nextgroup>` link carries (the jpage call names the proxy and the counts only)."""
@@ -209,5 +234,6 @@ FAMILIES: dict[str, tuple[Callable[[], dict[str, Route]], str]] = {
     "list_model": (list_model, "/nb/"),
     "query": (query, "/nb/list.jsp"),
     "numbered": (numbered, "/nb/column-index-1.shtml"),
+    "gkmlpt": (gkmlpt, "/gkmlpt/index"),
     "hanweb": (hanweb, "/nb/index.html"),
 }

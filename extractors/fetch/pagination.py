@@ -17,6 +17,13 @@ Families (each has a fake site in tests/cms_sites.py built from its markup):
   `t20230130_123.htm` -> `index_1.htm`, when the script names none), later
   pages from the search API named in the script (`list2.trsapi`),
   `?page=N&prepage=M` plus the model's channel/site ids;
+* JSON list endpoints (the API a script-rendered listing calls, registered as
+  the listing or found by gkmlpt): `?page=N` up to the total the response
+  states (`post_count`, `total`, `totalCount`, `recordCount`) over the items
+  of its first page;
+* gkmlpt (Guangdong's 政府信息公开目录管理平台): `/gkmlpt/index` names its
+  site id and category tree in `window._CONFIG = {SID: '757010', TREE: [...]}`;
+  a 年报 category's list is `api/all/<id>?page=1&sid=<SID>` (JSON, above);
 * Hanweb jpage: the first records embedded as `<record><![CDATA[<li>...]]>`
   in a `<datastore>`, the rest from `dataproxy.jsp?startrecord=&endrecord=&perpage=`
   with the column's parameters (those of the `<nextgroup>` link, which carries
@@ -57,6 +64,10 @@ _PAGE_SUFFIX = re.compile(r"[^/?#]_\d+\.(s?html?)$", re.IGNORECASE)
 _TOTAL_PAGES = re.compile(r"共\s*(\d+)\s*页|(?:totalPage|pageCount|countPage)\s*[:=]\s*['\"]?(\d+)", re.IGNORECASE)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.DOTALL | re.IGNORECASE)
+_JSON_TOTAL_KEYS = ("post_count", "total", "totalcount", "recordcount", "totalrecord")
+_GKMLPT_SID = re.compile(r"\bSID\s*:\s*['\"](\d+)['\"]")
+_GKMLPT_TREE = re.compile(r"\bTREE\s*:\s*(?=\[)")
+_ANNUAL_REPORT_COLUMN = re.compile(r"年报|年度报告")
 _URL_KEYS = ("url", "link", "href", "docpuburl", "docurl", "puburl", "pageurl", "fileurl")
 _TITLE_KEYS = ("title", "doctitle", "name", "text", "subject")
 _ID_KEY = re.compile(r"^(?:chann?e?l|chnl|site|web|column|cat|unit)\w*id$|^(?:path|webname|appid|col)$", re.IGNORECASE)
@@ -85,14 +96,21 @@ def script_links(text: str, base: str) -> list[tuple[str, str]]:
             label = link_label(anchor)
             if anchor.get("href"):
                 links.append((label, urljoin(base, anchor.get("href").strip())))
-    stripped = text.lstrip()
-    if stripped[:1] in ("{", "["):
-        try:
-            data = json.loads(stripped)
-        except ValueError:
-            return links
+    data = _json(text)
+    if data is not None:
         links += [(label, urljoin(base, href)) for label, href in _json_links(data)]
     return links
+
+
+def _json(text: str) -> Any:
+    """A JSON list response's data, else None (an HTML page)."""
+    stripped = text.lstrip()
+    if stripped[:1] not in ("{", "["):
+        return None
+    try:
+        return json.loads(stripped)
+    except ValueError:
+        return None
 
 
 def link_label(anchor: Any) -> str:
@@ -111,7 +129,13 @@ def pagers(text: str, links: list[tuple[str, str]], base: str, listing_url: str)
     found = [_link_pager(text, links, listing_url)]
     found += [_create_page_pager(m, base) for m in _CREATE_PAGE.finditer(text)]
     found += [p for p in (_pager_object(m.group(1), base) for m in _PAGER_OBJECT.finditer(text)) if p]
-    for pager in (_written_pager(text, base), _trs_pager(text, base, links), _hanweb_pager(text, base)):
+    for pager in (
+        _written_pager(text, base),
+        _trs_pager(text, base, links),
+        _hanweb_pager(text, base),
+        _json_pager(text, base),
+        _gkmlpt_pager(text, base),
+    ):
         if pager is not None:
             found.append(pager)
     return found
@@ -231,6 +255,54 @@ def _hanweb_pager(scripts: str, base: str) -> Pager | None:
             yield _with_query(urljoin(base, proxy.group(1)), {**query, "perpage": str(per)})
 
     return Pager("hanweb", urls(), ceil(total / group))
+
+
+def _json_pager(text: str, base: str) -> Pager | None:
+    """A JSON list page `?page=N`: the later pages up to the total it states, at its own number of items a page."""
+    data = _json(text)
+    total = _json_total(data) if data is not None else None
+    parts = urlsplit(base)
+    param = next((k for k, v in parse_qsl(parts.query) if _PAGE_PARAM.match(k) and v.isdigit()), None)
+    per_page = len(list(_json_links(data))) if data is not None else 0
+    if total is None or param is None or not per_page:
+        return None
+    pages = ceil(total / per_page)
+    return Pager("json", (_with_query(base, {param: str(n)}) for n in range(2, pages + 1)), pages)
+
+
+def _json_total(data: Any) -> int | None:
+    """The first count of records a JSON list response states, at any depth (gkmlpt: classify.post_count)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if str(key).lower() in _JSON_TOTAL_KEYS and isinstance(value, int | str) and str(value).isdigit():
+                return int(value)
+        values: list[Any] = list(data.values())
+    elif isinstance(data, list):
+        values = data
+    else:
+        return None
+    return next((n for n in map(_json_total, values) if n is not None), None)
+
+
+def _gkmlpt_pager(scripts: str, base: str) -> Pager | None:
+    """gkmlpt's index page: the list API of each category of its tree named as the annual reports' column."""
+    sid, tree = _GKMLPT_SID.search(scripts), _GKMLPT_TREE.search(scripts)
+    if sid is None or tree is None:
+        return None
+    try:
+        nodes, _ = json.JSONDecoder().raw_decode(scripts, tree.end())
+    except ValueError:
+        return None
+    ids = [node["id"] for node in _tree_nodes(nodes) if _ANNUAL_REPORT_COLUMN.search(str(node.get("name", "")))]
+    urls = [urljoin(base, f"api/all/{i}?page=1&sid={sid.group(1)}") for i in ids]
+    return Pager("gkmlpt", iter(urls)) if urls else None
+
+
+def _tree_nodes(nodes: Any) -> Iterator[dict[str, Any]]:
+    for node in nodes if isinstance(nodes, list) else []:
+        if isinstance(node, dict) and "id" in node:
+            yield node
+            yield from _tree_nodes(node.get("children"))
 
 
 def _script_params(scripts: str) -> dict[str, str]:
