@@ -119,5 +119,10 @@ def test_no_hint_is_no_date() -> None:
     assert published_on("http://x.gov.cn/nb/report.html", html="<p>2021年报告</p>", text="2021年报告") is None
 
 
+def test_a_metadata_table_dates_the_publication_not_the_signing() -> None:
+    table = "索引号\n000014349/2022-00012\n成文日期\n2022-01-10\n标题\n测试县2021年报告\n发布日期\n2022-01-20"
+    assert published_on(text=table) == (date(2022, 1, 20), "page")
+
+
 def test_a_time_label_inside_a_word_is_no_publication_date() -> None:
     assert published_on(text="本报告统计时间：2021-01-01至2021-12-31") is None
