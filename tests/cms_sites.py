@@ -8,7 +8,9 @@ prefix, suffix})`), `trs_model` (TRS list model: recordCount/prepage/
 maxStaticIndex, later pages from list2.trsapi as JSON), `list_model` (Fujian's
 nested `listModel({maxStaticIndex, pagebar:{prepage, recordCount}})`, static
 pages named like its `.htm` documents), `query` (?page=N with 共N页),
-`numbered` (Chengdu's `column-index-N.shtml` page links, no 下一页), `gkmlpt`
+`numbered` (Chengdu's `column-index-N.shtml` page links, no 下一页), `easysite`
+(the People's Bank's article list: href-less pager anchors naming `21892-N.html`
+in `tagname`, `totalpage` on a hidden input), `gkmlpt`
 (Guangdong's `/gkmlpt/index` naming `SID` and a category `TREE`, the 年报
 category's JSON list `api/all/<id>?page=N&sid=` with `classify.post_count`), `hanweb`
 (jpage records in CDATA, later groups from dataproxy.jsp with the parameters
@@ -166,6 +168,27 @@ def numbered() -> dict[str, Route]:
     return {f"/nb/column-index-{n}.shtml": _html(_page(_items(years), bar)) for n, years in enumerate(pages, 1)}
 
 
+def easysite() -> dict[str, Route]:
+    pages = _pages()
+
+    def pager(n: int) -> str:
+        links = "".join(
+            f'<a style="cursor:pointer" onclick="queryArticleByCondition(this,\'/nb/21892-{k}.html\')" '
+            f'tagname="/nb/21892-{k}.html" class="pagingNormal">{label}</a>'
+            for k, label in ((n - 1, "上一页"), (n + 1, "下一页"))
+            if 1 < k <= len(pages)
+        )
+        return (
+            f'<a tagname="[HOMEPAGE]">首页</a>{links}<a tagname="/nb/21892-{len(pages)}.html">尾页</a>'
+            f'<input type="hidden" name="article_paging_list_hidden" moduleid="21892" totalpage="{len(pages)}">'
+        )
+
+    return {
+        ("/nb/index.html" if n == 1 else f"/nb/21892-{n}.html"): _html(_page(_items(years), pager(n)))
+        for n, years in enumerate(pages, 1)
+    }
+
+
 def gkmlpt() -> dict[str, Route]:
     pages = _pages()
     tree = [
@@ -234,6 +257,7 @@ FAMILIES: dict[str, tuple[Callable[[], dict[str, Route]], str]] = {
     "list_model": (list_model, "/nb/"),
     "query": (query, "/nb/list.jsp"),
     "numbered": (numbered, "/nb/column-index-1.shtml"),
+    "easysite": (easysite, "/nb/index.html"),
     "gkmlpt": (gkmlpt, "/gkmlpt/index"),
     "hanweb": (hanweb, "/nb/index.html"),
 }

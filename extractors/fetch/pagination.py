@@ -17,6 +17,9 @@ Families (each has a fake site in tests/cms_sites.py built from its markup):
   `t20230130_123.htm` -> `index_1.htm`, when the script names none), later
   pages from the search API named in the script (`list2.trsapi`),
   `?page=N&prepage=M` plus the model's channel/site ids;
+* easysite/eportal article lists (the People's Bank): no href on the pager's
+  anchors, their pages named in `tagname="/<section>/21892-2.html"` and counted
+  by `totalpage="6"`: `21892-2.html` ... `21892-6.html`;
 * JSON list endpoints (the API a script-rendered listing calls, registered as
   the listing or found by gkmlpt): `?page=N` up to the total the response
   states (`post_count`, `total`, `totalCount`, `recordCount`) over the items
@@ -64,6 +67,8 @@ _PAGE_SUFFIX = re.compile(r"[^/?#]_\d+\.(s?html?)$", re.IGNORECASE)
 _TOTAL_PAGES = re.compile(r"共\s*(\d+)\s*页|(?:totalPage|pageCount|countPage)\s*[:=]\s*['\"]?(\d+)", re.IGNORECASE)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.DOTALL | re.IGNORECASE)
+_TAGNAME_PAGE = re.compile(r"""\btagname\s*=\s*["']([^"'\[\]]+)-(\d+)\.(s?html?)["']""", re.IGNORECASE)
+_TOTAL_PAGE_ATTRIBUTE = re.compile(r"""\btotalpage\s*=\s*["'](\d+)["']""", re.IGNORECASE)
 _JSON_TOTAL_KEYS = ("post_count", "total", "totalcount", "recordcount", "totalrecord")
 _GKMLPT_SID = re.compile(r"\bSID\s*:\s*['\"](\d+)['\"]")
 _GKMLPT_TREE = re.compile(r"\bTREE\s*:\s*(?=\[)")
@@ -131,6 +136,7 @@ def pagers(text: str, links: list[tuple[str, str]], base: str, listing_url: str)
     found += [p for p in (_pager_object(m.group(1), base) for m in _PAGER_OBJECT.finditer(text)) if p]
     for pager in (
         _written_pager(text, base),
+        _tagname_pager(text, base),
         _trs_pager(text, base, links),
         _hanweb_pager(text, base),
         _json_pager(text, base),
@@ -187,6 +193,17 @@ def _written_pager(scripts: str, base: str) -> Pager | None:
     if written is None or count is None:
         return None
     return _static_pages("written", count, written.group(1), written.group(2), base)
+
+
+def _tagname_pager(text: str, base: str) -> Pager | None:
+    """easysite's article-list pager: pages in its anchors' `tagname`, their count in `totalpage`."""
+    named = _TAGNAME_PAGE.findall(text)
+    if not named:
+        return None
+    prefix, _, suffix = named[0]
+    stated = _TOTAL_PAGE_ATTRIBUTE.search(text)
+    count = int(stated.group(1)) if stated else max(int(n) for p, n, _ in named if p == prefix)
+    return Pager("tagname", (urljoin(base, f"{prefix}-{n}.{suffix}") for n in range(2, count + 1)), count)
 
 
 def _pager_object(config: str, base: str) -> Pager | None:

@@ -119,8 +119,16 @@ def test_no_hint_is_no_date() -> None:
     assert published_on("http://x.gov.cn/nb/report.html", html="<p>2021年报告</p>", text="2021年报告") is None
 
 
-def test_a_metadata_table_dates_the_publication_not_the_signing() -> None:
-    table = "索引号\n000014349/2022-00012\n成文日期\n2022-01-10\n标题\n测试县2021年报告\n发布日期\n2022-01-20"
+@pytest.mark.parametrize(
+    "table",
+    [
+        "索　引　号\n000014349/2022-00012\n成文日期\n2022年01月10日\n标　　题\n测试县2021年报告\n"
+        "发布日期\n2022年01月20日",
+        "信息索引号\n014006438/2022-03652\n生成日期\n2022-01-10\n公开日期\n2022-01-20\n文件编号\n—  —",
+    ],
+)
+def test_a_metadata_table_dates_the_publication_not_the_signing(table: str) -> None:
+    """gov.cn's table states 成文日期 before 发布日期; Wuxi's intertid one 生成日期 (an index stamp) before 公开日期."""
     assert published_on(text=table) == (date(2022, 1, 20), "page")
 
 
