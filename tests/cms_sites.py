@@ -239,6 +239,23 @@ def hanweb() -> dict[str, Route]:
     return {"/nb/index.html": _html(_page("", embedded)), "/module/web/jpage/dataproxy.jsp": proxy}
 
 
+def file_listing() -> dict[str, Route]:
+    """PDFs linked from the listing, dated only by the date printed in their row (2020 on); 2019 and 2018 share
+    one bare block of links and dates, which dates neither."""
+    rows = "".join(
+        f'<li><a href="/files/{y}.pdf" title="{_title(y)}">{_title(y)[:12]}...</a><span>{published(y)}</span></li>'
+        for y in reversed(YEARS)
+        if y >= 2020
+    )
+    bare = "".join(f'<a href="/files/{y}.pdf">{_title(y)}</a> {published(y)} ' for y in (2019, 2018))
+    routes = {"/nb/files.html": _html(_page(rows, f"<div>{bare}</div>"))}
+    return routes | {f"/files/{y}.pdf": _pdf(f"report {y}") for y in YEARS}
+
+
+def _pdf(text: str) -> Route:
+    return lambda h: h.document(b"%PDF-1.4 " + text.encode(), "application/pdf")
+
+
 def report_routes() -> dict[str, Route]:
     """Report pages (.html, and .htm as Fujian names them) with an ETag: unchanged, a conditional request is a 304."""
     return {report_path(y, suffix): _document(report_page(y)) for y in YEARS for suffix in ("html", "htm")}

@@ -11,7 +11,7 @@ from extractors.fetch.fetcher import FETCHED, NOT_MODIFIED, Fetcher
 from extractors.fetch.published import published_on
 from extractors.fetch.registry import parse_registry
 from pipeline.settings import Settings
-from tests.cms_sites import FAMILIES, YEARS, list_model, published, report_path, report_routes, trs_model
+from tests.cms_sites import FAMILIES, YEARS, file_listing, list_model, published, report_path, report_routes, trs_model
 from tests.fake_site import TEST_CONFIG, FakeSite, site_fixture, trap_fixture  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.timeout(60)
@@ -80,6 +80,14 @@ def test_a_list_model_naming_no_api_address_hints_its_later_pages_and_asks_no_gu
     assert found.warnings == [f"{site.url('/nb/')}: the listing hints at 4 pages, 2 followed"]
     assert sorted(r.year for r in found.reports) == [2020, 2021, 2022, 2023]
     assert not [path for path in site.hits if "trsapi" in path]
+
+
+def test_the_date_printed_beside_a_link_dates_the_file_it_links(site: FakeSite, tmp_settings: Settings) -> None:
+    site.routes.update(file_listing())
+    with Fetcher(tmp_settings.storage, TEST_CONFIG) as fetcher:
+        found = discover_source(_source(site, "/nb/files.html", first_year=2018), fetcher)
+    dated = {r.year: (r.published_on, r.published_on_source) for r in found.reports}
+    assert dated == {y: ((published(y), "page") if y >= 2020 else (None, None)) for y in YEARS if y >= 2018}
 
 
 def test_last_year_and_a_backfill_year_bound_discovery(site: FakeSite, tmp_settings: Settings) -> None:
