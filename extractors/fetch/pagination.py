@@ -275,11 +275,12 @@ def _hanweb_pager(scripts: str, base: str) -> Pager | None:
 
 
 def _json_pager(text: str, base: str) -> Pager | None:
-    """A JSON list page `?page=N`: the later pages up to the total it states, at its own number of items a page."""
+    """A JSON list's first page `?page=1`: the later pages up to the total it states, at its number of items a page
+    (only the first page says how many a page holds: the last holds fewer)."""
     data = _json(text)
     total = _json_total(data) if data is not None else None
     parts = urlsplit(base)
-    param = next((k for k, v in parse_qsl(parts.query) if _PAGE_PARAM.match(k) and v.isdigit()), None)
+    param = next((k for k, v in parse_qsl(parts.query) if _PAGE_PARAM.match(k) and v == "1"), None)
     per_page = len(list(_json_links(data))) if data is not None else 0
     if total is None or param is None or not per_page:
         return None

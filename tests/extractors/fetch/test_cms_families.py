@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from extractors.fetch.discovery import discover_source, fetch_reports
-from extractors.fetch.fetcher import FETCHED, NOT_MODIFIED, Fetcher
+from extractors.fetch.fetcher import FETCHED, NOT_MODIFIED, Fetcher, FetchResult
 from extractors.fetch.published import published_on
 from extractors.fetch.registry import parse_registry
 from pipeline.settings import Settings
@@ -43,12 +43,15 @@ def test_every_registered_year_is_found_fetched_once_and_dated(
     site.routes.update(routes() | report_routes())
     source = _source(site, listing, first_year=2019)
 
+    attempts: list[FetchResult] = []
+
     def run() -> tuple[list, list]:
         with Fetcher(tmp_settings.storage, TEST_CONFIG) as fetcher:
-            found = discover_source(source, fetcher)
+            found = discover_source(source, fetcher, attempts=attempts)
             return found, fetch_reports(fetcher, found.reports)
 
     found, results = run()
+    assert [a.url for a in attempts if not a.ok] == []  # no listing page asked for that the site does not have
     assert sorted(r.year for r in found.reports) == [y for y in YEARS if y >= 2019]
     assert {(r.year, r.published_on, r.published_on_source) for r in found.reports} == {
         (y, published(y), "meta") for y in YEARS if y >= 2019
