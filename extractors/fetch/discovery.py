@@ -409,8 +409,8 @@ def _links(root: HtmlElement, css_selector: str | None) -> list[tuple[str, str]]
     links = []
     for scope in scopes:
         for anchor in scope.iter("a"):
-            href = (anchor.get("href") or "").strip()
+            href = _href(anchor)
             if not href.lower().startswith(("http://", "https://")):
                 continue  # javascript:, mailto:, and fragments are no documents
-            links.append((link_label(anchor), href.split("#")[0]))
+            links.append((link_label(anchor), href))
     return links
