@@ -2,4 +2,5 @@
 
 # Bumped when a parse of the same bytes gives other rows: held documents are parsed again.
 # 1.2.0: the pre-2019 legacy table and fees_collected fact, OCR confidence per cell, ruled rows over a page break.
-PARSER_VERSION = "1.2.0"
+# 1.2.1: a table row of blank cells (HTML `&nbsp;` rows) is a row of null cells, not a label of the next row.
+PARSER_VERSION = "1.2.1"

@@ -25,7 +25,7 @@ from urllib.parse import unquote, urlsplit
 from extractors.fetch.address_guard import origin_of
 from extractors.fetch.css_select import css_to_xpath
 from extractors.fetch.fetcher import Fetcher, FetchResult
-from extractors.fetch.pagination import pagers, script_links
+from extractors.fetch.pagination import link_label, pagers, script_links
 from extractors.fetch.published import published_on
 from extractors.fetch.registry import DEFAULT_FIRST_YEAR, Source
 
@@ -278,8 +278,9 @@ class _Crawl:
             if page is not None:
                 read += 1
                 anchors = _links(page.root, self.source.css_selector)
+                listed = _row_texts(page.root)
                 for text, href in anchors + script_links(page.text, page.base):
-                    reports += self._report_link(text, href, page_url)
+                    reports += self._report_link(text, href, page_url, listed.get(href))
                 for pager in pagers(page.text, _links(page.root, None), page.base, listing_url):
                     hinted = max(hinted, pager.hinted or 0)
                     frontier.append(pager.urls)
@@ -295,7 +296,7 @@ class _Crawl:
         log.warning("%s: %s", self.source.name, message)
         self.discovery.warnings.append(message)
 
-    def _report_link(self, text: str, href: str, page_url: str) -> list[DiscoveredReport]:
+    def _report_link(self, text: str, href: str, page_url: str, listed: str | None) -> list[DiscoveredReport]:
         if not href.lower().startswith(("http://", "https://")) or href in self.judged:
             return []
         if not is_report_link(text, href, self.source.link_text_pattern):
@@ -313,12 +314,15 @@ class _Crawl:
             if self.taken == MAX_REPORTS_PER_LISTING + 1:
                 self._warn(f"{page_url}: more than {MAX_REPORTS_PER_LISTING} report links; the rest are left out")
             return []
-        return self._resolve(year, href, text, page_url)
+        return self._resolve(year, href, text, page_url, listed)
 
-    def _resolve(self, year: int, href: str, text: str, listing_url: str) -> list[DiscoveredReport]:
-        """A file link is the report; an HTML page is landed once, and the files it attaches are the reports."""
+    def _resolve(self, year: int, href: str, text: str, listing_url: str, listed: str | None) -> list[DiscoveredReport]:
+        """A file link is the report; an HTML page is landed once, and the files it attaches are the reports.
+
+        `listed` is the text beside the link on the listing (its date dates the report when nothing stronger does).
+        """
         if _ATTACHMENT.search(href):
-            return [_record(self.source, year, href, text, listing_url, dated=published_on(href))]
+            return [_record(self.source, year, href, text, listing_url, dated=published_on(href, listed=listed))]
         page = self._fetch(href, landed=True, year=year)
         if page is None:  # failed: the document is this attempt, not asked for again this run
             fetched = self.attempts[-1]
@@ -329,14 +333,14 @@ class _Crawl:
             if _ATTACHMENT.search(file_href) or _ATTACHMENT.search(file_text):
                 if _NOT_REPORT.search(file_text):
                     continue  # the 解读 attached beside the report
-                dated = published_on(file_href, html=page.text, text=visible, urls=(href,))
+                dated = published_on(file_href, html=page.text, text=visible, urls=(href,), listed=listed)
                 files.append(
                     _record(self.source, year_of(file_text) or year, file_href, file_text or text, listing_url, dated)
                 )
         if files:
             return files
         last_modified = page.result.headers.get("last-modified")
-        dated = published_on(href, html=page.text, text=visible, last_modified=last_modified)
+        dated = published_on(href, html=page.text, text=visible, last_modified=last_modified, listed=listed)
         return [_record(self.source, year, href, text, listing_url, dated, fetched=page.result)]
 
     def _fetch(self, url: str, landed: bool, year: int | None = None) -> _Page | None:
@@ -379,15 +383,34 @@ def _next_unseen(frontier: deque[Iterator[str]], seen: set[str]) -> str | None:
     return None
 
 
+def _row_texts(root: HtmlElement) -> dict[str, str]:
+    """Absolute href -> the text of the listing row holding its link, the link's own text left out (the date
+    a listing prints beside a title: `<li><a …>…</a><span>2022-01-20</span></li>`).
+
+    A row is the link's closest li / tr / dd, else its parent; one that links more than one address (a
+    page laid out in a table, a bare list of links) says nothing of any one of them.
+    """
+    rows = {}
+    for anchor in root.iter("a"):
+        href = _href(anchor)
+        row = next(anchor.iterancestors("li", "tr", "dd"), anchor.getparent())
+        if href and row is not None and {_href(a) for a in row.iter("a")} - {""} == {href}:
+            rows.setdefault(href, (row.text_content() or "").replace(anchor.text_content() or "", " "))
+    return rows
+
+
+def _href(anchor: HtmlElement) -> str:
+    return (anchor.get("href") or "").strip().split("#")[0]
+
+
 def _links(root: HtmlElement, css_selector: str | None) -> list[tuple[str, str]]:
     """(text, absolute href) of the page's links, inside the selector's elements when one is given."""
     scopes = root.xpath(css_to_xpath(css_selector)) if css_selector else [root]
     links = []
     for scope in scopes:
         for anchor in scope.iter("a"):
-            href = (anchor.get("href") or "").strip()
+            href = _href(anchor)
             if not href.lower().startswith(("http://", "https://")):
                 continue  # javascript:, mailto:, and fragments are no documents
-            text = " ".join((anchor.text_content() or "").split()) or (anchor.get("title") or "").strip()
-            links.append((text, href.split("#")[0]))
+            links.append((link_label(anchor), href))
     return links

@@ -4,7 +4,9 @@ Hints, strongest first (the first that yields a plausible date wins):
 
 * `meta`: the page's metadata (`<meta name="PubDate">`, `firstpublishedtime`,
   `publishdate`, `article:published_time` ...), written by the CMS;
-* `page`: the visible 发布时间 / 发布日期 / 成文日期 line of the page;
+* `page`: the visible 发布时间 / 发布日期 of the page, else a bare 时间： /
+  日期： label, else its 成文日期 / 印发日期; else the date the listing prints
+  beside the link (`<li><a …>…</a><span>2022-01-20</span></li>`);
 * `url`: the date a CMS writes into the path (TRS `t20220120_123.html`,
   `P020220120...pdf`; Hanweb `/art/2022/1/20/`);
 * `signature`: the document's own date line (落款) at its end, 2022年1月20日
@@ -33,7 +35,15 @@ _META = re.compile(
     rf"""|<meta\s[^>]*?content\s*=\s*["']\s*{_DATE}[^>]*?(?:name|property)\s*=\s*["']?(?:{_META_NAMES})["'\s/>]""",
     re.IGNORECASE,
 )
-_PAGE = re.compile(rf"(?:发布|公开|成文|印发)(?:时间|日期)\s*[:：]?\s*{_DATE}")
+# Page labels, the publication's first: a 政府信息公开 metadata table states 成文日期 (signed) before
+# 发布日期 (published). A bare 时间： / 日期： counts only where it opens a line or a bracket (a page's
+# `<span>时间：2022-01-20</span>`), never inside a word (统计时间：2021年1月1日 is the period counted).
+_PAGE = (
+    re.compile(rf"(?:发布|公开)(?:时间|日期)\s*[:：]?\s*{_DATE}"),
+    re.compile(rf"(?<![^\s\[【])(?:时间|日期)\s*[:：]\s*{_DATE}"),
+    re.compile(rf"(?:成文|印发|发文|生成)(?:时间|日期)\s*[:：]?\s*{_DATE}"),
+)
+_LISTED = re.compile(_DATE)
 _URL = (
     re.compile(r"/t((?:19|20)\d{2})(\d{2})(\d{2})_\d+"),  # TRS document pages
     re.compile(r"/P0((?:19|20)\d{2})(\d{2})(\d{2})\d+"),  # TRS attachments
@@ -54,16 +64,18 @@ def published_on(
     text: str | None = None,
     last_modified: str | None = None,
     urls: tuple[str, ...] = (),
+    listed: str | None = None,
 ) -> tuple[date, str] | None:
     """(date, hint) from the strongest hint present, else None.
 
     `html` is the page's markup, `text` the document's text (its visible text
     for a page), `url` and `urls` where it was found (the document, then the
-    page that attached it).
+    page that attached it), `listed` the text beside its link on the listing.
     """
     finders: list[tuple[str, Callable[[], date | None]]] = [
         (META, lambda: _first(_META, html or "")),
-        (PAGE, lambda: _first(_PAGE, text or "")),
+        (PAGE, lambda: next(filter(None, (_first(label, text or "") for label in _PAGE)), None)),
+        (PAGE, lambda: _first(_LISTED, listed or "")),
         (URL, lambda: next(filter(None, (_from_url(u) for u in (url, *urls) if u)), None)),
         (SIGNATURE, lambda: signature_date(text or "")),
         (LAST_MODIFIED, lambda: _http_date(last_modified)),

@@ -44,8 +44,8 @@ def map_legacy_table(rows: list[Row]) -> tuple[list[Cell], list[Issue]]:
                     f"a row of {len(row.values)} values under labels {[t.text for t in row.labels][-3:]} "
                     "matches no row of the legacy statistics table",
                     table=TABLE,
-                    line=row.values[0].line,
-                    page=row.values[0].page,
+                    line=row.line,
+                    page=row.page,
                 )
             )
             continue

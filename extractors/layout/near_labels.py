@@ -99,7 +99,7 @@ def join_broken_labels(rows: list[Row], template: str) -> list[Row]:
         if not row.labels or any(_names_row(t.text) for t in row.labels) or len(following.labels) < 2:
             continue
         tail = following.labels[0]
-        if labels.is_numbered(tail.text) or _names_row(tail.text) or tail.line >= following.values[0].line:
+        if labels.is_numbered(tail.text) or _names_row(tail.text) or tail.line >= (following.line or 0):
             continue
         last = row.labels[-1]
         text = last.text + tail.text

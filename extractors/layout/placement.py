@@ -64,8 +64,7 @@ def _assign(
     row: Row, columns: list[str], table: str, row_code: str, issues: list[Issue], allow_unheaded: bool = True
 ) -> list[Token | None]:
     n = len(columns)
-    line = row.values[0].line if row.values else None
-    page = row.values[0].page if row.values else None
+    line, page = row.line, row.page
     if len(row.values) == n:
         return list(row.values)
     positional = row.positional

@@ -8,7 +8,9 @@ Real files lay a table out in two ways, and both give the same rows here:
   cells keep their positions, so a row also keeps its cells *by position*
   (`positional`), which is what lets a blank cell be told from a missing one.
 Label-only rows (headers, a label's tail after a page break) are carried into
-the next row's labels, so a table's header always arrives with its first row.
+the next row's labels, so a table's header always arrives with its first row;
+a one-line row whose label names a table row and whose cells are all blank
+(an HTML row of `&nbsp;` cells) is a row of blank cells, not a label.
 """
 
 from __future__ import annotations
@@ -41,6 +43,19 @@ class Row:
     positional: list[Token] | None = None  # one-line rows: every cell after the labels
     heading: str | None = None  # the last heading line above the row
     flat: bool = False  # flattened text: the one value is a digit run holding every cell (digit_runs.py)
+
+    @property
+    def anchor(self) -> Token | None:
+        """Where the row stands: its first value, else (a row of blank cells) its last label."""
+        return self.values[0] if self.values else (self.labels[-1] if self.labels else None)
+
+    @property
+    def line(self) -> int | None:
+        return self.anchor.line if self.anchor else None
+
+    @property
+    def page(self) -> int | None:
+        return self.anchor.page if self.anchor else None
 
 
 def is_value(text: str) -> bool:
@@ -80,7 +95,7 @@ class _RowBuilder:
         labels = [t for t in tokens[: last_label + 1] if t.text.strip()]
         rest = tokens[last_label + 1 :]
         values = [t for t in rest if t.text.strip()]
-        if not values:
+        if not values and not (rest and labels and names_row(labels[-1].text)):
             self.pending.extend(labels)
             return
         self.rows.append(
@@ -164,7 +179,7 @@ def build_rows(lines: list[Line]) -> list[Row]:
             gap = None
             continue
         gap = 0
-        if len(nonblank) >= 2:
+        if len(nonblank) >= 2 or (len(line.cells) > len(nonblank) == 1 and names_row(nonblank[0])):
             builder.line_row(line)
         elif nonblank:
             index = next(i for i, c in enumerate(line.cells) if c.strip())
@@ -182,16 +197,14 @@ def _flat_row(text: str) -> tuple[str, str] | None:
     if found is None:
         return None
     label = found[0]
-    if (
-        not label
-        or labels.application_row(label)
-        or labels.category(label)
-        or labels.is_bare_other(label)
-        or legacy_row(label)
-        or near_rows(label, _NEAR_ROWS_TEMPLATE)
-    ):
+    if not label or names_row(label) or labels.is_bare_other(label) or near_rows(label, _NEAR_ROWS_TEMPLATE):
         return found
     return None
+
+
+def names_row(label: str) -> bool:
+    """Whether a label names a row of a template's tables (an application row, a proactive category, a legacy row)."""
+    return bool(labels.application_row(label) or labels.category(label) or legacy_row(label))
 
 
 def _is_continuation(text: str, gap: int | None) -> bool:

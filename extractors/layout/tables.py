@@ -79,8 +79,8 @@ def _map_row(row: Row, state: _State) -> None:
                 "its cells are null",
                 severity="error",
                 table="applications",
-                line=row.values[0].line,
-                page=row.values[0].page,
+                line=row.line,
+                page=row.page,
             )
         )
         state.context = "transposed"
@@ -104,8 +104,8 @@ def _map_row(row: Row, state: _State) -> None:
                 "the row expected here",
                 table="applications",
                 row=fuzzy[0],
-                line=row.values[0].line,
-                page=row.values[0].page,
+                line=row.line,
+                page=row.page,
             )
         )
         _application_row(row, fuzzy[0], texts, state)
@@ -114,8 +114,8 @@ def _map_row(row: Row, state: _State) -> None:
         Issue(
             "row.unrecognized",
             f"a row of {len(row.values)} values under labels {texts[-3:]} matches no known row",
-            line=row.values[0].line,
-            page=row.values[0].page,
+            line=row.line,
+            page=row.page,
         )
     )
 
@@ -137,7 +137,7 @@ def _application_row(row: Row, row_code: str, texts: list[str], state: _State) -
     if header and len(header) >= _MIN_HEADER_COLUMNS:
         state.applicants = header
         # Labels on the values' own line name the row (a group label's tail after a page break: 予处理).
-        unknown = _unknown_header_labels([t.text for t in row.labels if t.line != row.values[0].line])
+        unknown = _unknown_header_labels([t.text for t in row.labels if t.line != row.line])
         state.header_complete = not unknown
         if unknown:
             state.issues.append(
@@ -147,7 +147,7 @@ def _application_row(row: Row, row_code: str, texts: list[str], state: _State) -
                     "are no applicant column: a row with more values than known columns is null, since "
                     "where the unknown column stands cannot be told",
                     table="applications",
-                    line=row.values[0].line,
+                    line=row.line,
                 )
             )
         missing = [c for c in codes.APPLICANT_CODES if c not in header]
@@ -157,7 +157,7 @@ def _application_row(row: Row, row_code: str, texts: list[str], state: _State) -
                     "header.column_missing",
                     f"the application table has no column {missing}; its cells are null",
                     table="applications",
-                    line=row.values[0].line,
+                    line=row.line,
                 )
             )
     if state.applicants is None:
@@ -168,7 +168,7 @@ def _application_row(row: Row, row_code: str, texts: list[str], state: _State) -
                 "application table header not found; the template's applicant columns "
                 "(自然人, 商业企业, 科研机构, 社会(公益)组织, 法律服务机构, 其他, 总计) are assumed",
                 table="applications",
-                line=row.values[0].line,
+                line=row.line,
             )
         )
     if any(labels.fold(t).startswith(labels.OTHER_GROUP_WORD) for t in texts):  # flat text glues its first row on

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import duckdb
 import pytest
 
@@ -93,7 +95,9 @@ def test_listing_pages_are_followed_and_report_links_picked(
         "测试县2021年政府信息公开工作年度报告.pdf",
         site.url("/nb/index.html"),
         local=True,
-        published_on=None,  # the fake report page names no date
+        # The report page names no date: the one the listing prints beside its link dates it.
+        published_on=date(2022, 1, 20),
+        published_on_source="page",
     )
     assert by_url[site.url("/files/2020.pdf")].listing_url == site.url("/nb/index_1.html")
     # Each listing page once (上一页 links lead back to seen pages); the notice is never opened.
