@@ -118,6 +118,7 @@ def test_two_fetch_processes_together_stay_within_the_limit(tmp_settings: Settin
             task.join(120)
     assert [t.exitcode for t in tasks] == [0, 0]
     assert list(statuses) == ["fetched"] * 12
-    # Each process alone would take three hosts at once, six together: the shared slots hold them to three.
+    # Each process alone would have three requests in flight (its six hosts at once, three slots), six together:
+    # the shared slots hold them to three.
     assert 2 <= meter.peak <= 3
     manager.shutdown()
