@@ -195,7 +195,8 @@ def disclosure_ingest() -> None:
         doc_md=(
             "Fetch one batch of sources (`DISCLOSURE_FETCH_BATCH_SIZE`, default 10; the mapped task is "
             "named after its first registry entry, `静乐县 +9`), its hosts at the same time (at most "
-            "`DISCLOSURE_FETCH_HOSTS`, 32, across all fetch tasks), one host's sources one after another: "
+            "`DISCLOSURE_FETCH_HOSTS`, 32, requests in flight across all fetch tasks), one host's sources one "
+            "after another: "
             "crawl its listing "
             "pages (pagination, report pages followed one step) and direct URLs, then fetch every new report "
             "at once and revalidate a known one with a conditional request on its day of the "

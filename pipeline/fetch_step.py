@@ -28,7 +28,6 @@ from urllib.parse import unquote, urlsplit
 
 from extractors.fetch.discovery import FETCH_STEP, DiscoveredReport, discover_source, fetch_reports
 from extractors.fetch.fetcher import FAILED, NOT_DUE, FetchConfig, Fetcher, FetchResult
-from extractors.fetch.host_limiter import HostsAtOnce, host_lock_dir
 from extractors.fetch.published import published_on
 from extractors.fetch.revalidation import Revalidation
 from extractors.landing import land
@@ -39,6 +38,10 @@ from pipeline.settings import Settings
 log = logging.getLogger(__name__)
 
 READ = "read"  # a folder source's file, read from disk
+# Hosts one fetch task crawls at once, per slot of DISCLOSURE_FETCH_HOSTS: a host at 1 s per request is
+# in flight a few ms of each second, so several hosts per slot keep the slots busy; bounded so a
+# batch of thousands of sources does not start thousands of threads.
+HOST_THREADS_PER_SLOT = 4
 
 
 def fetch_source(
@@ -65,7 +68,12 @@ def fetch_source(
     source = source_from_dict(source_data)
     config = config or settings.fetch
     attempts: list[FetchResult] = []
-    with Fetcher(settings.storage, config, revalidation=revalidation or settings.revalidation()) as fetcher:
+    with Fetcher(
+        settings.storage,
+        config,
+        revalidation=revalidation or settings.revalidation(),
+        hosts_at_once=settings.fetch_hosts,
+    ) as fetcher:
         found = discover_source(source, fetcher, attempts=attempts, years=(year, year) if year else None)
         reports = found.reports
         web = [r for r in reports if r.local_path is None]
@@ -101,12 +109,15 @@ def fetch_sources(
 
     One revalidation schedule for the whole batch (`revalidate`: every known document).
 
-    Sources on different hosts are fetched at the same time, at most
-    `settings.fetch_hosts` hosts (DISCLOSURE_FETCH_HOSTS) by all the run's
-    fetch tasks together; sources sharing a host (departments on their
-    county's portal) one after another. That cap, the per-host rate limit
-    and concurrency cap hold across processes through lock files in the
-    shared fetch state (extractors.fetch.host_limiter). A source
+    Sources on different hosts are fetched at the same time, up to
+    `HOST_THREADS_PER_SLOT` x `settings.fetch_hosts` hosts by this task;
+    sources sharing a host (departments on their county's portal) one after
+    another. A host spends most of its crawl waiting out its interval, so
+    the cap of DISCLOSURE_FETCH_HOSTS is on requests in flight to distinct
+    hosts by all the run's fetch tasks together, taken per request. That
+    cap, the per-host rate limit and concurrency cap hold across processes
+    through lock files in the shared fetch state
+    (extractors.fetch.host_limiter). A source
     that raises (a bug, the landing zone unwritable) is logged and returned
     as `{"source", "documents": [], "attempts": [], "error"}`, so the other
     sources' documents go on to parse and load and `summarize` fails the run
@@ -119,18 +130,17 @@ def fetch_sources(
     done = 0
     lock = threading.Lock()
     revalidation = settings.revalidation(force=revalidate)
-    hosts = HostsAtOnce(host_lock_dir(settings.storage.fetch_state_dir), settings.fetch_hosts)
 
     def one_host(indexes: list[int]) -> None:
         nonlocal done
-        with hosts.slot():
-            for index in indexes:
-                results[index] = _fetch_or_error(settings, sources[index], year, revalidation)
-                with lock:
-                    done += 1
-                    log.info("fetch progress: %d of %d sources", done, len(sources))
+        for index in indexes:
+            results[index] = _fetch_or_error(settings, sources[index], year, revalidation)
+            with lock:
+                done += 1
+                log.info("fetch progress: %d of %d sources", done, len(sources))
 
-    with ThreadPoolExecutor(max_workers=max(1, min(settings.fetch_hosts, len(by_host)))) as pool:
+    threads = min(HOST_THREADS_PER_SLOT * settings.fetch_hosts, len(by_host))
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         list(pool.map(one_host, by_host.values()))
     return results
 

@@ -108,8 +108,9 @@ class Settings:
     # 1 gives a task per document.
     parse_batch_size: int = 20
     fetch_batch_size: int = 10  # DISCLOSURE_FETCH_BATCH_SIZE: sources per mapped `fetch` task
-    # DISCLOSURE_FETCH_HOSTS: hosts crawled at once by all fetch tasks together (lock files beside the
-    # per-host ones, extractors.fetch.host_limiter); each host keeps its own spacing.
+    # DISCLOSURE_FETCH_HOSTS: requests in flight to distinct hosts by all fetch tasks together, a slot
+    # taken per request (lock files beside the per-host ones, extractors.fetch.host_limiter); each host
+    # keeps its own spacing.
     fetch_hosts: int = 32
     # DISCLOSURE_REVALIDATE_DAYS: a known document is asked for again once per this many days, on its
     # day of the cycle (extractors.fetch.revalidation); 1: every run, as before the schedule.

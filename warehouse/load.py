@@ -205,11 +205,14 @@ def load_parsed(
                     summary["documents_skipped"] += 1
                     log.info("%s: loaded by another writer meanwhile; skipped", doc.document)
                     continue
-                for table in _COLUMNS:  # an earlier killed try of this generation, replaced by its retry
-                    conn.execute(
-                        f"delete from raw.{table} where sha256 = ? and parser_version = ?",
-                        [doc.sha256, doc.parser_version],
-                    )
+                # An earlier killed try of this generation, replaced by its retry. Only then: its rows went in
+                # with its raw.documents row, and each delete scans a raw table (raw.cells: 11M rows at 100k).
+                if _generation_held(conn, doc):
+                    for table in _COLUMNS:
+                        conn.execute(
+                            f"delete from raw.{table} where sha256 = ? and parser_version = ?",
+                            [doc.sha256, doc.parser_version],
+                        )
                 for table, values in rows.items():
                     if values:
                         insert_rows(conn, f"raw.{table}", _COLUMNS[table], values)
@@ -244,14 +247,19 @@ def loaded_sha256s(config: WarehouseConfig) -> set[str]:
 
 def _already_loaded(conn: Any, doc: ParsedDocument) -> bool:
     """Whether raw holds this result: loaded, and not a killed try that a retry has since replaced."""
-    loaded = conn.execute(
-        "select count(*) from raw.documents where sha256 = ? and parser_version = ?",
-        [doc.sha256, doc.parser_version],
-    ).fetchone()[0]
-    if not loaded:
+    if not _generation_held(conn, doc):
         return False
     kills_loaded = conn.execute(
         "select count(*) from raw.parse_issues where sha256 = ? and parser_version = ? and issue = ?",
         [doc.sha256, doc.parser_version, PARSE_KILLED],
     ).fetchone()[0]
     return kills_loaded == sum(issue.code == PARSE_KILLED for issue in doc.issues)
+
+
+def _generation_held(conn: Any, doc: ParsedDocument) -> bool:
+    """Whether raw.documents holds this document and parser version (loaded, perhaps as a killed try)."""
+    held = conn.execute(
+        "select count(*) from raw.documents where sha256 = ? and parser_version = ?",
+        [doc.sha256, doc.parser_version],
+    ).fetchone()[0]
+    return bool(held)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
@@ -40,6 +41,7 @@ from extractors.fetch.body import BodyTooLarge, RefusedEncoding, read_capped
 from extractors.fetch.deadline import Watchdog
 from extractors.fetch.host_limiter import HostLimiter, host_lock_dir
 from extractors.fetch.revalidation import Revalidation
+from extractors.fetch.robots_store import RobotsAnswer, RobotsStore
 from extractors.fetch.state import ConditionalStore, Validators
 from extractors.landing import land, landing_path
 from extractors.storage import StorageConfig
@@ -228,6 +230,8 @@ class Fetcher:
     """Fetches URLs under one FetchConfig; thread-safe, so a thread pool may share one.
 
     `revalidation` says which documents already held are asked for this run; by default all of them.
+    `hosts_at_once` caps the requests in flight to distinct hosts across every process sharing the
+    fetch state (DISCLOSURE_FETCH_HOSTS; host_limiter.HostsAtOnce); None: no cap beyond each host's.
     """
 
     def __init__(
@@ -238,6 +242,7 @@ class Fetcher:
         transport: httpx.BaseTransport | None = None,
         state: ConditionalStore | None = None,
         revalidation: Revalidation | None = None,
+        hosts_at_once: int | None = None,
     ) -> None:
         self.storage = storage
         self.config = config or FetchConfig()
@@ -247,7 +252,9 @@ class Fetcher:
             host_lock_dir(storage.fetch_state_dir),
             self.config.min_interval_per_host,
             self.config.max_concurrency_per_host,
+            hosts_at_once,
         )
+        self.robots_store = RobotsStore(storage.fetch_state_dir)
         self._robots: dict[str, RobotFileParser | str] = {}  # origin -> parser, or why it blocks all
         self._robots_lock = threading.Lock()
         self.client = httpx.Client(
@@ -435,7 +442,7 @@ class Fetcher:
             return _Response(status, selected, body=body)
 
     def _robots_block(self, url: str, allowed: frozenset[str]) -> str | None:
-        """Why robots.txt forbids `url` for us, or None. Parsed once per origin and cached."""
+        """Why robots.txt forbids `url` for us, or None. Parsed once per origin and Fetcher, stored for a day."""
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         with self._robots_lock:
@@ -451,7 +458,9 @@ class Fetcher:
         return None
 
     def _load_robots(self, origin: str, allowed: frozenset[str]) -> RobotFileParser | str:
-        parser = RobotFileParser(origin + "/robots.txt")
+        stored = self.robots_store.get(origin)
+        if stored is not None:
+            return _robots_rules(origin, stored.http_status, stored.body)
         probe = FetchResult(url=origin + "/robots.txt", status=FAILED)
         try:
             response = self._follow(probe.url, allowed, {}, _ROBOTS_MAX_BYTES, probe, check_robots=False)
@@ -459,15 +468,22 @@ class Fetcher:
             response = None
         if response is None or response.too_large:
             if probe.http_status is not None and 400 <= probe.http_status < 500:
-                parser.allow_all = True
-                return parser
+                return _robots_rules(origin, probe.http_status, "")  # 429 after the retries; not stored
             # RFC 9309 2.3.1.4: an unreachable robots.txt means "assume everything is disallowed".
             return f"robots.txt unreachable ({probe.error or 'too large'})"
-        if 200 <= response.status_code < 300:
-            parser.parse(response.body.decode("utf-8", errors="replace").splitlines())
-        else:
-            parser.allow_all = True  # RFC 9309: 4xx means no rules
-        return parser
+        body = response.body.decode("utf-8", errors="replace") if 200 <= response.status_code < 300 else ""
+        self.robots_store.put(RobotsAnswer(origin, response.status_code, body, time.time()))
+        return _robots_rules(origin, response.status_code, body)
+
+
+def _robots_rules(origin: str, http_status: int, body: str) -> RobotFileParser:
+    """The rules of an answer: a 2xx body's, else none (RFC 9309: 4xx means no rules)."""
+    parser = RobotFileParser(origin + "/robots.txt")
+    if 200 <= http_status < 300:
+        parser.parse(body.splitlines())
+    else:
+        parser.allow_all = True
+    return parser
 
 
 def _now() -> datetime:

@@ -10,8 +10,10 @@ locked briefly, holds the wall-clock time the host's next request may start.
 flock locks belong to an open file, so threads of one process exclude each
 other the same way processes do; the kernel drops them when a process dies.
 
-`HostsAtOnce` caps the hosts being crawled at once by all of them together
-(DISCLOSURE_FETCH_HOSTS) with `limit` slot files of the same folder. Lock
+`HostsAtOnce` caps the requests in flight at once by all of them together
+(DISCLOSURE_FETCH_HOSTS) with `limit` slot files of the same folder; a
+request takes one only after its host's pace allows it to start, so the
+many hosts waiting out their interval hold none. Lock
 files and not Redis or the warehouse: the embedded mode has neither a Redis
 nor a warehouse that takes a second writer (DuckDB), and every process that
 fetches already shares this folder for the per-host budget.
@@ -26,40 +28,61 @@ import os
 import random
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 
 class HostLimiter:
-    """At most `max_concurrency` requests to a host at a time and one start per `min_interval` s, across processes."""
+    """At most `max_concurrency` requests to a host at a time and one start per `min_interval` s, across processes.
 
-    def __init__(self, lock_dir: Path, min_interval: float, max_concurrency: int) -> None:
+    With `hosts_at_once`, a request also holds one of that many slots shared by every host
+    (`HostsAtOnce`), taken only once the host's pace allows a start: a host waiting out its
+    interval holds none, so the slots serve requests, not pauses.
+    """
+
+    def __init__(
+        self, lock_dir: Path, min_interval: float, max_concurrency: int, hosts_at_once: int | None = None
+    ) -> None:
         self.lock_dir = lock_dir
         self.min_interval = min_interval
         self.max_concurrency = max(1, max_concurrency)
+        self.any_host = HostsAtOnce(lock_dir, hosts_at_once) if hosts_at_once else None
         self._turn = itertools.count()  # which busy slot to queue on when every slot is taken
 
     @contextmanager
     def slot(self, host: str) -> Iterator[None]:
         self.lock_dir.mkdir(parents=True, exist_ok=True)
         stem = _file_stem(host)
+        pace = self.lock_dir / f"{stem}.pace"
         with _any_slot(self.lock_dir, stem, self.max_concurrency, next(self._turn)):
-            wait = self._reserve_start(self.lock_dir / f"{stem}.pace")
-            if wait > 0:
-                time.sleep(wait)
-            yield
+            while True:
+                wait = self._next_start(pace) - time.time()
+                if wait > 0:
+                    time.sleep(wait)  # holding the host's slot only
+                    continue
+                with self.any_host.slot() if self.any_host else nullcontext():
+                    # Booked only now: the wait for a shared slot may outlast the host's turn, and another
+                    # holder of the host (max_concurrency > 1) may have booked it meanwhile.
+                    if self._book_start(pace):
+                        yield
+                        return
 
-    def _reserve_start(self, pace: Path) -> float:
-        """Book the host's next start time; the seconds to wait until it."""
+    def _next_start(self, pace: Path) -> float:
+        """The wall-clock time the host's next request may start (0 when none is booked)."""
         with _locked(pace, blocking=True) as fd:
             assert fd is not None  # a blocking lock always returns its file
-            os.lseek(fd, 0, os.SEEK_SET)
-            text = os.read(fd, 64).decode("ascii", errors="replace").strip()
+            return _float(_read(fd), 0.0)
+
+    def _book_start(self, pace: Path) -> bool:
+        """Book a start now and the next one `min_interval` later, unless the host's turn has not come."""
+        with _locked(pace, blocking=True) as fd:
+            assert fd is not None
             now = time.time()
-            start = max(now, _float(text, now))
+            if _float(_read(fd), 0.0) > now:
+                return False
             os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{start + self.min_interval:.6f}".encode("ascii"), 0)
-        return start - now
+            os.pwrite(fd, f"{now + self.min_interval:.6f}".encode("ascii"), 0)
+        return True
 
 
 def host_lock_dir(fetch_state_dir: Path) -> Path:
@@ -73,7 +96,7 @@ _FIRST_POLL, _LAST_POLL = 0.01, 0.25
 
 
 class HostsAtOnce:
-    """At most `limit` hosts crawled at a time by every process sharing `lock_dir` (threads included)."""
+    """At most `limit` holders at a time among every process sharing `lock_dir` (threads included)."""
 
     def __init__(self, lock_dir: Path, limit: int) -> None:
         self.lock_dir = lock_dir
@@ -81,7 +104,7 @@ class HostsAtOnce:
 
     @contextmanager
     def slot(self) -> Iterator[None]:
-        """Hold one of the `limit` slots while the block crawls one host."""
+        """Hold one of the `limit` slots while the block runs (a request, in `HostLimiter.slot`)."""
         self.lock_dir.mkdir(parents=True, exist_ok=True)
         paths = [self.lock_dir / f"any-host.slot{i}" for i in range(self.limit)]
         pause = _FIRST_POLL
@@ -133,6 +156,11 @@ def _locked(path: Path, blocking: bool) -> Iterator[int | None]:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def _read(fd: int) -> str:
+    os.lseek(fd, 0, os.SEEK_SET)
+    return os.read(fd, 64).decode("ascii", errors="replace").strip()
 
 
 def _float(text: str, default: float) -> float:

@@ -16,6 +16,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from extractors.landing import landing_path
 from extractors.storage import StorageConfig
@@ -65,8 +66,12 @@ class ConditionalStore:
 
     def put(self, validators: Validators) -> None:
         """Kept without ETag or Last-Modified too: the document is known, its revalidation day applies."""
-        path = self._path(validators.url)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as tmp:
-            json.dump(asdict(validators), tmp, ensure_ascii=False)
-        os.replace(tmp.name, path)
+        write_json(self._path(validators.url), asdict(validators))
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Replace `path` atomically: a process reading the state never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as tmp:
+        json.dump(data, tmp, ensure_ascii=False)
+    os.replace(tmp.name, path)

@@ -77,4 +77,14 @@ def test_a_day_of_30_sites_asks_each_host_only_what_is_new_or_due(
     }
     out = nationwide.report(args, results)
     assert f"new reports: {NEW} published, {NEW} fetched exactly once, {NEW} in raw.documents" in out
-    assert "EXTRAPOLATED to 30 sites (x10)" in out
+    # 30 sites in tasks of 10 on 2 processes are 2 rounds; the 3 sites of the first crawl, 1.
+    assert "EXTRAPOLATED to 30 sites (x2, " in out
+    assert 0 < day.served < day.fetch.seconds  # the sites' time answering, the floor's second term
+
+
+def test_the_floor_is_the_busiest_host_or_the_requests_over_the_slots_not_the_hosts_pauses() -> None:
+    requests = dict.fromkeys(range(64), 11)  # 64 hosts of 11 requests: 10 s each from first to last
+    assert nationwide.politeness_floor(requests, 1.0, 32, served=6.4) == 10.0
+    assert nationwide.politeness_floor(requests, 1.0, 32, served=640.0) == 20.0  # the slots bind
+    assert nationwide.held_slot_floor(requests, 1.0, 32) == 20.0  # a slot per host: two hosts after another
+    assert nationwide.task_rounds(3000, 100, 2) == 15 and nationwide.task_rounds(300, 100, 2) == 2

@@ -1,4 +1,4 @@
-"""Many hosts at once, each politely: DISCLOSURE_FETCH_HOSTS caps the hosts crawled at once by all fetch tasks.
+"""Many hosts at once, each politely: DISCLOSURE_FETCH_HOSTS caps the requests in flight by all fetch tasks.
 
 The sites are on distinct loopback addresses (bench.loopback_http.LoopbackHosts),
 so each is its own host to the per-host limits; every request is held 0.2 s,
@@ -29,7 +29,7 @@ class _Meter:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.active = self.peak = 0
-        self.paths: list[tuple[int, str]] = []
+        self.paths: list[tuple[int, str]] = []  # in the order they arrived
 
 
 def _sites(meter: _Meter, count: int) -> LoopbackHosts:
@@ -56,8 +56,8 @@ def _sources(sites: LoopbackHosts, which: range) -> list[dict[str, Any]]:
     ]
 
 
-def _settings(monkeypatch: pytest.MonkeyPatch, hosts: int) -> Settings:
-    monkeypatch.setenv("DISCLOSURE_FETCH_OPTIONS", OPTIONS)
+def _settings(monkeypatch: pytest.MonkeyPatch, hosts: int, options: str = OPTIONS) -> Settings:
+    monkeypatch.setenv("DISCLOSURE_FETCH_OPTIONS", options)
     monkeypatch.setenv("DISCLOSURE_FETCH_HOSTS", str(hosts))
     return Settings.from_env()
 
@@ -71,6 +71,25 @@ def test_a_batch_of_many_hosts_fetches_up_to_the_limit_at_once(
     assert [d["fetch_status"] for r in results for d in r["documents"]] == ["fetched"] * 12
     assert sorted(meter.paths) == sorted((k, p) for k in range(12) for p in ("/robots.txt", "/2021.pdf"))
     assert 4 < meter.peak <= 8  # more than the four hosts a batch had before, never more than the limit
+
+
+def test_a_host_waiting_out_its_interval_lets_other_hosts_use_the_slot(
+    tmp_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    meter = _Meter()
+    interval = 1.0
+    with _sites(meter, 4) as sites:
+        busy = {"name": "site 0", "report_urls": [f"{sites.base(0)}/{y}.pdf" for y in (2019, 2020, 2021)]}
+        sources = [{**busy, "local": True, "first_year": 2019}, *_sources(sites, range(1, 4))]
+        options = OPTIONS.replace("min_interval_per_host=0", f"min_interval_per_host={interval}")
+        results = fetch_sources(_settings(monkeypatch, 1, options), sources)
+    assert [d["fetch_status"] for r in results for d in r["documents"]] == ["fetched"] * 6
+    assert meter.peak == 1  # one request in flight at a time, whatever the host
+    order = [site for site, _ in meter.paths]
+    first, last = order.index(0), len(order) - 1 - order[::-1].index(0)
+    # Site 0's four requests are 1 s apart; the other sites' six (0.2 s each) run in its pauses, not after it
+    # (the one slot was held for a host's whole crawl before).
+    assert sum(site != 0 for site in order[first:last]) >= 3, order
 
 
 def _fetch_task(home: str, sources: list[dict[str, Any]], go: Any, out: Any) -> None:  # manager proxies
@@ -99,6 +118,7 @@ def test_two_fetch_processes_together_stay_within_the_limit(tmp_settings: Settin
             task.join(120)
     assert [t.exitcode for t in tasks] == [0, 0]
     assert list(statuses) == ["fetched"] * 12
-    # Each process alone would take three hosts at once, six together: the shared slots hold them to three.
+    # Each process alone would have three requests in flight (its six hosts at once, three slots), six together:
+    # the shared slots hold them to three.
     assert 2 <= meter.peak <= 3
     manager.shutdown()

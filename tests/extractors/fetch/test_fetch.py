@@ -230,8 +230,10 @@ def test_fetch_attempts_are_logged_in_the_warehouse(site: FakeSite, fetcher: Fet
 
 def test_state_lives_under_settings_home(site: FakeSite, fetcher: Fetcher, tmp_settings: Settings) -> None:
     fetcher.fetch(site.url("/files/2020.pdf"), local=True)
-    state_files = list((tmp_settings.home / "fetch_state").rglob("*.json"))
-    assert len(state_files) == 1 and ETAG_2020.strip('"') in state_files[0].read_text(encoding="utf-8")
+    state = tmp_settings.home / "fetch_state"
+    validators = [p for p in state.rglob("*.json") if p.parent.name != "robots"]
+    assert len(validators) == 1 and ETAG_2020.strip('"') in validators[0].read_text(encoding="utf-8")
+    assert len(list((state / "robots").glob("*.json"))) == 1  # the site's robots.txt, for the next fetchers
 
 
 def test_a_fetcher_shared_by_threads(site: FakeSite, tmp_settings: Settings) -> None:

@@ -45,7 +45,9 @@ def _fetch_task(home: str, urls: list[str], ready: Any, go: Any, statuses: Any) 
     root = Path(home)
     storage = StorageConfig(str(root / "landing"), str(root / "parsed"), root / "fetch_state")
     config = dataclasses.replace(TEST_CONFIG, min_interval_per_host=INTERVAL, max_concurrency_per_host=1)
-    with Fetcher(storage, config) as fetcher:
+    # With the shared cap on requests in flight (DISCLOSURE_FETCH_HOSTS), as fetch tasks run: the host's start
+    # is booked only once a shared slot is held, and the spacing must hold across that wait too.
+    with Fetcher(storage, config, hosts_at_once=2) as fetcher:
         ready.set()
         go.wait(30)
         with ThreadPoolExecutor(4) as pool:

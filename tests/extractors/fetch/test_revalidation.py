@@ -20,8 +20,8 @@ from tests.fake_site import TEST_CONFIG, FakeSite, site_fixture, trap_fixture  #
 DAY = date(2026, 1, 5)
 # What the fake site's listing leads to and the fetcher lands: the report page and four files.
 KNOWN = ("/nb/2021/report.html", "/files/2021.pdf", "/files/2021.docx", "/files/2020.pdf", "/files/2019.docx")
-# Read every run: robots.txt (once per fetcher) and the listing pages.
-EVERY_RUN = ("/robots.txt", "/nb/index.html", "/nb/index_1.html", "/nb/index_2.html")
+# Read every run: the listing pages; robots.txt only by the first run (stored for a day).
+EVERY_RUN = ("/nb/index.html", "/nb/index_1.html", "/nb/index_2.html")
 
 
 def _source(site: FakeSite, *report_paths: str) -> dict[str, Any]:
@@ -55,7 +55,7 @@ def _due(site: FakeSite, day: date) -> set[str]:
 def known(site: FakeSite, tmp_settings: Settings) -> dict[str, str]:
     """The first run: every document is new and fetched; returns the documents' sha256 by path."""
     result, asked = _run(tmp_settings, site, Revalidation(7, DAY))
-    assert set(asked) == set(KNOWN) | set(EVERY_RUN)
+    assert set(asked) == set(KNOWN) | set(EVERY_RUN) | {"/robots.txt"}
     return {d["url"].removeprefix(site.base): d["sha256"] for d in result["documents"]}
 
 
@@ -82,7 +82,7 @@ def test_a_second_run_the_same_day_asks_for_no_document_and_still_lists_them_all
     assert {p: d["sha256"] for p, d in documents.items()} == known
     assert {d["fetch_status"] for d in documents.values()} == {"not_due"}
     assert all(d["landing_path"] for d in documents.values())
-    assert {a["url"].removeprefix(site.base) for a in result["attempts"]} == set(EVERY_RUN[1:])  # requests only
+    assert {a["url"].removeprefix(site.base) for a in result["attempts"]} == set(EVERY_RUN)
     summary = summarize_run([], [result], [], [], {}, Backfill())
     assert summary.counts["fetch_statuses"] == {"not_due": len(known)}
     assert any(f"not due for revalidation {len(known)}" in line for line in summary.lines)
