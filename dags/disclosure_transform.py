@@ -131,7 +131,10 @@ def disclosure_transform() -> None:
         from pipeline.settings import Settings
         from warehouse.transform import build_incremental
 
-        build_incremental(Settings.from_env().dbt, STAGING_SELECT, get_current_context()["params"]["full_refresh"])
+        # the fingerprint is recorded after the marts: a changed project rebuilds them from scratch too
+        build_incremental(
+            Settings.from_env().dbt, STAGING_SELECT, get_current_context()["params"]["full_refresh"], record=False
+        )
 
     @task(
         pool=WAREHOUSE_POOL,
@@ -173,10 +176,10 @@ def disclosure_transform() -> None:
     def dbt_build_marts() -> None:
         from pipeline.settings import Settings
         from warehouse.bi_role import grant_bi_access
-        from warehouse.transform import run_dbt
+        from warehouse.transform import build_incremental
 
         settings = Settings.from_env()
-        run_dbt(settings.dbt, ["build", "--select", *MARTS_SELECT])
+        build_incremental(settings.dbt, MARTS_SELECT, get_current_context()["params"]["full_refresh"])
         grant_bi_access(settings.warehouse)
 
     @task(pool=WAREHOUSE_POOL, doc_md="`dbt docs generate` into `$DISCLOSURE_DOCS_DIR/dbt` (reads the catalog).")

@@ -14,6 +14,13 @@
     coalesce((select max(loaded_at) from {{ this }}), cast('1900-01-01' as timestamp))
 {%- endmacro %}
 
+{# In an incremental run, the filter to the generations loaded after the model's watermark; nothing on a full build. #}
+{% macro loaded_since_watermark(loaded_at='loaded_at') -%}
+    {%- if is_incremental() %}
+    where {{ loaded_at }} > {{ report_watermark() }}
+    {%- endif %}
+{%- endmacro %}
+
 {#
     The config of such a model. `current` names the macro that gives the
     current (report_id, loaded_at) pairs, for drop_stale_reports.
