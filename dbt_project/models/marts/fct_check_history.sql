@@ -21,13 +21,7 @@ with
 check_history as (
 
     select * from {{ ref('int_check_history') }}
-    {%- if is_incremental() %}
-    where report_id in (
-        select report_id
-        from {{ ref('stg_check_results') }}
-        where last_seen_at > (select coalesce(max(last_seen_at), {{ no_generation() }}) from {{ this }})
-    )
-    {%- endif %}
+    {{- validated_since_watermark() }}
 
 ),
 
