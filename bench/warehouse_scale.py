@@ -313,7 +313,10 @@ def transform_stages(
 
 
 def marts_differences(warehouse: Path, kept: str) -> dict[str, int]:
-    """Rows in one of marts.<t> and <kept>.<t> and not the other (multisets), per mart; {} when all are equal."""
+    """Rows in one of marts.<t> and <kept>.<t> and not the other (multisets), per mart; {} when all are equal.
+
+    built_at (when dbt wrote a row of an incremental mart) is left out: it differs between any two builds.
+    """
     import duckdb
 
     conn = duckdb.connect(str(warehouse), read_only=True)
@@ -325,9 +328,17 @@ def marts_differences(warehouse: Path, kept: str) -> dict[str, int]:
     ]
     differences = {}
     for t in tables:
+        columns = ", ".join(
+            c
+            for (c,) in conn.execute(
+                "select column_name from information_schema.columns where table_schema = 'marts' "
+                "and table_name = ? and column_name <> 'built_at' order by ordinal_position",
+                [t],
+            ).fetchall()
+        )
         (n,) = conn.execute(
-            f"select count(*) from ((select * from marts.{t} except all select * from {kept}.{t}) "
-            f"union all (select * from {kept}.{t} except all select * from marts.{t})) as d"
+            f"select count(*) from ((select {columns} from marts.{t} except all select {columns} from {kept}.{t}) "
+            f"union all (select {columns} from {kept}.{t} except all select {columns} from marts.{t})) as d"
         ).fetchone()
         if n:
             differences[t] = n

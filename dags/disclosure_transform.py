@@ -10,9 +10,11 @@ loaded a new document, or that found the marts not yet built today
 1. `dbt_build_staging` - `dbt build` of the seeds, `staging` and
    `intermediate` (models and their dbt tests). The per-report models are
    incremental: only the reports loaded or re-parsed since the last build
-   (and the cross-report inputs of their agency-years) are recomputed.
-   Param `full_refresh` (`disclosure run --full-refresh`) rebuilds them
-   from scratch (`dbt build --full-refresh`); the marts are the same either way.
+   (and the cross-report inputs of their agency-years) are recomputed, and
+   their dbt tests read only those rows. Param `full_refresh` (`disclosure
+   run --full-refresh`) rebuilds them from scratch (`dbt build
+   --full-refresh`), as does a dbt project changed since the last
+   transform; the marts are the same either way.
    Publication monitoring is built here too: `int_publication` expects a
    report per agency and year of the registry snapshot `raw.sources`
    (nothing while it is empty) and judges it against its legal due date.
@@ -26,7 +28,10 @@ loaded a new document, or that found the marts not yet built today
    task failure.
 3. `dbt_build_marts` - `dbt build --select marts` (`fct_check_results`,
    `dim_report.quality_status` read step 2's results; `fct_publication`
-   shows found / on time / late / missing per agency and year); on the postgres
+   shows found / on time / late / missing per agency and year). The
+   cell-level facts (`fct_applications`, `fct_appeals`, `fct_disclosures`)
+   are incremental like staging, the other marts rebuilt whole; with
+   `--full-refresh` under the same conditions as step 1. On the postgres
    target it then grants the read-only BI role (`DISCLOSURE_BI_ROLE`)
    SELECT on schema `marts` (`warehouse.bi_role`).
 4. `dbt_docs` - `dbt docs generate` into `$DISCLOSURE_DOCS_DIR/dbt`.
@@ -124,14 +129,17 @@ def disclosure_transform() -> None:
         doc_md=(
             "`dbt build --select resource_type:seed staging intermediate` (pool `warehouse`); "
             "with `--full-refresh` when the run's param `full_refresh` is set or the dbt code changed "
-            "since the last build (warehouse/transform_code.py)."
+            "since the last transform (warehouse/transform_code.py)."
         ),
     )
     def dbt_build_staging() -> None:
         from pipeline.settings import Settings
         from warehouse.transform import build_incremental
 
-        build_incremental(Settings.from_env().dbt, STAGING_SELECT, get_current_context()["params"]["full_refresh"])
+        # the fingerprint is recorded after the marts: a changed project rebuilds them from scratch too
+        build_incremental(
+            Settings.from_env().dbt, STAGING_SELECT, get_current_context()["params"]["full_refresh"], record=False
+        )
 
     @task(
         pool=WAREHOUSE_POOL,
@@ -168,15 +176,18 @@ def disclosure_transform() -> None:
 
     @task(
         pool=WAREHOUSE_POOL,
-        doc_md="`dbt build --select marts` (pool `warehouse`); on Postgres, then SELECT on `marts` for the BI role.",
+        doc_md=(
+            "`dbt build --select marts` (pool `warehouse`), with `--full-refresh` as `dbt_build_staging`; "
+            "records the dbt code's fingerprint; on Postgres, then SELECT on `marts` for the BI role."
+        ),
     )
     def dbt_build_marts() -> None:
         from pipeline.settings import Settings
         from warehouse.bi_role import grant_bi_access
-        from warehouse.transform import run_dbt
+        from warehouse.transform import build_incremental
 
         settings = Settings.from_env()
-        run_dbt(settings.dbt, ["build", "--select", *MARTS_SELECT])
+        build_incremental(settings.dbt, MARTS_SELECT, get_current_context()["params"]["full_refresh"])
         grant_bi_access(settings.warehouse)
 
     @task(pool=WAREHOUSE_POOL, doc_md="`dbt docs generate` into `$DISCLOSURE_DOCS_DIR/dbt` (reads the catalog).")

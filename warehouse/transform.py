@@ -107,17 +107,24 @@ def postgres_env(dsn: str) -> dict[str, str]:
     return env
 
 
-def build_incremental(config: DbtConfig, select: Sequence[str], full_refresh: bool = False) -> bool:
+def build_incremental(
+    config: DbtConfig, select: Sequence[str], full_refresh: bool = False, record: bool = True
+) -> bool:
     """`dbt build --select <select>`, from scratch when asked or when the dbt code changed since the last build.
 
-    Returns whether it was a full refresh (warehouse.transform_code says why one is forced).
+    `record`: store the code's fingerprint afterwards. A transform in two
+    builds (staging, then marts) records only after the second, so that both
+    see a changed project, and a transform that failed in between rebuilds
+    both from scratch next time. Returns whether it was a full refresh
+    (warehouse.transform_code says why one is forced).
     """
     fingerprint = project_fingerprint(config.project_dir)
     if not full_refresh and held_fingerprint(config.warehouse) != fingerprint:
         log.info("the dbt project differs from the code that built this warehouse: rebuilding with --full-refresh")
         full_refresh = True
     run_dbt(config, ["build", *(["--full-refresh"] if full_refresh else []), "--select", *select])
-    record_fingerprint(config.warehouse, fingerprint)
+    if record:
+        record_fingerprint(config.warehouse, fingerprint)
     return full_refresh
 
 

@@ -14,6 +14,30 @@
     coalesce((select max(loaded_at) from {{ this }}), cast('1900-01-01' as timestamp))
 {%- endmacro %}
 
+{# In an incremental run, the filter to the generations loaded after the model's watermark; nothing on a full build. #}
+{% macro loaded_since_watermark(loaded_at='loaded_at') -%}
+    {%- if is_incremental() %}
+    where {{ loaded_at }} > {{ report_watermark() }}
+    {%- endif %}
+{%- endmacro %}
+
+{#
+    The same for a model over the stored check results (fct_check_history):
+    the reports, and agency-year keys, a validation run found since the
+    greatest last_seen_at the model holds.
+#}
+{% macro validated_since_watermark() -%}
+    {%- if is_incremental() %}
+    where report_id in (
+        select check_results.report_id
+        from {{ ref('stg_check_results') }} as check_results
+        where check_results.last_seen_at > (
+            select coalesce(max(held.last_seen_at), {{ no_generation() }}) from {{ this }} as held
+        )
+    )
+    {%- endif %}
+{%- endmacro %}
+
 {#
     The config of such a model. `current` names the macro that gives the
     current (report_id, loaded_at) pairs, for drop_stale_reports.

@@ -37,7 +37,5 @@
     inner join ({{ newest_generation() }}) as newest_generation
         on source.sha256 = newest_generation.sha256
         and source.parser_version = newest_generation.parser_version
-    {%- if is_incremental() %}
-    where newest_generation.loaded_at > {{ report_watermark() }}
-    {%- endif %}
+    {{- loaded_since_watermark('newest_generation.loaded_at') }}
 {%- endmacro %}

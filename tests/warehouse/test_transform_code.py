@@ -46,11 +46,21 @@ def test_a_new_or_changed_project_is_built_from_scratch_once(
     (project / "macros" / "incremental_reports.sql").write_text("{# an upgrade #}\n", encoding="utf-8")
     assert transform.build_incremental(config, ["staging"]) is True  # the code changed
     assert transform.build_incremental(config, ["staging"]) is False
+    # the transform's two builds: the staging build leaves the fingerprint to the marts build
+    (project / "macros" / "incremental_reports.sql").write_text("{# another upgrade #}\n", encoding="utf-8")
+    assert transform.build_incremental(config, ["staging"], record=False) is True
+    assert transform.build_incremental(config, ["marts"]) is True  # the marts are rebuilt whole too
+    assert transform.build_incremental(config, ["staging"], record=False) is False
+    assert transform.build_incremental(config, ["marts"]) is False
     assert calls == [
         ["build", "--full-refresh", "--select", "staging"],
         ["build", "--select", "staging"],
         ["build", "--full-refresh", "--select", "staging"],
         ["build", "--full-refresh", "--select", "staging"],
         ["build", "--select", "staging"],
+        ["build", "--full-refresh", "--select", "staging"],
+        ["build", "--full-refresh", "--select", "marts"],
+        ["build", "--select", "staging"],
+        ["build", "--select", "marts"],
     ]
     assert held_fingerprint(config.warehouse) == project_fingerprint(project)

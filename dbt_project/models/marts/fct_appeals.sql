@@ -1,8 +1,15 @@
+-- Incremental on the report like staging (macros/incremental_reports.sql):
+-- a build adds the reports whose cells were loaded since the watermark and
+-- replaces a re-parsed report's rows whole. A report's rows depend on its
+-- own cells and dim_report row only.
+{{ config(**report_incremental('current_generations')) }}
+
 with
 
 cells as (
 
     select * from {{ ref('stg_cells') }}
+    {{- loaded_since_watermark() }}
 
 ),
 
@@ -70,7 +77,11 @@ final as (
         appeal_cells.line_no,
         appeal_cells.bbox,
         appeal_cells.split,
-        appeal_cells.confidence
+        appeal_cells.confidence,
+
+        ---------- watermark and build time (macros/incremental_reports.sql)
+        appeal_cells.loaded_at,
+        {{ run_started() }} as built_at
 
     from appeal_cells
     inner join reports

@@ -6,11 +6,22 @@
 -- year come from publication monitoring, their document from the report
 -- first seen. Changes of reports (or registry entries) no longer in the
 -- warehouse are left out. fct_check_results is its current rows.
+-- Incremental on the report (macros/incremental_reports.sql): a build
+-- recomputes the history of the reports (and agency-year keys) that a
+-- validation run found since the latest last_seen_at it holds; a report's
+-- rows depend on its own results and dim_report row (or, for
+-- report.on_time, its agency-year's publication row: those are validated
+-- on every run). loaded_at is the report's generation, for the stale-row
+-- drop (null for report.on_time keys).
+-- depends_on: {{ ref('stg_check_results') }}
+{{ config(**report_incremental('current_checked_reports')) }}
+
 with
 
 check_history as (
 
     select * from {{ ref('int_check_history') }}
+    {{- validated_since_watermark() }}
 
 ),
 
@@ -69,7 +80,11 @@ final as (
 
         ---------- timestamps
         check_history.first_seen_at,
-        check_history.last_seen_at
+        check_history.last_seen_at,
+
+        ---------- generation and build time (macros/incremental_reports.sql)
+        reports.loaded_at,
+        {{ run_started() }} as built_at
 
     from check_history
     left join reports

@@ -1,3 +1,8 @@
+-- Incremental on the report like staging (macros/incremental_reports.sql):
+-- a build adds the reports whose cells were loaded since the watermark and
+-- replaces a re-parsed report's rows whole. A report's rows depend on its
+-- own cells and dim_report row only.
+{{ config(**report_incremental('current_generations')) }}
 {%- set amount_measures = sql_list(var('amount_measures')) %}
 
 with
@@ -5,6 +10,7 @@ with
 cells as (
 
     select * from {{ ref('stg_cells') }}
+    {{- loaded_since_watermark() }}
 
 ),
 
@@ -87,7 +93,11 @@ final as (
         proactive_cells.line_no,
         proactive_cells.bbox,
         proactive_cells.split,
-        proactive_cells.confidence
+        proactive_cells.confidence,
+
+        ---------- watermark and build time (macros/incremental_reports.sql)
+        proactive_cells.loaded_at,
+        {{ run_started() }} as built_at
 
     from proactive_cells
     inner join reports

@@ -34,8 +34,9 @@ renamed as (
         split,
         confidence,
 
-        ---------- watermark (macros/incremental_reports.sql)
-        generation_loaded_at as loaded_at
+        ---------- watermark and build time (macros/incremental_reports.sql)
+        generation_loaded_at as loaded_at,
+        {{ run_started() }} as built_at
 
     from current_cells
 

@@ -40,7 +40,8 @@ renamed as (
 
         ---------- timestamps
         current_documents.loaded_at,
-        first_loads.first_loaded_at
+        first_loads.first_loaded_at,
+        {{ run_started() }} as built_at
 
     from current_documents
     inner join first_loads

@@ -29,8 +29,9 @@ renamed as (
         published_on,
         published_on_source,
 
-        ---------- watermark (macros/incremental_reports.sql)
-        generation_loaded_at as loaded_at
+        ---------- watermark and build time (macros/incremental_reports.sql)
+        generation_loaded_at as loaded_at,
+        {{ run_started() }} as built_at
 
     from current_reports
 

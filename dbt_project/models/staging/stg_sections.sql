@@ -29,8 +29,9 @@ renamed as (
         first_page,
         last_page,
 
-        ---------- watermark (macros/incremental_reports.sql)
-        generation_loaded_at as loaded_at
+        ---------- watermark and build time (macros/incremental_reports.sql)
+        generation_loaded_at as loaded_at,
+        {{ run_started() }} as built_at
 
     from current_sections
 
