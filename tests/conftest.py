@@ -103,8 +103,8 @@ class EmbeddedRun:
 def embedded_run(tmp_path_factory: pytest.TempPathFactory, prepared_airflow: PrepareAirflow) -> EmbeddedRun:
     """The whole pipeline (`run_embedded`: both DAGs with `airflow dags test`) run once over the samples.
 
-    Session-scoped and shared (the e2e and the UI tests use it) so that the
-    pipeline's minute runs once per session. Tests may run it again in the
+    Session-scoped and shared (the e2e, UI and server-mode tests use it) so
+    that the pipeline's minute runs once per session. Tests may run it again in the
     same home (the e2e test does, to check idempotence), never delete it.
     """
     from pipeline.embedded import run_embedded
