@@ -157,6 +157,17 @@ def run_embedded(
     return 0
 
 
+def prepared_stamp(settings: Settings) -> tuple[Path, str]:
+    """The stamp file of a prepared Airflow home, and what it says for this Airflow version and database."""
+    home = airflow_home(settings)
+    try:
+        airflow_version = version("apache-airflow")
+    except PackageNotFoundError:
+        airflow_version = "unknown"
+    text = f"airflow {airflow_version}; db {home / 'airflow.db'}; pool {POOL_NAME}={POOL_SLOTS}; dags registered\n"
+    return home / ".disclosure-prepared", text
+
+
 def _prepare_airflow(settings: Settings, runner: _Runner) -> bool:
     """Migrate the metadata DB, create the pool and register the DAGs, once per Airflow version and database.
 
@@ -165,12 +176,7 @@ def _prepare_airflow(settings: Settings, runner: _Runner) -> bool:
     both inserting them (a UNIQUE violation that fails one of them).
     """
     home = airflow_home(settings)
-    stamp = home / ".disclosure-prepared"
-    try:
-        airflow_version = version("apache-airflow")
-    except PackageNotFoundError:
-        airflow_version = "unknown"
-    wanted = f"airflow {airflow_version}; db {home / 'airflow.db'}; pool {POOL_NAME}={POOL_SLOTS}; dags registered\n"
+    stamp, wanted = prepared_stamp(settings)
     if (home / "airflow.db").is_file() and stamp.is_file() and stamp.read_text() == wanted:
         _say(runner.out, "airflow db: already migrated, pool ready (skipped)")
         return True

@@ -7,10 +7,10 @@ run here from the project's virtualenv (tests/server_mode.py):
   and a Celery worker on a fresh metadata database; `disclosure_ingest` is
   triggered over the five samples through the REST API v2 three times in a
   row on the same services, and the marts and the read-only BI role are
-  checked on a fresh Postgres warehouse after each run.
-* `test_dbt_build_gives_the_same_marts_on_both_targets`: the same parsed
-  samples through load, dbt, GX and dbt marts on DuckDB and on Postgres; the
-  marts agree row for row.
+  checked on a fresh Postgres warehouse after each run. Its marts then agree
+  row for row with the DuckDB marts of the session's embedded run over the
+  same samples (`embedded_run`, tests/conftest.py), and the alerts, the run
+  summary and a NOLOGIN BI role work on that Postgres warehouse.
 * `test_s3_landing_parse_and_load`: landing zone and parse results on an S3
   server (moto in server mode), parse + load into the warehouse.
 
@@ -19,15 +19,26 @@ On CI (CI=true) a missing Postgres or Redis fails these tests; elsewhere they sk
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from pathlib import Path
 
 import pytest
 
-from pipeline.settings import ELSEWHERE_VARIABLES, Settings
+from pipeline.settings import Settings
+from tests.conftest import EmbeddedRun
 from tests.paths import SAMPLES as SAMPLES_DIR
 from tests.sample_failures import SAMPLE_FAILURES
-from tests.server_mode import PG_USER, Server, celery_server, drop_role, free_port, fresh_database, query
+from tests.server_mode import (
+    PG_USER,
+    Server,
+    celery_server,
+    drop_role,
+    free_port,
+    fresh_database,  # noqa: F401  (tests/dbt_project/test_incremental.py imports it)
+    query,
+)
+from warehouse.bi_role import grant_bi_access
 
 pytestmark = pytest.mark.integration
 
@@ -135,43 +146,66 @@ def _assert_warehouse(dsn: str) -> dict[str, list[tuple]]:
 
 
 @pytest.mark.timeout(1500)  # a bound for a machine under load; 6-9 minutes on a busy 2-core one
-def test_celery_server_mode_end_to_end(tmp_path: Path) -> None:
+def test_celery_server_mode_end_to_end(tmp_path: Path, embedded_run: EmbeddedRun) -> None:
     """Three ingest runs in a row on one set of services: a task process must outlast a slow api-server.
 
     The second and third runs find every document known and parse nothing, so
     they are quick; each must succeed, and the marts and check results stay
-    the same rows.
+    the same rows. The marts are then the embedded DuckDB run's, row for row.
     """
-    with celery_server(tmp_path, concurrency=4) as server:
-        dsn = server.warehouse_dsn
-        # At the logical date the scheduler would pick on unpause, so that the unpause
-        # adds no scheduled run of its own (catchup=False still makes one).
-        first = _ingest(server, "first run", server.dags[INGEST]["next_dagrun_logical_date"])
-        assert first is not None
-        marts = _assert_warehouse(dsn)
-        checks = query(dsn, CHECK_RUNS_SQL)
-        assert {last for *_, last in checks} == {first}
-        assert_bi_role_reads_marts_only(dsn, server.bi_role)
+    assert embedded_run.exit_code == 0, embedded_run.output[-3000:]
+    nologin_role = f"disclosure_bi_{uuid.uuid4().hex[:8]}"
+    try:
+        with celery_server(tmp_path, concurrency=4) as server:
+            _three_runs(server)
+            on_postgres = dataclasses.replace(
+                embedded_run.settings,
+                home=tmp_path / "postgres",
+                warehouse_target="postgres",
+                postgres_dsn=server.warehouse_dsn,
+                docs_dir=tmp_path / "postgres" / "docs",
+                bi_role=nologin_role,
+            )
+            _assert_same_marts_on_both_targets(embedded_run.settings, on_postgres)
+            _assert_alerts_and_summary_read_postgres(on_postgres)
+            # A BI role without a password is NOLOGIN; SET ROLE proves its grants.
+            grant_bi_access(on_postgres.warehouse)
+            _assert_role_grants(server.warehouse_dsn, nologin_role)
+    finally:
+        drop_role(nologin_role)  # after its database: the grants there depend on it
 
-        # The same day, nothing new: the marts were built today, so no transform and nothing changes.
-        assert _ingest(server, "same day") is None
-        assert _assert_warehouse(dsn) == marts
-        assert query(dsn, CHECK_RUNS_SQL) == checks
 
-        # The next day (the checks moved back a day): nothing new, but the marts are rebuilt
-        # (publication monitoring moves with the date); every result is seen again, none added.
-        query(
-            dsn,
-            "update raw.check_results set first_seen_at = first_seen_at - interval '1 day', "
-            "last_seen_at = last_seen_at - interval '1 day'",
-        )
-        third = _ingest(server, "next day")
-        assert third is not None and third != first
-        assert _assert_warehouse(dsn) == marts
-        rechecked = query(dsn, CHECK_RUNS_SQL)
-        assert [row[:4] for row in rechecked] == [row[:4] for row in checks]  # first_seen_run stays
-        assert {last for *_, last in rechecked} == {third}
-        assert_bi_role_reads_marts_only(dsn, server.bi_role)
+def _three_runs(server: Server) -> None:
+    """The first run, a same-day run with nothing new, a next-day run: the marts and the checks each time."""
+    dsn = server.warehouse_dsn
+    # At the logical date the scheduler would pick on unpause, so that the unpause
+    # adds no scheduled run of its own (catchup=False still makes one).
+    first = _ingest(server, "first run", server.dags[INGEST]["next_dagrun_logical_date"])
+    assert first is not None
+    marts = _assert_warehouse(dsn)
+    checks = query(dsn, CHECK_RUNS_SQL)
+    assert {last for *_, last in checks} == {first}
+    assert_bi_role_reads_marts_only(dsn, server.bi_role)
+
+    # The same day, nothing new: the marts were built today, so no transform and nothing changes.
+    assert _ingest(server, "same day") is None
+    assert _assert_warehouse(dsn) == marts
+    assert query(dsn, CHECK_RUNS_SQL) == checks
+
+    # The next day (the checks moved back a day): nothing new, but the marts are rebuilt
+    # (publication monitoring moves with the date); every result is seen again, none added.
+    query(
+        dsn,
+        "update raw.check_results set first_seen_at = first_seen_at - interval '1 day', "
+        "last_seen_at = last_seen_at - interval '1 day'",
+    )
+    third = _ingest(server, "next day")
+    assert third is not None and third != first
+    assert _assert_warehouse(dsn) == marts
+    rechecked = query(dsn, CHECK_RUNS_SQL)
+    assert [row[:4] for row in rechecked] == [row[:4] for row in checks]  # first_seen_run stays
+    assert {last for *_, last in rechecked} == {third}
+    assert_bi_role_reads_marts_only(dsn, server.bi_role)
 
 
 # ---------------------------------------------------------------- same marts on both targets
@@ -201,52 +235,9 @@ def _marts_rows(settings: Settings) -> dict[str, list[tuple]]:
     return rows
 
 
-def _build(settings: Settings, parsed: list[str]) -> dict[str, list[tuple]]:
-    from expectations.run_checks import run_identity_checks
-    from warehouse.bi_role import grant_bi_access
-    from warehouse.load import load_parsed
-    from warehouse.transform import run_dbt
-
-    assert load_parsed(settings.warehouse, parsed)["documents_loaded"] == 5
-    run_dbt(settings.dbt, ["build", "--select", "resource_type:seed", "staging", "intermediate"])
-    run_identity_checks(settings.checks, run_id="parity")
-    run_dbt(settings.dbt, ["build", "--select", "marts"])
-    grant_bi_access(settings.warehouse)
-    return _marts_rows(settings)
-
-
-@pytest.mark.timeout(600)
-def test_dbt_build_gives_the_same_marts_on_both_targets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import dataclasses
-
-    from pipeline.parse_step import parse_to_file
-
-    for name in ELSEWHERE_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DISCLOSURE_HOME", str(tmp_path / "duckdb"))
-    monkeypatch.setenv("DISCLOSURE_WAREHOUSE", "duckdb")
-    on_duckdb = Settings.from_env()
-    parsed = [parse_to_file(str(p), on_duckdb)["parsed_path"] for p in SAMPLES]
-
-    bi_role = f"disclosure_bi_{uuid.uuid4().hex[:8]}"
-    try:
-        with fresh_database("disclosure_parity") as dsn:
-            on_postgres = dataclasses.replace(
-                on_duckdb,
-                home=tmp_path / "postgres",
-                warehouse_target="postgres",
-                postgres_dsn=dsn,
-                docs_dir=tmp_path / "postgres" / "docs",
-                bi_role=bi_role,
-            )
-            duck = _build(on_duckdb, parsed)
-            pg = _build(on_postgres, parsed)
-            _assert_alerts_and_summary_read_postgres(on_postgres)
-            # The BI role exists (NOLOGIN: no password set); SET ROLE proves its grants.
-            _assert_role_grants(dsn, bi_role)
-    finally:
-        drop_role(bi_role)  # after its database: the grants there depend on it
-
+def _assert_same_marts_on_both_targets(on_duckdb: Settings, on_postgres: Settings) -> None:
+    """The same samples through the same DAGs give the same marts on DuckDB and on Postgres, row for row."""
+    duck, pg = _marts_rows(on_duckdb), _marts_rows(on_postgres)
     for table in COMPARED:
         assert len(duck[table]) == len(pg[table]), table
         assert duck[table] == pg[table], f"{table}: first difference " + repr(

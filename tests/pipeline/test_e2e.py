@@ -1,7 +1,8 @@
 """End to end: `run_embedded` runs the real DAGs (`airflow dags test`) over the five samples, twice.
 
-Slow (a minute or two): it migrates an SQLite Airflow database, parses and
-loads the samples, builds dbt, runs the GX suites and publishes the copy.
+Slow (a minute or two): on a copy of the session's migrated SQLite Airflow
+database (`prepared_airflow`, tests/conftest.py) it parses and loads the
+samples, builds dbt, runs the GX suites and publishes the copy.
 Before the second run the source registry (sources.yml) is stored in
 raw.sources; its five agencies are examples, so publication monitoring
 expects nothing of them, judged as of a pinned date.

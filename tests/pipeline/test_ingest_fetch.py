@@ -5,9 +5,11 @@ reports), a report page attaching a PDF and its 解读, DOCX attachments, a
 file that fails twice with 500 before it is served, one that times out, one
 that redirects into a private network and one over the size cap. The
 reports are rendered from the bundled samples by bench/corpus.py (DOCX, and
-PDF through LibreOffice). The second run, the same day, must ask for no
-document already held (none is due for revalidation again) and run no parse
-task, and still know every document.
+PDF through LibreOffice). A folder source beside the site holds a scanned
+PDF, a .doc and an OFD file (tests/legacy_formats.py), so that the same run
+shows the legacy formats reaching the marts. The second run, the same day,
+must ask for no document already held (none is due for revalidation again)
+and run no parse task, and still know every document.
 """
 
 from __future__ import annotations
@@ -35,11 +37,19 @@ from pipeline.ingest import NothingSelected, load_run, parse_batches, source_bat
 from pipeline.parse_step import parse_to_file
 from pipeline.settings import Settings
 from tests.alerts.test_alerts import Receiver
-from tests.conftest import service_missing
+from tests.conftest import PrepareAirflow, service_missing
 from tests.fake_site import TEST_CONFIG, FakeSite, gb_page, site_fixture, trap_fixture  # noqa: F401  (fixtures)
+from tests.legacy_formats import (
+    AGENCIES,
+    FILE_NAMES,
+    LegacyFiles,
+    assert_in_the_marts,
+    assert_loaded,
+    write_legacy_files,
+)
 from tests.paths import REGISTRY
 
-pytestmark = pytest.mark.timeout(900)
+pytestmark = pytest.mark.timeout(1800)  # the Airflow test, with OCR of the scan, on a loaded 2-core machine
 
 SOURCE = "测试县人民政府"
 AS_OF = "2022-01-15"  # the 2020 report was due 2021-03-31, the 2021 one is due 2022-03-31
@@ -71,6 +81,14 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Reports:
     paths = {"/xxgk/files/a.pdf": pdf, "/xxgk/files/b.docx": docx[1], "/xxgk/files/c.docx": docx[2]}
     agencies = dict(zip(paths, (s.expected["agency"] for s in specs), strict=True))
     return Reports({path: file.read_bytes() for path, file in paths.items()}, agencies)
+
+
+@pytest.fixture(scope="module")
+def legacy(tmp_path_factory: pytest.TempPathFactory) -> LegacyFiles:
+    if soffice() is None:
+        service_missing("LibreOffice (soffice) is needed to render the .doc and the PDFs of the scan and the OFD")
+    work = tmp_path_factory.mktemp("legacy")
+    return write_legacy_files(work / "input", work)
 
 
 LISTING = gb_page(
@@ -134,7 +152,14 @@ def county(site: FakeSite, reports: Reports) -> FakeSite:
 
 
 @pytest.fixture
-def settings(county: FakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_settings: Settings) -> Settings:
+def settings(
+    county: FakeSite,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_settings: Settings,
+    prepared_airflow: PrepareAirflow,
+    legacy: LegacyFiles,
+) -> Settings:
     registry = tmp_path / "sources.yml"
     registry.write_text(
         yaml.safe_dump(
@@ -159,15 +184,17 @@ def settings(county: FakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
                         "listing_urls": ["http://192.0.2.1/nb/"],
                         "example": True,
                     },  # never contacted
+                    {"name": "legacy formats", "local_dir": str(legacy.folder)},
                 ]
             },
             allow_unicode=True,
         ),
         encoding="utf-8",
     )
-    monkeypatch.delenv("DISCLOSURE_INPUT_DIR")  # the registry has no folder source
+    monkeypatch.delenv("DISCLOSURE_INPUT_DIR")  # the registry's folder source is the legacy formats'
     monkeypatch.setenv("DISCLOSURE_REGISTRY", str(registry))
     monkeypatch.setenv("DISCLOSURE_FETCH_OPTIONS", FETCH_OPTIONS)
+    prepared_airflow(tmp_settings)
     return Settings.from_env()
 
 
@@ -180,12 +207,13 @@ def _landed(settings: Settings) -> set[str]:
 
 
 def _documents(settings: Settings) -> dict[str, tuple]:
+    """raw.documents by name: the URL each came from (None from the folder), sha256, status, the agency it names."""
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as conn:
         rows = conn.execute(
-            "select d.source_url, d.sha256, d.status, d.document, r.agency from raw.documents d "
+            "select d.document, d.source_url, d.sha256, d.status, r.agency from raw.documents d "
             "join raw.reports r using (sha256, parser_version)"
         ).fetchall()
-    return {url: rest for url, *rest in rows}
+    return {name: tuple(rest) for name, *rest in rows}
 
 
 def _document_attempts(settings: Settings, base: str) -> list[tuple]:
@@ -212,7 +240,7 @@ def _parse_tasks(settings: Settings) -> list[tuple[int, str]]:
 
 
 def test_ingest_fetches_lands_parses_and_loads_then_a_second_run_asks_for_no_known_document(
-    county: FakeSite, reports: Reports, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    county: FakeSite, reports: Reports, legacy: LegacyFiles, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = io.StringIO()
     # A timeout and an oversized file fail the run, after everything else is loaded.
@@ -221,16 +249,19 @@ def test_ingest_fetches_lands_parses_and_loads_then_a_second_run_asks_for_no_kno
     assert "disclosure_ingest: FAILED" in output
     assert "fetch.timeout" in output and "fetch.too_large" in output and "fetch.refused_address" in output
 
-    # landing zone: exactly the three reports and the report page that attaches one (landed once, by discovery)
+    # landing zone: exactly the three reports, the report page that attaches one (landed once, by discovery)
+    # and the folder's three files
     landed = {_sha(data) for data in reports.files.values()} | {_sha(REPORT_PAGE.encode("gbk"))}
+    landed |= set(legacy.sha256.values())
     assert _landed(settings) == landed
 
     # raw.documents: one row per report, with the URL it came from and the agency it names
     documents = _documents(settings)
-    assert {
-        url.removeprefix(county.base): (sha, status, name, agency)
-        for url, (sha, status, name, agency) in documents.items()
-    } == {path: (_sha(data), "parsed", Path(path).name, reports.agencies[path]) for path, data in reports.files.items()}
+    assert documents == {
+        Path(path).name: (county.url(path), _sha(data), "parsed", reports.agencies[path])
+        for path, data in reports.files.items()
+    } | {FILE_NAMES[name]: (None, sha, "parsed", AGENCIES[name]) for name, sha in legacy.sha256.items()}
+    assert_loaded(settings.warehouse_path, legacy)  # the formats, as read
 
     # raw.fetch_attempts: one row per attempt, with the outcome and its error code
     attempts = {
@@ -249,16 +280,16 @@ def test_ingest_fetches_lands_parses_and_loads_then_a_second_run_asks_for_no_kno
     assert years["/xxgk/files/b.docx"] == (2020, SOURCE)  # the year of 二〇二〇年, from the link
     assert "/xxgk/files/jiedu.pdf" not in attempts and "/xxgk/nb/notice.html" not in county.hits
     assert "/news/2.html" not in county.hits  # the news listing and its non-report links
-    assert sorted(i for i, state in _parse_tasks(settings)) == [0]  # the three new documents in one batch
+    assert sorted(i for i, state in _parse_tasks(settings)) == [0]  # the six new documents in one batch
     parsed_files = {p: p.stat().st_mtime_ns for p in settings.parsed_dir.glob("*.json")}
-    assert len(parsed_files) == 3
+    assert len(parsed_files) == 6
 
-    _transform_builds_marts_and_alerts(county, monkeypatch)
+    _transform_builds_marts_and_alerts(county, legacy, monkeypatch)
 
     second = io.StringIO()
     assert run_embedded(settings, dag_ids=("disclosure_ingest",), out=second) == 1  # the timeout again
     again = second.getvalue()
-    assert "0 parsed, 3 already parsed; 0 loaded, 3 already loaded" in again, again
+    assert "0 parsed, 6 already parsed; 0 loaded, 6 already loaded" in again, again
     assert "not modified 0, not due for revalidation 3" in again, again  # landed today: due next week
     rows = _document_attempts(settings, county.base)[len(attempts) :]
     # what never landed is tried again; the report page is read from its landed copy, not requested
@@ -274,8 +305,9 @@ def test_ingest_fetches_lands_parses_and_loads_then_a_second_run_asks_for_no_kno
     assert {p: p.stat().st_mtime_ns for p in settings.parsed_dir.glob("*.json")} == parsed_files
 
 
-def _transform_builds_marts_and_alerts(county: FakeSite, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The transform over the fetched reports: marts with their source URLs, publication monitoring, alerts."""
+def _transform_builds_marts_and_alerts(county: FakeSite, legacy: LegacyFiles, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The transform over the fetched reports: marts with their source URLs, publication monitoring, alerts;
+    the legacy formats' cells and checks."""
     monkeypatch.setenv("DISCLOSURE_AS_OF_DATE", AS_OF)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     with Receiver() as pages, Receiver() as digests:
@@ -291,7 +323,9 @@ def _transform_builds_marts_and_alerts(county: FakeSite, monkeypatch: pytest.Mon
                 "select report_year, publication_status from marts.fct_publication where agency_name = ?", [SOURCE]
             ).fetchall()
         )
-    assert urls == {county.url(path) for path in ("/xxgk/files/a.pdf", "/xxgk/files/b.docx", "/xxgk/files/c.docx")}
+    fetched = {county.url(path) for path in ("/xxgk/files/a.pdf", "/xxgk/files/b.docx", "/xxgk/files/c.docx")}
+    assert urls == fetched | {None}  # the folder's files have no URL
+    assert_in_the_marts(settings.published_path, legacy)
     # first_year 2015 through the year before AS_OF; the reports on the site are other agencies' samples
     overdue = dict.fromkeys(range(2015, 2021), "missing_overdue")
     assert publication == {**overdue, 2021: "not_yet_due"}
