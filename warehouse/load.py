@@ -194,20 +194,21 @@ def load_parsed(
                 summary["documents_not_selected"] += 1
                 log.info("%s: %s %s is not in this backfill; not loaded", doc.document, doc.agency, doc.year)
                 continue
-            if _already_loaded(conn, doc):
+            if _held(conn, doc) == _LOADED:
                 summary["documents_skipped"] += 1
                 log.info("%s: already loaded (parser %s); skipped", doc.document, doc.parser_version)
                 continue
             rows = rows_of(doc, datetime.now(UTC).replace(tzinfo=None), published.get(doc.sha256))
             with transaction(conn):
                 lock(conn, f"raw.documents:{doc.sha256}:{doc.parser_version}")
-                if _already_loaded(conn, doc):  # another writer loaded it meanwhile (Postgres)
+                held = _held(conn, doc)
+                if held == _LOADED:  # another writer loaded it meanwhile (Postgres)
                     summary["documents_skipped"] += 1
                     log.info("%s: loaded by another writer meanwhile; skipped", doc.document)
                     continue
                 # An earlier killed try of this generation, replaced by its retry. Only then: its rows went in
                 # with its raw.documents row, and each delete scans a raw table (raw.cells: 11M rows at 100k).
-                if _generation_held(conn, doc):
+                if held == _KILLED_TRY:
                     for table in _COLUMNS:
                         conn.execute(
                             f"delete from raw.{table} where sha256 = ? and parser_version = ?",
@@ -245,21 +246,19 @@ def loaded_sha256s(config: WarehouseConfig) -> set[str]:
     return {sha256 for (sha256,) in rows}
 
 
-def _already_loaded(conn: Any, doc: ParsedDocument) -> bool:
-    """Whether raw holds this result: loaded, and not a killed try that a retry has since replaced."""
-    if not _generation_held(conn, doc):
-        return False
-    kills_loaded = conn.execute(
-        "select count(*) from raw.parse_issues where sha256 = ? and parser_version = ? and issue = ?",
-        [doc.sha256, doc.parser_version, PARSE_KILLED],
-    ).fetchone()[0]
-    return kills_loaded == sum(issue.code == PARSE_KILLED for issue in doc.issues)
+_LOADED, _KILLED_TRY = "loaded", "killed try"
 
 
-def _generation_held(conn: Any, doc: ParsedDocument) -> bool:
-    """Whether raw.documents holds this document and parser version (loaded, perhaps as a killed try)."""
+def _held(conn: Any, doc: ParsedDocument) -> str | None:
+    """What raw holds of this result: nothing (None), it `_LOADED`, or a `_KILLED_TRY` its retry replaces."""
     held = conn.execute(
         "select count(*) from raw.documents where sha256 = ? and parser_version = ?",
         [doc.sha256, doc.parser_version],
     ).fetchone()[0]
-    return bool(held)
+    if not held:
+        return None
+    kills_loaded = conn.execute(
+        "select count(*) from raw.parse_issues where sha256 = ? and parser_version = ? and issue = ?",
+        [doc.sha256, doc.parser_version, PARSE_KILLED],
+    ).fetchone()[0]
+    return _LOADED if kills_loaded == sum(issue.code == PARSE_KILLED for issue in doc.issues) else _KILLED_TRY
