@@ -17,7 +17,6 @@ pages stored turned with /Rotate 90 and 270) are scored and timed alike.
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from typing import Any
 
 from bench.corpus import FORMATS, PDF_VARIANTS, corpus_specs, write_corpus
 from bench.report_spec import ReportSpec
+from bench.work_folder import work_folder
 from extractors import codes
 from extractors.parse import parse_bytes
 from tests.extractors.test_parser_golden import observed
@@ -217,11 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="write the corpus here instead of a temporary folder")
     args = parser.parse_args(argv)
     specs = corpus_specs(args.random)
-    if args.keep:
-        print(run(specs, args.keep, args.rounds))
-        return 0
-    with tempfile.TemporaryDirectory(prefix="corpus-") as folder:
-        print(run(specs, Path(folder), args.rounds))
+    with work_folder(args.keep, "corpus-") as folder:
+        print(run(specs, folder, args.rounds))
     return 0
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import resource
-import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -35,6 +34,7 @@ from bench.render_scan import scan_pdf
 from bench.report_spec import ReportSpec
 from bench.tesseract_ocr import installed as tesseract_installed
 from bench.tesseract_ocr import recognise as tesseract_recognise
+from bench.work_folder import work_folder
 from extractors.document import ParsedDocument
 from extractors.limits import DEFAULT_SECONDS, Limits, run_limited
 from extractors.parse import parse_bytes
@@ -151,12 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     if "tesseract" in engines and not tesseract_installed():
         print("tesseract not installed (apt-get install tesseract-ocr tesseract-ocr-chi-sim): measured without it")
         engines = tuple(e for e in engines if e != "tesseract")
-    if args.keep:
-        args.keep.mkdir(parents=True, exist_ok=True)
-        print(run(specs, args.keep, kinds, engines, limits))
-    else:
-        with tempfile.TemporaryDirectory() as folder:
-            print(run(specs, Path(folder), kinds, engines, limits))
+    with work_folder(args.keep, "bench-parse-legacy-") as folder:
+        print(run(specs, folder, kinds, engines, limits))
     return 0
 
 

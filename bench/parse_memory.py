@@ -22,11 +22,11 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from bench.corpus import corpus_specs, write_corpus
 from bench.parse_formats import page_count
+from bench.work_folder import work_folder
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -98,11 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--random", type=int, default=5, help="random reports per layout (default 5)")
     parser.add_argument("--keep", type=Path, help="write the corpus here instead of a temporary folder")
     args = parser.parse_args(argv)
-    if args.keep:
-        print(run(args.keep, args.random))
-        return 0
-    with tempfile.TemporaryDirectory(prefix="bench-parse-memory-") as folder:
-        print(run(Path(folder), args.random))
+    with work_folder(args.keep, "bench-parse-memory-") as folder:
+        print(run(folder, args.random))
     return 0
 
 
