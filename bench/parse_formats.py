@@ -62,7 +62,7 @@ def identity_outcomes(flat: Flat, template: str) -> dict[str, str]:
         same = abs(sum(flat[k] for k in parts) - sum(flat[k] for k in total)) < 0.005
         out[f"{check} {subject}"] = "passed" if same else "failed"
 
-    leaves = codes.result_leaves_of(template)
+    leaves = codes.result_leaves_of(template, other_as_one_row=any(k[1] == codes.OTHER_GROUP.code for k in flat))
     for a in codes.APPLICANT_CODES:
         cell = lambda row, a=a: ("applications", row, a)  # noqa: E731
         judge(

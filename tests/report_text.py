@@ -13,6 +13,8 @@ into one line (`一、本年新收政府信息公开申请数量2300000023`); it
 identities (`consistent_cells`), which are all a reader has to split them by.
 A cell whose value is `MISSING` is dropped (the row loses a value); `BLANK`
 keeps an empty cell in its place.
+`other_as_one_row` (gov2021): the （六）其他处理 group printed as the 2019 form's single row, stating the
+group's total (cells of row `codes.OTHER_GROUP`) and none of its sub-rows, as real 2021 reports do.
 """
 
 from __future__ import annotations
@@ -34,10 +36,19 @@ _GROUP_LABELS = {
 }
 
 
+def _printed_rows(template: str, other_as_one_row: bool) -> tuple[str, ...]:
+    """The application rows a table prints: the template's, or with the 其他处理 group as one row."""
+    rows = codes.application_rows_of(template)
+    if not other_as_one_row:
+        return rows
+    group = rows.index(min(codes.OTHER_SUB_ROWS, key=rows.index))
+    return (*rows[:group], codes.OTHER_GROUP.code, *(r for r in rows[group:] if r not in codes.OTHER_SUB_ROWS))
+
+
 def _row_labels(template: str, row: str, previous: str | None) -> list[str]:
     """A row's label cells: its group's label on the group's first row, as the official table has."""
-    if template == "gov2019" and row == "other.other":
-        return ["（六）其他处理"]
+    if (template == "gov2019" and row == "other.other") or row == codes.OTHER_GROUP.code:
+        return [_GROUP_LABELS["other"]]
     group = row.split(".")[0] if "." in row else None
     first_of_group = group is not None and (previous is None or previous.split(".")[0] != group)
     return ([_GROUP_LABELS[group]] if first_of_group else []) + [_ROW_LABELS[row]]
@@ -106,7 +117,12 @@ def _aligned_line(side: str, group: str, label: str, columns: list[str]) -> str:
 
 
 def render(
-    agency: str, year: int, template: str, cells: dict[tuple[str, str, str], object], layout: str = "tabs"
+    agency: str,
+    year: int,
+    template: str,
+    cells: dict[tuple[str, str, str], object],
+    layout: str = "tabs",
+    other_as_one_row: bool = False,
 ) -> str:
     """The text of a report stating `cells` ((table, row, column) -> value)."""
     out = [f"{agency}{year}年政府信息公开工作年度报告", "", "二、主动公开政府信息情况", ""]
@@ -124,7 +140,7 @@ def render(
         out += table_row(["申请人情况", *_APPLICANT_HEADER, *_applicant_subs(template)], [], layout)
     previous = None
     side = iter(_SIDE_LABEL)
-    rows = codes.application_rows_of(template)
+    rows = _printed_rows(template, other_as_one_row)
     for index, row in enumerate(rows):
         values = [cells[("applications", row, a)] for a in codes.APPLICANT_CODES]
         beside = next(side, "") if row not in codes.NON_RESULT_ROWS else ""
@@ -157,8 +173,11 @@ def _count(rng: random.Random) -> int:
     return 0 if draw < 0.55 else rng.randint(1, 30) if draw < 0.9 else rng.randint(31, 3000)
 
 
-def consistent_cells(template: str, rng: random.Random) -> dict[tuple[str, str, str], object]:
-    """Random cells of a template that satisfy app.row_total, app.results_sum, app.balance and appeal.sum."""
+def consistent_cells(
+    template: str, rng: random.Random, other_as_one_row: bool = False
+) -> dict[tuple[str, str, str], object]:
+    """Random cells of a template that satisfy app.row_total, app.results_sum, app.balance and appeal.sum;
+    `other_as_one_row`: with the 其他处理 group's total (row codes.OTHER_GROUP), the sum of its sub-rows."""
     cells: dict[tuple[str, str, str], object] = {}
     for _article, category, measures in templates.proactive_rows(template):
         for measure in measures:
@@ -179,6 +198,9 @@ def consistent_cells(template: str, rng: random.Random) -> dict[tuple[str, str, 
     rows["new_received"] = [
         t + f - o for t, f, o in zip(rows["results_total"], rows["carried_forward"], rows["carried_over"], strict=True)
     ]
+    if other_as_one_row:
+        subs = [rows[r] for r in codes.OTHER_SUB_ROWS]
+        rows[codes.OTHER_GROUP.code] = [sum(values) for values in zip(*subs, strict=True)]
     for row, values in rows.items():
         for applicant, value in zip(codes.APPLICANT_CODES, [*values, sum(values)], strict=True):
             cells[("applications", row, applicant)] = value

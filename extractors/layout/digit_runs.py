@@ -165,7 +165,7 @@ def _narrow(
     template: str,
 ) -> None:
     """Keep the splits of application rows that some choice of the other rows' splits makes consistent."""
-    leaves = codes.result_leaves_of(template)
+    leaves = codes.result_leaves_of(template, other_as_one_row=codes.OTHER_GROUP.code in apps)
     equations = [
         {**{leaf: 1 for leaf in leaves}, "results_total": -1},  # app.results_sum
         {"new_received": 1, "carried_over": 1, "results_total": -1, "carried_forward": -1},  # app.balance

@@ -127,8 +127,16 @@ def _application_row_code(candidates: list[str], state: _State) -> str | None:
         if code is None and labels.is_bare_other(text) and state.in_other_group:
             code = "other.other"
         if code:
-            return code
+            return _other_as_one_row(code, candidates, state.template)
     return None
+
+
+def _other_as_one_row(code: str, candidates: list[str], template: str) -> str:
+    """A gov2021 row that the 其他处理 group label alone names is the group printed as one row (its total), not
+    its sub-row 3.其他 (gov2019's single row is `other.other`)."""
+    if code != "other.other" or template != "gov2021" or any(labels.is_bare_other(t) for t in candidates):
+        return code
+    return codes.OTHER_GROUP.code if {labels.application_row(t) for t in candidates} - {None} == {code} else code
 
 
 def _application_row(row: Row, row_code: str, texts: list[str], state: _State) -> None:
@@ -314,8 +322,13 @@ def _fill_template(state: _State) -> None:
         measures = state.measures.get(article) or list(default)
         _fill(state, "proactive", category, measures, missing, article)
     applicants = list(dict.fromkeys([*(state.applicants or []), *codes.APPLICANT_CODES]))
+    one_row = _other_group_only(state)
+    if one_row:
+        _fill(state, "applications", codes.OTHER_GROUP.code, applicants, missing)
     for row_code in codes.application_rows_of(state.template):
-        _fill(state, "applications", row_code, applicants, missing)
+        # Sub-rows absent from the layout are null without being missing: the group's total stands for them.
+        absent_by_layout = one_row and row_code in codes.OTHER_SUB_ROWS
+        _fill(state, "applications", row_code, applicants, {} if absent_by_layout else missing)
     if codes.application_rows_of(state.template):
         for proceeding in codes.APPEAL_PROCEEDING_CODES:
             _fill(state, "appeals", proceeding, list(codes.APPEAL_OUTCOME_CODES), missing)
@@ -328,6 +341,45 @@ def _fill_template(state: _State) -> None:
                 table=table,
             )
         )
+
+
+def _other_group_only(state: _State) -> bool:
+    """Whether the table printed the 其他处理 group as one row and none of its sub-rows (recorded as an issue).
+    A group total beside sub-rows read from the layout is dropped with its values in an issue: the sub-rows
+    are the leaves, present even where null, and the group row's cells exist only when they are absent."""
+    group = [c for c in state.cells.values() if c.table == "applications" and c.row == codes.OTHER_GROUP.code]
+    if not group:
+        return False
+    if any(table == "applications" and row in codes.OTHER_SUB_ROWS for table, row, _column in state.cells):
+        for cell in group:
+            del state.cells[(cell.table, cell.row, cell.column)]
+        state.issues.append(
+            Issue(
+                "row.other_group_total",
+                "applications: （六）其他处理 states a total of its own beside its sub-rows, which are the "
+                f"table's leaves; the total is not kept: {', '.join(f'{c.column} {c.raw}' for c in group)}",
+                severity="info",
+                table="applications",
+                row=codes.OTHER_GROUP.code,
+                line=group[0].line,
+                page=group[0].page,
+            )
+        )
+        return False
+    state.issues.append(
+        Issue(
+            "row.other_as_one_row",
+            "applications: （六）其他处理 is printed as one row without its sub-rows (the 2019 form's row in a "
+            f"2021 table): its total is row `{codes.OTHER_GROUP.code}`; the sub-rows "
+            f"{', '.join(sorted(codes.OTHER_SUB_ROWS))} are null, and app.results_sum takes the total in their place",
+            severity="info",
+            table="applications",
+            row=codes.OTHER_GROUP.code,
+            line=group[0].line,
+            page=group[0].page,
+        )
+    )
+    return True
 
 
 def _fill(

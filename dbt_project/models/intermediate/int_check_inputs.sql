@@ -195,6 +195,33 @@ app_balance as (
 ),
 
 ---------- app.results_sum: sum of the template's result leaves = results_total
+-- (a gov2021 table printing the 其他处理 group as one row has cells of row `other`, the parser's
+-- codes.OTHER_GROUP, only then: the group's total takes the place of its sub-rows, which stay null)
+
+other_group_reports as (
+
+    select distinct report_id
+    from application_cells
+    where row_code = 'other'
+
+),
+
+results_grid as (
+
+    select application_grid.report_id, application_grid.row_code, application_grid.applicant, application_grid.value
+    from application_grid
+    left join other_group_reports
+        on application_grid.report_id = other_group_reports.report_id
+    where other_group_reports.report_id is null
+        or application_grid.row_code not like 'other.%'
+    union all
+    select application_cells.report_id, application_cells.row_code, application_cells.applicant, application_cells.value
+    from application_cells
+    inner join table_reports
+        on application_cells.report_id = table_reports.report_id
+    where application_cells.row_code = 'other'
+
+),
 
 app_results_sum as (
 
@@ -208,7 +235,7 @@ app_results_sum as (
             then sum(case when row_code not in {{ non_result_rows }} then value end)
         end as expected,
         max(case when row_code = 'results_total' then value end) as observed
-    from application_grid
+    from results_grid
     group by report_id, applicant
 
 ),
