@@ -11,11 +11,18 @@
   read as blocks; the innermost tables are data. A cell spanning rows or
   columns appears once in its row, as in the markup (the intermediate's
   convention for merged cells).
+- A report rendered client-side (Guangdong's gkmlpt pages and other CMSs keep
+  the article's HTML in a script: `var data = {...}`, `window.__INITIAL_STATE__`,
+  a JSON script's `content`/`html` field, a JS string): when the visible page
+  holds no data table, the script string literal that is the longest escaped
+  HTML is read instead if it holds a table or twice the visible text, headed
+  by the page's title when it has none of its own.
 """
 
 from __future__ import annotations
 
 import re
+from html import escape
 from typing import Any
 
 from extractors.document import Line
@@ -72,6 +79,15 @@ _TITLE = re.compile(r"((19|20)\d{2}.{0,40}(报告|年报))|(信息公开.{0,20}(
 _TITLE_MAX_CHARS = 80
 _LINK_DENSE = 0.6  # a block whose text is mostly links is navigation
 _DATA_CELL_MAX_CHARS = 200  # the longest label of the templates is under 50 characters
+_TITLE_SEARCH_CHARS = 400  # an embedded body names its report near its start, if at all
+# Script string literals, double- or single-quoted, escapes included (client-side pages keep the report there).
+_JS_STRING = re.compile(r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'""")
+_JS_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)")
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "", "f": "", "v": ""}
+_HTML_TAG = re.compile(r"<(p|table|div|span|h[1-6]|tr|td|br|section|article)[\s>/]", re.IGNORECASE)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_TAGS = re.compile(r"<[^>]*>")
+_EMBEDDED_MIN_CJK = 50  # a script string with less Chinese text than a paragraph is no report body
 
 
 def read_html(data: bytes) -> list[Line]:
@@ -83,13 +99,80 @@ def read_html(data: bytes) -> list[Line]:
         root = lxml.html.document_fromstring(text)
     except (ParserError, ValueError) as exc:
         raise DocumentCorrupt(f"unreadable HTML: {exc}") from exc
+    scripts = [script.text for script in root.iter("script") if script.text]
+    lines, title = _visible_lines(root)
+    if any(line.is_table for line in lines):
+        return lines
+    embedded = _embedded_report(scripts)
+    return _embedded_lines(embedded, title, scripts, lines) if embedded else lines
+
+
+def _embedded_lines(embedded: str, title: Any | None, scripts: list[str], lines: list[Line]) -> list[Line]:
+    """The embedded report's lines, headed by the page's title when it names none, if they hold a table or
+    twice the visible text; else the visible lines."""
+    import lxml.html
+    from lxml.etree import ParserError
+
+    heading = ""
+    if not _TITLE.search(_TAGS.sub("", embedded)[:_TITLE_SEARCH_CHARS]):
+        heading = title.text_content().strip() if title is not None else _script_title(scripts) or ""
+    try:
+        root = lxml.html.document_fromstring(f"<html><body><h1>{escape(heading)}</h1>{embedded}</body></html>")
+    except (ParserError, ValueError):
+        return lines  # a script string that is no readable HTML: the visible page stands
+    inner, _title = _visible_lines(root)
+    if any(line.is_table for line in inner) or _chars(inner) > 2 * _chars(lines):
+        return inner
+    return lines
+
+
+def _chars(lines: list[Line]) -> int:
+    return sum(len("".join(line.cells)) for line in lines)
+
+
+def _visible_lines(root: Any) -> tuple[list[Line], Any | None]:
+    """The report body's lines (scripts, styles and the head dropped) and its title element."""
     for element in root.xpath("|".join(f"//{tag}" for tag in (*_DROP, "head"))):
         element.drop_tree()
     for br in root.iter("br"):
         br.tail = "\n" + (br.tail or "")
     body = _report_body(root)
     title = _title_element(body)
-    return _Walker(title).lines(body)
+    return _Walker(title).lines(body), title
+
+
+def _embedded_report(scripts: list[str]) -> str | None:
+    """The longest script string literal that is escaped HTML with report text: a client-side page's body."""
+    best: str | None = None
+    for script in scripts:
+        for match in _JS_STRING.finditer(script):
+            text = _CONTROL.sub(" ", _js_unescape(match.group(0)[1:-1]))
+            long_enough = best is None or len(text) > len(best)
+            if long_enough and _HTML_TAG.search(text) and len(_CJK.findall(text)) >= _EMBEDDED_MIN_CJK:
+                best = text
+    return best
+
+
+def _script_title(scripts: list[str]) -> str | None:
+    """A short script string naming a report (a JSON `title` field), for an embedded body without one."""
+    for script in scripts:
+        for match in _JS_STRING.finditer(script):
+            text = _js_unescape(match.group(0)[1:-1]).strip()
+            if len(text) <= _TITLE_MAX_CHARS and not _HTML_TAG.search(text) and _TITLE.search(text):
+                return text
+    return None
+
+
+def _js_unescape(body: str) -> str:
+    """A JS/JSON string literal's body decoded (\\uXXXX pairs, \\xNN, \\n, \\/ and \\' included)."""
+    decoded = _JS_ESCAPE.sub(lambda m: _escape_char(m.group(1)), body)
+    return decoded.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def _escape_char(escape: str) -> str:
+    if escape in _ESCAPES:
+        return _ESCAPES[escape]
+    return chr(int(escape[1:], 16)) if escape[0] in "ux" and len(escape) > 1 else escape
 
 
 def decode_html(data: bytes) -> str:
