@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date
 
 import pytest
@@ -10,9 +11,12 @@ from extractors.fetch.discovery import discover_source, fetch_reports
 from extractors.fetch.fetcher import FETCHED, NOT_MODIFIED, Fetcher, FetchResult
 from extractors.fetch.published import published_on
 from extractors.fetch.registry import parse_registry
+from extractors.parse import parse_bytes
 from pipeline.settings import Settings
+from tests.client_side_pages import VARIANTS, page
 from tests.cms_sites import FAMILIES, YEARS, file_listing, list_model, published, report_path, report_routes, trs_model
 from tests.fake_site import TEST_CONFIG, FakeSite, site_fixture, trap_fixture  # noqa: F401  (fixtures)
+from tests.report_text import consistent_cells, render
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -145,3 +149,27 @@ def test_a_metadata_table_dates_the_publication_not_the_signing(table: str) -> N
 
 def test_a_time_label_inside_a_word_is_no_publication_date() -> None:
     assert published_on(text="本报告统计时间：2021-01-01至2021-12-31") is None
+
+
+def test_a_gkmlpt_report_rendered_client_side_is_fetched_and_read_from_its_script(
+    site: FakeSite, tmp_settings: Settings
+) -> None:
+    """Guangdong's gkmlpt article pages carry the report in `var data = {...content...}`: fetched as any page,
+    the reader finds its tables there (tests/client_side_pages.py)."""
+    routes, listing = FAMILIES["gkmlpt"]
+    texts = {y: render(f"测试县{y}", y, "gov2021", consistent_cells("gov2021", random.Random(y))) for y in YEARS}
+    pages = {y: page(texts[y], "gkmlpt", y % VARIANTS).encode("utf-8") for y in YEARS}
+    site.routes.update(routes() | {report_path(y): _page_route(pages[y]) for y in YEARS})
+    with Fetcher(tmp_settings.storage, TEST_CONFIG) as fetcher:
+        found = discover_source(_source(site, listing, first_year=2021), fetcher)
+        results = fetch_reports(fetcher, found.reports)
+    assert sorted(r.report_year for r in results) == [y for y in YEARS if y >= 2021]
+    for result in results:
+        doc = parse_bytes("post.html", result.content or b"")
+        cells = consistent_cells("gov2021", random.Random(result.report_year))
+        assert doc.status == "parsed" and doc.year == result.report_year
+        assert {(c.table, c.row, c.column): c.value for c in doc.cells if c.table != "narrative"} == cells
+
+
+def _page_route(body: bytes):
+    return lambda h: h.document(body, "text/html; charset=utf-8")
