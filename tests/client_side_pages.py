@@ -1,8 +1,10 @@
 """Report pages rendered client-side: the visible page is a loader stub, the report's HTML sits in a script.
 
-Shapes seen on government sites: Guangdong's gkmlpt article pages and other
-CMSs keep the article in a JS variable or a JSON blob that a script renders
-(`var data = {...}`, `window.__INITIAL_STATE__ = {...}`, a
+Shapes seen on government sites: Guangdong's gkmlpt article pages keep the
+article as `window._CONFIG = {SID: ..., DETAIL: {..., "content": "<html>"},
+TREE: [...]}` (a public 肇庆 crawler reads the DETAIL object before TREE
+and its `content`); other CMSs keep it in a JS variable or a JSON blob
+(`window.__INITIAL_STATE__ = {...}`, a
 `<script type="application/json">` blob, a single-quoted JS string), its
 HTML escaped as JSON or JS escapes it (`\\"`, `<\\/td>`, `\\u003c`, `\\'`).
 `page(text, family, variant)` wraps a report's text (tests/report_text.render,
@@ -57,7 +59,8 @@ def _script(text: str, family: str, variant: int) -> str:
         blob = {"id": 4102337, "title": _title(text), "publish_time": "2024-01-19", "content": article}
         dumped = json.dumps(blob, ensure_ascii=ascii_only)
         dumped = dumped.replace("/", "\\/") if variant >= 2 else dumped  # PHP-style escaped slashes
-        return f"window._CONFIG = {{SID: '755116', ISMOBILE: false}};\nvar data = {dumped};\nrender(data);"
+        tree = json.dumps([{"id": 2650, "name": "政府信息公开年报", "children": []}], ensure_ascii=ascii_only)
+        return f"window._CONFIG = {{SID: '758019', DETAIL: {dumped}, TREE: {tree}, SERVICE_AREA_ID: 0}};"
     if family == "initial_state":
         state = {"route": "/detail", "article": {"detail": {"name": _title(text), "html": article, "views": 321}}}
         return f"window.__INITIAL_STATE__={json.dumps(state, ensure_ascii=ascii_only)};"

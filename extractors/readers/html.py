@@ -11,9 +11,9 @@
   read as blocks; the innermost tables are data. A cell spanning rows or
   columns appears once in its row, as in the markup (the intermediate's
   convention for merged cells).
-- A report rendered client-side (Guangdong's gkmlpt pages and other CMSs keep
-  the article's HTML in a script: `var data = {...}`, `window.__INITIAL_STATE__`,
-  a JSON script's `content`/`html` field, a JS string): when the visible page
+- A report rendered client-side (Guangdong's gkmlpt pages keep the article's
+  HTML in `window._CONFIG = {DETAIL: {"content": ...}}`; other CMSs in
+  `window.__INITIAL_STATE__`, a JSON script's `html` field, a JS string): when the visible page
   holds no data table, the script string literal that is the longest escaped
   HTML is read instead if it holds a table or twice the visible text, headed
   by the page's title when it has none of its own.

@@ -51,5 +51,5 @@ def test_a_visible_report_is_not_replaced_by_a_script_string() -> None:
 
 
 def test_a_stub_page_with_no_report_in_its_scripts_stays_as_it_is() -> None:
-    html = page("测试县2023年政府信息公开工作年度报告\n", "gkmlpt").replace("render(data);", "var x = 'a<b';")
+    html = page("测试县2023年政府信息公开工作年度报告\n", "gkmlpt")
     assert [line.cells for line in read_html(html.encode())] == [("测试县2023年政府信息公开工作年度报告",)]
