@@ -83,7 +83,7 @@ def _lines_of(doc: ParsedDocument, data: bytes) -> list[Line]:
     if doc.format == "html":
         from extractors.readers.html import read_html
 
-        return read_html(data)
+        return read_html(data, doc.issues)
     text, encoding = decode(data)
     if "+" in encoding:
         doc.issues.append(

@@ -25,7 +25,7 @@ import re
 from html import escape
 from typing import Any
 
-from extractors.document import Line
+from extractors.document import Issue, Line
 from extractors.encoding import bom_encoding, decode
 from extractors.readers.errors import DocumentCorrupt
 
@@ -90,7 +90,9 @@ _TAGS = re.compile(r"<[^>]*>")
 _EMBEDDED_MIN_CJK = 50  # a script string with less Chinese text than a paragraph is no report body
 
 
-def read_html(data: bytes) -> list[Line]:
+def read_html(data: bytes, issues: list[Issue] | None = None) -> list[Line]:
+    """The page's report as lines; `issues` gets `document.table_images` when its body shows pictures and no
+    table (tables pasted as screenshots: HTML images are not read by OCR)."""
     import lxml.html
     from lxml.etree import ParserError
 
@@ -100,11 +102,25 @@ def read_html(data: bytes) -> list[Line]:
     except (ParserError, ValueError) as exc:
         raise DocumentCorrupt(f"unreadable HTML: {exc}") from exc
     scripts = [script.text for script in root.iter("script") if script.text]
-    lines, title = _visible_lines(root)
+    lines, title, body = _visible_lines(root)
     if any(line.is_table for line in lines):
         return lines
     embedded = _embedded_report(scripts)
-    return _embedded_lines(embedded, title, scripts, lines) if embedded else lines
+    lines = _embedded_lines(embedded, title, scripts, lines) if embedded else lines
+    pictures = [img.get("src") for img in body.iter("img") if img.get("src") and not _in_link(img)]
+    if pictures and issues is not None and not any(line.is_table for line in lines):
+        issues.append(
+            Issue(
+                "document.table_images",
+                f"the report's body holds no table but {len(pictures)} pictures ({', '.join(pictures[:3])}): "
+                "its tables may be images, which are not read from an HTML page",
+            )
+        )
+    return lines
+
+
+def _in_link(element: Any) -> bool:
+    return any(ancestor.tag == "a" for ancestor in element.iterancestors())
 
 
 def _embedded_lines(embedded: str, title: Any | None, scripts: list[str], lines: list[Line]) -> list[Line]:
@@ -120,7 +136,7 @@ def _embedded_lines(embedded: str, title: Any | None, scripts: list[str], lines:
         root = lxml.html.document_fromstring(f"<html><body><h1>{escape(heading)}</h1>{embedded}</body></html>")
     except (ParserError, ValueError):
         return lines  # a script string that is no readable HTML: the visible page stands
-    inner, _title = _visible_lines(root)
+    inner, _title, _body = _visible_lines(root)
     if any(line.is_table for line in inner) or _chars(inner) > 2 * _chars(lines):
         return inner
     return lines
@@ -130,15 +146,15 @@ def _chars(lines: list[Line]) -> int:
     return sum(len("".join(line.cells)) for line in lines)
 
 
-def _visible_lines(root: Any) -> tuple[list[Line], Any | None]:
-    """The report body's lines (scripts, styles and the head dropped) and its title element."""
+def _visible_lines(root: Any) -> tuple[list[Line], Any | None, Any]:
+    """The report body's lines (scripts, styles and the head dropped), its title element and the body."""
     for element in root.xpath("|".join(f"//{tag}" for tag in (*_DROP, "head"))):
         element.drop_tree()
     for br in root.iter("br"):
         br.tail = "\n" + (br.tail or "")
     body = _report_body(root)
     title = _title_element(body)
-    return _Walker(title).lines(body), title
+    return _Walker(title).lines(body), title, body
 
 
 def _embedded_report(scripts: list[str]) -> str | None:

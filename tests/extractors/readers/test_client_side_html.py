@@ -1,8 +1,10 @@
-"""Report pages rendered client-side (tests/client_side_pages.py): the report is read from its script."""
+"""Report pages rendered client-side (tests/client_side_pages.py): the report is read from its script; and
+pages whose tables are pictures, which say so."""
 
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
@@ -53,3 +55,23 @@ def test_a_visible_report_is_not_replaced_by_a_script_string() -> None:
 def test_a_stub_page_with_no_report_in_its_scripts_stays_as_it_is() -> None:
     html = page("测试县2023年政府信息公开工作年度报告\n", "gkmlpt")
     assert [line.cells for line in read_html(html.encode())] == [("测试县2023年政府信息公开工作年度报告",)]
+
+
+@pytest.mark.parametrize("wrapper", ["<p>{}</p>", '<p style="text-align:center">{}</p>', "<center>{}</center>", "{}"])
+def test_tables_pasted_as_pictures_are_named_when_no_table_is_read(wrapper: str) -> None:
+    """Sites paste a screenshot of the tables: the document fails (tables.not_found) and says they may be images."""
+    text, _cells = _report(3)
+    picture = wrapper.format('<img src="/attachment/0/52/52107/t{}.png" width="640">')
+    tables = iter(range(10))
+    body = re.sub(r"<table.*?</table>", lambda _m: picture.format(next(tables)), report_html(text), flags=re.S)
+    logo = '<div class="nav"><a href="/"><img src="/images/logo.png"></a></div>'
+    doc = parse_bytes("t.html", f"<html><body>{logo}{body}</body></html>".encode())
+    named = [i.message for i in doc.issues if i.code == "document.table_images"]
+    assert doc.status == "failed" and len(named) == 1 and "/attachment/0/52/52107/t0.png" in named[0]
+    assert "logo" not in named[0]
+
+
+def test_a_report_with_its_tables_and_pictures_names_no_table_images() -> None:
+    text, _cells = _report(3)
+    html = f'<html><body>{report_html(text)}<p><img src="/seal.png"></p></body></html>'
+    assert "document.table_images" not in {i.code for i in parse_bytes("t.html", html.encode()).issues}
