@@ -162,9 +162,11 @@ def _embedded_report(scripts: list[str]) -> str | None:
     best: str | None = None
     for script in scripts:
         for match in _JS_STRING.finditer(script):
+            # Unescaping only shortens: a literal no longer than the best (or than the shortest body) is skipped.
+            if len(match.group(0)) - 2 <= max(len(best or ""), _EMBEDDED_MIN_CJK):
+                continue
             text = _CONTROL.sub(" ", _js_unescape(match.group(0)[1:-1]))
-            long_enough = best is None or len(text) > len(best)
-            if long_enough and _HTML_TAG.search(text) and len(_CJK.findall(text)) >= _EMBEDDED_MIN_CJK:
+            if len(text) > len(best or "") and _HTML_TAG.search(text) and len(_CJK.findall(text)) >= _EMBEDDED_MIN_CJK:
                 best = text
     return best
 
