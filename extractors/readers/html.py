@@ -187,10 +187,11 @@ def _js_unescape(body: str) -> str:
     return decoded.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
-def _escape_char(escape: str) -> str:
-    if escape in _ESCAPES:
-        return _ESCAPES[escape]
-    return chr(int(escape[1:], 16)) if escape[0] in "ux" and len(escape) > 1 else escape
+def _escape_char(sequence: str) -> str:
+    """One escape's character: \\n, \\uXXXX, \\xNN; any other escaped character stands for itself (\\/, \\')."""
+    if sequence in _ESCAPES:
+        return _ESCAPES[sequence]
+    return chr(int(sequence[1:], 16)) if sequence[0] in "ux" and len(sequence) > 1 else sequence
 
 
 def decode_html(data: bytes) -> str:
