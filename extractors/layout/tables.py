@@ -350,28 +350,25 @@ def _other_group_only(state: _State) -> bool:
     group = [c for c in state.cells.values() if c.table == "applications" and c.row == codes.OTHER_GROUP.code]
     if not group:
         return False
-    if any(table == "applications" and row in codes.OTHER_SUB_ROWS for table, row, _column in state.cells):
+    beside_sub_rows = any(table == "applications" and row in codes.OTHER_SUB_ROWS for table, row, _c in state.cells)
+    if beside_sub_rows:
         for cell in group:
             del state.cells[(cell.table, cell.row, cell.column)]
-        state.issues.append(
-            Issue(
-                "row.other_group_total",
-                "applications: （六）其他处理 states a total of its own beside its sub-rows, which are the "
-                f"table's leaves; the total is not kept: {', '.join(f'{c.column} {c.raw}' for c in group)}",
-                severity="info",
-                table="applications",
-                row=codes.OTHER_GROUP.code,
-                line=group[0].line,
-                page=group[0].page,
-            )
+        message = (
+            "applications: （六）其他处理 states a total of its own beside its sub-rows, which are the "
+            f"table's leaves; the total is not kept: {', '.join(f'{c.column} {c.raw}' for c in group)}"
         )
-        return False
-    state.issues.append(
-        Issue(
-            "row.other_as_one_row",
+    else:
+        message = (
             "applications: （六）其他处理 is printed as one row without its sub-rows (the 2019 form's row in a "
             f"2021 table): its total is row `{codes.OTHER_GROUP.code}`; the sub-rows "
-            f"{', '.join(sorted(codes.OTHER_SUB_ROWS))} are null, and app.results_sum takes the total in their place",
+            f"{', '.join(sorted(codes.OTHER_SUB_ROWS))} are null, and app.results_sum takes the total in their place"
+        )
+    code = "row.other_group_total" if beside_sub_rows else "row.other_as_one_row"
+    state.issues.append(
+        Issue(
+            code,
+            message,
             severity="info",
             table="applications",
             row=codes.OTHER_GROUP.code,
@@ -379,7 +376,7 @@ def _other_group_only(state: _State) -> bool:
             page=group[0].page,
         )
     )
-    return True
+    return not beside_sub_rows
 
 
 def _fill(
