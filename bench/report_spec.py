@@ -228,10 +228,7 @@ def _group(row: str) -> str | None:
 def _application_rows(spec: ReportSpec, rows: list[str]) -> list[tuple[Span, ...]]:
     """Rows with their labels merged as the template draws them, spans counted within `rows`."""
     results = [r for r in rows if r not in {"new_received", "carried_over", "carried_forward"}]
-    # 其他处理 as one row: gov2019's other.other, or a gov2021 table's group total (codes.OTHER_GROUP)
-    single_other = codes.OTHER_GROUP.code in rows or (
-        "other.other" in rows and not {"other.no_correction", "other.unpaid_fee"} & set(rows)
-    )
+    single_other = "other.other" in rows and not {"other.no_correction", "other.unpaid_fee"} & set(rows)
     out: list[tuple[Span, ...]] = []
     for row in rows:
         labels: list[Span] = []
@@ -240,7 +237,7 @@ def _application_rows(spec: ReportSpec, rows: list[str]) -> list[tuple[Span, ...
         group = _group(row)
         if row in _WIDE_LABELS:
             labels.append(Span(_WIDE_LABELS[row], cols=3))
-        elif row in _RESULT_LABELS or (row in {"other.other", codes.OTHER_GROUP.code} and single_other):
+        elif row in _RESULT_LABELS or (row == "other.other" and single_other):
             labels.append(Span(_RESULT_LABELS.get(row, _GROUP_LABELS["other"]), cols=2))
         else:
             members = [r for r in rows if _group(r) == group]

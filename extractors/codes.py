@@ -79,11 +79,6 @@ NON_RESULT_ROWS = frozenset({"new_received", "carried_over", "results_total", "c
 # gov2019 has a single (六) 其他处理 row (`other.other`); gov2021 splits it in three.
 GOV2021_ONLY_ROWS = frozenset({"other.no_correction", "other.unpaid_fee"})
 OTHER_SUB_ROWS = frozenset(c.code for c in APPLICATION_ROWS if c.code.startswith("other."))
-# The (六) 其他处理 group printed as one row in a gov2021 table (the 2019 form's row, as real 2021 reports such
-# as 洪泽区's draw it): the group's total, a cell only of such a table. Its sub-rows are absent from the layout
-# and stay null; app.results_sum takes this total in their place. No template row: template.complete still
-# counts the sub-rows short.
-OTHER_GROUP = _row("other", "（六）其他处理（未分列子项）", "Other handling, one row (sub-rows not printed)")
 
 APPEAL_PROCEEDINGS: tuple[Code, ...] = (
     Code("proceeding", "admin_review", "行政复议", "Administrative review"),
@@ -260,7 +255,6 @@ def all_codes() -> tuple[Code, ...]:
     return (
         APPLICANTS
         + APPLICATION_ROWS
-        + (OTHER_GROUP,)
         + APPEAL_PROCEEDINGS
         + APPEAL_OUTCOMES
         + PROACTIVE_ARTICLES
@@ -282,9 +276,7 @@ def application_rows_of(template: str) -> tuple[str, ...]:
 
 
 def result_leaves_of(template: str, other_as_one_row: bool = False) -> tuple[str, ...]:
-    """The leaf rows of 三 whose sum is (七) 总计 in a template; `other_as_one_row`: the table prints the
-    其他处理 group as one row (a cell of OTHER_GROUP), whose total stands for its sub-rows."""
-    leaves = tuple(c for c in application_rows_of(template) if c not in NON_RESULT_ROWS)
-    if other_as_one_row:
-        return (*(c for c in leaves if c not in OTHER_SUB_ROWS), OTHER_GROUP.code)
-    return leaves
+    """The leaf rows of 三 whose sum is (七) 总计 in a template; `other_as_one_row`: a gov2021 table printing the
+    其他处理 group as gov2019's one row (`other.other`, parse issue row.other_as_one_row) has gov2019's leaves."""
+    rows = application_rows_of(template)
+    return tuple(c for c in rows if c not in NON_RESULT_ROWS and not (other_as_one_row and c in GOV2021_ONLY_ROWS))

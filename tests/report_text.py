@@ -13,8 +13,8 @@ into one line (`一、本年新收政府信息公开申请数量2300000023`); it
 identities (`consistent_cells`), which are all a reader has to split them by.
 A cell whose value is `MISSING` is dropped (the row loses a value); `BLANK`
 keeps an empty cell in its place.
-`other_as_one_row` (gov2021): the （六）其他处理 group printed as the 2019 form's single row, stating the
-group's total (cells of row `codes.OTHER_GROUP`) and none of its sub-rows, as real 2021 reports do.
+`other_as_one_row` (gov2021): the （六）其他处理 group printed as the 2019 form's single row (`other.other`)
+and none of the 2021-only sub-rows, as real 2021 reports do.
 """
 
 from __future__ import annotations
@@ -39,15 +39,12 @@ _GROUP_LABELS = {
 def _printed_rows(template: str, other_as_one_row: bool) -> tuple[str, ...]:
     """The application rows a table prints: the template's, or with the 其他处理 group as one row."""
     rows = codes.application_rows_of(template)
-    if not other_as_one_row:
-        return rows
-    group = rows.index(min(codes.OTHER_SUB_ROWS, key=rows.index))
-    return (*rows[:group], codes.OTHER_GROUP.code, *(r for r in rows[group:] if r not in codes.OTHER_SUB_ROWS))
+    return tuple(r for r in rows if not (other_as_one_row and r in codes.GOV2021_ONLY_ROWS))
 
 
-def _row_labels(template: str, row: str, previous: str | None) -> list[str]:
+def _row_labels(template: str, row: str, previous: str | None, other_as_one_row: bool) -> list[str]:
     """A row's label cells: its group's label on the group's first row, as the official table has."""
-    if (template == "gov2019" and row == "other.other") or row == codes.OTHER_GROUP.code:
+    if row == "other.other" and (template == "gov2019" or other_as_one_row):
         return [_GROUP_LABELS["other"]]
     group = row.split(".")[0] if "." in row else None
     first_of_group = group is not None and (previous is None or previous.split(".")[0] != group)
@@ -144,7 +141,7 @@ def render(
     for index, row in enumerate(rows):
         values = [cells[("applications", row, a)] for a in codes.APPLICANT_CODES]
         beside = next(side, "") if row not in codes.NON_RESULT_ROWS else ""
-        out += table_row(_row_labels(template, row, previous), values, layout, beside)
+        out += table_row(_row_labels(template, row, previous, other_as_one_row), values, layout, beside)
         if layout == "aligned" and index == len(rows) // 2:
             out += ["", "\f", "                                  - 2 -", ""]
         previous = row
@@ -177,7 +174,7 @@ def consistent_cells(
     template: str, rng: random.Random, other_as_one_row: bool = False
 ) -> dict[tuple[str, str, str], object]:
     """Random cells of a template that satisfy app.row_total, app.results_sum, app.balance and appeal.sum;
-    `other_as_one_row`: with the 其他处理 group's total (row codes.OTHER_GROUP), the sum of its sub-rows."""
+    `other_as_one_row`: the leaves of a table printing 其他处理 as one row (no 2021-only sub-rows)."""
     cells: dict[tuple[str, str, str], object] = {}
     for _article, category, measures in templates.proactive_rows(template):
         for measure in measures:
@@ -188,7 +185,8 @@ def consistent_cells(
                 value = round(value + rng.randint(1, 9) / 10, 1)
             cells[("proactive", category, measure)] = value
     applicants = codes.APPLICANT_CODES[:-1]
-    rows: dict[str, list[int]] = {r: [_count(rng) for _ in applicants] for r in codes.result_leaves_of(template)}
+    leaves = codes.result_leaves_of(template, other_as_one_row)
+    rows: dict[str, list[int]] = {r: [_count(rng) for _ in applicants] for r in leaves}
     rows["results_total"] = [sum(r[i] for r in rows.values()) for i in range(len(applicants))]
     rows["carried_forward"] = [_count(rng) for _ in applicants]
     rows["carried_over"] = [
@@ -198,9 +196,6 @@ def consistent_cells(
     rows["new_received"] = [
         t + f - o for t, f, o in zip(rows["results_total"], rows["carried_forward"], rows["carried_over"], strict=True)
     ]
-    if other_as_one_row:
-        subs = [rows[r] for r in codes.OTHER_SUB_ROWS]
-        rows[codes.OTHER_GROUP.code] = [sum(values) for values in zip(*subs, strict=True)]
     for row, values in rows.items():
         for applicant, value in zip(codes.APPLICANT_CODES, [*values, sum(values)], strict=True):
             cells[("applications", row, applicant)] = value

@@ -129,11 +129,14 @@ def _fmt(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def resolve(flat: list[FlatRow], fixed: dict[str, tuple[float, ...]], template: str) -> tuple[list[Cell], list[Issue]]:
-    """Cells of the flattened rows: split where exactly one split satisfies the identities, else null."""
+def resolve(
+    flat: list[FlatRow], fixed: dict[str, tuple[float, ...]], template: str, other_as_one_row: bool = False
+) -> tuple[list[Cell], list[Issue]]:
+    """Cells of the flattened rows: split where exactly one split satisfies the identities, else null
+    (`other_as_one_row`: the table prints 其他处理 as gov2019's one row, codes.result_leaves_of)."""
     domains = {id(f): splits(f.run.text, f.columns) for f in flat}
     apps = {f.row: f for f in flat if f.table == "applications"}
-    _narrow(apps, domains, fixed, template)
+    _narrow(apps, domains, fixed, codes.result_leaves_of(template, other_as_one_row))
     cells: list[Cell] = []
     issues: list[Issue] = []
     for row in flat:
@@ -162,10 +165,9 @@ def _narrow(
     apps: dict[str, FlatRow],
     domains: dict[int, list[tuple[float, ...]]],
     fixed: dict[str, tuple[float, ...]],
-    template: str,
+    leaves: tuple[str, ...],
 ) -> None:
     """Keep the splits of application rows that some choice of the other rows' splits makes consistent."""
-    leaves = codes.result_leaves_of(template, other_as_one_row=codes.OTHER_GROUP.code in apps)
     equations = [
         {**{leaf: 1 for leaf in leaves}, "results_total": -1},  # app.results_sum
         {"new_received": 1, "carried_over": 1, "results_total": -1, "carried_forward": -1},  # app.balance

@@ -7,7 +7,7 @@ state, so that an absent cell is emitted as null with a recorded issue.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from extractors import codes, templates
 from extractors.document import Cell, Issue
@@ -23,6 +23,9 @@ _MIN_HEADER_COLUMNS = 3
 _TRANSPOSED_MIN_ROW_LABELS = 4
 # Corner labels of the application table's header, which name no column.
 _CORNER_LABELS = ("申请人情况", "申请情况", "办理情况")
+# A gov2021 row that the （六）其他处理 label alone names, held under this key (no row code) until the table is
+# read: alone it is gov2019's single row (`other.other`); beside its sub-rows it is a group total, not kept.
+_GROUP_ROW = "（六）其他处理"
 
 
 @dataclass
@@ -55,8 +58,9 @@ def map_tables(rows: list[Row], template: str) -> tuple[list[Cell], list[Issue]]
     state = _State(template=template)
     for row in near_labels.join_broken_labels(rows, template):
         _map_row(row, state)
-    _split_flat_rows(state)
-    _fill_template(state)
+    one_row = _settle_other_group(state)
+    _split_flat_rows(state, one_row)
+    _fill_template(state, one_row)
     return list(state.cells.values()), state.issues
 
 
@@ -132,11 +136,11 @@ def _application_row_code(candidates: list[str], state: _State) -> str | None:
 
 
 def _other_as_one_row(code: str, candidates: list[str], template: str) -> str:
-    """A gov2021 row that the 其他处理 group label alone names is the group printed as one row (its total), not
-    its sub-row 3.其他 (gov2019's single row is `other.other`)."""
+    """A gov2021 row that the 其他处理 group label alone names is the group printed as one row, or a group total
+    beside its sub-rows: which one is known once the table is read (_settle_other_group)."""
     if code != "other.other" or template != "gov2021" or any(labels.is_bare_other(t) for t in candidates):
         return code
-    return codes.OTHER_GROUP.code if {labels.application_row(t) for t in candidates} - {None} == {code} else code
+    return _GROUP_ROW if {labels.application_row(t) for t in candidates} - {None} == {code} else code
 
 
 def _application_row(row: Row, row_code: str, texts: list[str], state: _State) -> None:
@@ -296,7 +300,54 @@ def _default_measures(template: str, category: str) -> list[str]:
     return []
 
 
-def _split_flat_rows(state: _State) -> None:
+def _settle_other_group(state: _State) -> bool:
+    """Whether the table printed the 其他处理 group as one row and none of its sub-rows (recorded as an issue):
+    its values are then gov2019's `other.other`, the 2021-only sub-rows absent from the layout. A group total
+    beside sub-rows is dropped with its values in an issue: the sub-rows are the leaves."""
+    cells = [c for c in state.cells.values() if c.row == _GROUP_ROW]
+    flat = [f for f in state.flat if f.row == _GROUP_ROW]
+    if not cells and not flat:
+        return False
+    read_rows = {row for table, row, _c in state.cells if table == "applications"} | {f.row for f in state.flat}
+    one_row = not read_rows & codes.OTHER_SUB_ROWS
+    for cell in cells:
+        del state.cells[(cell.table, cell.row, cell.column)]
+    state.flat = [f for f in state.flat if f.row != _GROUP_ROW]
+    if one_row:
+        for cell in cells:
+            cell.row = "other.other"
+        state.add(cells)
+        state.flat += [replace(f, row="other.other") for f in flat]
+        message = (
+            "applications: （六）其他处理 is printed as one row without its sub-rows (the 2019 form's row in a "
+            f"2021 table): its values are other.other; it has no rows {', '.join(sorted(codes.GOV2021_ONLY_ROWS))}, "
+            "which are null, and app.results_sum sums the 2019 form's leaves"
+        )
+    else:
+        raw = [f"{c.column} {c.raw}" for c in cells] + [f.run.text for f in flat]
+        message = (
+            "applications: （六）其他处理 states a total of its own beside its sub-rows, which are the "
+            f"table's leaves; the total is not kept: {', '.join(raw)}"
+        )
+    for issue in state.issues:
+        if issue.row == _GROUP_ROW:
+            issue.row = "other.other" if one_row else None
+    first = cells[0] if cells else None
+    state.issues.append(
+        Issue(
+            "row.other_as_one_row" if one_row else "row.other_group_total",
+            message,
+            severity="info",
+            table="applications",
+            row="other.other" if one_row else None,
+            line=first.line if first else flat[0].run.line,
+            page=first.page if first else flat[0].run.page,
+        )
+    )
+    return one_row
+
+
+def _split_flat_rows(state: _State, other_as_one_row: bool) -> None:
     """Split the flattened rows' digit runs together: the application rows constrain each other."""
     if not state.flat:
         return
@@ -305,7 +356,7 @@ def _split_flat_rows(state: _State) -> None:
         for row in codes.application_rows_of(state.template)
         if None not in (values := tuple(_value(state, row, a) for a in codes.APPLICANT_CODES))
     }
-    cells, issues = resolve(state.flat, fixed, state.template)
+    cells, issues = resolve(state.flat, fixed, state.template, other_as_one_row)
     state.add(_appeal_cells([c for c in cells if c.table == "appeals"]) + [c for c in cells if c.table != "appeals"])
     state.issues.extend(issues)
 
@@ -315,19 +366,16 @@ def _value(state: _State, row: str, column: str) -> float | None:
     return cell.value if cell else None
 
 
-def _fill_template(state: _State) -> None:
+def _fill_template(state: _State, other_as_one_row: bool) -> None:
     """Emit every cell the template holds that the document did not state, as null."""
     missing: dict[str, list[str]] = {}
     for article, category, default in templates.proactive_rows(state.template):
         measures = state.measures.get(article) or list(default)
         _fill(state, "proactive", category, measures, missing, article)
     applicants = list(dict.fromkeys([*(state.applicants or []), *codes.APPLICANT_CODES]))
-    one_row = _other_group_only(state)
-    if one_row:
-        _fill(state, "applications", codes.OTHER_GROUP.code, applicants, missing)
     for row_code in codes.application_rows_of(state.template):
-        # Sub-rows absent from the layout are null without being missing: the group's total stands for them.
-        absent_by_layout = one_row and row_code in codes.OTHER_SUB_ROWS
+        # Sub-rows absent from the layout (the group as one row, row.other_as_one_row) are null, not missing.
+        absent_by_layout = other_as_one_row and row_code in codes.GOV2021_ONLY_ROWS
         _fill(state, "applications", row_code, applicants, {} if absent_by_layout else missing)
     if codes.application_rows_of(state.template):
         for proceeding in codes.APPEAL_PROCEEDING_CODES:
@@ -341,42 +389,6 @@ def _fill_template(state: _State) -> None:
                 table=table,
             )
         )
-
-
-def _other_group_only(state: _State) -> bool:
-    """Whether the table printed the 其他处理 group as one row and none of its sub-rows (recorded as an issue).
-    A group total beside sub-rows read from the layout is dropped with its values in an issue: the sub-rows
-    are the leaves, present even where null, and the group row's cells exist only when they are absent."""
-    group = [c for c in state.cells.values() if c.table == "applications" and c.row == codes.OTHER_GROUP.code]
-    if not group:
-        return False
-    beside_sub_rows = any(table == "applications" and row in codes.OTHER_SUB_ROWS for table, row, _c in state.cells)
-    if beside_sub_rows:
-        for cell in group:
-            del state.cells[(cell.table, cell.row, cell.column)]
-        message = (
-            "applications: （六）其他处理 states a total of its own beside its sub-rows, which are the "
-            f"table's leaves; the total is not kept: {', '.join(f'{c.column} {c.raw}' for c in group)}"
-        )
-    else:
-        message = (
-            "applications: （六）其他处理 is printed as one row without its sub-rows (the 2019 form's row in a "
-            f"2021 table): its total is row `{codes.OTHER_GROUP.code}`; the sub-rows "
-            f"{', '.join(sorted(codes.OTHER_SUB_ROWS))} are null, and app.results_sum takes the total in their place"
-        )
-    code = "row.other_group_total" if beside_sub_rows else "row.other_as_one_row"
-    state.issues.append(
-        Issue(
-            code,
-            message,
-            severity="info",
-            table="applications",
-            row=codes.OTHER_GROUP.code,
-            line=group[0].line,
-            page=group[0].page,
-        )
-    )
-    return not beside_sub_rows
 
 
 def _fill(

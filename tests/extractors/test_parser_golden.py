@@ -33,7 +33,7 @@ def observed(doc: ParsedDocument) -> dict:
         "status": doc.status,
         "applications": {
             r: [cells[("applications", r, a)] for a in codes.APPLICANT_CODES]
-            for r in (*codes.APPLICATION_ROW_CODES, codes.OTHER_GROUP.code)
+            for r in codes.APPLICATION_ROW_CODES
             if r in rows_of
         },
         "appeals": {

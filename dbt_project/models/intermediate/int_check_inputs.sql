@@ -51,6 +51,13 @@ narrative_facts as (
 
 ),
 
+parse_issues as (
+
+    select * from {{ ref('stg_parse_issues') }}
+    {{- affected_reports_only() }}
+
+),
+
 code_labels as (
 
     select * from {{ ref('code_labels') }}
@@ -195,31 +202,26 @@ app_balance as (
 ),
 
 ---------- app.results_sum: sum of the template's result leaves = results_total
--- (a gov2021 table printing the 其他处理 group as one row has cells of row `other`, the parser's
--- codes.OTHER_GROUP, only then: the group's total takes the place of its sub-rows, which stay null)
+-- (a gov2021 table printing （六）其他处理 as gov2019's one row, other.other, has gov2019's leaves: the
+-- parser records it as issue row.other_as_one_row; its 2021-only rows, codes.GOV2021_ONLY_ROWS, are no leaves)
 
-other_group_reports as (
+other_as_one_row_reports as (
 
     select distinct report_id
-    from application_cells
-    where row_code = 'other'
+    from parse_issues
+    where issue = 'row.other_as_one_row'
 
 ),
 
 results_grid as (
 
-    select application_grid.report_id, application_grid.row_code, application_grid.applicant, application_grid.value
+    select application_grid.*
     from application_grid
-    left join other_group_reports
-        on application_grid.report_id = other_group_reports.report_id
-    where other_group_reports.report_id is null
-        or application_grid.row_code not like 'other.%'
-    union all
-    select application_cells.report_id, application_cells.row_code, application_cells.applicant, application_cells.value
-    from application_cells
-    inner join table_reports
-        on application_cells.report_id = table_reports.report_id
-    where application_cells.row_code = 'other'
+    left join other_as_one_row_reports
+        on application_grid.report_id = other_as_one_row_reports.report_id
+    where
+        other_as_one_row_reports.report_id is null
+        or application_grid.row_code not in ('other.no_correction', 'other.unpaid_fee')
 
 ),
 
