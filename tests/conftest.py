@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import sys
@@ -59,9 +60,12 @@ def service_missing(reason: str) -> None:
 
 PrepareAirflow = Callable[[Settings], None]
 
-# The pipeline bench's smoke run (tests/bench/test_bench_smoke.py asserts on its output): three
-# reports on two fake agency sites, under the LocalExecutor, no `--new` run.
-PIPELINE_E2E_BENCH = ("bench.pipeline_e2e", "--n", "3", "--new", "0", "--per-site", "2")
+# Bench smoke runs (tests/bench/test_bench_smoke.py asserts on their output), by fixture name.
+BENCH_RUNS = {
+    # three reports on two fake agency sites, under the LocalExecutor, no `--new` run
+    "pipeline_e2e_bench": ("bench.pipeline_e2e", "--n", "3", "--new", "0", "--per-site", "2"),
+    "warehouse_scale_bench": ("bench.warehouse_scale", "--sizes", "100"),
+}
 
 
 @dataclass(frozen=True)
@@ -80,8 +84,7 @@ class SessionRuns:
         self.starters = {
             "prepared_airflow": self._airflow_template,
             "embedded_run": self._embedded_run,
-            "pipeline_e2e_bench": self._pipeline_e2e_bench,
-        }
+        } | {name: functools.partial(self._bench, args) for name, args in BENCH_RUNS.items()}
 
     def start(self, name: str) -> None:
         if name not in self.futures:
@@ -112,9 +115,9 @@ class SessionRuns:
 
         return self.jobs.submit(run)
 
-    def _pipeline_e2e_bench(self) -> Future[Finished]:
+    def _bench(self, args: tuple[str, ...]) -> Future[Finished]:
         env = dict(os.environ)
-        return self.jobs.submit(lambda: self.jobs.run([sys.executable, "-m", *PIPELINE_E2E_BENCH], env, 900))
+        return self.jobs.submit(lambda: self.jobs.run([sys.executable, "-m", *args], env, 900))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -185,5 +188,11 @@ def embedded_run(session_runs: SessionRuns) -> EmbeddedRun:
 
 @pytest.fixture(scope="session")
 def pipeline_e2e_bench(session_runs: SessionRuns) -> Finished:
-    """`PIPELINE_E2E_BENCH`'s run, in the background from the session's start."""
+    """The pipeline bench's run of `BENCH_RUNS`, in the background from the session's start."""
     return session_runs.result("pipeline_e2e_bench")
+
+
+@pytest.fixture(scope="session")
+def warehouse_scale_bench(session_runs: SessionRuns) -> Finished:
+    """The warehouse bench's run of `BENCH_RUNS`, in the background from the session's start."""
+    return session_runs.result("warehouse_scale_bench")

@@ -2,9 +2,10 @@
 
 Nothing here times anything (bench/RESULTS.md holds the figures). The
 warehouse and DAG-parse benches run in about 30 s together; the end-to-end
-bench (Airflow twice under the LocalExecutor, run in the background from the
-session's start: tests/background.py) and the parse-memory bench
-(LibreOffice) are marked `integration`.
+bench (Airflow twice under the LocalExecutor) and the parse-memory bench
+(LibreOffice) are marked `integration`. The warehouse and end-to-end runs
+start in the background when the session starts (`BENCH_RUNS`,
+tests/conftest.py and tests/background.py).
 """
 
 from __future__ import annotations
@@ -55,8 +56,8 @@ def test_dag_parse_bench_prints_its_table() -> None:
         assert fields[7] == "-", fields  # no heavy module at module level
 
 
-def test_warehouse_scale_bench_prints_its_table() -> None:
-    out = _bench("bench.warehouse_scale", "--sizes", "100")
+def test_warehouse_scale_bench_prints_its_table(warehouse_scale_bench: Finished) -> None:
+    out = _output(warehouse_scale_bench)  # `BENCH_RUNS` (tests/conftest.py), run in the background
     assert "reports       cells" in out
     row = next(line for line in out.splitlines() if line.strip().startswith("100 "))
     assert int(row.split()[1].replace(",", "")) > 5_000  # about 110 cells per report
@@ -160,7 +161,7 @@ def test_agency_sites_publish_a_catalogue_that_discovery_finds_and_answer_304_to
 
 @pytest.mark.integration
 def test_pipeline_e2e_bench_runs_tiny(pipeline_e2e_bench: Finished) -> None:
-    # `PIPELINE_E2E_BENCH` (tests/conftest.py), run in the background from the session's start.
+    # `BENCH_RUNS` (tests/conftest.py), run in the background from the session's start.
     # No `--new` run: new documents on a known site are tests/bench/test_nationwide.py's and
     # tests/pipeline/test_ingest_fetch.py's; this proves the bench and the LocalExecutor runs.
     out = _output(pipeline_e2e_bench)
