@@ -2,8 +2,10 @@
 
 Nothing here times anything (bench/RESULTS.md holds the figures). The
 warehouse and DAG-parse benches run in about 30 s together; the end-to-end
-bench (Airflow three times) and the parse-memory bench (LibreOffice) are
-marked `integration`.
+bench (Airflow twice under the LocalExecutor) and the parse-memory bench
+(LibreOffice) are marked `integration`. The warehouse and end-to-end runs
+start in the background when the session starts (`BENCH_RUNS`,
+tests/conftest.py and tests/background.py).
 """
 
 from __future__ import annotations
@@ -15,29 +17,47 @@ from pathlib import Path
 
 import pytest
 
+from tests.background import Finished
 from tests.paths import REPO_ROOT
 
 
 def _bench(module: str, *args: str, timeout: float = 300) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", module, *args], capture_output=True, text=True, cwd=REPO_ROOT, timeout=timeout
+    return _output(
+        subprocess.run(
+            [sys.executable, "-m", module, *args], capture_output=True, text=True, cwd=REPO_ROOT, timeout=timeout
+        )
     )
+
+
+def _output(result: subprocess.CompletedProcess | Finished) -> str:
+    """A bench's printed output, once it exited 0."""
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     return result.stdout
 
 
 def test_dag_parse_bench_prints_its_table() -> None:
-    """The bench runs and prints a figure per DAG file; the 0.3 s target is judged in bench/, not here."""
-    out = _bench("bench.dag_parse", "--rounds", "1")
-    assert "baseline (1-task DAG)" in out
+    """The bench runs and prints a figure per DAG file; the 0.3 s target is judged in bench/, not here.
+
+    Its exit code says whether every file met the target: on a busy machine one may not,
+    so the test checks that the exit code agrees with the verdicts it printed.
+    """
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.dag_parse", "--rounds", "1"], capture_output=True, text=True, cwd=REPO_ROOT
+    )
+    out = result.stdout
+    assert "baseline (1-task DAG)" in out, out + result.stderr[-3000:]
+    rows = out.split("\n\n")[0].splitlines()[1:]  # the table: a header, then a row per file
+    verdicts = [line[26:].split()[5] for line in rows]  # after the name column
+    assert set(verdicts) <= {"met", "MISSED"}, out
+    assert result.returncode == (0 if set(verdicts) == {"met"} else 1), out + result.stderr[-3000:]
     for name in ("disclosure_ingest.py", "disclosure_transform.py"):
-        fields = next(line for line in out.splitlines() if line.startswith(name)).split()
+        fields = next(line for line in rows if line.startswith(name)).split()
         assert float(fields[1]) > 0 and fields[6] in {"met", "MISSED"}, fields  # import seconds, target verdict
         assert fields[7] == "-", fields  # no heavy module at module level
 
 
-def test_warehouse_scale_bench_prints_its_table() -> None:
-    out = _bench("bench.warehouse_scale", "--sizes", "100")
+def test_warehouse_scale_bench_prints_its_table(warehouse_scale_bench: Finished) -> None:
+    out = _output(warehouse_scale_bench)  # `BENCH_RUNS` (tests/conftest.py), run in the background
     assert "reports       cells" in out
     row = next(line for line in out.splitlines() if line.strip().startswith("100 "))
     assert int(row.split()[1].replace(",", "")) > 5_000  # about 110 cells per report
@@ -140,10 +160,11 @@ def test_agency_sites_publish_a_catalogue_that_discovery_finds_and_answer_304_to
 
 
 @pytest.mark.integration
-def test_pipeline_e2e_bench_runs_tiny() -> None:
+def test_pipeline_e2e_bench_runs_tiny(pipeline_e2e_bench: Finished) -> None:
+    # `BENCH_RUNS` (tests/conftest.py), run in the background from the session's start.
     # No `--new` run: new documents on a known site are tests/bench/test_nationwide.py's and
     # tests/pipeline/test_ingest_fetch.py's; this proves the bench and the LocalExecutor runs.
-    out = _bench("bench.pipeline_e2e", "--n", "3", "--new", "0", "--per-site", "2", timeout=900)
+    out = _output(pipeline_e2e_bench)
     assert "on 2 fake agency sites on 127.0.0.1" in out and "LocalExecutor" in out
     assert "re-run with nothing new" in out and "0 parsed" in out
     # run, wall s, parsed, x baseline, the sites' responses: a known document is not asked for again the

@@ -16,7 +16,14 @@ from tests.dbt_project.both_targets import (
     query_duckdb,
     query_postgres,
 )
-from tests.dbt_project.test_dbt_project import AGENCY_002, AGENCY_NULL, CHECK_RUNS
+from tests.dbt_project.test_dbt_project import (
+    AGENCY_002,
+    AGENCY_NULL,
+    CHECK_RUNS,
+    CONTRACT_COLUMNS,
+    REPORT_002,
+    REPORT_NULL,
+)
 from tests.paths import REPO_ROOT
 
 pytestmark = pytest.mark.integration
@@ -66,6 +73,31 @@ def test_every_mart_column_has_one_type_on_both_targets(warehouses):
     # counts are integers, report figures a fixed decimal: never a float or DuckDB's HUGEINT
     assert {key: kind for key, kind in pg_types.items() if key[1].startswith("n_") and kind != "bigint"} == {}
     assert {t for t in duck_types.values() if t not in set(_DUCKDB_TYPES.values()) and "numeric" not in t} == set()
+
+
+def test_identity_inputs_and_contract_columns_are_the_same_on_both_targets(warehouses):
+    """The same project on the `postgres` target: identity inputs agree and the marts keep the contract."""
+    duck, postgres = warehouses
+    inputs_sql = (
+        "select report_id, subject, expected, observed from intermediate.int_check_inputs "
+        "where check_id = 'app.results_sum' and subject in ('natural_person', 'total') "
+        "and report_id in (?, ?) order by 1, 2"
+    )
+    inputs = query_postgres(postgres, inputs_sql, [REPORT_002, REPORT_NULL])
+    assert sorted(inputs) == sorted(
+        [
+            (REPORT_002, "natural_person", 5.0, 0.0),
+            (REPORT_002, "total", 5.0, 0.0),
+            (REPORT_NULL, "natural_person", None, 2.0),
+            (REPORT_NULL, "total", 2.0, 2.0),
+        ]
+    )
+    assert query_duckdb(duck, inputs_sql, [REPORT_002, REPORT_NULL]) == inputs
+    columns_sql = "select table_name, column_name from information_schema.columns where table_schema = 'marts'"
+    for settings, query in ((duck, query_duckdb), (postgres, query_postgres)):
+        columns = query(settings, columns_sql)
+        for table, contract in CONTRACT_COLUMNS.items():
+            assert set(contract) <= {column for name, column in columns if name == table}, (query.__name__, table)
 
 
 def _expected_agency_years() -> set[tuple[str, int]]:

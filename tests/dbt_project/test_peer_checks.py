@@ -13,8 +13,8 @@ documents made from them, each a fixture that fails or passes one new check:
 The new checks fire where these documents say so and nowhere else.
 
 DuckDB only (one build takes about a minute): on Postgres the same models
-and their unit tests (int_check_inputs, fct_table_changes) run in
-test_dbt_project's `test_dbt_build_on_postgres`.
+and their unit tests (int_check_inputs, fct_table_changes) run in the
+Postgres `dbt build` of test_marts_both_targets (both_targets.py).
 """
 
 from __future__ import annotations
