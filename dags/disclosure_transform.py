@@ -98,10 +98,6 @@ from airflow.sdk import Param, chain, dag, get_current_context, task
 WAREHOUSE_POOL = "warehouse"
 ALERT_TIMEOUT = timedelta(minutes=10)
 
-# Seeds are included: the intermediate models join the code and shape seeds.
-STAGING_SELECT = ["resource_type:seed", "staging", "intermediate"]
-MARTS_SELECT = ["marts"]
-
 
 @dag(
     dag_id="disclosure_transform",
@@ -127,44 +123,38 @@ def disclosure_transform() -> None:
     @task(
         pool=WAREHOUSE_POOL,
         doc_md=(
-            "`dbt build --select resource_type:seed staging intermediate` (pool `warehouse`); "
-            "with `--full-refresh` when the run's param `full_refresh` is set or the dbt code changed "
-            "since the last transform (warehouse/transform_code.py)."
+            "Decides the run's scope (full / changed / date / nothing, and why: logged) from what raw, the "
+            "dbt code and the as-of date were at the last successful transform (warehouse/transform_plan.py), "
+            "then `dbt build --select resource_type:seed staging intermediate` as far as the scope asks "
+            "(pool `warehouse`); `--full-refresh` when the param `full_refresh` is set or the dbt code changed. "
+            "Returns the plan for the other tasks."
         ),
     )
-    def dbt_build_staging() -> None:
+    def dbt_build_staging() -> dict[str, Any]:
         from pipeline.settings import Settings
-        from warehouse.transform import build_incremental
+        from warehouse.transform import build_staging, plan_run
 
-        # the fingerprint is recorded after the marts: a changed project rebuilds them from scratch too
-        build_incremental(
-            Settings.from_env().dbt, STAGING_SELECT, get_current_context()["params"]["full_refresh"], record=False
-        )
+        dbt = Settings.from_env().dbt
+        plan = plan_run(dbt, get_current_context()["params"]["full_refresh"])
+        build_staging(dbt, plan)
+        return plan.to_dict()
 
     @task(
         pool=WAREHOUSE_POOL,
         doc_md=(
-            "Great Expectations identity suites over `intermediate.int_check_inputs`; stores "
-            "row-level results in `raw.check_results` under the Airflow run_id and builds the "
-            "GX data docs. Returns the counts; never fails on a failed identity."
+            "Great Expectations identity suites over the rows of `intermediate.int_check_inputs` dbt wrote "
+            "since the last validation; stores row-level results in `raw.check_results` under the Airflow "
+            "run_id and builds the GX data docs. Nothing when the plan's scope is `nothing`. Returns the "
+            "counts; never fails on a failed identity."
         ),
     )
-    def identity_checks() -> dict[str, Any]:
-        import logging
-
-        from expectations.run_checks import run_identity_checks
+    def identity_checks(plan: dict[str, Any]) -> dict[str, Any]:
+        from expectations.run_checks import run_planned_checks
         from pipeline.settings import Settings
+        from warehouse.transform_plan import TransformPlan
 
         run_id = get_current_context()["run_id"]
-        summary = run_identity_checks(Settings.from_env().checks, run_id=run_id)
-        logging.getLogger("disclosure.dags").info(
-            "identity checks of %s: %d passed, %d failed, %d not evaluable; data docs %s",
-            run_id,
-            summary.passed,
-            summary.failed,
-            summary.not_evaluable,
-            summary.data_docs_index,
-        )
+        summary = run_planned_checks(Settings.from_env().checks, run_id, TransformPlan.from_dict(plan))
         # Counts only: the failed rows are in raw.check_results, not in the XCom table.
         return {
             "run_id": run_id,
@@ -177,17 +167,19 @@ def disclosure_transform() -> None:
     @task(
         pool=WAREHOUSE_POOL,
         doc_md=(
-            "`dbt build --select marts` (pool `warehouse`), with `--full-refresh` as `dbt_build_staging`; "
-            "records the dbt code's fingerprint; on Postgres, then SELECT on `marts` for the BI role."
+            "`dbt build --select marts` as far as the plan's scope asks (pool `warehouse`), with "
+            "`--full-refresh` as `dbt_build_staging`; then records the state the run was planned on; on "
+            "Postgres, SELECT on `marts` for the BI role."
         ),
     )
-    def dbt_build_marts() -> None:
+    def dbt_build_marts(plan: dict[str, Any]) -> None:
         from pipeline.settings import Settings
         from warehouse.bi_role import grant_bi_access
-        from warehouse.transform import build_incremental
+        from warehouse.transform import build_marts
+        from warehouse.transform_plan import TransformPlan
 
         settings = Settings.from_env()
-        build_incremental(settings.dbt, MARTS_SELECT, get_current_context()["params"]["full_refresh"])
+        build_marts(settings.dbt, TransformPlan.from_dict(plan))
         grant_bi_access(settings.warehouse)
 
     @task(pool=WAREHOUSE_POOL, doc_md="`dbt docs generate` into `$DISCLOSURE_DOCS_DIR/dbt` (reads the catalog).")
@@ -239,8 +231,9 @@ def disclosure_transform() -> None:
             raise AlertDeliveryError("; ".join(str(p) for p in problems))
         return {"alerts": len(sent or []), "digest_warnings": digest.n_failures if digest else 0}
 
-    marts = dbt_build_marts()
-    chain(dbt_build_staging(), identity_checks(), marts)
+    plan = dbt_build_staging()
+    marts = dbt_build_marts(plan)
+    chain(identity_checks(plan), marts)
     chain(marts, [dbt_docs(), publish()], alert())
 
 

@@ -51,6 +51,7 @@ from expectations.identities import IDENTITIES, IDENTITY_BY_ID
 from expectations.offline_docs import localize_site
 from expectations.suites import SUITE_PREFIX, build_suites
 from warehouse.connection import connect, describe, insert_frame, missing_relation_errors, read_frame, transaction
+from warehouse.transform_plan import NOTHING, TransformPlan
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -123,6 +124,9 @@ def run_identity_checks(config: ChecksConfig, run_id: str) -> CheckSummary:
         INPUTS_RELATION,
         since or "ever (first validation)",
     )
+    if not len(inputs):  # nothing new: no GX start-up, no data docs rebuilt, no row stored
+        log.info("run %s: no identity input row to validate; the stored results stand", run_id)
+        return CheckSummary(run_id, 0, 0, 0, data_docs_index=data_docs_index(config))
 
     unexpected = validate_inputs(config, inputs, run_id, validated_at)
     results = row_results(inputs, unexpected)
@@ -150,6 +154,14 @@ def run_identity_checks(config: ChecksConfig, run_id: str) -> CheckSummary:
         summary.data_docs_index,
     )
     return summary
+
+
+def run_planned_checks(config: ChecksConfig, run_id: str, plan: TransformPlan) -> CheckSummary:
+    """The transform DAG's identity_checks: `run_identity_checks` unless the run's plan has nothing to do."""
+    if plan.scope == NOTHING:
+        log.info("run %s: no identity check (transform scope %s: %s)", run_id, plan.scope, plan.reason)
+        return CheckSummary(run_id, 0, 0, 0, data_docs_index=data_docs_index(config))
+    return run_identity_checks(config, run_id)
 
 
 def last_validated_at(config: ChecksConfig, run_id: str) -> datetime | None:
