@@ -7,14 +7,21 @@ read-only copy for BI and alerts the on-call engineer. Scheduled on the Asset
 loaded a new document, or that found the marts not yet built today
 (publication monitoring depends on the date too).
 
-1. `dbt_build_staging` - `dbt build` of the seeds, `staging` and
-   `intermediate` (models and their dbt tests). The per-report models are
-   incremental: only the reports loaded or re-parsed since the last build
-   (and the cross-report inputs of their agency-years) are recomputed, and
-   their dbt tests read only those rows. Param `full_refresh` (`disclosure
-   run --full-refresh`) rebuilds them from scratch (`dbt build
-   --full-refresh`), as does a dbt project changed since the last
-   transform; the marts are the same either way.
+1. `dbt_build_staging` - first decides what the run has to do, from what
+   the last successful transform was built from (`warehouse.transform_plan`:
+   the raw tables' row counts and latest writes, the dbt code's fingerprint,
+   the as-of date); the task log says which scope and why, and the other
+   tasks receive it: `full` (param `full_refresh` / `disclosure run
+   --full-refresh`, a new warehouse, or a changed dbt project: `dbt build
+   --full-refresh`, unit tests included), `changed` (a raw table differs:
+   incremental builds without the dbt unit tests), `date` (only the date
+   moved: the publication models and what reads the check results),
+   `nothing` (every stage logs why and returns). Then `dbt build` of the
+   seeds, `staging` and `intermediate` (models and their dbt tests) as far as
+   the scope asks. The per-report models are incremental: only the reports
+   loaded or re-parsed since the last build (and the cross-report inputs of
+   their agency-years) are recomputed, and their dbt tests read only those
+   rows; the marts are the same either way.
    Publication monitoring is built here too: `int_publication` expects a
    report per agency and year of the registry snapshot `raw.sources`
    (nothing while it is empty) and judges it against its legal due date.
@@ -24,16 +31,17 @@ loaded a new document, or that found the marts not yet built today
    `year.carry` of their agency-years, and `report.on_time` per expected
    agency-year); the results of the other reports stay as they are;
    row-level results go to `raw.check_results` under this run's `run_id`,
-   data docs to `$DISCLOSURE_DOCS_DIR/gx`. A failed identity is data, not a
-   task failure.
-3. `dbt_build_marts` - `dbt build --select marts` (`fct_check_results`,
-   `dim_report.quality_status` read step 2's results; `fct_publication`
-   shows found / on time / late / missing per agency and year). The
-   cell-level facts (`fct_applications`, `fct_appeals`, `fct_disclosures`)
-   are incremental like staging, the other marts rebuilt whole; with
-   `--full-refresh` under the same conditions as step 1. On the postgres
-   target it then grants the read-only BI role (`DISCLOSURE_BI_ROLE`)
-   SELECT on schema `marts` (`warehouse.bi_role`).
+   data docs to `$DISCLOSURE_DOCS_DIR/gx`. Nothing at all when no row is new.
+   A failed identity is data, not a task failure.
+3. `dbt_build_marts` - `dbt build --select marts` as far as the scope asks
+   (`fct_check_results`, `dim_report.quality_status` read step 2's results;
+   `fct_publication` shows found / on time / late / missing per agency and
+   year). The cell-level facts (`fct_applications`, `fct_appeals`,
+   `fct_disclosures`) are incremental like staging, the other marts rebuilt
+   whole; with `--full-refresh` under the same conditions as step 1. Then it
+   records the state the run was planned on (`raw.transform_code`). On the
+   postgres target it then grants the read-only BI role
+   (`DISCLOSURE_BI_ROLE`) SELECT on schema `marts` (`warehouse.bi_role`).
 4. `dbt_docs` - `dbt docs generate` into `$DISCLOSURE_DOCS_DIR/dbt`.
 5. `publish` - atomic copy of the DuckDB file to `DISCLOSURE_PUBLISHED_PATH`,
    the file BI tools open (read-only); nothing to do on Postgres, where BI
@@ -74,6 +82,9 @@ failed checks of the latest run per agency and year, linked to both docs.
   `warehouse.transform`). A failed identity check never fails these tasks.
 * `identity_checks`: GX itself failed (not an identity: those are data).
   The log has the traceback; the warehouse is unchanged until it succeeds.
+* A run that built less than expected: `dbt_build_staging`'s log line
+  `transform scope <scope>: <reason> (raw inputs ..., as-of date ...)` shows
+  what the decision compared; trigger with `full_refresh` to rebuild all.
 * Anything queued for long waits on the one-slot `warehouse` pool.
 * `alert`: an Apprise URL could not be reached; the failures are in
   `marts.fct_check_results` and the quality view meanwhile. Clear the task
@@ -82,7 +93,7 @@ failed checks of the latest run per agency and year, linked to both docs.
 * Every task is safe to clear and re-run: dbt rebuilds, the check results
   are keyed on the run id, the publication replaces the copy atomically.
 
-Owner: data engineering. Code: `warehouse.transform`, `expectations.run_checks`,
+Owner: data engineering. Code: `warehouse.transform`, `warehouse.transform_plan`, `expectations.run_checks`,
 `warehouse.publish`, `alerts.checks`.
 """
 

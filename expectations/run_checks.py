@@ -392,9 +392,11 @@ def write_results(config: ChecksConfig, run_id: str, validated_at: datetime, res
         conn.execute("delete from raw.check_results where first_seen_run = ?", [run_id])
         conn.execute(_INCOMING_DDL)
         insert_frame(conn, "check_results_incoming", RESULT_COLUMNS, results)
+        # Unchanged first: marked after the insert, every row just added would match itself and be
+        # updated again (a first validation at 100,000 reports rewrote all 13.4 million rows).
+        conn.execute(_MARK_UNCHANGED, [run_id, validated_at])
         conn.execute(_INSERT_CHANGED, [run_id, validated_at, run_id, validated_at])
         (added,) = conn.execute("select count(*) from raw.check_results where first_seen_run = ?", [run_id]).fetchone()
-        conn.execute(_MARK_UNCHANGED, [run_id, validated_at])
         conn.execute("drop table check_results_incoming")
     log.info("run %s: %d results, %d new or changed rows in raw.check_results", run_id, len(results), added)
 
