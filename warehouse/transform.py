@@ -26,7 +26,7 @@ from urllib.parse import unquote, urlsplit
 
 from warehouse.config import WarehouseConfig
 from warehouse.transform_code import project_fingerprint, record_state
-from warehouse.transform_plan import DATE, DATE_MODELS, FULL, NOTHING, TransformPlan, plan_transform
+from warehouse.transform_plan import FULL, NOTHING, TransformPlan, plan_transform
 
 log = logging.getLogger(__name__)
 
@@ -115,10 +115,8 @@ def postgres_env(dsn: str) -> dict[str, str]:
 # Seeds are included: the intermediate models join the code and shape seeds.
 STAGING_SELECT = ("resource_type:seed", "staging", "intermediate")
 MARTS_SELECT = ("marts",)
-# Where the scope `date` starts in each build: the date's models, and in the marts also the check results
-# (GX rewrites the report.on_time results between the two builds).
-STAGING_DATE_ROOTS = DATE_MODELS
-MARTS_DATE_ROOTS = (*DATE_MODELS, "stg_check_results")
+# The marts read the check results GX writes between the two builds: rebuilt below them whenever GX ran.
+MARTS_ROOTS = ("stg_check_results",)
 
 
 def plan_run(config: DbtConfig, full_refresh: bool = False) -> TransformPlan:
@@ -128,38 +126,37 @@ def plan_run(config: DbtConfig, full_refresh: bool = False) -> TransformPlan:
 
 def build_staging(config: DbtConfig, plan: TransformPlan) -> list[str] | None:
     """The transform's first build (seeds, staging, intermediate) as the plan says; the dbt args, None if skipped."""
-    return _build(config, plan, STAGING_SELECT, STAGING_DATE_ROOTS, "staging")
+    return _build(config, plan, STAGING_SELECT, plan.roots, "staging")
 
 
 def build_marts(config: DbtConfig, plan: TransformPlan) -> list[str] | None:
     """The transform's last build (marts); then records the plan's state: the transform succeeded."""
-    args = _build(config, plan, MARTS_SELECT, MARTS_DATE_ROOTS, "marts")
+    args = _build(config, plan, MARTS_SELECT, (*plan.roots, *MARTS_ROOTS), "marts")
     if plan.scope != NOTHING:
         record_state(config.warehouse, plan.state)
     return args
 
 
-def build_args(plan: TransformPlan, select: Sequence[str], date_roots: Sequence[str]) -> list[str] | None:
+def build_args(plan: TransformPlan, select: Sequence[str], roots: Sequence[str]) -> list[str] | None:
     """`dbt build` arguments of one build under `plan`; None when it has nothing to do.
 
-    `full`: --full-refresh, unit tests included. Otherwise the code is the one
-    the last successful transform built and unit-tested (its fingerprint is
-    recorded only then): the unit tests are left out. `date`: only the
-    descendants of `date_roots` within `select` (dbt's `a+,b` intersection).
+    `full`: --full-refresh, unit tests included. Otherwise only the
+    descendants of `roots` within `select` (dbt's `a+,b` intersection), and
+    the code is the one the last successful transform built and unit-tested
+    (its fingerprint is recorded only then): the unit tests are left out.
     """
     if plan.scope == NOTHING:
         return None
     if plan.scope == FULL:
         return ["build", "--full-refresh", "--select", *select]
-    if plan.scope == DATE:
-        select = [f"{root}+,{part}" for root in date_roots for part in select]
-    return ["build", "--select", *select, "--exclude", "resource_type:unit_test"]
+    narrowed = [f"{root}+,{part}" for root in roots for part in select]
+    return ["build", "--select", *narrowed, "--exclude", "resource_type:unit_test"]
 
 
 def _build(
-    config: DbtConfig, plan: TransformPlan, select: Sequence[str], date_roots: Sequence[str], name: str
+    config: DbtConfig, plan: TransformPlan, select: Sequence[str], roots: Sequence[str], name: str
 ) -> list[str] | None:
-    args = build_args(plan, select, date_roots)
+    args = build_args(plan, select, roots)
     if args is None:
         log.info("dbt %s build: nothing to do (scope %s: %s)", name, plan.scope, plan.reason)
         return None

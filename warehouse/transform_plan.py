@@ -11,11 +11,13 @@ other tasks receive:
   changed: `dbt build --full-refresh` of everything, unit tests included,
   GX on every row;
 - `changed`: a raw table differs (a document loaded, re-parsed or deleted,
-  a fetch attempt, a registry snapshot): the incremental builds, without the
-  dbt unit tests (they test the code, which the last transform tested);
-- `date`: only the as-of date moved: the models that depend on it
-  (`DATE_MODELS` and their descendants) and, in the marts, those reading
-  the check results; GX validates what dbt rewrote (the `report.on_time` rows);
+  a fetch attempt, a registry with other entries): the incremental builds of
+  the descendants of the changed raw tables (`source:raw.<table>+`, plus
+  `DATE_MODELS` when the date moved too) and, in the marts, of the check
+  results too; without the dbt unit tests (they test the code, which the
+  last transform tested);
+- `date`: only the as-of date moved: the same with `DATE_MODELS` as the only
+  root; GX validates what dbt rewrote (the `report.on_time` rows);
 - `nothing`: every stage logs why and returns.
 
 `raw.check_results` is not an input here: the transform writes it itself,
@@ -39,16 +41,18 @@ log = logging.getLogger(__name__)
 
 FULL, CHANGED, DATE, NOTHING = "full", "changed", "date", "nothing"
 SCOPES = (FULL, CHANGED, DATE, NOTHING)
-# The raw tables dbt reads, each with the column of its latest write (None: its rows come with a document's).
+# The raw tables dbt reads, each with what tells a change beyond its row count: its latest write, or
+# for the registry snapshot (rewritten with a new snapshot_at by every ingest) a digest of its content.
 RAW_INPUTS: dict[str, str | None] = {
-    "documents": "loaded_at",
-    "reports": None,
+    "documents": "cast(max(loaded_at) as varchar)",
+    "reports": None,  # its rows come with a document's (and its loaded_at)
     "cells": None,
     "narrative_facts": None,
     "sections": None,
     "parse_issues": None,
-    "fetch_attempts": "fetched_at",
-    "sources": "snapshot_at",
+    "fetch_attempts": "cast(max(fetched_at) as varchar)",
+    "sources": "md5(string_agg(concat_ws('|', name, aliases, region, division_code, level, kind, first_year,"
+    " last_year, example, registered_at), ';' order by name))",
 }
 # The models whose rows depend on the as-of date (dbt_project/macros/as_of_date.sql).
 DATE_MODELS = ("int_publication",)
@@ -62,16 +66,18 @@ class TransformPlan:
     scope: str
     reason: str
     state: TransformState
+    # `changed` and `date`: the dbt nodes whose descendants are rebuilt (source:raw.<table>, DATE_MODELS)
+    roots: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable (an Airflow XCom from the first task to the others)."""
-        return {"scope": self.scope, "reason": self.reason, "state": self.state.to_dict()}
+        return {"scope": self.scope, "reason": self.reason, "state": self.state.to_dict(), "roots": list(self.roots)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TransformPlan:
         if data["scope"] not in SCOPES:
             raise ValueError(f"unknown transform scope {data['scope']!r}; one of {SCOPES}")
-        return cls(data["scope"], data["reason"], TransformState.from_dict(data["state"]))
+        return cls(data["scope"], data["reason"], TransformState.from_dict(data["state"]), tuple(data["roots"]))
 
 
 def current_state(config: WarehouseConfig, fingerprint: str) -> TransformState:
@@ -82,36 +88,42 @@ def current_state(config: WarehouseConfig, fingerprint: str) -> TransformState:
     """
     inputs: dict[str, list[Any]] = {}
     with connect(config) as conn:  # the writer side: creates the raw tables of a new warehouse
-        for table, written in RAW_INPUTS.items():
-            latest = f"cast(max({written}) as varchar)" if written else "null"
-            inputs[table] = list(conn.execute(f"select count(*), {latest} from raw.{table}").fetchone())
+        for table, changed in RAW_INPUTS.items():
+            inputs[table] = list(conn.execute(f"select count(*), {changed or 'null'} from raw.{table}").fetchone())
         (today,) = conn.execute("select cast(current_date as varchar)").fetchone()
     return TransformState(fingerprint, inputs, os.environ.get(AS_OF_VARIABLE, "").strip() or str(today))
 
 
-def decide(state: TransformState, held: TransformState | None, full_refresh: bool) -> tuple[str, str]:
-    """(scope, reason) of a run on `state` after a transform built from `held`."""
+def decide(state: TransformState, held: TransformState | None, full_refresh: bool) -> tuple[str, str, tuple[str, ...]]:
+    """(scope, reason, roots) of a run on `state` after a transform built from `held`."""
     if full_refresh:
-        return FULL, "a full refresh was asked for (param full_refresh / disclosure run --full-refresh)"
+        return FULL, "a full refresh was asked for (param full_refresh / disclosure run --full-refresh)", ()
     if held is None:
-        return FULL, "no transform recorded in this warehouse yet"
+        return FULL, "no transform recorded in this warehouse yet", ()
     if held.fingerprint != state.fingerprint:
-        return FULL, "the dbt project differs from the code of the last transform"
-    changed = [
-        f"raw.{table} {held.raw_inputs.get(table)} -> {now}"
-        for table, now in state.raw_inputs.items()
-        if held.raw_inputs.get(table) != now
-    ]
+        return FULL, "the dbt project differs from the code of the last transform", ()
+    changed = [table for table, now in state.raw_inputs.items() if held.raw_inputs.get(table) != now]
+    date_moved = held.as_of_date != state.as_of_date
+    roots = tuple(f"source:raw.{table}" for table in changed) + (DATE_MODELS if date_moved else ())
+    moved = f"as-of date {held.as_of_date} -> {state.as_of_date}" if date_moved else "same as-of date"
     if changed:
-        return CHANGED, "raw changed since the last transform ([rows, latest write]): " + "; ".join(changed)
-    if held.as_of_date != state.as_of_date:
-        return DATE, f"only the as-of date moved ({held.as_of_date} -> {state.as_of_date}): raw and code unchanged"
-    return NOTHING, f"raw, dbt code and as-of date ({state.as_of_date}) are those of the last transform"
+        what = "; ".join(f"raw.{t} {held.raw_inputs.get(t)} -> {state.raw_inputs[t]}" for t in changed)
+        return CHANGED, f"raw changed since the last transform ([rows, latest write or digest]): {what}; {moved}", roots
+    if date_moved:
+        return DATE, f"only the {moved}: raw and code unchanged", roots
+    return NOTHING, f"raw, dbt code and as-of date ({state.as_of_date}) are those of the last transform", ()
 
 
 def plan_transform(config: WarehouseConfig, fingerprint: str, full_refresh: bool = False) -> TransformPlan:
     """Decide what this run does (logged, with what it was decided on, for the task log)."""
     state = current_state(config, fingerprint)
-    scope, reason = decide(state, held_state(config), full_refresh)
-    log.info("transform scope %s: %s (raw inputs %s, as-of date %s)", scope, reason, state.raw_inputs, state.as_of_date)
-    return TransformPlan(scope, reason, state)
+    scope, reason, roots = decide(state, held_state(config), full_refresh)
+    log.info(
+        "transform scope %s: %s (rebuilds below %s; raw inputs %s, as-of date %s)",
+        scope,
+        reason,
+        ", ".join(roots) or "-",
+        state.raw_inputs,
+        state.as_of_date,
+    )
+    return TransformPlan(scope, reason, state, roots)

@@ -42,32 +42,44 @@ def test_a_new_document_a_registry_change_a_fetch_and_a_new_date_each_change_the
     config = tmp_settings.warehouse
     states = [current_state(config, "code")]
     assert decide(states[0], states[0], False)[0] == NOTHING
-    edits = [
-        "insert into raw.documents (sha256, parser_version, document, status, loaded_at)"
-        " values ('a1', '1', 'a.pdf', 'parsed', timestamp '2026-01-01 00:00:00')",
-        "insert into raw.sources (name, first_year, example, registered_at, snapshot_at)"
-        " values ('某县', 2023, false, timestamp '2026-01-01', timestamp '2026-01-02')",
-        "update raw.sources set snapshot_at = timestamp '2026-01-03'",  # the same registry loaded again
-        "insert into raw.fetch_attempts (attempt_id, url, status, tries, fetched_at)"
-        " values ('f1', 'http://x/a.pdf', 'fetched', 1, timestamp '2026-01-01')",
-        "delete from raw.documents",  # a document deleted from raw
+    edits = [  # (the change, the raw tables it changes)
+        (
+            "insert into raw.documents (sha256, parser_version, document, status, loaded_at)"
+            " values ('a1', '1', 'a.pdf', 'parsed', timestamp '2026-01-01 00:00:00')",
+            ("source:raw.documents",),
+        ),
+        (
+            "insert into raw.sources (name, first_year, example, registered_at, snapshot_at)"
+            " values ('某县', 2023, false, timestamp '2026-01-01', timestamp '2026-01-02')",
+            ("source:raw.sources",),
+        ),
+        ("update raw.sources set snapshot_at = timestamp '2026-01-03'", ()),  # the same registry loaded again
+        ("update raw.sources set example = true", ("source:raw.sources",)),  # the same names, other content
+        (
+            "insert into raw.fetch_attempts (attempt_id, url, status, tries, fetched_at)"
+            " values ('f1', 'http://x/a.pdf', 'fetched', 1, timestamp '2026-01-01')",
+            ("source:raw.fetch_attempts",),
+        ),
+        ("delete from raw.documents", ("source:raw.documents",)),  # a document deleted from raw
     ]
-    for edit in edits:
+    for edit, roots in edits:
         with connect(config) as conn, transaction(conn):
             conn.execute(edit)
         states.append(current_state(config, "code"))
-        scope, reason = decide(states[-1], states[-2], False)
-        assert scope == CHANGED, edit
-        assert "raw." in reason
+        scope, _, changed = decide(states[-1], states[-2], False)
+        assert (scope, changed) == ((CHANGED, roots) if roots else (NOTHING, ())), edit
     assert states[-1].raw_inputs["documents"] == states[0].raw_inputs["documents"]  # back to none, but
     assert decide(states[-1], states[0], False)[0] == CHANGED  # the fetch and the registry are not
 
     monkeypatch.setenv("DISCLOSURE_AS_OF_DATE", "2030-01-01")
     pinned = current_state(config, "code")
     assert pinned.as_of_date == "2030-01-01" and pinned.as_of_date != states[-1].as_of_date
-    assert decide(pinned, states[-1], False) == (
-        DATE,
-        f"only the as-of date moved ({states[-1].as_of_date} -> 2030-01-01): raw and code unchanged",
+    assert decide(pinned, states[-1], False)[::2] == (DATE, ("int_publication",))
+    moved = TransformState("code", states[0].raw_inputs, pinned.as_of_date)  # raw and date: both kinds of root
+    assert decide(moved, states[-1], False)[2] == (
+        "source:raw.fetch_attempts",
+        "source:raw.sources",
+        "int_publication",
     )
     assert decide(pinned, pinned, False)[0] == NOTHING
     assert decide(pinned, pinned, True)[0] == FULL  # asked for
@@ -110,10 +122,18 @@ def test_each_scope_builds_what_it_must_and_the_marts_record_it(
             "insert into raw.documents (sha256, parser_version, document, status, loaded_at)"
             " values ('a1', '1', 'a.pdf', 'parsed', current_timestamp)"
         )
+    calls.clear()
     assert transform_run().scope == CHANGED  # the code is the one tested last time: no unit tests
-    assert calls == [
-        ["build", "--select", "resource_type:seed", "staging", "intermediate", *UNIT_TESTS_OUT],
-        ["build", "--select", "marts", *UNIT_TESTS_OUT],
+    assert calls == [  # what descends from the raw table that changed; in the marts, from the check results too
+        [
+            "build",
+            "--select",
+            "source:raw.documents+,resource_type:seed",
+            "source:raw.documents+,staging",
+            "source:raw.documents+,intermediate",
+            *UNIT_TESTS_OUT,
+        ],
+        ["build", "--select", "source:raw.documents+,marts", "stg_check_results+,marts", *UNIT_TESTS_OUT],
     ]
 
     calls.clear()
