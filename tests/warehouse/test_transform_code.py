@@ -108,8 +108,8 @@ def test_each_scope_builds_what_it_must_and_the_marts_record_it(
     assert held_state(config.warehouse) is None
     assert transform_run().scope == FULL  # a new warehouse: unit tests included
     assert calls == [
-        ["build", "--full-refresh", "--select", "resource_type:seed", "staging", "intermediate"],
-        ["build", "--full-refresh", "--select", "marts"],
+        ["build", "--no-write-json", "--full-refresh", "--select", "resource_type:seed", "staging", "intermediate"],
+        ["build", "--no-write-json", "--full-refresh", "--select", "marts"],
     ]
     assert held_state(config.warehouse) == transform.plan_run(config).state
 
@@ -127,13 +127,21 @@ def test_each_scope_builds_what_it_must_and_the_marts_record_it(
     assert calls == [  # what descends from the raw table that changed; in the marts, from the check results too
         [
             "build",
+            "--no-write-json",
             "--select",
             "source:raw.documents+,resource_type:seed",
             "source:raw.documents+,staging",
             "source:raw.documents+,intermediate",
             *UNIT_TESTS_OUT,
         ],
-        ["build", "--select", "source:raw.documents+,marts", "stg_check_results+,marts", *UNIT_TESTS_OUT],
+        [
+            "build",
+            "--no-write-json",
+            "--select",
+            "source:raw.documents+,marts",
+            "stg_check_results+,marts",
+            *UNIT_TESTS_OUT,
+        ],
     ]
 
     calls.clear()
@@ -142,13 +150,14 @@ def test_each_scope_builds_what_it_must_and_the_marts_record_it(
     assert calls == [
         [
             "build",
+            "--no-write-json",
             "--select",
             "int_publication+,resource_type:seed",
             "int_publication+,staging",
             "int_publication+,intermediate",
             *UNIT_TESTS_OUT,
         ],
-        ["build", "--select", "int_publication+,marts", "stg_check_results+,marts", *UNIT_TESTS_OUT],
+        ["build", "--no-write-json", "--select", "int_publication+,marts", "stg_check_results+,marts", *UNIT_TESTS_OUT],
     ]
 
     calls.clear()
@@ -162,5 +171,13 @@ def test_each_scope_builds_what_it_must_and_the_marts_record_it(
     with pytest.raises(RuntimeError):
         transform.build_marts(config, plan)
     assert transform.plan_run(config).scope == FULL  # a failed transform records nothing: redone next time
-    assert calls[-1] == ["build", "--full-refresh", "--select", "resource_type:seed", "staging", "intermediate"]
+    assert calls[-1] == [
+        "build",
+        "--no-write-json",
+        "--full-refresh",
+        "--select",
+        "resource_type:seed",
+        "staging",
+        "intermediate",
+    ]
     assert TransformPlan.from_dict(plan.to_dict()) == plan  # the XCom between the DAG's tasks

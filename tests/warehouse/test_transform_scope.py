@@ -2,9 +2,10 @@
 
 Reuses the session's embedded run (both DAGs over the samples), copied: that
 run's transform recorded what it was built from, so the same warehouse
-again has nothing to do; a later as-of date then builds only the date's
-models and the marts over check results, and those must equal a
-`--full-refresh` build of the same raw rows and stored check results.
+again has nothing to do; a registry change and a later as-of date then
+build only what descends from `raw.sources` and `int_publication` (and the
+marts over the check results), and the marts must equal a `--full-refresh`
+build of the same raw rows and stored check results.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ import pytest
 from expectations.run_checks import run_planned_checks
 from pipeline.settings import Settings
 from tests.conftest import EmbeddedRun
-from warehouse.connection import connect
+from warehouse.connection import connect, transaction
 from warehouse.transform import build_marts, build_staging, plan_run, run_dbt
-from warehouse.transform_plan import DATE, NOTHING
+from warehouse.transform_plan import CHANGED, NOTHING
 
 NOT_COMPARED = {"built_at"}  # when dbt wrote the row: differs between any two builds
 
@@ -62,16 +63,18 @@ def test_a_skipped_or_date_only_transform_equals_a_full_one(
     assert plan.scope == NOTHING, plan.reason  # what the embedded run's transform recorded
     before = _marts(tmp_settings)
 
-    monkeypatch.setenv(
-        "DISCLOSURE_AS_OF_DATE", (date.fromisoformat(plan.state.as_of_date) + timedelta(days=400)).isoformat()
-    )
+    # The samples' registry agencies are examples (never monitored): monitor them, and move the date a year on.
+    with connect(tmp_settings.warehouse) as conn, transaction(conn):
+        conn.execute("update raw.sources set example = false where kind is not null")
+    later = date.fromisoformat(plan.state.as_of_date) + timedelta(days=400)
+    monkeypatch.setenv("DISCLOSURE_AS_OF_DATE", later.isoformat())
     plan = plan_run(dbt)
-    assert plan.scope == DATE, plan.reason
+    assert (plan.scope, plan.roots) == (CHANGED, ("source:raw.sources", "int_publication")), plan.reason
     build_staging(dbt, plan)
     assert run_planned_checks(tmp_settings.checks, "a-later-day", plan).total > 0  # the report.on_time rows
     build_marts(dbt, plan)
     narrowed = _marts(tmp_settings)
-    assert narrowed["fct_publication"] != before["fct_publication"]  # the date reached the marts
+    assert narrowed["fct_publication"] != before["fct_publication"]  # the registry and the date reached the marts
     assert plan_run(dbt).scope == NOTHING  # recorded
 
     run_dbt(dbt, ["build", "--full-refresh", "--exclude", "resource_type:unit_test"])
