@@ -12,16 +12,15 @@ purpose: 2 % of reports break (七)总计 like sample 002, 1 % lose a cell
 (not evaluable, template incomplete), 0.5 % state a negative count, 1 %
 state a different number of applications in the text.
 
-Then, each as its own process so that its peak memory is its own
-(peak RSS per process):
+Then the transform DAG's three tasks, each as its own process (the functions
+the DAG calls, planned as the DAG plans them: `warehouse.transform.plan_run`,
+scope `full` on the new warehouse), so that its peak memory is its own
+(peak RSS: the highest VmHWM of the stage process and its children):
 
-1. `dbt build --select resource_type:seed staging intermediate` (what the
-   transform DAG's first task runs);
-2. `expectations.run_checks.run_identity_checks` (GX, results stored as
+1. `build_staging`: `dbt build --select resource_type:seed staging intermediate`;
+2. `expectations.run_checks.run_planned_checks` (GX, results stored as
    changes in `raw.check_results`, data docs);
-3. `dbt build --select marts`.
-
-(Peak RSS: the stage process's own VmHWM; dbt runs DuckDB in its process.)
+3. `build_marts`: `dbt build --select marts`, then the state is recorded.
 
 Baseline, same run and same file: one DuckDB `create table as select * from
 raw.cells` plus an aggregate over it (the cost of reading and writing the
@@ -31,8 +30,9 @@ new they add no row to `raw.check_results`, only move last_seen_run.
 `--incremental N` then times the incremental transform at the largest size
 (docs/ARCHITECTURE.md "Incremental transform"): the same three stages once
 with nothing new, once after N new reports of the same agencies were added
-to raw; then it rebuilds with `--full-refresh` and checks that every mart
-equals what the incremental runs built, row for row.
+to raw, printing what the run decided (scope and why); then it rebuilds with
+`--full-refresh` and checks that every mart equals what the incremental runs
+built, row for row.
 Targets at 100,000 reports: stages 1-3 within 5 minutes and no process above 4 GiB
 peak RSS; growth from size to size linear or better; with `--incremental 300`,
 the transform for the 300 new reports within 60 s at 4 GiB, a run with nothing
