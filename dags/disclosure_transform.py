@@ -13,10 +13,11 @@ loaded a new document, or that found the marts not yet built today
    the as-of date); the task log says which scope and why, and the other
    tasks receive it: `full` (param `full_refresh` / `disclosure run
    --full-refresh`, a new warehouse, or a changed dbt project: `dbt build
-   --full-refresh`, unit tests included), `changed` (a raw table differs:
-   incremental builds without the dbt unit tests), `date` (only the date
-   moved: the publication models and what reads the check results),
-   `nothing` (every stage logs why and returns). Then `dbt build` of the
+   --full-refresh`, unit tests included), `changed` (raw tables differ:
+   incremental builds of what descends from them, without the dbt unit
+   tests), `date` (only the date moved: the publication models; in both the
+   marts build adds what reads the check results), `nothing` (every stage
+   logs why and returns). Then `dbt build` of the
    seeds, `staging` and `intermediate` (models and their dbt tests) as far as
    the scope asks. The per-report models are incremental: only the reports
    loaded or re-parsed since the last build (and the cross-report inputs of
