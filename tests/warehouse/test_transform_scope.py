@@ -49,7 +49,7 @@ def _marts(settings: Settings) -> dict[str, list[tuple[Any, ...]]]:
     return marts
 
 
-def test_a_skipped_or_date_only_transform_equals_a_full_one(
+def test_a_skipped_or_narrowed_transform_equals_a_full_one(
     embedded_run: EmbeddedRun, tmp_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert embedded_run.exit_code == 0, embedded_run.output
