@@ -317,9 +317,8 @@ class Day:
 
 def transform(settings: Settings, run_id: str) -> dict[str, float]:
     """The transform DAG's data stages in order, timed: dbt staging, GX identity checks, dbt marts."""
-    from bench.warehouse_scale import STAGING_SELECT
     from expectations.run_checks import run_identity_checks
-    from warehouse.transform import run_dbt
+    from warehouse.transform import STAGING_SELECT, run_dbt
 
     stages = {
         "dbt staging": lambda: run_dbt(settings.dbt, ["build", "--select", *STAGING_SELECT]),

@@ -12,16 +12,15 @@ purpose: 2 % of reports break (七)总计 like sample 002, 1 % lose a cell
 (not evaluable, template incomplete), 0.5 % state a negative count, 1 %
 state a different number of applications in the text.
 
-Then, each as its own process so that its peak memory is its own
-(peak RSS per process):
+Then the transform DAG's three tasks, each as its own process (the functions
+the DAG calls, planned as the DAG plans them: `warehouse.transform.plan_run`,
+scope `full` on the new warehouse), so that its peak memory is its own
+(peak RSS: the highest VmHWM of the stage process and its children):
 
-1. `dbt build --select resource_type:seed staging intermediate` (what the
-   transform DAG's first task runs);
-2. `expectations.run_checks.run_identity_checks` (GX, results stored as
+1. `build_staging`: `dbt build --select resource_type:seed staging intermediate`;
+2. `expectations.run_checks.run_planned_checks` (GX, results stored as
    changes in `raw.check_results`, data docs);
-3. `dbt build --select marts`.
-
-(Peak RSS: the stage process's own VmHWM; dbt runs DuckDB in its process.)
+3. `build_marts`: `dbt build --select marts`, then the state is recorded.
 
 Baseline, same run and same file: one DuckDB `create table as select * from
 raw.cells` plus an aggregate over it (the cost of reading and writing the
@@ -31,8 +30,9 @@ new they add no row to `raw.check_results`, only move last_seen_run.
 `--incremental N` then times the incremental transform at the largest size
 (docs/ARCHITECTURE.md "Incremental transform"): the same three stages once
 with nothing new, once after N new reports of the same agencies were added
-to raw; then it rebuilds with `--full-refresh` and checks that every mart
-equals what the incremental runs built, row for row.
+to raw, printing what the run decided (scope and why); then it rebuilds with
+`--full-refresh` and checks that every mart equals what the incremental runs
+built, row for row.
 Targets at 100,000 reports: stages 1-3 within 5 minutes and no process above 4 GiB
 peak RSS; growth from size to size linear or better; with `--incremental 300`,
 the transform for the 300 new reports within 60 s at 4 GiB, a run with nothing
@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
 import resource
 import shutil
@@ -60,7 +61,6 @@ DEFAULT_SIZES = (1_000, 10_000, 100_000)
 TARGET_SECONDS = 300.0
 TARGET_RSS_GIB = 4.0
 TARGET_NEW_SECONDS, TARGET_NOTHING_NEW_SECONDS = 60.0, 15.0  # the incremental transform (--incremental)
-STAGING_SELECT = ["resource_type:seed", "staging", "intermediate"]
 
 
 # ---- synthesis ---------------------------------------------------------------------------------------
@@ -245,10 +245,25 @@ def peak_rss_mib(pid: int) -> float | None:
     return None
 
 
+def process_tree(pid: int) -> list[int]:
+    """pid and its descendants (a planned stage runs dbt as its child), from /proc."""
+    pids, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        pids.append(current)
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return pids
+
+
 def run_stage(name: str, command: list[str], env: dict[str, str], cwd: Path, log: Path) -> Stage:
     """Run one stage as its own process; its wall time and peak RSS.
 
-    Peak RSS is the process's VmHWM polled every 0.1 s (a high-water mark, so
+    Peak RSS is the highest VmHWM of the process and of its children (dbt runs
+    as a child of a planned stage), polled every 0.1 s (a high-water mark, so
     polling misses at most the growth of its last 0.1 s). Not ru_maxrss: Linux
     seeds a child's ru_maxrss with the RSS of the parent it was forked from,
     and this parent holds a DuckDB connection's memory.
@@ -260,13 +275,38 @@ def run_stage(name: str, command: list[str], env: dict[str, str], cwd: Path, log
         out.flush()
         process = subprocess.Popen(command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
         while process.poll() is None:
-            peak = max(peak, peak_rss_mib(process.pid) or 0.0)
+            peak = max([peak, *(peak_rss_mib(pid) or 0.0 for pid in process_tree(process.pid))])
             time.sleep(0.1)
     seconds = time.perf_counter() - started
     if process.returncode != 0:
         raise RuntimeError(f"{name} failed (exit {process.returncode}); see {log}")
     return Stage(name, seconds, peak)
 
+
+# The transform DAG's three tasks, as the DAG calls them: argv stage, plan file (written by the first), run id.
+_PLANNED_STAGE = """
+import json, logging, sys
+from pathlib import Path
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+from expectations.run_checks import run_planned_checks
+from pipeline.settings import Settings
+from warehouse.transform import build_marts, build_staging, plan_run
+from warehouse.transform_plan import TransformPlan
+stage, plan_file, run_id = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+settings = Settings.from_env()
+if stage == "dbt_staging":
+    plan = plan_run(settings.dbt)
+    plan_file.write_text(json.dumps(plan.to_dict()), encoding="utf-8")
+    build_staging(settings.dbt, plan)
+    print(f"decided: scope {plan.scope}: {plan.reason}")
+plan = TransformPlan.from_dict(json.loads(plan_file.read_text(encoding="utf-8")))
+if stage == "gx":
+    s = run_planned_checks(settings.checks, run_id, plan)
+    print(f"gx: {s.passed} passed, {s.failed} failed, {s.not_evaluable} not evaluable")
+if stage == "dbt_marts":
+    print(f"dbt marts: {build_marts(settings.dbt, plan) or 'nothing built'}")
+"""
+STAGE_NAMES = ("dbt_staging", "gx", "dbt_marts")
 
 _GX_STEP = """
 import logging, sys
@@ -295,20 +335,24 @@ def baseline(warehouse: Path) -> Stage:
     return Stage("baseline", seconds, grown / 1024)
 
 
-def transform_stages(
-    label: str, dbt: str, denv: dict[str, str], env: dict[str, str], project: Path, log: Path
-) -> Stage:
-    """The transform DAG's three stages (dbt staging, GX, dbt marts) as one: summed seconds, the highest peak."""
-    stages = [
-        run_stage(f"{label}: dbt_staging", [dbt, "build", "--select", *STAGING_SELECT], denv, project, log),
-        run_stage(f"{label}: gx", [sys.executable, "-c", _GX_STEP, label.replace(" ", "-")], env, REPO_ROOT, log),
-        run_stage(f"{label}: dbt_marts", [dbt, "build", "--select", "marts"], denv, project, log),
-    ]
+def transform_stages(label: str, env: dict[str, str], home: Path, log: Path) -> list[Stage]:
+    """The transform DAG's three stages, planned as the DAG plans them; prints what each decided."""
+    plan_file, run_id = home / f"plan-{label.replace(' ', '-')}.json", label.replace(" ", "-")
+    stages = []
+    for name in STAGE_NAMES:
+        command = [sys.executable, "-c", _PLANNED_STAGE, name, str(plan_file), run_id]
+        stages.append(run_stage(f"{label}: {name}", command, env, REPO_ROOT, log))
+    plan = json.loads(plan_file.read_text(encoding="utf-8"))
     print(
-        f"#   {label}: "
+        f"#   {label}: scope {plan['scope']} ({plan['reason']}); "
         + ", ".join(f"{s.name.split(': ')[1]} {s.seconds:.1f} s / {s.peak_rss_mib:.0f} MiB" for s in stages),
         flush=True,
     )
+    return stages
+
+
+def summed(label: str, stages: list[Stage]) -> Stage:
+    """Stages as one: summed seconds, the highest peak."""
     return Stage(label, sum(s.seconds for s in stages), max(s.peak_rss_mib for s in stages))
 
 
@@ -352,12 +396,13 @@ def incremental_runs(
     """Nothing new, then `new` reports more, through the incremental transform; then the full-refresh comparison."""
     import duckdb
 
-    stages = {"nothing new": transform_stages("nothing new", dbt, denv, env, project, log)}
+    home = warehouse.parent.parent
+    stages = {"nothing new": summed("nothing new", transform_stages("nothing new", env, home, log))}
     conn = duckdb.connect(str(warehouse))
     synthesise(conn, new, first=n + 1, agencies=n)
     conn.execute("checkpoint")
     conn.close()
-    stages[f"{new} new"] = transform_stages(f"{new} new", dbt, denv, env, project, log)
+    stages[f"{new} new"] = summed(f"{new} new", transform_stages(f"{new} new", env, home, log))
 
     conn = duckdb.connect(str(warehouse))  # keep the incremental marts, rebuild from scratch, compare
     conn.execute("create schema bench_incremental")
@@ -420,16 +465,11 @@ def measure(
         path.mkdir(parents=True, exist_ok=True)
     log = home / "bench.log"
     dbt = str(dbt_executable())
-    stages["dbt_staging"] = run_stage(
-        "dbt_staging", [dbt, "build", "--select", *STAGING_SELECT], denv, settings.dbt_project_dir, log
-    )
+    # the first transform of a new warehouse: scope full, as the DAG's first run
+    stages |= {stage.name.split(": ")[1]: stage for stage in transform_stages("bench", env, home, log)}
     conn = duckdb.connect(str(warehouse), read_only=True)
     counts["check_inputs"] = conn.execute("select count(*) from intermediate.int_check_inputs").fetchone()[0]
     conn.close()
-    stages["gx"] = run_stage("gx", [sys.executable, "-c", _GX_STEP], env, REPO_ROOT, log)
-    stages["dbt_marts"] = run_stage(
-        "dbt_marts", [dbt, "build", "--select", "marts"], denv, settings.dbt_project_dir, log
-    )
     for k in range(2, repeat + 1):  # later daily runs: only changed results add rows
         gx = run_stage(f"gx run {k}", [sys.executable, "-c", _GX_STEP, f"bench-{k}"], env, REPO_ROOT, log)
         marts = run_stage(

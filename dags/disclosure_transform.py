@@ -7,14 +7,22 @@ read-only copy for BI and alerts the on-call engineer. Scheduled on the Asset
 loaded a new document, or that found the marts not yet built today
 (publication monitoring depends on the date too).
 
-1. `dbt_build_staging` - `dbt build` of the seeds, `staging` and
-   `intermediate` (models and their dbt tests). The per-report models are
-   incremental: only the reports loaded or re-parsed since the last build
-   (and the cross-report inputs of their agency-years) are recomputed, and
-   their dbt tests read only those rows. Param `full_refresh` (`disclosure
-   run --full-refresh`) rebuilds them from scratch (`dbt build
-   --full-refresh`), as does a dbt project changed since the last
-   transform; the marts are the same either way.
+1. `dbt_build_staging` - first decides what the run has to do, from what
+   the last successful transform was built from (`warehouse.transform_plan`:
+   the raw tables' row counts and latest writes, the dbt code's fingerprint,
+   the as-of date); the task log says which scope and why, and the other
+   tasks receive it: `full` (param `full_refresh` / `disclosure run
+   --full-refresh`, a new warehouse, or a changed dbt project: `dbt build
+   --full-refresh`, unit tests included), `changed` (raw tables differ:
+   incremental builds of what descends from them, without the dbt unit
+   tests), `date` (only the date moved: the publication models; in both the
+   marts build adds what reads the check results), `nothing` (every stage
+   logs why and returns). Then `dbt build` of the
+   seeds, `staging` and `intermediate` (models and their dbt tests) as far as
+   the scope asks. The per-report models are incremental: only the reports
+   loaded or re-parsed since the last build (and the cross-report inputs of
+   their agency-years) are recomputed, and their dbt tests read only those
+   rows; the marts are the same either way.
    Publication monitoring is built here too: `int_publication` expects a
    report per agency and year of the registry snapshot `raw.sources`
    (nothing while it is empty) and judges it against its legal due date.
@@ -24,16 +32,17 @@ loaded a new document, or that found the marts not yet built today
    `year.carry` of their agency-years, and `report.on_time` per expected
    agency-year); the results of the other reports stay as they are;
    row-level results go to `raw.check_results` under this run's `run_id`,
-   data docs to `$DISCLOSURE_DOCS_DIR/gx`. A failed identity is data, not a
-   task failure.
-3. `dbt_build_marts` - `dbt build --select marts` (`fct_check_results`,
-   `dim_report.quality_status` read step 2's results; `fct_publication`
-   shows found / on time / late / missing per agency and year). The
-   cell-level facts (`fct_applications`, `fct_appeals`, `fct_disclosures`)
-   are incremental like staging, the other marts rebuilt whole; with
-   `--full-refresh` under the same conditions as step 1. On the postgres
-   target it then grants the read-only BI role (`DISCLOSURE_BI_ROLE`)
-   SELECT on schema `marts` (`warehouse.bi_role`).
+   data docs to `$DISCLOSURE_DOCS_DIR/gx`. Nothing at all when no row is new.
+   A failed identity is data, not a task failure.
+3. `dbt_build_marts` - `dbt build --select marts` as far as the scope asks
+   (`fct_check_results`, `dim_report.quality_status` read step 2's results;
+   `fct_publication` shows found / on time / late / missing per agency and
+   year). The cell-level facts (`fct_applications`, `fct_appeals`,
+   `fct_disclosures`) are incremental like staging, the other marts rebuilt
+   whole; with `--full-refresh` under the same conditions as step 1. Then it
+   records the state the run was planned on (`raw.transform_code`). On the
+   postgres target it then grants the read-only BI role
+   (`DISCLOSURE_BI_ROLE`) SELECT on schema `marts` (`warehouse.bi_role`).
 4. `dbt_docs` - `dbt docs generate` into `$DISCLOSURE_DOCS_DIR/dbt`.
 5. `publish` - atomic copy of the DuckDB file to `DISCLOSURE_PUBLISHED_PATH`,
    the file BI tools open (read-only); nothing to do on Postgres, where BI
@@ -74,6 +83,9 @@ failed checks of the latest run per agency and year, linked to both docs.
   `warehouse.transform`). A failed identity check never fails these tasks.
 * `identity_checks`: GX itself failed (not an identity: those are data).
   The log has the traceback; the warehouse is unchanged until it succeeds.
+* A run that built less than expected: `dbt_build_staging`'s log line
+  `transform scope <scope>: <reason> (raw inputs ..., as-of date ...)` shows
+  what the decision compared; trigger with `full_refresh` to rebuild all.
 * Anything queued for long waits on the one-slot `warehouse` pool.
 * `alert`: an Apprise URL could not be reached; the failures are in
   `marts.fct_check_results` and the quality view meanwhile. Clear the task
@@ -82,7 +94,7 @@ failed checks of the latest run per agency and year, linked to both docs.
 * Every task is safe to clear and re-run: dbt rebuilds, the check results
   are keyed on the run id, the publication replaces the copy atomically.
 
-Owner: data engineering. Code: `warehouse.transform`, `expectations.run_checks`,
+Owner: data engineering. Code: `warehouse.transform`, `warehouse.transform_plan`, `expectations.run_checks`,
 `warehouse.publish`, `alerts.checks`.
 """
 
@@ -97,10 +109,6 @@ from airflow.sdk import Param, chain, dag, get_current_context, task
 
 WAREHOUSE_POOL = "warehouse"
 ALERT_TIMEOUT = timedelta(minutes=10)
-
-# Seeds are included: the intermediate models join the code and shape seeds.
-STAGING_SELECT = ["resource_type:seed", "staging", "intermediate"]
-MARTS_SELECT = ["marts"]
 
 
 @dag(
@@ -127,44 +135,38 @@ def disclosure_transform() -> None:
     @task(
         pool=WAREHOUSE_POOL,
         doc_md=(
-            "`dbt build --select resource_type:seed staging intermediate` (pool `warehouse`); "
-            "with `--full-refresh` when the run's param `full_refresh` is set or the dbt code changed "
-            "since the last transform (warehouse/transform_code.py)."
+            "Decides the run's scope (full / changed / date / nothing, and why: logged) from what raw, the "
+            "dbt code and the as-of date were at the last successful transform (warehouse/transform_plan.py), "
+            "then `dbt build --select resource_type:seed staging intermediate` as far as the scope asks "
+            "(pool `warehouse`); `--full-refresh` when the param `full_refresh` is set or the dbt code changed. "
+            "Returns the plan for the other tasks."
         ),
     )
-    def dbt_build_staging() -> None:
+    def dbt_build_staging() -> dict[str, Any]:
         from pipeline.settings import Settings
-        from warehouse.transform import build_incremental
+        from warehouse.transform import build_staging, plan_run
 
-        # the fingerprint is recorded after the marts: a changed project rebuilds them from scratch too
-        build_incremental(
-            Settings.from_env().dbt, STAGING_SELECT, get_current_context()["params"]["full_refresh"], record=False
-        )
+        dbt = Settings.from_env().dbt
+        plan = plan_run(dbt, get_current_context()["params"]["full_refresh"])
+        build_staging(dbt, plan)
+        return plan.to_dict()
 
     @task(
         pool=WAREHOUSE_POOL,
         doc_md=(
-            "Great Expectations identity suites over `intermediate.int_check_inputs`; stores "
-            "row-level results in `raw.check_results` under the Airflow run_id and builds the "
-            "GX data docs. Returns the counts; never fails on a failed identity."
+            "Great Expectations identity suites over the rows of `intermediate.int_check_inputs` dbt wrote "
+            "since the last validation; stores row-level results in `raw.check_results` under the Airflow "
+            "run_id and builds the GX data docs. Nothing when the plan's scope is `nothing`. Returns the "
+            "counts; never fails on a failed identity."
         ),
     )
-    def identity_checks() -> dict[str, Any]:
-        import logging
-
-        from expectations.run_checks import run_identity_checks
+    def identity_checks(plan: dict[str, Any]) -> dict[str, Any]:
+        from expectations.run_checks import run_planned_checks
         from pipeline.settings import Settings
+        from warehouse.transform_plan import TransformPlan
 
         run_id = get_current_context()["run_id"]
-        summary = run_identity_checks(Settings.from_env().checks, run_id=run_id)
-        logging.getLogger("disclosure.dags").info(
-            "identity checks of %s: %d passed, %d failed, %d not evaluable; data docs %s",
-            run_id,
-            summary.passed,
-            summary.failed,
-            summary.not_evaluable,
-            summary.data_docs_index,
-        )
+        summary = run_planned_checks(Settings.from_env().checks, run_id, TransformPlan.from_dict(plan))
         # Counts only: the failed rows are in raw.check_results, not in the XCom table.
         return {
             "run_id": run_id,
@@ -177,17 +179,19 @@ def disclosure_transform() -> None:
     @task(
         pool=WAREHOUSE_POOL,
         doc_md=(
-            "`dbt build --select marts` (pool `warehouse`), with `--full-refresh` as `dbt_build_staging`; "
-            "records the dbt code's fingerprint; on Postgres, then SELECT on `marts` for the BI role."
+            "`dbt build --select marts` as far as the plan's scope asks (pool `warehouse`), with "
+            "`--full-refresh` as `dbt_build_staging`; then records the state the run was planned on; on "
+            "Postgres, SELECT on `marts` for the BI role."
         ),
     )
-    def dbt_build_marts() -> None:
+    def dbt_build_marts(plan: dict[str, Any]) -> None:
         from pipeline.settings import Settings
         from warehouse.bi_role import grant_bi_access
-        from warehouse.transform import build_incremental
+        from warehouse.transform import build_marts
+        from warehouse.transform_plan import TransformPlan
 
         settings = Settings.from_env()
-        build_incremental(settings.dbt, MARTS_SELECT, get_current_context()["params"]["full_refresh"])
+        build_marts(settings.dbt, TransformPlan.from_dict(plan))
         grant_bi_access(settings.warehouse)
 
     @task(pool=WAREHOUSE_POOL, doc_md="`dbt docs generate` into `$DISCLOSURE_DOCS_DIR/dbt` (reads the catalog).")
@@ -239,8 +243,9 @@ def disclosure_transform() -> None:
             raise AlertDeliveryError("; ".join(str(p) for p in problems))
         return {"alerts": len(sent or []), "digest_warnings": digest.n_failures if digest else 0}
 
-    marts = dbt_build_marts()
-    chain(dbt_build_staging(), identity_checks(), marts)
+    plan = dbt_build_staging()
+    marts = dbt_build_marts(plan)
+    chain(identity_checks(plan), marts)
     chain(marts, [dbt_docs(), publish()], alert())
 
 

@@ -1,4 +1,8 @@
-"""Run dbt on the warehouse: `run_dbt(config, ["build", ...])` and `build_docs(config)`.
+"""Run dbt on the warehouse: the transform's two builds as planned, `run_dbt(config, [...])`, `build_docs(config)`.
+
+`plan_run` decides what a transform run does (warehouse.transform_plan);
+`build_staging` and `build_marts` run the builds it asks for, and the marts
+build records the state the run was planned on.
 
 dbt runs as a subprocess of the virtualenv's own `dbt` (next to
 `sys.executable`), with the committed `dbt_project/profiles.yml` and the
@@ -21,7 +25,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from warehouse.config import WarehouseConfig
-from warehouse.transform_code import held_fingerprint, project_fingerprint, record_fingerprint
+from warehouse.transform_code import project_fingerprint, record_state
+from warehouse.transform_plan import FULL, NOTHING, TransformPlan, plan_transform
 
 log = logging.getLogger(__name__)
 
@@ -107,25 +112,60 @@ def postgres_env(dsn: str) -> dict[str, str]:
     return env
 
 
-def build_incremental(
-    config: DbtConfig, select: Sequence[str], full_refresh: bool = False, record: bool = True
-) -> bool:
-    """`dbt build --select <select>`, from scratch when asked or when the dbt code changed since the last build.
+# Seeds are included: the intermediate models join the code and shape seeds.
+STAGING_SELECT = ("resource_type:seed", "staging", "intermediate")
+MARTS_SELECT = ("marts",)
+# No manifest.json / run_results.json: nothing reads them, and dbt writes the manifest twice per build
+# (after parsing and at the end: about 4 of a no-op build's 17 s at load 10; partial_parse.msgpack is kept).
+BUILD = ("build", "--no-write-json")
+# The marts read the check results GX writes between the two builds: rebuilt below them whenever GX ran.
+MARTS_ROOTS = ("stg_check_results",)
 
-    `record`: store the code's fingerprint afterwards. A transform in two
-    builds (staging, then marts) records only after the second, so that both
-    see a changed project, and a transform that failed in between rebuilds
-    both from scratch next time. Returns whether it was a full refresh
-    (warehouse.transform_code says why one is forced).
+
+def plan_run(config: DbtConfig, full_refresh: bool = False) -> TransformPlan:
+    """The first task's decision (warehouse.transform_plan), on this project's code."""
+    return plan_transform(config.warehouse, project_fingerprint(config.project_dir), full_refresh)
+
+
+def build_staging(config: DbtConfig, plan: TransformPlan) -> list[str] | None:
+    """The transform's first build (seeds, staging, intermediate) as the plan says; the dbt args, None if skipped."""
+    return _build(config, plan, STAGING_SELECT, plan.roots, "staging")
+
+
+def build_marts(config: DbtConfig, plan: TransformPlan) -> list[str] | None:
+    """The transform's last build (marts); then records the plan's state: the transform succeeded."""
+    args = _build(config, plan, MARTS_SELECT, (*plan.roots, *MARTS_ROOTS), "marts")
+    if plan.scope != NOTHING:
+        record_state(config.warehouse, plan.state)
+    return args
+
+
+def build_args(plan: TransformPlan, select: Sequence[str], roots: Sequence[str]) -> list[str] | None:
+    """`dbt build` arguments of one build under `plan`; None when it has nothing to do.
+
+    `full`: --full-refresh, unit tests included. Otherwise only the
+    descendants of `roots` within `select` (dbt's `a+,b` intersection), and
+    the code is the one the last successful transform built and unit-tested
+    (its fingerprint is recorded only then): the unit tests are left out.
     """
-    fingerprint = project_fingerprint(config.project_dir)
-    if not full_refresh and held_fingerprint(config.warehouse) != fingerprint:
-        log.info("the dbt project differs from the code that built this warehouse: rebuilding with --full-refresh")
-        full_refresh = True
-    run_dbt(config, ["build", *(["--full-refresh"] if full_refresh else []), "--select", *select])
-    if record:
-        record_fingerprint(config.warehouse, fingerprint)
-    return full_refresh
+    if plan.scope == NOTHING:
+        return None
+    if plan.scope == FULL:
+        return [*BUILD, "--full-refresh", "--select", *select]
+    narrowed = [f"{root}+,{part}" for root in roots for part in select]
+    return [*BUILD, "--select", *narrowed, "--exclude", "resource_type:unit_test"]
+
+
+def _build(
+    config: DbtConfig, plan: TransformPlan, select: Sequence[str], roots: Sequence[str], name: str
+) -> list[str] | None:
+    args = build_args(plan, select, roots)
+    if args is None:
+        log.info("dbt %s build: nothing to do (scope %s: %s)", name, plan.scope, plan.reason)
+        return None
+    log.info("dbt %s build, scope %s: %s", name, plan.scope, plan.reason)
+    run_dbt(config, args)
+    return args
 
 
 def run_dbt(config: DbtConfig, args: Sequence[str]) -> None:

@@ -198,22 +198,30 @@ def test_transform_runs_the_steps_in_order_with_the_run_id(airflow_db, tmp_setti
     run = _dag("disclosure_transform").test()
     assert str(run.state) == "success"
     # a new warehouse: built from scratch (no code recorded, warehouse/transform_code.py)
-    assert calls[0] == ("dbt", ("build", "--full-refresh", "--select", "resource_type:seed", "staging", "intermediate"))
+    assert calls[0] == (
+        "dbt",
+        ("build", "--no-write-json", "--full-refresh", "--select", "resource_type:seed", "staging", "intermediate"),
+    )
     assert calls[1] == ("checks", run.run_id)
-    assert calls[2] == ("dbt", ("build", "--full-refresh", "--select", "marts"))  # the code is recorded after it
+    assert calls[2] == (
+        "dbt",
+        ("build", "--no-write-json", "--full-refresh", "--select", "marts"),
+    )  # the code is recorded after it
     assert set(calls[3:5]) == {("docs",), ("publish",)}
     assert calls[5] == ("alert", run.run_id)
 
-    calls.clear()  # the same code again: incremental
+    calls.clear()  # the same code, raw and date again: nothing to do, and each task says so
     assert str(_dag("disclosure_transform").test().state) == "success"
-    assert calls[0] == ("dbt", ("build", "--select", "resource_type:seed", "staging", "intermediate"))
-    assert calls[2] == ("dbt", ("build", "--select", "marts"))
+    assert [c for c in calls if c[0] in ("dbt", "checks")] == []
 
     calls.clear()  # `disclosure run --full-refresh`: the param rebuilds the incremental models
     run = _dag("disclosure_transform").test(run_conf={"full_refresh": True})
     assert str(run.state) == "success"
-    assert calls[0] == ("dbt", ("build", "--full-refresh", "--select", "resource_type:seed", "staging", "intermediate"))
-    assert calls[2] == ("dbt", ("build", "--full-refresh", "--select", "marts"))
+    assert calls[0] == (
+        "dbt",
+        ("build", "--no-write-json", "--full-refresh", "--select", "resource_type:seed", "staging", "intermediate"),
+    )
+    assert calls[2] == ("dbt", ("build", "--no-write-json", "--full-refresh", "--select", "marts"))
 
 
 def test_the_marts_are_rebuilt_for_new_documents_or_once_a_day(tmp_settings: Settings) -> None:

@@ -192,13 +192,15 @@ def _three_runs(server: Server) -> None:
     assert _assert_warehouse(dsn) == marts
     assert query(dsn, CHECK_RUNS_SQL) == checks
 
-    # The next day (the checks moved back a day): nothing new, but the marts are rebuilt
-    # (publication monitoring moves with the date); every result is seen again, none added.
+    # The next day (the checks and the date the last transform judged by moved back a day): nothing
+    # new, but the marts are rebuilt (publication monitoring moves with the date); every result is
+    # seen again, none added.
     query(
         dsn,
         "update raw.check_results set first_seen_at = first_seen_at - interval '1 day', "
         "last_seen_at = last_seen_at - interval '1 day'",
     )
+    query(dsn, "update raw.transform_code set as_of_date = cast(cast(as_of_date as date) - 1 as varchar)")
     third = _ingest(server, "next day")
     assert third is not None and third != first
     assert _assert_warehouse(dsn) == marts

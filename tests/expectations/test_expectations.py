@@ -263,6 +263,7 @@ def test_missing_inputs_relation_is_a_clear_error(tmp_path, monkeypatch):
 
 
 def test_no_inputs_stores_nothing_and_still_builds_docs(tmp_path, monkeypatch):
+    from expectations import run_checks
     from expectations.run_checks import run_identity_checks
 
     settings = use_tmp_settings(monkeypatch, tmp_path)
@@ -271,6 +272,11 @@ def test_no_inputs_stores_nothing_and_still_builds_docs(tmp_path, monkeypatch):
     assert (summary.passed, summary.failed, summary.not_evaluable, summary.failures) == (0, 0, 0, [])
     assert stored_results(settings) == []
     assert summary.data_docs_index.is_file()
+
+    # again with nothing new: the docs exist, so GX does not even start
+    monkeypatch.setattr(run_checks, "validate_inputs", lambda *args: pytest.fail("GX ran with no input row"))
+    again = run_identity_checks(settings.checks, "manual__empty_again")
+    assert (again.total, again.data_docs_index) == (0, summary.data_docs_index)
 
 
 def test_inputs_contract_violations_raise():

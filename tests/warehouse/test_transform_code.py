@@ -1,4 +1,5 @@
-"""A changed dbt project rebuilds the incremental models once; the same code builds incrementally."""
+"""The transform does what changed: everything after a code change, the incremental builds after a raw change,
+the date's models after a new date, nothing when nothing changed (warehouse.transform_plan)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ import pytest
 from pipeline.settings import Settings
 from tests.paths import REPO_ROOT
 from warehouse import transform
-from warehouse.transform_code import held_fingerprint, project_fingerprint
+from warehouse.connection import connect, transaction
+from warehouse.transform_code import TransformState, held_state, project_fingerprint
+from warehouse.transform_plan import CHANGED, DATE, FULL, NOTHING, TransformPlan, current_state, decide
+
+UNIT_TESTS_OUT = ["--exclude", "resource_type:unit_test"]
 
 
 def test_the_fingerprint_follows_the_code_and_ignores_dbt_output(tmp_path: Path) -> None:
@@ -30,37 +35,149 @@ def test_the_fingerprint_follows_the_code_and_ignores_dbt_output(tmp_path: Path)
     assert project_fingerprint(project) not in (first, project_fingerprint(project.parent / "nowhere"))
 
 
-def test_a_new_or_changed_project_is_built_from_scratch_once(
+def test_a_new_document_a_registry_change_a_fetch_and_a_new_date_each_change_the_state(
+    tmp_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DISCLOSURE_AS_OF_DATE", raising=False)
+    config = tmp_settings.warehouse
+    states = [current_state(config, "code")]
+    assert decide(states[0], states[0], False)[0] == NOTHING
+    edits = [  # (the change, the raw tables it changes)
+        (
+            "insert into raw.documents (sha256, parser_version, document, status, loaded_at)"
+            " values ('a1', '1', 'a.pdf', 'parsed', timestamp '2026-01-01 00:00:00')",
+            ("source:raw.documents",),
+        ),
+        (
+            "insert into raw.sources (name, first_year, example, registered_at, snapshot_at)"
+            " values ('某县', 2023, false, timestamp '2026-01-01', timestamp '2026-01-02')",
+            ("source:raw.sources",),
+        ),
+        ("update raw.sources set snapshot_at = timestamp '2026-01-03'", ()),  # the same registry loaded again
+        ("update raw.sources set example = true", ("source:raw.sources",)),  # the same names, other content
+        (
+            "insert into raw.fetch_attempts (attempt_id, url, status, tries, fetched_at)"
+            " values ('f1', 'http://x/a.pdf', 'fetched', 1, timestamp '2026-01-01')",
+            ("source:raw.fetch_attempts",),
+        ),
+        ("delete from raw.documents", ("source:raw.documents",)),  # a document deleted from raw
+    ]
+    for edit, roots in edits:
+        with connect(config) as conn, transaction(conn):
+            conn.execute(edit)
+        states.append(current_state(config, "code"))
+        scope, _, changed = decide(states[-1], states[-2], False)
+        assert (scope, changed) == ((CHANGED, roots) if roots else (NOTHING, ())), edit
+    assert states[-1].raw_inputs["documents"] == states[0].raw_inputs["documents"]  # back to none, but
+    assert decide(states[-1], states[0], False)[0] == CHANGED  # the fetch and the registry are not
+
+    monkeypatch.setenv("DISCLOSURE_AS_OF_DATE", "2030-01-01")
+    pinned = current_state(config, "code")
+    assert pinned.as_of_date == "2030-01-01" and pinned.as_of_date != states[-1].as_of_date
+    assert decide(pinned, states[-1], False)[::2] == (DATE, ("int_publication",))
+    moved = TransformState("code", states[0].raw_inputs, pinned.as_of_date)  # raw and date: both kinds of root
+    assert decide(moved, states[-1], False)[2] == (
+        "source:raw.fetch_attempts",
+        "source:raw.sources",
+        "int_publication",
+    )
+    assert decide(pinned, pinned, False)[0] == NOTHING
+    assert decide(pinned, pinned, True)[0] == FULL  # asked for
+    assert decide(pinned, None, False)[0] == FULL  # a new warehouse
+    assert decide(TransformState("other code", pinned.raw_inputs, pinned.as_of_date), pinned, False)[0] == FULL
+    # a warehouse recorded before the raw inputs were: never "nothing"
+    assert decide(pinned, TransformState("code", {}, ""), False)[0] == CHANGED
+
+
+def test_each_scope_builds_what_it_must_and_the_marts_record_it(
     tmp_settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     calls: list[list[str]] = []
     monkeypatch.setattr(transform, "run_dbt", lambda config, args: calls.append(list(args)))
+    monkeypatch.delenv("DISCLOSURE_AS_OF_DATE", raising=False)
     project = tmp_path / "dbt_project"
     shutil.copytree(REPO_ROOT / "dbt_project", project, ignore=shutil.ignore_patterns("target", "logs"))
     config = transform.DbtConfig(tmp_settings.warehouse, project, tmp_path / "work", tmp_path / "docs")
-    assert held_fingerprint(config.warehouse) is None
 
-    assert transform.build_incremental(config, ["staging"]) is True  # a new warehouse
-    assert transform.build_incremental(config, ["staging"]) is False  # the same code: incremental
-    assert transform.build_incremental(config, ["staging"], full_refresh=True) is True  # asked for
-    (project / "macros" / "incremental_reports.sql").write_text("{# an upgrade #}\n", encoding="utf-8")
-    assert transform.build_incremental(config, ["staging"]) is True  # the code changed
-    assert transform.build_incremental(config, ["staging"]) is False
-    # the transform's two builds: the staging build leaves the fingerprint to the marts build
-    (project / "macros" / "incremental_reports.sql").write_text("{# another upgrade #}\n", encoding="utf-8")
-    assert transform.build_incremental(config, ["staging"], record=False) is True
-    assert transform.build_incremental(config, ["marts"]) is True  # the marts are rebuilt whole too
-    assert transform.build_incremental(config, ["staging"], record=False) is False
-    assert transform.build_incremental(config, ["marts"]) is False
+    def transform_run(full_refresh: bool = False) -> TransformPlan:
+        plan = transform.plan_run(config, full_refresh)
+        transform.build_staging(config, plan)
+        transform.build_marts(config, plan)
+        return plan
+
+    assert held_state(config.warehouse) is None
+    assert transform_run().scope == FULL  # a new warehouse: unit tests included
     assert calls == [
-        ["build", "--full-refresh", "--select", "staging"],
-        ["build", "--select", "staging"],
-        ["build", "--full-refresh", "--select", "staging"],
-        ["build", "--full-refresh", "--select", "staging"],
-        ["build", "--select", "staging"],
-        ["build", "--full-refresh", "--select", "staging"],
-        ["build", "--full-refresh", "--select", "marts"],
-        ["build", "--select", "staging"],
-        ["build", "--select", "marts"],
+        ["build", "--no-write-json", "--full-refresh", "--select", "resource_type:seed", "staging", "intermediate"],
+        ["build", "--no-write-json", "--full-refresh", "--select", "marts"],
     ]
-    assert held_fingerprint(config.warehouse) == project_fingerprint(project)
+    assert held_state(config.warehouse) == transform.plan_run(config).state
+
+    calls.clear()
+    assert transform_run().scope == NOTHING
+    assert calls == []  # the same code, raw and date: no dbt at all
+
+    with connect(config.warehouse) as conn, transaction(conn):
+        conn.execute(
+            "insert into raw.documents (sha256, parser_version, document, status, loaded_at)"
+            " values ('a1', '1', 'a.pdf', 'parsed', current_timestamp)"
+        )
+    calls.clear()
+    assert transform_run().scope == CHANGED  # the code is the one tested last time: no unit tests
+    assert calls == [  # what descends from the raw table that changed; in the marts, from the check results too
+        [
+            "build",
+            "--no-write-json",
+            "--select",
+            "source:raw.documents+,resource_type:seed",
+            "source:raw.documents+,staging",
+            "source:raw.documents+,intermediate",
+            *UNIT_TESTS_OUT,
+        ],
+        [
+            "build",
+            "--no-write-json",
+            "--select",
+            "source:raw.documents+,marts",
+            "stg_check_results+,marts",
+            *UNIT_TESTS_OUT,
+        ],
+    ]
+
+    calls.clear()
+    monkeypatch.setenv("DISCLOSURE_AS_OF_DATE", "2030-01-01")
+    assert transform_run().scope == DATE  # the date's models and what reads the check results
+    assert calls == [
+        [
+            "build",
+            "--no-write-json",
+            "--select",
+            "int_publication+,resource_type:seed",
+            "int_publication+,staging",
+            "int_publication+,intermediate",
+            *UNIT_TESTS_OUT,
+        ],
+        ["build", "--no-write-json", "--select", "int_publication+,marts", "stg_check_results+,marts", *UNIT_TESTS_OUT],
+    ]
+
+    calls.clear()
+    assert transform_run(full_refresh=True).scope == FULL  # `disclosure run --full-refresh`
+    assert transform_run().scope == NOTHING
+    (project / "macros" / "incremental_reports.sql").write_text("{# an upgrade #}\n", encoding="utf-8")
+    plan = transform.plan_run(config)
+    assert plan.scope == FULL  # the code changed: from scratch, unit tests included
+    transform.build_staging(config, plan)
+    monkeypatch.setattr(transform, "run_dbt", lambda config, args: (_ for _ in ()).throw(RuntimeError("dbt failed")))
+    with pytest.raises(RuntimeError):
+        transform.build_marts(config, plan)
+    assert transform.plan_run(config).scope == FULL  # a failed transform records nothing: redone next time
+    assert calls[-1] == [
+        "build",
+        "--no-write-json",
+        "--full-refresh",
+        "--select",
+        "resource_type:seed",
+        "staging",
+        "intermediate",
+    ]
+    assert TransformPlan.from_dict(plan.to_dict()) == plan  # the XCom between the DAG's tasks

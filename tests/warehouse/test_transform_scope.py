@@ -1,0 +1,83 @@
+"""A transform that does less because less changed leaves the marts a full transform gives (on the samples).
+
+Reuses the session's embedded run (both DAGs over the samples), copied: that
+run's transform recorded what it was built from, so the same warehouse
+again has nothing to do; a registry change and a later as-of date then
+build only what descends from `raw.sources` and `int_publication` (and the
+marts over the check results), and the marts must equal a `--full-refresh`
+build of the same raw rows and stored check results.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from expectations.run_checks import run_planned_checks
+from pipeline.settings import Settings
+from tests.conftest import EmbeddedRun
+from warehouse.connection import connect, transaction
+from warehouse.transform import build_marts, build_staging, plan_run, run_dbt
+from warehouse.transform_plan import CHANGED, NOTHING
+
+NOT_COMPARED = {"built_at"}  # when dbt wrote the row: differs between any two builds
+
+
+def _marts(settings: Settings) -> dict[str, list[tuple[Any, ...]]]:
+    with connect(settings.warehouse, read_only=True) as conn:
+        tables = [
+            t
+            for (t,) in conn.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        ]
+        marts = {}
+        for table in tables:
+            columns = [
+                c
+                for (c,) in conn.execute(
+                    "select column_name from information_schema.columns where table_schema = 'marts' and table_name = ?"
+                    " order by ordinal_position",
+                    [table],
+                ).fetchall()
+                if c not in NOT_COMPARED
+            ]
+            marts[table] = sorted(conn.execute(f"select {', '.join(columns)} from marts.{table}").fetchall(), key=repr)
+    return marts
+
+
+def test_a_skipped_or_narrowed_transform_equals_a_full_one(
+    embedded_run: EmbeddedRun, tmp_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert embedded_run.exit_code == 0, embedded_run.output
+    tmp_settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(embedded_run.settings.warehouse_path, tmp_settings.warehouse_path)
+    shutil.copytree(embedded_run.settings.dbt.target_path, tmp_settings.dbt.target_path)  # dbt's partial parse
+    monkeypatch.delenv("DISCLOSURE_AS_OF_DATE", raising=False)
+    dbt = tmp_settings.dbt
+
+    plan = plan_run(dbt)
+    assert plan.scope == NOTHING, plan.reason  # what the embedded run's transform recorded
+    before = _marts(tmp_settings)
+
+    # The samples' registry agencies are examples (never monitored): monitor them, and move the date a year on.
+    with connect(tmp_settings.warehouse) as conn, transaction(conn):
+        conn.execute("update raw.sources set example = false where kind is not null")
+    later = date.fromisoformat(plan.state.as_of_date) + timedelta(days=400)
+    monkeypatch.setenv("DISCLOSURE_AS_OF_DATE", later.isoformat())
+    plan = plan_run(dbt)
+    assert (plan.scope, plan.roots) == (CHANGED, ("source:raw.sources", "int_publication")), plan.reason
+    build_staging(dbt, plan)
+    assert run_planned_checks(tmp_settings.checks, "a-later-day", plan).total > 0  # the report.on_time rows
+    build_marts(dbt, plan)
+    narrowed = _marts(tmp_settings)
+    assert narrowed["fct_publication"] != before["fct_publication"]  # the registry and the date reached the marts
+    assert plan_run(dbt).scope == NOTHING  # recorded
+
+    run_dbt(dbt, ["build", "--full-refresh", "--exclude", "resource_type:unit_test"])
+    full = _marts(tmp_settings)
+    assert narrowed.keys() == full.keys()
+    assert {t for t in full if narrowed[t] != full[t]} == set()
