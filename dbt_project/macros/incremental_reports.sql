@@ -28,14 +28,17 @@
 #}
 {% macro validated_since_watermark() -%}
     {%- if is_incremental() %}
-    where report_id in (
-        select check_results.report_id
-        from {{ ref('stg_check_results') }} as check_results
-        where check_results.last_seen_at > (
-            select coalesce(max(held.last_seen_at), {{ no_generation() }}) from {{ this }} as held
-        )
-    )
+    where report_id in ({{ reports_validated_since_watermark() }})
     {%- endif %}
+{%- endmacro %}
+
+{# The select of those report_ids (incremental runs only); `held_last_seen_at` names the model's column. #}
+{% macro reports_validated_since_watermark(held_last_seen_at='last_seen_at') -%}
+    select check_results.report_id
+    from {{ ref('stg_check_results') }} as check_results
+    where check_results.last_seen_at > (
+        select coalesce(max(held.{{ held_last_seen_at }}), {{ no_generation() }}) from {{ this }} as held
+    )
 {%- endmacro %}
 
 {#

@@ -10,6 +10,14 @@
 --   superseded  fails on a version another version replaced, which fails it too
 --   null        passes or is not evaluable and never failed
 -- state_at: when the state began (for "new / resolved since the last run").
+-- Incremental on the report (macros/incremental_reports.sql): a build
+-- recomputes, from the current rows of fct_check_history, the reports whose
+-- rows can have changed since the build that wrote the held ones (see
+-- changed_reports); the latest run and the primary versions' results are
+-- read whole, so a recomputed report gets the rows a full refresh gives.
+-- depends_on: {{ ref('stg_check_results') }}
+{{ config(**report_incremental('current_checked_reports')) }}
+
 with
 
 check_history as (
@@ -52,12 +60,79 @@ replaced_versions as (
 
 ),
 
+{% if is_incremental() %}
+
+validated_reports as (
+
+    {{ reports_validated_since_watermark('validated_at') }}
+
+),
+
+held_replacements as (
+
+    select distinct report_id, replaced_by
+    from {{ this }}
+    where replaced_by is not null
+
+),
+
+-- the reports whose rows can differ from the held ones
+changed_reports as (
+
+    -- validated since: their results (and context) changed
+    select report_id from validated_reports
+    union
+    -- a failure new in the held latest run is open once another run is the latest
+    select report_id from {{ this }}
+    where alert_state = 'new'
+    union
+    -- an open failure first found in the latest run is new again (the latest
+    -- run's only other reports are gone)
+    select held.report_id from {{ this }} as held
+    where held.alert_state = 'open'
+        and held.first_seen_at >= (select latest_run.last_seen_at from latest_run)
+    union
+    -- the primary version of their agency-year was validated since: its
+    -- results decide whether theirs are resolved or superseded, and when
+    select replaced_versions.report_id
+    from replaced_versions
+    inner join validated_reports
+        on replaced_versions.current_report_id = validated_reports.report_id
+    union
+    -- another version became the primary one, or they became it (a new
+    -- version, a re-parse with more cells, a version deleted)
+    select coalesce(held_replacements.report_id, replaced_versions.report_id)
+    from held_replacements
+    full outer join replaced_versions
+        on held_replacements.report_id = replaced_versions.report_id
+    where held_replacements.replaced_by is distinct from replaced_versions.current_report_id
+
+),
+
+{% endif %}
+
+rebuilt_results as (
+
+    select * from current_results
+    {%- if is_incremental() %}
+    where report_id in (select changed_reports.report_id from changed_reports)
+    {%- endif %}
+
+),
+
+primary_results as (
+
+    select * from current_results
+    where report_id in (select replaced_versions.current_report_id from replaced_versions)
+
+),
+
 checked_reports as (
 
     select
         report_id,
         min(first_seen_at) as first_checked_at
-    from current_results
+    from primary_results
     group by report_id
 
 ),
@@ -65,7 +140,7 @@ checked_reports as (
 failed_keys as (
 
     select report_id, check_id, subject
-    from current_results
+    from primary_results
     where status = 'failed'
 
 ),
@@ -73,33 +148,33 @@ failed_keys as (
 states as (
 
     select
-        current_results.*,
+        rebuilt_results.*,
         replaced_versions.current_report_id as replaced_by,
         case
-            when current_results.status = 'failed' and checked_reports.report_id is not null
+            when rebuilt_results.status = 'failed' and checked_reports.report_id is not null
             then case when failed_keys.report_id is null then 'resolved' else 'superseded' end
-            when current_results.status = 'failed'
-                and current_results.change_kind = 'new'
-                and current_results.first_seen_at = latest_run.last_seen_at
+            when rebuilt_results.status = 'failed'
+                and rebuilt_results.change_kind = 'new'
+                and rebuilt_results.first_seen_at = latest_run.last_seen_at
             then 'new'
-            when current_results.status = 'failed' then 'open'
-            when current_results.change_kind = 'resolved' then 'resolved'
+            when rebuilt_results.status = 'failed' then 'open'
+            when rebuilt_results.change_kind = 'resolved' then 'resolved'
         end as alert_state,
         case
-            when current_results.status = 'failed' and checked_reports.report_id is not null
+            when rebuilt_results.status = 'failed' and checked_reports.report_id is not null
             then checked_reports.first_checked_at
-            else current_results.first_seen_at
+            else rebuilt_results.first_seen_at
         end as state_at
-    from current_results
+    from rebuilt_results
     cross join latest_run
     left join replaced_versions
-        on current_results.report_id = replaced_versions.report_id
+        on rebuilt_results.report_id = replaced_versions.report_id
     left join checked_reports
         on replaced_versions.current_report_id = checked_reports.report_id
     left join failed_keys
         on replaced_versions.current_report_id = failed_keys.report_id
-        and current_results.check_id = failed_keys.check_id
-        and current_results.subject = failed_keys.subject
+        and rebuilt_results.check_id = failed_keys.check_id
+        and rebuilt_results.subject = failed_keys.subject
 
 ),
 
@@ -140,7 +215,11 @@ final as (
         ---------- timestamps
         last_seen_at as validated_at,
         first_seen_at,
-        state_at
+        state_at,
+
+        ---------- generation and build time (macros/incremental_reports.sql)
+        loaded_at,
+        {{ run_started() }} as built_at
 
     from states
 
