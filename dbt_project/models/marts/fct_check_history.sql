@@ -19,10 +19,12 @@
 
 with
 
+-- int_check_history of the reports to recompute (the filter before its windows)
 check_history as (
 
-    select * from {{ ref('int_check_history') }}
-    {{- validated_since_watermark() }}
+    select * from (
+        {{ check_history('select * from ' ~ ref('stg_check_results') ~ validated_since_watermark()) }}
+    ) as check_history
 
 ),
 

@@ -12,8 +12,8 @@
 -- state_at: when the state began (for "new / resolved since the last run").
 -- Incremental on the report (macros/incremental_reports.sql): a build
 -- recomputes, from the current rows of fct_check_history, the reports whose
--- rows can have changed since the build that wrote the held ones (see
--- changed_reports); the latest run and the primary versions' results are
+-- rows can have changed since the build that wrote the held ones
+-- (check_results_scope); the latest run and the primary versions' results are
 -- read whole, so a recomputed report gets the rows a full refresh gives.
 -- depends_on: {{ ref('stg_check_results') }}
 {{ config(**report_incremental('current_checked_reports')) }}
@@ -60,63 +60,12 @@ replaced_versions as (
 
 ),
 
-{% if is_incremental() %}
-
-validated_reports as (
-
-    {{ reports_validated_since_watermark('validated_at') }}
-
-),
-
-held_replacements as (
-
-    select distinct report_id, replaced_by
-    from {{ this }}
-    where replaced_by is not null
-
-),
-
--- the reports whose rows can differ from the held ones
-changed_reports as (
-
-    -- validated since: their results (and context) changed
-    select report_id from validated_reports
-    union
-    -- a failure new in the held latest run is open once another run is the latest
-    select report_id from {{ this }}
-    where alert_state = 'new'
-    union
-    -- an open failure first found in the latest run is new again (the latest
-    -- run's only other reports are gone)
-    select held.report_id from {{ this }} as held
-    where held.alert_state = 'open'
-        and held.first_seen_at >= (select latest_run.last_seen_at from latest_run)
-    union
-    -- the primary version of their agency-year was validated since: its
-    -- results decide whether theirs are resolved or superseded, and when
-    select replaced_versions.report_id
-    from replaced_versions
-    inner join validated_reports
-        on replaced_versions.current_report_id = validated_reports.report_id
-    union
-    -- another version became the primary one, or they became it (a new
-    -- version, a re-parse with more cells, a version deleted)
-    select coalesce(held_replacements.report_id, replaced_versions.report_id)
-    from held_replacements
-    full outer join replaced_versions
-        on held_replacements.report_id = replaced_versions.report_id
-    where held_replacements.replaced_by is distinct from replaced_versions.current_report_id
-
-),
-
-{% endif %}
+{{ check_results_scope() }}
 
 rebuilt_results as (
 
     select * from current_results
-    {%- if is_incremental() %}
-    where report_id in (select changed_reports.report_id from changed_reports)
-    {%- endif %}
+    {{- changed_reports_only() }}
 
 ),
 
