@@ -123,15 +123,12 @@ changed_reports as (
     -- validated since: their results (and context) changed
     select report_id from validated_reports
     union
-    -- a failure new in the held latest run is open once another run is the latest
-    select report_id from {{ this }}
-    where alert_state = 'new'
-    union
-    -- an open failure first found in the latest run is new again (the latest
-    -- run's only other reports are gone)
+    -- a failure new in the held latest run is open once another run is the
+    -- latest; an open failure first found in the latest run is new again
+    -- (the latest run's other reports are gone)
     select held.report_id from {{ this }} as held
-    where held.alert_state = 'open'
-        and held.first_seen_at >= (select latest_run.last_seen_at from latest_run)
+    where held.alert_state = 'new'
+        or (held.alert_state = 'open' and held.first_seen_at >= (select latest_run.last_seen_at from latest_run))
     union
     -- the primary version of their agency-year was validated since: its
     -- results decide whether theirs are resolved or superseded, and when
@@ -152,7 +149,7 @@ changed_reports as (
     {%- endif %}
 {%- endmacro %}
 
-{# The filter of fct_check_results' current results to the CTE changed_reports; nothing on a full build. #}
+{# The filter of fct_check_results' input to the CTE changed_reports; nothing on a full build. #}
 {% macro changed_reports_only() -%}
     {%- if is_incremental() %}
     where report_id in (select changed_reports.report_id from changed_reports)

@@ -20,29 +20,19 @@
 
 with
 
-check_history as (
-
-    select * from {{ ref('fct_check_history') }}
-
-),
-
 agency_year_reports as (
 
     select * from {{ ref('int_agency_year_reports') }}
 
 ),
 
-current_results as (
-
-    select * from check_history
-    where is_current
-
-),
-
+-- fct_check_history is read in three places, each for what it needs: a CTE
+-- over it read more than once would be materialized whole by DuckDB
 latest_run as (
 
     select max(last_seen_at) as last_seen_at
-    from current_results
+    from {{ ref('fct_check_history') }}
+    where is_current
 
 ),
 
@@ -62,17 +52,26 @@ replaced_versions as (
 
 {{ check_results_scope() }}
 
+-- the history of the reports to recompute, then their current results
+rebuilt_history as (
+
+    select * from {{ ref('fct_check_history') }}
+    {{- changed_reports_only() }}
+
+),
+
 rebuilt_results as (
 
-    select * from current_results
-    {{- changed_reports_only() }}
+    select * from rebuilt_history
+    where is_current
 
 ),
 
 primary_results as (
 
-    select * from current_results
-    where report_id in (select replaced_versions.current_report_id from replaced_versions)
+    select * from {{ ref('fct_check_history') }}
+    where is_current
+        and report_id in (select replaced_versions.current_report_id from replaced_versions)
 
 ),
 
