@@ -145,7 +145,7 @@ RAW_TABLES: dict[str, str] = {
     # only moves that row's last_seen_run/last_seen_at, so a re-run with nothing new adds no row.
     # No primary key on purpose: DuckDB holds a key's whole index in memory on every insert
     # (bench/warehouse_scale.py). The runner keeps (report_id, check_id, subject, first_seen_run)
-    # unique; dbt tests int_latest_check_results for one current row per key.
+    # unique; dbt tests fct_check_results for one current row per key.
     "check_results": """
         report_id       varchar not null,
         check_id        varchar not null,

@@ -28,14 +28,17 @@
 #}
 {% macro validated_since_watermark() -%}
     {%- if is_incremental() %}
-    where report_id in (
-        select check_results.report_id
-        from {{ ref('stg_check_results') }} as check_results
-        where check_results.last_seen_at > (
-            select coalesce(max(held.last_seen_at), {{ no_generation() }}) from {{ this }} as held
-        )
-    )
+    where report_id in ({{ reports_validated_since_watermark() }})
     {%- endif %}
+{%- endmacro %}
+
+{# The select of those report_ids (incremental runs only); `held_last_seen_at` names the model's column. #}
+{% macro reports_validated_since_watermark(held_last_seen_at='last_seen_at') -%}
+    select check_results.report_id
+    from {{ ref('stg_check_results') }} as check_results
+    where check_results.last_seen_at > (
+        select coalesce(max(held.{{ held_last_seen_at }}), {{ no_generation() }}) from {{ this }} as held
+    )
 {%- endmacro %}
 
 {#
@@ -87,4 +90,68 @@
 {# The loaded_at of a row computed from no parser generation (report.on_time's expected agency-years). #}
 {% macro no_generation() -%}
     cast('1900-01-01' as timestamp)
+{%- endmacro %}
+
+{#
+    The reports an incremental build of fct_check_results recomputes: those
+    whose current results, or the state an alert gives them, can differ from
+    the rows it holds. Renders the CTEs `validated_reports`,
+    `held_replacements` and `changed_reports` (and a trailing comma), reading
+    the model's CTEs `latest_run` (the latest validation run, read whole) and
+    `replaced_versions` (each replaced version and its agency-year's primary
+    version); nothing on a full build.
+#}
+{% macro check_results_scope() -%}
+    {%- if is_incremental() %}
+validated_reports as (
+
+    {{ reports_validated_since_watermark('validated_at') }}
+
+),
+
+held_replacements as (
+
+    select distinct report_id, replaced_by
+    from {{ this }}
+    where replaced_by is not null
+
+),
+
+-- the reports whose rows can differ from the held ones
+changed_reports as (
+
+    -- validated since: their results (and context) changed
+    select report_id from validated_reports
+    union
+    -- a failure new in the held latest run is open once another run is the
+    -- latest; an open failure first found in the latest run is new again
+    -- (the latest run's other reports are gone)
+    select held.report_id from {{ this }} as held
+    where held.alert_state = 'new'
+        or (held.alert_state = 'open' and held.first_seen_at >= (select latest_run.last_seen_at from latest_run))
+    union
+    -- the primary version of their agency-year was validated since: its
+    -- results decide whether theirs are resolved or superseded, and when
+    select replaced_versions.report_id
+    from replaced_versions
+    inner join validated_reports
+        on replaced_versions.current_report_id = validated_reports.report_id
+    union
+    -- another version became the primary one, or they became it (a new
+    -- version, a re-parse with more cells, a version deleted)
+    select coalesce(held_replacements.report_id, replaced_versions.report_id) as report_id
+    from held_replacements
+    full outer join replaced_versions
+        on held_replacements.report_id = replaced_versions.report_id
+    where held_replacements.replaced_by is distinct from replaced_versions.current_report_id
+
+),
+    {%- endif %}
+{%- endmacro %}
+
+{# The filter of fct_check_results' input to the CTE changed_reports; nothing on a full build. #}
+{% macro changed_reports_only() -%}
+    {%- if is_incremental() %}
+    where report_id in (select changed_reports.report_id from changed_reports)
+    {%- endif %}
 {%- endmacro %}

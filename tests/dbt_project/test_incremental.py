@@ -3,9 +3,15 @@
 The five samples are loaded in two steps, each followed by the transform
 DAG's three steps (dbt staging and intermediate, GX, dbt marts): first
 000-003, then 004, a re-parse of 002 (a newer parser version that lost some
-cells), a re-parse of 001 that yields no cell, and 003's document deleted
-from raw. Every mart (the incremental cell facts and check history among
-them), every
+cells, so some check subjects), a re-parse of 001 that yields no cell, and
+003's document deleted from raw. Three copies of 002 under an agency the
+registry does not know add the cases where a report's current check results
+(fct_check_results) change although no run validated it again: `failing`,
+whose failures are new after the first run and open after the second (the
+latest run moved), and `old`, a version whose failures the first run finds
+resolved by `corrected`, its agency-year's primary version, whose document
+is then deleted (`old` is the primary version again: its failures are open).
+Every mart (the incremental cell facts and check results among them), every
 incremental model and int_check_inputs (less built_at, the time dbt wrote a
 row) must then equal a `--full-refresh` build of the same raw rows; and the
 second build must have left the reports it had no reason to touch as the
@@ -16,6 +22,8 @@ Postgres (a fresh database on 127.0.0.1:5432).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import itertools
 import json
 from collections.abc import Iterator
 from contextlib import nullcontext
@@ -43,10 +51,18 @@ INCREMENTAL_MODELS = (
     "staging.stg_parse_issues",
     "intermediate.int_check_inputs",
 )
-INCREMENTAL_MARTS = ("marts.fct_applications", "marts.fct_appeals", "marts.fct_disclosures", "marts.fct_check_history")
+CHECK_RESULTS = "marts.fct_check_results"
+INCREMENTAL_MARTS = (
+    "marts.fct_applications",
+    "marts.fct_appeals",
+    "marts.fct_disclosures",
+    "marts.fct_check_history",
+    CHECK_RESULTS,
+)
 BUILT_AT_MODELS = ("staging.stg_cells", "intermediate.int_check_inputs", *INCREMENTAL_MARTS)
 PARSED_TABLES = ("documents", "reports", "cells", "narrative_facts", "sections", "parse_issues")
 NOT_COMPARED = {"built_at"}  # when dbt wrote the row: differs between any two builds
+UNKNOWN_AGENCY = "测试县"  # not in the registry: no publication key, no other report of its agency-years
 
 
 def _load(settings: Settings, tmp_path: Path, docs: list[ParsedDocument]) -> None:
@@ -112,6 +128,24 @@ def _built_at(settings: Settings, report_id: str) -> dict[str, set]:
     }
 
 
+def _copy(doc: ParsedDocument, name: str, year: int, cells_from: ParsedDocument | None = None) -> ParsedDocument:
+    """Another document (its own sha256) of UNKNOWN_AGENCY and `year`, with the cells of `cells_from` or `doc`."""
+    sha256 = hashlib.sha256(name.encode()).hexdigest()
+    cells = (cells_from or doc).cells
+    return dataclasses.replace(doc, document=name, sha256=sha256, agency=UNKNOWN_AGENCY, year=year, cells=cells)
+
+
+def _alert_states(settings: Settings, report_id: str) -> set[tuple[str | None, str | None]]:
+    """(alert_state, replaced_by) of the report's failed current results."""
+    return set(
+        _query(
+            settings,
+            "select alert_state, replaced_by from marts.fct_check_results where report_id = ? and status = 'failed'",
+            [report_id],
+        )
+    )
+
+
 def _set_issue_severity(settings: Settings, report_id: str, severity: str | None) -> str | None:
     """Set the severity of the report's first parse issue held in staging; its severity before."""
     (seq, before), *_ = _query(
@@ -145,17 +179,23 @@ def settings(
 def test_incremental_builds_equal_a_full_refresh(settings: Settings, tmp_path: Path) -> None:
     docs = [parse_file(path) for path in sorted(SAMPLES.glob("*.txt"))]
     assert len(docs) == 5 and all(doc.cells for doc in docs[1:3])
-    _load(settings, tmp_path, docs[:4])
+    # 002 fails identities (its (七)总计); `corrected` holds 001's cells (as many), which pass them
+    failing, old = _copy(docs[2], "failing", 2017), _copy(docs[2], "old", 2020)
+    corrected = _copy(docs[2], "corrected", 2020, cells_from=docs[1])
+    _load(settings, tmp_path, [*docs[:4], failing, old])
+    _load(settings, tmp_path, [corrected])  # loaded later: the primary version of its agency-year
     _transform(settings, "first")
     untouched = docs[0].report_id
     first_build = _built_at(settings, untouched)
+    assert {state for state, _ in _alert_states(settings, failing.report_id)} == {"new"}
+    assert ("resolved", corrected.report_id) in _alert_states(settings, old.report_id)
 
     reparsed = dataclasses.replace(docs[2], parser_version=docs[2].parser_version + "+fewer", cells=docs[2].cells[5:])
     emptied = dataclasses.replace(docs[1], parser_version=docs[1].parser_version + "+empty", cells=[])
     _load(settings, tmp_path, [docs[4], reparsed, emptied])
     with connect(settings.warehouse) as conn, transaction(conn):
-        for table in PARSED_TABLES:  # 003's document is gone
-            conn.execute(f"delete from raw.{table} where sha256 = ?", [docs[3].sha256])
+        for table, gone in itertools.product(PARSED_TABLES, (docs[3], corrected)):  # their documents are gone
+            conn.execute(f"delete from raw.{table} where sha256 = ?", [gone.sha256])
     # a held row no test accepts: the incremental build does not read it, a whole-table test does
     severity = _set_issue_severity(settings, untouched, "bogus")
     _transform(settings, "second")
@@ -164,11 +204,20 @@ def test_incremental_builds_equal_a_full_refresh(settings: Settings, tmp_path: P
     _set_issue_severity(settings, untouched, severity)
     incremental = _snapshot(settings)
 
-    # the second build replaced the changed reports and left the untouched one as it was
-    assert _built_at(settings, untouched) == first_build
+    # no run validated `failing` and `old` again (their history is the first build's), yet their failures are open
+    for report in (failing, old):
+        history_built = _built_at(settings, report.report_id)["marts.fct_check_history"]
+        assert history_built == first_build["marts.fct_check_history"]
+        assert _alert_states(settings, report.report_id) == {("open", None)}
+
+    # the second build replaced the changed reports and left the untouched one as it was, but for its
+    # current check results: template.complete failures new after the first run, open after the second
+    untouched_built = _built_at(settings, untouched)
+    assert untouched_built.pop(CHECK_RESULTS) != first_build.pop(CHECK_RESULTS)
+    assert untouched_built == first_build
     assert all(first_build.values())
     new_report = _built_at(settings, docs[4].report_id)
-    assert all(new_report[relation] - first_build[relation] for relation in BUILT_AT_MODELS)
+    assert all(new_report[relation] - first_build.get(relation, set()) for relation in BUILT_AT_MODELS)
     cells = {
         (report_id, parser_version): n
         for report_id, parser_version, n in _query(

@@ -1,47 +1,40 @@
+-- One row per report: its context (int_report_context) and the quality of
+-- its latest validation run, from its current check results
+-- (fct_check_results, a table the marts build keeps current after GX):
+--   failed      an error check failed
+--   incomplete  else template.complete failed or a check was not evaluable
+--   warning     else a warning check failed
+--   passed      otherwise
+--   null        no check results yet
+-- (docs/ARCHITECTURE.md "Check results and quality status"). Counts are
+-- count(), bigint on both targets (a sum of 1s is HUGEINT in DuckDB).
 with
 
 reports as (
 
-    select * from {{ ref('stg_reports') }}
+    select * from {{ ref('int_report_context') }}
 
 ),
 
-documents as (
+check_results as (
 
-    select * from {{ ref('stg_documents') }}
-
-),
-
-parse_issues as (
-
-    select * from {{ ref('stg_parse_issues') }}
+    select * from {{ ref('fct_check_results') }}
 
 ),
 
-report_agencies as (
-
-    select * from {{ ref('int_report_agencies') }}
-
-),
-
-report_quality as (
-
-    select * from {{ ref('int_report_quality') }}
-
-),
-
-agency_year_reports as (
-
-    select * from {{ ref('int_agency_year_reports') }}
-
-),
-
-issue_counts as (
+check_counts as (
 
     select
         report_id,
-        count(*) as n_parse_issues
-    from parse_issues
+        max(run_id) as run_id,
+        max(validated_at) as validated_at,
+        count(*) as n_checks,
+        count(case when status = 'failed' and severity = 'error' then 1 end) as n_failed_error,
+        count(case when status = 'failed' and severity = 'warning' then 1 end) as n_failed_warning,
+        count(case when status = 'not_evaluable' then 1 end) as n_not_evaluable,
+        count(case when status = 'failed' and check_id = 'template.complete' then 1 end)
+            as n_template_incomplete
+    from check_results
     group by report_id
 
 ),
@@ -52,16 +45,12 @@ final as (
 
         ---------- ids
         reports.report_id,
-        -- the registry name when the printed name is a registered name or alias (as dim_agency)
-        case
-            when reports.agency_name is not null
-            then {{ agency_id('coalesce(agency_year_reports.agency_key, reports.agency_name)') }}
-        end as agency_id,
+        reports.agency_id,
         reports.sha256,
 
         ---------- report
         reports.agency_name,
-        report_agencies.source_name as registry_name,
+        reports.registry_name,
         reports.report_year,
         reports.template,
         reports.published_on,
@@ -69,31 +58,29 @@ final as (
 
         ---------- document
         reports.document,
-        documents.source_url,
-        documents.file_format,
-        documents.parse_status,
+        reports.source_url,
+        reports.file_format,
+        reports.parse_status,
         reports.parser_version,
-        documents.loaded_at,
-        coalesce(issue_counts.n_parse_issues, 0) as n_parse_issues,
+        reports.loaded_at,
+        reports.n_parse_issues,
 
         ---------- quality (latest validation run)
-        report_quality.quality_status,
-        report_quality.n_failed as n_failed_checks,
-        report_quality.n_not_evaluable as n_not_evaluable_checks,
-        report_quality.run_id as check_run_id,
-        report_quality.validated_at
+        case
+            when check_counts.n_checks is null then null
+            when check_counts.n_failed_error > 0 then 'failed'
+            when check_counts.n_template_incomplete > 0 or check_counts.n_not_evaluable > 0 then 'incomplete'
+            when check_counts.n_failed_warning > 0 then 'warning'
+            else 'passed'
+        end as quality_status,
+        coalesce(check_counts.n_failed_error + check_counts.n_failed_warning, 0) as n_failed_checks,
+        coalesce(check_counts.n_not_evaluable, 0) as n_not_evaluable_checks,
+        check_counts.run_id as check_run_id,
+        check_counts.validated_at
 
     from reports
-    left join report_agencies
-        on reports.report_id = report_agencies.report_id
-    left join documents
-        on reports.sha256 = documents.sha256
-    left join issue_counts
-        on reports.report_id = issue_counts.report_id
-    left join report_quality
-        on reports.report_id = report_quality.report_id
-    left join agency_year_reports
-        on reports.report_id = agency_year_reports.report_id
+    left join check_counts
+        on reports.report_id = check_counts.report_id
 
 )
 

@@ -9,7 +9,8 @@
 -- Incremental on the report (macros/incremental_reports.sql): a build
 -- recomputes the history of the reports (and agency-year keys) that a
 -- validation run found since the latest last_seen_at it holds; a report's
--- rows depend on its own results and dim_report row (or, for
+-- rows depend on its own results and report context (int_report_context,
+-- what dim_report says of it less the quality; or, for
 -- report.on_time, its agency-year's publication row: those are validated
 -- on every run). loaded_at is the report's generation, for the stale-row
 -- drop (null for report.on_time keys).
@@ -18,16 +19,18 @@
 
 with
 
+-- int_check_history of the reports to recompute (the filter before its windows)
 check_history as (
 
-    select * from {{ ref('int_check_history') }}
-    {{- validated_since_watermark() }}
+    select * from (
+        {{ check_history('select * from ' ~ ref('stg_check_results') ~ validated_since_watermark()) }}
+    ) as check_history
 
 ),
 
 reports as (
 
-    select * from {{ ref('dim_report') }}
+    select * from {{ ref('int_report_context') }}
 
 ),
 

@@ -10,13 +10,15 @@
 --   superseded  fails on a version another version replaced, which fails it too
 --   null        passes or is not evaluable and never failed
 -- state_at: when the state began (for "new / resolved since the last run").
+-- Incremental on the report (macros/incremental_reports.sql): a build
+-- recomputes, from the current rows of fct_check_history, the reports whose
+-- rows can have changed since the build that wrote the held ones
+-- (check_results_scope); the latest run and the primary versions' results are
+-- read whole, so a recomputed report gets the rows a full refresh gives.
+-- depends_on: {{ ref('stg_check_results') }}
+{{ config(**report_incremental('current_checked_reports')) }}
+
 with
-
-check_history as (
-
-    select * from {{ ref('fct_check_history') }}
-
-),
 
 agency_year_reports as (
 
@@ -24,17 +26,13 @@ agency_year_reports as (
 
 ),
 
-current_results as (
-
-    select * from check_history
-    where is_current
-
-),
-
+-- fct_check_history is read in three places, each for what it needs: a CTE
+-- over it read more than once would be materialized whole by DuckDB
 latest_run as (
 
     select max(last_seen_at) as last_seen_at
-    from current_results
+    from {{ ref('fct_check_history') }}
+    where is_current
 
 ),
 
@@ -52,12 +50,37 @@ replaced_versions as (
 
 ),
 
+{{ check_results_scope() }}
+
+-- the history of the reports to recompute, then their current results
+rebuilt_history as (
+
+    select * from {{ ref('fct_check_history') }}
+    {{- changed_reports_only() }}
+
+),
+
+rebuilt_results as (
+
+    select * from rebuilt_history
+    where is_current
+
+),
+
+primary_results as (
+
+    select * from {{ ref('fct_check_history') }}
+    where is_current
+        and report_id in (select replaced_versions.current_report_id from replaced_versions)
+
+),
+
 checked_reports as (
 
     select
         report_id,
         min(first_seen_at) as first_checked_at
-    from current_results
+    from primary_results
     group by report_id
 
 ),
@@ -65,7 +88,7 @@ checked_reports as (
 failed_keys as (
 
     select report_id, check_id, subject
-    from current_results
+    from primary_results
     where status = 'failed'
 
 ),
@@ -73,33 +96,33 @@ failed_keys as (
 states as (
 
     select
-        current_results.*,
+        rebuilt_results.*,
         replaced_versions.current_report_id as replaced_by,
         case
-            when current_results.status = 'failed' and checked_reports.report_id is not null
+            when rebuilt_results.status = 'failed' and checked_reports.report_id is not null
             then case when failed_keys.report_id is null then 'resolved' else 'superseded' end
-            when current_results.status = 'failed'
-                and current_results.change_kind = 'new'
-                and current_results.first_seen_at = latest_run.last_seen_at
+            when rebuilt_results.status = 'failed'
+                and rebuilt_results.change_kind = 'new'
+                and rebuilt_results.first_seen_at = latest_run.last_seen_at
             then 'new'
-            when current_results.status = 'failed' then 'open'
-            when current_results.change_kind = 'resolved' then 'resolved'
+            when rebuilt_results.status = 'failed' then 'open'
+            when rebuilt_results.change_kind = 'resolved' then 'resolved'
         end as alert_state,
         case
-            when current_results.status = 'failed' and checked_reports.report_id is not null
+            when rebuilt_results.status = 'failed' and checked_reports.report_id is not null
             then checked_reports.first_checked_at
-            else current_results.first_seen_at
+            else rebuilt_results.first_seen_at
         end as state_at
-    from current_results
+    from rebuilt_results
     cross join latest_run
     left join replaced_versions
-        on current_results.report_id = replaced_versions.report_id
+        on rebuilt_results.report_id = replaced_versions.report_id
     left join checked_reports
         on replaced_versions.current_report_id = checked_reports.report_id
     left join failed_keys
         on replaced_versions.current_report_id = failed_keys.report_id
-        and current_results.check_id = failed_keys.check_id
-        and current_results.subject = failed_keys.subject
+        and rebuilt_results.check_id = failed_keys.check_id
+        and rebuilt_results.subject = failed_keys.subject
 
 ),
 
@@ -140,7 +163,11 @@ final as (
         ---------- timestamps
         last_seen_at as validated_at,
         first_seen_at,
-        state_at
+        state_at,
+
+        ---------- generation and build time (macros/incremental_reports.sql)
+        loaded_at,
+        {{ run_started() }} as built_at
 
     from states
 

@@ -1,11 +1,12 @@
 -- The failed check ids of each report's latest validation run, one row per
 -- report and check: the child table of dim_report that BI filters and
--- counts on (what used to be a comma-separated string).
+-- counts on (what used to be a comma-separated string). From the current
+-- check results fct_check_results holds.
 with
 
-latest_check_results as (
+check_results as (
 
-    select * from {{ ref('int_latest_check_results') }}
+    select * from {{ ref('fct_check_results') }}
 
 ),
 
@@ -22,7 +23,7 @@ failed as (
         check_id,
         max(severity) as severity,
         count(*) as n_failed_subjects
-    from latest_check_results
+    from check_results
     where status = 'failed'
     group by report_id, check_id
 
