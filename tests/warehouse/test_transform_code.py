@@ -7,13 +7,23 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pipeline.settings import Settings
 from tests.paths import REPO_ROOT
 from warehouse import transform
 from warehouse.connection import connect, transaction
 from warehouse.transform_code import TransformState, held_state, project_fingerprint
-from warehouse.transform_plan import CHANGED, DATE, FULL, NOTHING, TransformPlan, current_state, decide
+from warehouse.transform_plan import (
+    CHANGED,
+    DATE,
+    FULL,
+    NOTHING,
+    RAW_INPUTS,
+    TransformPlan,
+    current_state,
+    decide,
+)
 
 UNIT_TESTS_OUT = ["--exclude", "resource_type:unit_test"]
 
@@ -181,3 +191,11 @@ def test_each_scope_builds_what_it_must_and_the_marts_record_it(
         "intermediate",
     ]
     assert TransformPlan.from_dict(plan.to_dict()) == plan  # the XCom between the DAG's tasks
+
+
+def test_every_raw_table_dbt_reads_is_compared() -> None:
+    """A raw source the plan does not compare would let a change of it pass as `nothing`; check_results is the
+    transform's own output (GX writes it between the two builds)."""
+    sources = yaml.safe_load((REPO_ROOT / "dbt_project/models/staging/__sources.yml").read_text(encoding="utf-8"))
+    (raw,) = (source for source in sources["sources"] if source["name"] == "raw")
+    assert {table["name"] for table in raw["tables"]} - {"check_results"} == set(RAW_INPUTS)
