@@ -64,7 +64,8 @@ PrepareAirflow = Callable[[Settings], None]
 BENCH_RUNS = {
     # three reports on two fake agency sites, under the LocalExecutor, no `--new` run
     "pipeline_e2e_bench": ("bench.pipeline_e2e", "--n", "3", "--new", "0", "--per-site", "2"),
-    "warehouse_scale_bench": ("bench.warehouse_scale", "--sizes", "100"),
+    # 100 reports, then the incremental transform: nothing new, 10 new, the next day, and the full-refresh comparison
+    "warehouse_scale_bench": ("bench.warehouse_scale", "--sizes", "100", "--incremental", "10"),
 }
 
 

@@ -62,6 +62,11 @@ def test_warehouse_scale_bench_prints_its_table(warehouse_scale_bench: Finished)
     row = next(line for line in out.splitlines() if line.strip().startswith("100 "))
     assert int(row.split()[1].replace(",", "")) > 5_000  # about 110 cells per report
     assert "failed" in out and "largest (100 reports)" in out
+    # each incremental run does what changed, and together they equal a full refresh
+    assert "#   nothing new: scope nothing (" in out
+    assert "#   10 new: scope changed (" in out
+    assert "#   next day: scope date (" in out
+    assert "#   incremental marts = full refresh: yes, row for row" in out
 
 
 def test_warehouse_synthesis_matches_the_template_shapes() -> None:
