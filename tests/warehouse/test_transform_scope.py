@@ -21,6 +21,7 @@ from pipeline.settings import Settings
 from tests.conftest import EmbeddedRun
 from warehouse.connection import connect, transaction
 from warehouse.transform import build_marts, build_staging, plan_run, run_dbt
+from warehouse.transform_code import held_state
 from warehouse.transform_plan import CHANGED, NOTHING
 
 NOT_COMPARED = {"built_at"}  # when dbt wrote the row: differs between any two builds
@@ -56,7 +57,10 @@ def test_a_skipped_or_narrowed_transform_equals_a_full_one(
     tmp_settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(embedded_run.settings.warehouse_path, tmp_settings.warehouse_path)
     shutil.copytree(embedded_run.settings.dbt.target_path, tmp_settings.dbt.target_path)  # dbt's partial parse
-    monkeypatch.delenv("DISCLOSURE_AS_OF_DATE", raising=False)
+    # The date the embedded run's last transform was built on: today, or a pinned one (test_e2e re-runs it pinned).
+    held = held_state(tmp_settings.warehouse)
+    assert held is not None
+    monkeypatch.setenv("DISCLOSURE_AS_OF_DATE", held.as_of_date)
     dbt = tmp_settings.dbt
 
     plan = plan_run(dbt)
