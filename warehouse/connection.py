@@ -65,6 +65,10 @@ def connect(config: WarehouseConfig, read_only: bool = False) -> Iterator[Any]:
 # DuckDB lets one process open the file (or several read-only ones): another process holding it makes
 # `connect` fail at once with "Could not set lock on file". We wait for it, with backoff, this long.
 LOCK_WAIT_SECONDS = 120.0
+# DuckDB's buffer pool, as dbt's profile bounds it (dbt_project/profiles.yml): its default is 80 % of RAM,
+# which the check runner's write against the stored results filled to 10 GiB at 100,000 reports when
+# every report was validated again (a full refresh); DuckDB spills to disk beyond it.
+DUCKDB_MEMORY_LIMIT = "3GB"
 _LOCK_FIRST_DELAY, _LOCK_MAX_DELAY = 0.1, 5.0
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 
@@ -82,7 +86,7 @@ def _duckdb_connect_waiting(path: Path, read_only: bool) -> duckdb.DuckDBPyConne
     while True:
         attempts += 1
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return duckdb.connect(str(path), read_only=read_only, config={"memory_limit": DUCKDB_MEMORY_LIMIT})
         except duckdb.IOException as exc:
             if "Could not set lock" not in str(exc):
                 raise
