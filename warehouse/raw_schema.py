@@ -194,6 +194,13 @@ RAW_TABLES: dict[str, str] = {
         n_resolved        integer not null,
         primary key (digest_date)
     """,
+    # What the last successful transform was built from (one row; warehouse.transform_code).
+    "transform_code": """
+        fingerprint       varchar not null,  -- sha256 of the dbt project's code
+        built_at          timestamp,
+        raw_inputs        varchar,           -- JSON: per raw table [rows, latest write or digest]
+        as_of_date        varchar            -- the date publication was judged by
+    """,
 }
 
 
@@ -203,6 +210,7 @@ ADDED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "fetch_attempts": (("step", "varchar"),),
     "sources": (("last_year", "integer"),),
     "cells": (("split", "boolean"), ("confidence", "double precision")),
+    "transform_code": (("raw_inputs", "varchar"), ("as_of_date", "varchar")),
 }
 
 

@@ -25,8 +25,6 @@ from warehouse.config import WarehouseConfig
 from warehouse.connection import connect, missing_relation_errors, read_frame, transaction
 
 TABLE = "raw.transform_code"
-# Added after the fingerprint: a warehouse recorded before them gets them on its next record (null until then).
-ADDED_COLUMNS = (("raw_inputs", "varchar"), ("as_of_date", "varchar"))
 # What decides the rows: SQL, configs and docs (persisted into the warehouse), seeds; never dbt's own output.
 CODE_SUFFIXES = frozenset({".sql", ".yml", ".yaml", ".csv"})
 NOT_CODE = frozenset({"target", "logs", "dbt_packages"})
@@ -85,10 +83,7 @@ def held_state(config: WarehouseConfig) -> TransformState | None:
 
 def record_state(config: WarehouseConfig, state: TransformState) -> None:
     """After a successful transform: what it was built from."""
-    with connect(config) as conn, transaction(conn):
-        conn.execute(f"create table if not exists {TABLE} (fingerprint varchar not null, built_at timestamp)")
-        for column, kind in ADDED_COLUMNS:
-            conn.execute(f"alter table {TABLE} add column if not exists {column} {kind}")
+    with connect(config) as conn, transaction(conn):  # the writer side creates or upgrades the table (raw_schema)
         conn.execute(f"delete from {TABLE}")
         conn.execute(
             f"insert into {TABLE} (fingerprint, raw_inputs, as_of_date, built_at) values (?, ?, ?, current_timestamp)",
