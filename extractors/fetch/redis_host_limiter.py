@@ -1,0 +1,228 @@
+"""Per-host politeness in Redis, for server mode: Celery workers on different machines share no lock folder.
+
+The same limits as the lock-file `HostLimiter` (host_limiter.py), kept in the
+Redis of DISCLOSURE_HOST_LOCKS under `key_prefix`:
+
+- `<prefix>:host:<host>:leases`: a sorted set of the host's `max_concurrency`
+  slots in use, each a random token scored with the time its lease runs out;
+- `<prefix>:host:<host>:pace`: the time the host's next request may start;
+- `<prefix>:any-host`: the leases of the `hosts_at_once` slots shared by every host.
+
+Each step is one Lua script, so taking a slot, reading the pace and booking
+the next start are atomic. A request first takes a lease on its host, then
+waits out the host's pace holding that lease only; the script that takes a
+shared slot books the host's next start (`now + min_interval`) in the same
+step, so the spacing is exact and a host waiting out its interval holds no
+shared slot. Times are Redis's own clock (TIME), one clock for every worker.
+
+Leases instead of locks: a flock dies with its process, a Redis key does not.
+Every lease runs out `lease_seconds` after it was taken (the factory gives the
+fetch's `total_timeout` plus a margin: the request a slot is held for cannot
+last longer), so a killed worker's slots come back within that time; a waiting
+request renews its host lease at each poll. Waiting never blocks the event
+loop: the host's pace is slept out exactly (the script says how long), a full
+host or full shared slots are polled again after an `asyncio.sleep` growing
+from 10 ms to 0.25 s with jitter, so a waiter costs Redis at most ~4 small
+scripts a second.
+
+Redis unreachable (after the client's few retries, ~2 s): `slot` raises
+`HostLocksUnavailable` and no request is made; there is no fall-back to an
+unshared limit. A release that fails is logged; its leases run out by
+themselves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from urllib.parse import urlsplit, urlunsplit
+
+import redis.asyncio as redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.commands.core import AsyncScript
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PREFIX = "disclosure:hosts"
+# Polls of a full host or of full shared slots: 10 ms, doubling to 0.25 s, as the lock-file limiter.
+_FIRST_POLL, _LAST_POLL = 0.01, 0.25
+# A blip of Redis (a restart, a failover) is retried this many times, 0.25 s doubling to 2 s apart.
+_RETRIES, _RETRY_BASE, _RETRY_CAP = 3, 0.25, 2.0
+_SOCKET_TIMEOUT = 5.0
+
+# Redis's clock in ms: every process books against the same one.
+_NOW = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+"""
+
+# KEYS: host leases. ARGV: token, max_concurrency, lease ms. 1: taken (or renewed), 0: every slot busy.
+_TAKE_HOST = (
+    _NOW
+    + """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) or redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+  return 1
+end
+return 0
+"""
+)
+
+# KEYS: host leases, host pace, shared leases. ARGV: token, min_interval ms, hosts_at_once (0: no cap),
+# lease ms. Returns STARTED, ms to wait for the host's turn, SHARED_FULL or HOST_LEASE_LOST.
+_START = (
+    _NOW
+    + """
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return -2 end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[4]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+local next_start = tonumber(redis.call('GET', KEYS[2]) or '0')
+if next_start > now then return next_start - now end
+local cap = tonumber(ARGV[3])
+if cap > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+  if redis.call('ZCARD', KEYS[3]) >= cap then return -1 end
+  redis.call('ZADD', KEYS[3], now + tonumber(ARGV[4]), ARGV[1])
+  redis.call('PEXPIRE', KEYS[3], ARGV[4])
+end
+local interval = tonumber(ARGV[2])
+redis.call('SET', KEYS[2], now + interval, 'PX', interval + 1000)
+return 0
+"""
+)
+STARTED, SHARED_FULL, HOST_LEASE_LOST = 0, -1, -2
+
+
+class HostLocksUnavailable(RuntimeError):
+    """The Redis holding the host locks does not answer: no request may be made without them."""
+
+
+class RedisHostLimiter:
+    """At most `max_concurrency` requests to a host at a time and one start per `min_interval` s, across machines.
+
+    With `hosts_at_once`, a request also holds one of that many slots shared by
+    every host, taken (with the host's start booked) only once the host's pace
+    allows it. `lease_seconds` bounds how long a killed process's slots stay taken.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        min_interval: float,
+        max_concurrency: int,
+        hosts_at_once: int | None = None,
+        *,
+        key_prefix: str = DEFAULT_PREFIX,
+        lease_seconds: float = 360.0,
+    ) -> None:
+        self.url = url
+        self.min_interval = min_interval
+        self.max_concurrency = max(1, max_concurrency)
+        self.hosts_at_once = hosts_at_once or 0
+        self.key_prefix = key_prefix
+        self.lease_ms = max(1, round(lease_seconds * 1000))
+        # A redis.asyncio client belongs to the event loop it first ran on: one per loop.
+        self._clients: dict[asyncio.AbstractEventLoop, redis.Redis] = {}
+
+    @asynccontextmanager
+    async def slot(self, host: str) -> AsyncIterator[None]:
+        """Hold a slot of `host` (and a shared one) for the block; its start is spaced from the host's last."""
+        client = self._client()
+        token = uuid.uuid4().hex
+        host_key = f"{self.key_prefix}:host:{host}"
+        keys = [f"{host_key}:leases", f"{host_key}:pace", f"{self.key_prefix}:any-host"]
+        try:
+            await self._start(client, keys, token)
+            yield
+        finally:
+            await self._release(client, keys, token)
+
+    async def aclose(self) -> None:
+        """Close the clients of every event loop this limiter ran on (the current one's, in practice)."""
+        clients, self._clients = self._clients, {}
+        for client in clients.values():
+            await client.aclose()
+
+    def _client(self) -> redis.Redis:
+        loop = asyncio.get_running_loop()
+        if loop not in self._clients:
+            self._clients = {k: v for k, v in self._clients.items() if not k.is_closed()}
+            self._clients[loop] = redis.Redis.from_url(
+                self.url,
+                socket_timeout=_SOCKET_TIMEOUT,
+                socket_connect_timeout=_SOCKET_TIMEOUT,
+                retry=Retry(ExponentialWithJitterBackoff(base=_RETRY_BASE, cap=_RETRY_CAP), _RETRIES),
+            )
+        return self._clients[loop]
+
+    async def _start(self, client: redis.Redis, keys: list[str], token: str) -> None:
+        """Take a lease on the host, wait out its pace, then take a shared slot and book the start."""
+        take_host, start = client.register_script(_TAKE_HOST), client.register_script(_START)
+        host_args = [token, self.max_concurrency, self.lease_ms]
+        start_args = [token, round(self.min_interval * 1000), self.hosts_at_once, self.lease_ms]
+        poll = _Poll()
+        while not await self._call(take_host, keys[:1], host_args):
+            await poll.sleep()  # every slot of the host busy
+        poll = _Poll()
+        while True:
+            answer = await self._call(start, keys, start_args)
+            if answer == STARTED:
+                return
+            if answer == HOST_LEASE_LOST:  # this process stalled past its lease: queue for the host again
+                while not await self._call(take_host, keys[:1], host_args):
+                    await poll.sleep()
+            elif answer == SHARED_FULL:
+                await poll.sleep()
+            else:
+                await asyncio.sleep(answer / 1000)  # the host's turn, holding its lease only
+
+    async def _call(self, script: AsyncScript, keys: list[str], args: list[str | int]) -> int:
+        try:
+            return int(await script(keys=keys, args=args))
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            raise HostLocksUnavailable(
+                f"fetch.host_locks: Redis at {_without_password(self.url)} (DISCLOSURE_HOST_LOCKS) "
+                f"does not answer, no request is made without the per-host locks: {exc}"
+            ) from exc
+
+    async def _release(self, client: redis.Redis, keys: list[str], token: str) -> None:
+        try:
+            async with client.pipeline(transaction=True) as pipe:
+                await pipe.zrem(keys[0], token).zrem(keys[2], token).execute()
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            log.warning(
+                "host locks: could not release a slot in %s (%s); it runs out within %.0f s",
+                _without_password(self.url),
+                exc,
+                self.lease_ms / 1000,
+            )
+
+
+class _Poll:
+    """Sleeps between polls of a busy slot: 10 ms doubling to 0.25 s, jittered so waiters do not poll in step."""
+
+    def __init__(self) -> None:
+        self.pause = _FIRST_POLL
+
+    async def sleep(self) -> None:
+        await asyncio.sleep(self.pause * random.uniform(0.5, 1.0))
+        self.pause = min(2 * self.pause, _LAST_POLL)
+
+
+def _without_password(url: str) -> str:
+    """`url` fit for a log or an error: a password replaced by ***."""
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    user = f"{parts.username}:***@" if parts.username else ":***@"
+    netloc = user + (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
