@@ -56,6 +56,9 @@ _FIRST_POLL, _LAST_POLL = 0.01, 0.25
 # A blip of Redis (a restart, a failover) is retried this many times, 0.25 s doubling to 2 s apart.
 _RETRIES, _RETRY_BASE, _RETRY_CAP = 3, 0.25, 2.0
 _SOCKET_TIMEOUT = 5.0
+# A script takes well under a millisecond, so a few connections serve thousands of waiting requests;
+# the others wait for a free connection (up to _POOL_WAIT s) instead of opening one each.
+_CONNECTIONS, _POOL_WAIT = 16, 60.0
 
 # Redis's clock in ms: every process books against the same one.
 _NOW = """
@@ -156,12 +159,15 @@ class RedisHostLimiter:
         loop = asyncio.get_running_loop()
         if loop not in self._clients:
             self._clients = {k: v for k, v in self._clients.items() if not k.is_closed()}
-            self._clients[loop] = redis.Redis.from_url(
+            pool = redis.BlockingConnectionPool.from_url(
                 self.url,
+                max_connections=_CONNECTIONS,
+                timeout=_POOL_WAIT,
                 socket_timeout=_SOCKET_TIMEOUT,
                 socket_connect_timeout=_SOCKET_TIMEOUT,
                 retry=Retry(ExponentialWithJitterBackoff(base=_RETRY_BASE, cap=_RETRY_CAP), _RETRIES),
             )
+            self._clients[loop] = redis.Redis.from_pool(pool)  # closing the client closes its pool
         return self._clients[loop]
 
     async def _start(self, client: redis.Redis, keys: list[str], token: str) -> None:

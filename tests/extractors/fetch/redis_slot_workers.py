@@ -12,7 +12,7 @@ from typing import Any
 from extractors.fetch.redis_host_limiter import RedisHostLimiter
 
 
-async def _hold(limiter: RedisHostLimiter, host: str, seconds: float, held: Any) -> None:
+async def hold(limiter: RedisHostLimiter, host: str, seconds: float, held: Any) -> None:
     async with limiter.slot(host):
         start = time.time()
         await asyncio.sleep(seconds)
@@ -23,7 +23,7 @@ def take_slots(limiter: RedisHostLimiter, hosts: list[str], seconds: float, go: 
     """One request per host of `hosts` at once (a task per request), each holding its slot `seconds`."""
 
     async def run() -> None:
-        await asyncio.gather(*(_hold(limiter, host, seconds, held) for host in hosts))
+        await asyncio.gather(*(hold(limiter, host, seconds, held) for host in hosts))
         await limiter.aclose()
 
     go.wait(30)

@@ -11,6 +11,7 @@ import dataclasses
 import itertools
 import multiprocessing
 import os
+import queue
 import signal
 import time
 import uuid
@@ -26,7 +27,7 @@ from extractors.fetch.host_limiter import HostLimiter
 from extractors.fetch.host_locks import LEASE_MARGIN, host_limiter
 from extractors.fetch.redis_host_limiter import HostLocksUnavailable, RedisHostLimiter
 from pipeline.settings import Settings
-from tests.extractors.fetch.redis_slot_workers import take_a_slot_and_hang, take_slots
+from tests.extractors.fetch.redis_slot_workers import hold, take_a_slot_and_hang, take_slots
 from tests.server_mode import REDIS_HOST, REDIS_PORT, free_port, free_redis_db
 
 INTERVAL = 0.2
@@ -99,6 +100,22 @@ def test_the_shared_cap_holds_across_processes_and_hosts(limiter_for: Any) -> No
     spans = _run_together(limiter, [[f"p{p}-h{h}.gov.cn" for h in range(3)] for p in range(3)], seconds=0.3)
     assert len({host for host, _, _ in spans}) == 9
     assert _peak(spans) == 2
+
+
+def test_hundreds_of_requests_waiting_in_one_process_share_a_few_connections(limiter_for: Any) -> None:
+    limiter = limiter_for(0.0, max_concurrency=1, hosts_at_once=8)
+    held: queue.SimpleQueue[tuple] = queue.SimpleQueue()
+
+    async def run() -> None:
+        try:
+            await asyncio.wait_for(asyncio.gather(*(hold(limiter, f"h{k}.gov.cn", 0.01, held) for k in range(300))), 60)
+        finally:
+            await limiter.aclose()
+
+    asyncio.run(run())  # more waiters than a connection pool's default 100 connections
+    spans = [held.get() for _ in range(held.qsize())]
+    assert len(spans) == 300
+    assert _peak(spans) <= 8
 
 
 def test_a_killed_process_slots_come_back_when_their_lease_runs_out(limiter_for: Any) -> None:
