@@ -8,22 +8,21 @@ Redis of DISCLOSURE_HOST_LOCKS under `key_prefix`:
 - `<prefix>:host:<host>:pace`: the time the host's next request may start;
 - `<prefix>:any-host`: the leases of the `hosts_at_once` slots shared by every host.
 
-Each step is one Lua script, so taking a slot, reading the pace and booking
-the next start are atomic. A request first takes a lease on its host, then
-waits out the host's pace holding that lease only; the script that takes a
-shared slot books the host's next start (`now + min_interval`) in the same
-step, so the spacing is exact and a host waiting out its interval holds no
-shared slot. Times are Redis's own clock (TIME), one clock for every worker.
+One Lua script starts a request, atomically: once the host's turn has come
+(pace), one of its slots and one shared slot are free, it takes both and
+books the host's next start (`now + min_interval`). So the spacing is exact,
+and a request waiting out its host's interval holds nothing, no shared slot
+in particular. Otherwise it answers how long until the host's turn (slept
+out exactly: no polling while a host pauses) or that the slots are busy
+(polled again after an `asyncio.sleep` growing from 10 ms to 0.25 s, with
+jitter). Waiting never blocks the event loop; a request costs Redis 2 round
+trips when nobody waits, and a waiter about one script per turn of its host.
+Times are Redis's own clock (TIME), one clock for every worker.
 
 Leases instead of locks: a flock dies with its process, a Redis key does not.
 Every lease runs out `lease_seconds` after it was taken (the factory gives the
 fetch's `total_timeout` plus a margin: the request a slot is held for cannot
-last longer), so a killed worker's slots come back within that time; a waiting
-request renews its host lease at each poll. Waiting never blocks the event
-loop: the host's pace is slept out exactly (the script says how long), a full
-host or full shared slots are polled again after an `asyncio.sleep` growing
-from 10 ms to 0.25 s with jitter, so a waiter costs Redis at most ~4 small
-scripts a second.
+last longer), so a killed worker's slots come back within that time.
 
 Redis unreachable (after the client's few retries, ~2 s): `slot` raises
 `HostLocksUnavailable` and no request is made; there is no fall-back to an
@@ -38,7 +37,8 @@ import logging
 import random
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
+from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 import redis.asyncio as redis
@@ -66,43 +66,30 @@ local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 """
 
-# KEYS: host leases. ARGV: token, max_concurrency, lease ms. 1: taken (or renewed), 0: every slot busy.
-_TAKE_HOST = (
-    _NOW
-    + """
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZSCORE', KEYS[1], ARGV[1]) or redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
-  return 1
-end
-return 0
-"""
-)
-
-# KEYS: host leases, host pace, shared leases. ARGV: token, min_interval ms, hosts_at_once (0: no cap),
-# lease ms. Returns STARTED, ms to wait for the host's turn, SHARED_FULL or HOST_LEASE_LOST.
+# KEYS: host leases, host pace, shared leases. ARGV: token, max_concurrency, min_interval ms,
+# hosts_at_once (0: no cap), lease ms. Returns STARTED, HOST_BUSY, SHARED_BUSY, or the ms until the host's turn.
 _START = (
     _NOW
     + """
-if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return -2 end
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[4]), ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
 local next_start = tonumber(redis.call('GET', KEYS[2]) or '0')
 if next_start > now then return next_start - now end
-local cap = tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return -1 end
+local cap, lease = tonumber(ARGV[4]), tonumber(ARGV[5])
 if cap > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
-  if redis.call('ZCARD', KEYS[3]) >= cap then return -1 end
-  redis.call('ZADD', KEYS[3], now + tonumber(ARGV[4]), ARGV[1])
-  redis.call('PEXPIRE', KEYS[3], ARGV[4])
+  if redis.call('ZCARD', KEYS[3]) >= cap then return -2 end
+  redis.call('ZADD', KEYS[3], now + lease, ARGV[1])
+  redis.call('PEXPIRE', KEYS[3], lease)
 end
-local interval = tonumber(ARGV[2])
+redis.call('ZADD', KEYS[1], now + lease, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], lease)
+local interval = tonumber(ARGV[3])
 redis.call('SET', KEYS[2], now + interval, 'PX', interval + 1000)
 return 0
 """
 )
-STARTED, SHARED_FULL, HOST_LEASE_LOST = 0, -1, -2
+STARTED, HOST_BUSY, SHARED_BUSY = 0, -1, -2
 
 
 class HostLocksUnavailable(RuntimeError):
@@ -133,32 +120,32 @@ class RedisHostLimiter:
         self.hosts_at_once = hosts_at_once or 0
         self.key_prefix = key_prefix
         self.lease_ms = max(1, round(lease_seconds * 1000))
-        # A redis.asyncio client belongs to the event loop it first ran on: one per loop.
-        self._clients: dict[asyncio.AbstractEventLoop, redis.Redis] = {}
+        # A redis.asyncio client (and an asyncio.Semaphore) belongs to the event loop it first ran on.
+        self._loops: dict[asyncio.AbstractEventLoop, _OnLoop] = {}
 
     @asynccontextmanager
     async def slot(self, host: str) -> AsyncIterator[None]:
         """Hold a slot of `host` (and a shared one) for the block; its start is spaced from the host's last."""
-        client = self._client()
+        on_loop = self._on_loop()
         token = uuid.uuid4().hex
         host_key = f"{self.key_prefix}:host:{host}"
         keys = [f"{host_key}:leases", f"{host_key}:pace", f"{self.key_prefix}:any-host"]
         try:
-            await self._start(client, keys, token)
+            await self._start(on_loop, keys, token)
             yield
         finally:
-            await self._release(client, keys, token)
+            await self._release(on_loop.client, keys, token)
 
     async def aclose(self) -> None:
         """Close the clients of every event loop this limiter ran on (the current one's, in practice)."""
-        clients, self._clients = self._clients, {}
-        for client in clients.values():
-            await client.aclose()
+        loops, self._loops = self._loops, {}
+        for on_loop in loops.values():
+            await on_loop.client.aclose()
 
-    def _client(self) -> redis.Redis:
+    def _on_loop(self) -> _OnLoop:
         loop = asyncio.get_running_loop()
-        if loop not in self._clients:
-            self._clients = {k: v for k, v in self._clients.items() if not k.is_closed()}
+        if loop not in self._loops:
+            self._loops = {k: v for k, v in self._loops.items() if not k.is_closed()}
             pool = redis.BlockingConnectionPool.from_url(
                 self.url,
                 max_connections=_CONNECTIONS,
@@ -167,29 +154,25 @@ class RedisHostLimiter:
                 socket_connect_timeout=_SOCKET_TIMEOUT,
                 retry=Retry(ExponentialWithJitterBackoff(base=_RETRY_BASE, cap=_RETRY_CAP), _RETRIES),
             )
-            self._clients[loop] = redis.Redis.from_pool(pool)  # closing the client closes its pool
-        return self._clients[loop]
+            client = redis.Redis.from_pool(pool)  # closing the client closes its pool
+            gate = asyncio.Semaphore(self.hosts_at_once) if self.hosts_at_once else None
+            self._loops[loop] = _OnLoop(client, client.register_script(_START), gate)
+        return self._loops[loop]
 
-    async def _start(self, client: redis.Redis, keys: list[str], token: str) -> None:
-        """Take a lease on the host, wait out its pace, then take a shared slot and book the start."""
-        take_host, start = client.register_script(_TAKE_HOST), client.register_script(_START)
-        host_args = [token, self.max_concurrency, self.lease_ms]
-        start_args = [token, round(self.min_interval * 1000), self.hosts_at_once, self.lease_ms]
-        poll = _Poll()
-        while not await self._call(take_host, keys[:1], host_args):
-            await poll.sleep()  # every slot of the host busy
+    async def _start(self, on_loop: _OnLoop, keys: list[str], token: str) -> None:
+        """Wait for the host's turn and free slots, then take them and book the host's next start."""
+        args = [token, self.max_concurrency, round(self.min_interval * 1000), self.hosts_at_once, self.lease_ms]
         poll = _Poll()
         while True:
-            answer = await self._call(start, keys, start_args)
+            async with on_loop.gate or nullcontext():
+                while (answer := await self._call(on_loop.script, keys, args)) == SHARED_BUSY:
+                    await poll.sleep()
             if answer == STARTED:
                 return
-            if answer == HOST_LEASE_LOST:  # this process stalled past its lease: queue for the host again
-                while not await self._call(take_host, keys[:1], host_args):
-                    await poll.sleep()
-            elif answer == SHARED_FULL:
+            if answer == HOST_BUSY:
                 await poll.sleep()
             else:
-                await asyncio.sleep(answer / 1000)  # the host's turn, holding its lease only
+                await asyncio.sleep(answer / 1000)  # the host's turn, holding nothing
 
     async def _call(self, script: AsyncScript, keys: list[str], args: list[str | int]) -> int:
         try:
@@ -211,6 +194,19 @@ class RedisHostLimiter:
                 exc,
                 self.lease_ms / 1000,
             )
+
+
+@dataclass(frozen=True)
+class _OnLoop:
+    """What the limiter uses on one event loop.
+
+    `gate`: at most `hosts_at_once` of the loop's requests ask for a shared slot at a time. While every
+    shared slot is taken, only they poll; the others wait on the semaphore, costing Redis nothing.
+    """
+
+    client: redis.Redis
+    script: AsyncScript
+    gate: asyncio.Semaphore | None
 
 
 class _Poll:
