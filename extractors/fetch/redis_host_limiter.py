@@ -15,16 +15,20 @@ and a request waiting out its host's interval holds nothing, no shared slot
 in particular. Otherwise it answers how long until the host's turn (slept
 out exactly: no polling while a host pauses) or that the slots are busy
 (polled again after an `asyncio.sleep` growing from 10 ms to 0.25 s, with
-jitter). Waiting never blocks the event loop; a request costs Redis 2 round
-trips when nobody waits, and a waiter about one script per turn of its host.
-Times are Redis's own clock (TIME), one clock for every worker.
+jitter). Back-off polling rather than BLPOP-style wake-ups, which would hold
+a connection per waiter; while every shared slot is taken, only
+`hosts_at_once` requests of an event loop poll, the others wait on a local
+semaphore. Waiting never blocks the event loop; a request costs Redis 2
+round trips when nobody waits (the script, the release), about 2.5 with 600
+hosts crawled at once (bench/host_locks.py). Times are Redis's own clock
+(TIME), one clock for every worker.
 
 Leases instead of locks: a flock dies with its process, a Redis key does not.
 Every lease runs out `lease_seconds` after it was taken (the factory gives the
 fetch's `total_timeout` plus a margin: the request a slot is held for cannot
 last longer), so a killed worker's slots come back within that time.
 
-Redis unreachable (after the client's few retries, ~2 s): `slot` raises
+Redis unreachable (after the client's 3 retries, at most ~3.5 s): `slot` raises
 `HostLocksUnavailable` and no request is made; there is no fall-back to an
 unshared limit. A release that fails is logged; its leases run out by
 themselves.
@@ -53,7 +57,7 @@ log = logging.getLogger(__name__)
 DEFAULT_PREFIX = "disclosure:hosts"
 # Polls of a full host or of full shared slots: 10 ms, doubling to 0.25 s, as the lock-file limiter.
 _FIRST_POLL, _LAST_POLL = 0.01, 0.25
-# A blip of Redis (a restart, a failover) is retried this many times, 0.25 s doubling to 2 s apart.
+# A blip of Redis (a restart, a failover) is retried this many times, after up to 0.5, 1 and 2 s.
 _RETRIES, _RETRY_BASE, _RETRY_CAP = 3, 0.25, 2.0
 _SOCKET_TIMEOUT = 5.0
 # A script takes well under a millisecond, so a few connections serve thousands of waiting requests;
