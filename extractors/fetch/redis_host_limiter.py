@@ -41,7 +41,7 @@ import logging
 import random
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, nullcontext
+from contextlib import asynccontextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
@@ -139,6 +139,8 @@ class RedisHostLimiter:
             yield
         finally:
             await self._release(on_loop.client, keys, token)
+            async with on_loop.released:
+                on_loop.released.notify()  # a waiter of this loop asks at once; other processes' poll
 
     async def aclose(self) -> None:
         """Close the clients of every event loop this limiter ran on (the current one's, in practice)."""
@@ -160,7 +162,7 @@ class RedisHostLimiter:
             )
             client = redis.Redis.from_pool(pool)  # closing the client closes its pool
             gate = asyncio.Semaphore(self.hosts_at_once) if self.hosts_at_once else None
-            self._loops[loop] = _OnLoop(client, client.register_script(_START), gate)
+            self._loops[loop] = _OnLoop(client, client.register_script(_START), gate, asyncio.Condition())
         return self._loops[loop]
 
     async def _start(self, on_loop: _OnLoop, keys: list[str], token: str) -> None:
@@ -170,7 +172,7 @@ class RedisHostLimiter:
         while True:
             async with on_loop.gate or nullcontext():
                 while (answer := await self._call(on_loop.script, keys, args)) == SHARED_BUSY:
-                    await poll.sleep()
+                    await poll.sleep(on_loop.released)
             if answer == STARTED:
                 return
             if answer == HOST_BUSY:
@@ -211,6 +213,7 @@ class _OnLoop:
     client: redis.Redis
     script: AsyncScript
     gate: asyncio.Semaphore | None
+    released: asyncio.Condition  # notified when a request of this loop gives its slots back
 
 
 class _Poll:
@@ -219,9 +222,16 @@ class _Poll:
     def __init__(self) -> None:
         self.pause = _FIRST_POLL
 
-    async def sleep(self) -> None:
-        await asyncio.sleep(self.pause * random.uniform(0.5, 1.0))
+    async def sleep(self, released: asyncio.Condition | None = None) -> None:
+        """Sleep the next pause, or less when `released` is notified first."""
+        pause = self.pause * random.uniform(0.5, 1.0)
         self.pause = min(2 * self.pause, _LAST_POLL)
+        if released is None:
+            await asyncio.sleep(pause)
+            return
+        async with released:
+            with suppress(TimeoutError):
+                await asyncio.wait_for(released.wait(), pause)
 
 
 def _without_password(url: str) -> str:
