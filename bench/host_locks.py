@@ -42,7 +42,7 @@ from extractors.fetch.redis_host_limiter import RedisHostLimiter
 SPAWN = multiprocessing.get_context("spawn")
 
 
-def _crawl(limiter: RedisHostLimiter, hosts: list[str], requests: int, hold: float, go: Any, out: Any) -> None:
+def _crawl(limiter: RedisHostLimiter, hosts: list[str], requests: int, hold: float, ready: Any, out: Any) -> None:
     """One fetch task: a coroutine per host, `requests` requests each; puts its (host, start, end) spans."""
     spans: list[tuple[str, float, float]] = []
 
@@ -57,7 +57,7 @@ def _crawl(limiter: RedisHostLimiter, hosts: list[str], requests: int, hold: flo
         await asyncio.gather(*(host_requests(h) for h in hosts))
         await limiter.aclose()
 
-    go.wait(60)
+    ready.wait(60)  # every process imported: they start together
     asyncio.run(run())
     out.put(spans)
 
@@ -65,16 +65,15 @@ def _crawl(limiter: RedisHostLimiter, hosts: list[str], requests: int, hold: flo
 def crawl(limiter: RedisHostLimiter, args: argparse.Namespace) -> tuple[float, list[tuple[str, float, float]]]:
     """The wall time and spans of `args.processes` processes crawling every host together."""
     hosts = [f"site{k}.gov.cn" for k in range(args.hosts)]
-    go, out = SPAWN.Event(), SPAWN.Queue()
+    ready, out = SPAWN.Barrier(args.processes + 1), SPAWN.Queue()
     share = args.requests // args.processes
     tasks = [
-        SPAWN.Process(target=_crawl, args=(limiter, hosts, share, args.hold, go, out)) for _ in range(args.processes)
+        SPAWN.Process(target=_crawl, args=(limiter, hosts, share, args.hold, ready, out)) for _ in range(args.processes)
     ]
     for task in tasks:
         task.start()
-    time.sleep(2)  # the processes have imported and wait on `go`
+    ready.wait(60)
     began = time.time()
-    go.set()
     spans: list[tuple[str, float, float]] = []
     for _ in tasks:
         spans += _result(out, tasks)
