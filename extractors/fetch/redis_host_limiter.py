@@ -18,9 +18,10 @@ out exactly: no polling while a host pauses) or that the slots are busy
 jitter). Back-off polling rather than BLPOP-style wake-ups, which would hold
 a connection per waiter; while every shared slot is taken, only
 `hosts_at_once` requests of an event loop poll, the others wait on a local
-semaphore. Waiting never blocks the event loop; a request costs Redis 2
-round trips when nobody waits (the script, the release), about 2.5 with 600
-hosts crawled at once (bench/host_locks.py). Times are Redis's own clock
+semaphore, and a release wakes one waiter of its own loop at once (other
+processes' releases are found by polling). Waiting never blocks the event
+loop; a request costs Redis 2 round trips when nobody waits (the script, the
+release), about 2.25 with 600 hosts crawled at once (bench/host_locks.py). Times are Redis's own clock
 (TIME), one clock for every worker.
 
 Leases instead of locks: a flock dies with its process, a Redis key does not.

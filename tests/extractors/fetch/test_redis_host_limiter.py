@@ -137,8 +137,9 @@ def test_a_killed_process_slots_come_back_when_their_lease_runs_out(limiter_for:
             await limiter.aclose()
 
     shared_back, host_back = asyncio.run(both())
-    # Back once the lease ran out, not before (the clocks are one machine's; 0.1 s for the record's lag).
-    assert taken + lease - 0.1 <= shared_back <= taken + lease + 1.0
+    # Back once the lease ran out, not before (one machine's clock; 0.3 s for the lag of `taken` behind the
+    # lease's start under load). Held by nothing, they would be back as soon as the process was killed.
+    assert taken + lease - 0.3 <= shared_back <= taken + lease + 1.0
     assert host_back - shared_back < 0.5
 
 
