@@ -139,7 +139,8 @@ class RedisHostLimiter:
             await self._start(on_loop, keys, token)
             yield
         finally:
-            await self._release(on_loop.client, keys, token)
+            # Shielded: a request cancelled (a deadline, a stopping task) still gives its slots back now.
+            await asyncio.shield(self._release(on_loop.client, keys, token))
             async with on_loop.released:
                 on_loop.released.notify()  # a waiter of this loop asks at once; other processes' poll
 

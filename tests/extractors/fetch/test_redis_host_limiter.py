@@ -143,6 +143,28 @@ def test_a_killed_process_slots_come_back_when_their_lease_runs_out(limiter_for:
     assert host_back - shared_back < 0.5
 
 
+def test_a_cancelled_request_gives_its_slots_back_at_once(limiter_for: Any) -> None:
+    limiter = limiter_for(0.0, max_concurrency=1, hosts_at_once=1)  # leases of 60 s
+
+    async def run() -> float:
+        inside = asyncio.Event()
+
+        async def hang() -> None:
+            async with limiter.slot("a.gov.cn"):
+                inside.set()
+                await asyncio.sleep(3600)
+
+        task = asyncio.create_task(hang())
+        await inside.wait()
+        task.cancel()  # as a deadline around the request would
+        began = time.time()
+        entered = await _entered(limiter, "b.gov.cn")  # needs the one shared slot
+        await limiter.aclose()
+        return entered - began
+
+    assert asyncio.run(run()) < 1.0
+
+
 def test_a_host_waiting_out_its_interval_holds_no_shared_slot(limiter_for: Any) -> None:
     interval = 1.0
     limiter = limiter_for(interval, max_concurrency=1, hosts_at_once=1)
