@@ -22,7 +22,8 @@ semaphore, and a release wakes one waiter of its own loop at once (other
 processes' releases are found by polling). Waiting never blocks the event
 loop; a request costs Redis 2 round trips when nobody waits (the script, the
 release), about 2.25 with 600 hosts crawled at once (bench/host_locks.py). Times are Redis's own clock
-(TIME), one clock for every worker.
+(TIME), one clock for every worker; Redis 5 or later (a script that reads
+TIME before it writes is replicated by its effects).
 
 Leases instead of locks: a flock dies with its process, a Redis key does not.
 Every lease runs out `lease_seconds` after it was taken (the factory gives the

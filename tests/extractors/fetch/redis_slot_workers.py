@@ -19,14 +19,14 @@ async def hold(limiter: RedisHostLimiter, host: str, seconds: float, held: Any) 
         held.put((host, start, time.time()))  # inside the slot: the span recorded lies within the real one
 
 
-def take_slots(limiter: RedisHostLimiter, hosts: list[str], seconds: float, go: Any, held: Any) -> None:
+def take_slots(limiter: RedisHostLimiter, hosts: list[str], seconds: float, ready: Any, held: Any) -> None:
     """One request per host of `hosts` at once (a task per request), each holding its slot `seconds`."""
 
     async def run() -> None:
         await asyncio.gather(*(hold(limiter, host, seconds, held) for host in hosts))
         await limiter.aclose()
 
-    go.wait(30)
+    ready.wait(60)  # a barrier: every process starts asking at once
     asyncio.run(run())
 
 

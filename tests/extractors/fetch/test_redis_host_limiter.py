@@ -15,13 +15,13 @@ import queue
 import signal
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import redis
 
+from extractors.fetch import redis_host_limiter
 from extractors.fetch.fetcher import FetchConfig
 from extractors.fetch.host_limiter import HostLimiter
 from extractors.fetch.host_locks import LEASE_MARGIN, host_limiter
@@ -32,6 +32,7 @@ from tests.server_mode import REDIS_HOST, REDIS_PORT, free_port, free_redis_db
 
 INTERVAL = 0.2
 SPAWN = multiprocessing.get_context("spawn")
+MakeLimiter = Callable[..., RedisHostLimiter]
 
 
 @pytest.fixture(scope="module")
@@ -42,12 +43,14 @@ def redis_db() -> Iterator[int]:
 
 
 @pytest.fixture
-def limiter_for(redis_db: int) -> Iterator[Any]:
+def limiter_for(redis_db: int) -> Iterator[MakeLimiter]:
     """`limiter_for(min_interval, max_concurrency, hosts_at_once, lease_seconds)`: limiters sharing this test's keys."""
     url = f"redis://{REDIS_HOST}:{REDIS_PORT}/{redis_db}"
     prefix = f"test-hosts-{uuid.uuid4().hex[:8]}"
 
-    def make(min_interval: float, max_concurrency: int, hosts_at_once: int, lease_seconds: float = 60) -> Any:
+    def make(
+        min_interval: float, max_concurrency: int, hosts_at_once: int, lease_seconds: float = 60
+    ) -> RedisHostLimiter:
         return RedisHostLimiter(
             url, min_interval, max_concurrency, hosts_at_once, key_prefix=prefix, lease_seconds=lease_seconds
         )
@@ -60,14 +63,14 @@ def limiter_for(redis_db: int) -> Iterator[Any]:
 
 def _run_together(limiter: RedisHostLimiter, hosts_per_process: list[list[str]], seconds: float) -> list[tuple]:
     """Each list of hosts taken at once by a process of its own, all processes released together; the spans held."""
-    go, held = SPAWN.Event(), SPAWN.Queue()
+    ready, held = SPAWN.Barrier(len(hosts_per_process) + 1), SPAWN.Queue()
     processes = [
-        SPAWN.Process(target=take_slots, args=(limiter, hosts, seconds, go, held)) for hosts in hosts_per_process
+        SPAWN.Process(target=take_slots, args=(limiter, hosts, seconds, ready, held)) for hosts in hosts_per_process
     ]
     try:
         for process in processes:
             process.start()
-        go.set()
+        ready.wait(60)  # every process imported: they ask together
         spans = [held.get(timeout=60) for _ in range(sum(map(len, hosts_per_process)))]
         for process in processes:
             process.join(30)
@@ -84,7 +87,7 @@ def _peak(spans: list[tuple]) -> int:
     return max(itertools.accumulate(step for _, step in events))
 
 
-def test_processes_on_one_host_keep_its_spacing_and_its_cap(limiter_for: Any) -> None:
+def test_processes_on_one_host_keep_its_spacing_and_its_cap(limiter_for: MakeLimiter) -> None:
     # Held longer than the interval, so that the cap and not the spacing bounds the overlap.
     limiter = limiter_for(INTERVAL, max_concurrency=2, hosts_at_once=8)
     spans = _run_together(limiter, [["a.gov.cn"] * 3] * 3, seconds=0.5)
@@ -95,14 +98,14 @@ def test_processes_on_one_host_keep_its_spacing_and_its_cap(limiter_for: Any) ->
     assert _peak(spans) == 2
 
 
-def test_the_shared_cap_holds_across_processes_and_hosts(limiter_for: Any) -> None:
+def test_the_shared_cap_holds_across_processes_and_hosts(limiter_for: MakeLimiter) -> None:
     limiter = limiter_for(INTERVAL, max_concurrency=1, hosts_at_once=2)
     spans = _run_together(limiter, [[f"p{p}-h{h}.gov.cn" for h in range(3)] for p in range(3)], seconds=0.3)
     assert len({host for host, _, _ in spans}) == 9
     assert _peak(spans) == 2
 
 
-def test_hundreds_of_requests_waiting_in_one_process_share_a_few_connections(limiter_for: Any) -> None:
+def test_hundreds_of_requests_waiting_in_one_process_share_a_few_connections(limiter_for: MakeLimiter) -> None:
     limiter = limiter_for(0.0, max_concurrency=1, hosts_at_once=8)
     held: queue.SimpleQueue[tuple] = queue.SimpleQueue()
 
@@ -118,7 +121,7 @@ def test_hundreds_of_requests_waiting_in_one_process_share_a_few_connections(lim
     assert _peak(spans) <= 8
 
 
-def test_a_killed_process_slots_come_back_when_their_lease_runs_out(limiter_for: Any) -> None:
+def test_a_killed_process_slots_come_back_when_their_lease_runs_out(limiter_for: MakeLimiter) -> None:
     lease = 1.5
     limiter = limiter_for(0.0, max_concurrency=1, hosts_at_once=1, lease_seconds=lease)
     held = SPAWN.Queue()
@@ -143,7 +146,7 @@ def test_a_killed_process_slots_come_back_when_their_lease_runs_out(limiter_for:
     assert host_back - shared_back < 0.5
 
 
-def test_a_cancelled_request_gives_its_slots_back_at_once(limiter_for: Any) -> None:
+def test_a_cancelled_request_gives_its_slots_back_at_once(limiter_for: MakeLimiter) -> None:
     limiter = limiter_for(0.0, max_concurrency=1, hosts_at_once=1)  # leases of 60 s
 
     async def run() -> float:
@@ -165,7 +168,7 @@ def test_a_cancelled_request_gives_its_slots_back_at_once(limiter_for: Any) -> N
     assert asyncio.run(run()) < 1.0
 
 
-def test_a_host_waiting_out_its_interval_holds_no_shared_slot(limiter_for: Any) -> None:
+def test_a_host_waiting_out_its_interval_holds_no_shared_slot(limiter_for: MakeLimiter) -> None:
     interval = 1.0
     limiter = limiter_for(interval, max_concurrency=1, hosts_at_once=1)
 
@@ -191,7 +194,8 @@ async def _entered(limiter: RedisHostLimiter, host: str) -> float:
         return time.time()
 
 
-def test_without_redis_no_request_is_made_and_the_error_says_why() -> None:
+def test_without_redis_no_request_is_made_and_the_error_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(redis_host_limiter, "_RETRIES", 0)  # the error, not the seconds of retries before it
     limiter = RedisHostLimiter(f"redis://:secret@127.0.0.1:{free_port()}/3", 1.0, 1, 4)
     entered = []
 
