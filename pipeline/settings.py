@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from alerts.config import AlertConfig
 from expectations.context import ChecksConfig
+from extractors.fetch.host_locks import check_host_locks
 from extractors.fetch.revalidation import DEFAULT_DAYS, Revalidation
 from extractors.storage import StorageConfig, is_url
 from warehouse.config import WarehouseConfig, WarehouseTarget
@@ -40,6 +41,7 @@ ELSEWHERE_VARIABLES = (
     "DISCLOSURE_S3_ENDPOINT_URL",
     "DISCLOSURE_ALERT_URLS",
     "DISCLOSURE_DIGEST_URLS",
+    "DISCLOSURE_HOST_LOCKS",
 )
 
 
@@ -112,6 +114,9 @@ class Settings:
     # taken per request (lock files beside the per-host ones, extractors.fetch.host_limiter); each host
     # keeps its own spacing.
     fetch_hosts: int = 32
+    # DISCLOSURE_HOST_LOCKS: where those slots and each host's spacing live: "" lock files in the fetch
+    # state (embedded), a redis:// URL Redis (server mode, workers sharing no folder; extractors.fetch.host_locks).
+    host_locks: str = ""
     # DISCLOSURE_REVALIDATE_DAYS: a known document is asked for again once per this many days, on its
     # day of the cycle (extractors.fetch.revalidation); 1: every run, as before the schedule.
     revalidate_days: int = DEFAULT_DAYS
@@ -149,6 +154,7 @@ class Settings:
             parse_batch_size=_positive_int("DISCLOSURE_PARSE_BATCH_SIZE", 20),
             fetch_batch_size=_positive_int("DISCLOSURE_FETCH_BATCH_SIZE", 10),
             fetch_hosts=_positive_int("DISCLOSURE_FETCH_HOSTS", 32),
+            host_locks=check_host_locks(os.environ.get("DISCLOSURE_HOST_LOCKS", "")),
             revalidate_days=_positive_int("DISCLOSURE_REVALIDATE_DAYS", DEFAULT_DAYS),
         )
 

@@ -186,6 +186,12 @@ def test_server_mode_settings(services) -> None:
     assert env["DISCLOSURE_LANDING_URL"].startswith("s3://")
     assert env["DISCLOSURE_PARSED_DIR"].startswith("s3://")
     assert env["DISCLOSURE_S3_ENDPOINT_URL"] == "http://minio:9000"
+    # Host politeness in the compose Redis, on a db of its own: a Celery purge of the broker's db keeps it.
+    locks, broker = (
+        re.fullmatch(r"redis://(?::@)?redis:6379/(\d+)", env[name])
+        for name in ("DISCLOSURE_HOST_LOCKS", "AIRFLOW__CELERY__BROKER_URL")
+    )
+    assert locks and broker and locks.group(1) != broker.group(1)
     init = services["airflow-init"]
     script = " ".join(init["command"]) if isinstance(init["command"], list) else init["command"]
     for step in (
