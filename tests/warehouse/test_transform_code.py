@@ -145,15 +145,7 @@ def test_each_scope_builds_what_it_must_and_the_marts_record_it(
     _store_check_result(config, "r1", "app.balance")  # GX between the builds: a report's result
     transform.build_marts(config, plan)
     assert calls == [  # what descends from the raw table that changed; in the marts, from the check results too
-        [
-            "build",
-            "--no-write-json",
-            "--select",
-            "source:raw.documents+,resource_type:seed",
-            "source:raw.documents+,staging",
-            "source:raw.documents+,intermediate",
-            *UNIT_TESTS_OUT,
-        ],
+        _staging_below("source:raw.documents"),
         [
             "build",
             "--no-write-json",
@@ -168,15 +160,7 @@ def test_each_scope_builds_what_it_must_and_the_marts_record_it(
     monkeypatch.setenv("DISCLOSURE_AS_OF_DATE", "2030-01-01")
     assert transform_run().scope == DATE  # a year later: the date's models; GX stored nothing new
     assert calls == [
-        [
-            "build",
-            "--no-write-json",
-            "--select",
-            "int_publication+,resource_type:seed",
-            "int_publication+,staging",
-            "int_publication+,intermediate",
-            *UNIT_TESTS_OUT,
-        ],
+        _staging_below("int_publication"),
         ["build", "--no-write-json", "--select", "int_publication+,marts", *UNIT_TESTS_OUT],
     ]
 
@@ -191,16 +175,7 @@ def test_each_scope_builds_what_it_must_and_the_marts_record_it(
     _store_check_result(config, "publication:某县:2029", "report.on_time")
     transform.build_marts(config, plan)
     assert calls == [
-        [
-            "build",
-            "--no-write-json",
-            "--select",
-            "int_publication+,resource_type:seed",
-            "int_publication+,staging",
-            "int_publication+,intermediate",
-            *DATE_MARTS,
-            *UNIT_TESTS_OUT,
-        ],
+        _staging_below("int_publication", *DATE_MARTS),
         ["build", "--no-write-json", "--select", "fct_check_history", "fct_check_results", *UNIT_TESTS_OUT],
     ]
     calls.clear()
@@ -229,6 +204,12 @@ def test_each_scope_builds_what_it_must_and_the_marts_record_it(
         "intermediate",
     ]
     assert TransformPlan.from_dict(plan.to_dict()) == plan  # the XCom between the DAG's tasks
+
+
+def _staging_below(root: str, *models: str) -> list[str]:
+    """The staging build of a narrowed run: what descends from `root`, and `models`."""
+    narrowed = [f"{root}+,{part}" for part in ("resource_type:seed", "staging", "intermediate")]
+    return ["build", "--no-write-json", "--select", *narrowed, *models, *UNIT_TESTS_OUT]
 
 
 def _store_check_result(config: transform.DbtConfig, report_id: str, check_id: str) -> None:
