@@ -19,8 +19,9 @@ other tasks receive:
 - `date`: only the as-of date moved: the same with `DATE_MODELS` as the only
   root; GX validates what dbt rewrote (the `report.on_time` rows). Within
   one year the expected agency-years stay the same and only their status
-  and days late move: the marts build then rebuilds `DATE_MARTS` alone, not
-  every mart below `int_publication` (which reads its keys only);
+  and days late move: of the marts only `DATE_MARTS` are rebuilt (by the
+  first build: they read no check result), not every mart below
+  `int_publication` (the others read its keys only);
 - `nothing`: every stage logs why and returns.
 
 `raw.check_results` is not an input here: the transform writes it itself,
@@ -86,7 +87,7 @@ class TransformPlan:
     state: TransformState
     # `changed` and `date`: the dbt nodes whose descendants are rebuilt (source:raw.<table>, DATE_MODELS)
     roots: tuple[str, ...] = ()
-    # `date` within one year: the marts rebuilt (DATE_MARTS) instead of those below the roots
+    # `date` within one year: the marts rebuilt (DATE_MARTS, by the first build) instead of those below the roots
     marts: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
