@@ -15,9 +15,10 @@ loaded a new document, or that found the marts not yet built today
    --full-refresh`, a new warehouse, or a changed dbt project: `dbt build
    --full-refresh`, unit tests included), `changed` (raw tables differ:
    incremental builds of what descends from them, without the dbt unit
-   tests), `date` (only the date moved: the publication models; in both the
-   marts build adds what reads the check results), `nothing` (every stage
-   logs why and returns). Then `dbt build` of the
+   tests), `date` (only the date moved: the publication models; within one
+   year, of the marts only `fct_publication` and `agg_agency_year`, built
+   here as they read no check result), `nothing` (every stage logs why and
+   returns). Then `dbt build` of the
    seeds, `staging` and `intermediate` (models and their dbt tests) as far as
    the scope asks. The per-report models are incremental: only the reports
    loaded or re-parsed since the last build (and the cross-report inputs of
@@ -34,7 +35,10 @@ loaded a new document, or that found the marts not yet built today
    row-level results go to `raw.check_results` under this run's `run_id`,
    data docs to `$DISCLOSURE_DOCS_DIR/gx`. Nothing at all when no row is new.
    A failed identity is data, not a task failure.
-3. `dbt_build_marts` - `dbt build --select marts` as far as the scope asks
+3. `dbt_build_marts` - `dbt build --select marts` as far as the scope asks,
+   with what reads the check results when step 2 stored some (all below
+   them after a report's; `fct_check_history` and `fct_check_results` only
+   after `report.on_time` results alone; nothing, logged, after none)
    (`fct_check_results`, `dim_report.quality_status` read step 2's results;
    `fct_publication` shows found / on time / late / missing per agency and
    year). The cell-level facts (`fct_applications`, `fct_appeals`,
@@ -138,8 +142,8 @@ def disclosure_transform() -> None:
             "Decides the run's scope (full / changed / date / nothing, and why: logged) from what raw, the "
             "dbt code and the as-of date were at the last successful transform (warehouse/transform_plan.py), "
             "then `dbt build --select resource_type:seed staging intermediate` as far as the scope asks "
-            "(pool `warehouse`); `--full-refresh` when the param `full_refresh` is set or the dbt code changed. "
-            "Returns the plan for the other tasks."
+            "(scope `date` within one year: and the date's marts; pool `warehouse`); `--full-refresh` when "
+            "the param `full_refresh` is set or the dbt code changed. Returns the plan for the other tasks."
         ),
     )
     def dbt_build_staging() -> dict[str, Any]:
@@ -179,9 +183,9 @@ def disclosure_transform() -> None:
     @task(
         pool=WAREHOUSE_POOL,
         doc_md=(
-            "`dbt build --select marts` as far as the plan's scope asks (pool `warehouse`), with "
-            "`--full-refresh` as `dbt_build_staging`; then records the state the run was planned on; on "
-            "Postgres, SELECT on `marts` for the BI role."
+            "`dbt build --select marts` as far as the plan's scope asks and GX stored results since the last "
+            "transform (pool `warehouse`), with `--full-refresh` as `dbt_build_staging`; then records the "
+            "state the run was planned on; on Postgres, SELECT on `marts` for the BI role."
         ),
     )
     def dbt_build_marts(plan: dict[str, Any]) -> None:

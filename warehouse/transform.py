@@ -20,13 +20,21 @@ import subprocess
 import sys
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from warehouse.config import WarehouseConfig
-from warehouse.transform_code import project_fingerprint, record_state
-from warehouse.transform_plan import FULL, NOTHING, TransformPlan, plan_transform
+from warehouse.transform_code import held_state, project_fingerprint, record_state
+from warehouse.transform_plan import (
+    FULL,
+    NOTHING,
+    PUBLICATION_CHECKS,
+    REPORT_CHECKS,
+    TransformPlan,
+    check_results_state,
+    plan_transform,
+)
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +126,11 @@ MARTS_SELECT = ("marts",)
 # No manifest.json / run_results.json: nothing reads them, and dbt writes the manifest twice per build
 # (after parsing and at the end: about 4 of a no-op build's 17 s at load 10; partial_parse.msgpack is kept).
 BUILD = ("build", "--no-write-json")
-# The marts read the check results GX writes between the two builds: rebuilt below them whenever GX ran.
+# The marts read the check results GX writes between the two builds: rebuilt below them when GX stored a
+# result of a report since the last transform's marts were built; when it stored report.on_time results only
+# (per expected agency-year, no report's), the marts of the check results alone (the others join reports).
 MARTS_ROOTS = ("stg_check_results",)
+PUBLICATION_CHECK_MARTS = ("fct_check_history", "fct_check_results")
 
 
 def plan_run(config: DbtConfig, full_refresh: bool = False) -> TransformPlan:
@@ -128,40 +139,74 @@ def plan_run(config: DbtConfig, full_refresh: bool = False) -> TransformPlan:
 
 
 def build_staging(config: DbtConfig, plan: TransformPlan) -> list[str] | None:
-    """The transform's first build (seeds, staging, intermediate) as the plan says; the dbt args, None if skipped."""
-    return _build(config, plan, STAGING_SELECT, plan.roots, "staging")
+    """The transform's first build (seeds, staging, intermediate) as the plan says; the dbt args, None if skipped.
+
+    The plan's `marts` (scope `date` within one year: the marts of the date,
+    which read no check result GX is about to store) are built here too:
+    one dbt start-up fewer when GX then stores nothing.
+    """
+    return _build(config, plan, STAGING_SELECT, plan.roots, plan.marts, "staging")
 
 
 def build_marts(config: DbtConfig, plan: TransformPlan) -> list[str] | None:
-    """The transform's last build (marts); then records the plan's state: the transform succeeded."""
-    args = _build(config, plan, MARTS_SELECT, (*plan.roots, *MARTS_ROOTS), "marts")
-    if plan.scope != NOTHING:
-        record_state(config.warehouse, plan.state)
+    """The transform's last build (marts); then records the plan's state: the transform succeeded.
+
+    The marts over the check results are rebuilt as far as GX stored
+    something since the last transform (`check_results_state` against the
+    recorded one); the state recorded holds the check results' too.
+    """
+    if plan.scope == NOTHING:
+        return _build(config, plan, MARTS_SELECT, (), (), "marts")  # logs why
+    checked = check_results_state(config.warehouse)
+    held = held_state(config.warehouse)
+    held_inputs = held.raw_inputs if held else {}
+    roots: tuple[str, ...] = () if plan.marts else plan.roots  # the plan's marts: built with the staging
+    models: tuple[str, ...] = ()
+    if held_inputs.get(REPORT_CHECKS) != checked[REPORT_CHECKS]:
+        roots += MARTS_ROOTS
+    elif held_inputs.get(PUBLICATION_CHECKS) != checked[PUBLICATION_CHECKS]:
+        models = PUBLICATION_CHECK_MARTS
+    idle = "GX stored no result since the last transform" + ("; the date's marts were built" if plan.marts else "")
+    args = _build(config, plan, MARTS_SELECT, roots, models, "marts", idle)
+    record_state(config.warehouse, replace(plan.state, raw_inputs=plan.state.raw_inputs | checked))
     return args
 
 
-def build_args(plan: TransformPlan, select: Sequence[str], roots: Sequence[str]) -> list[str] | None:
+def build_args(
+    plan: TransformPlan, select: Sequence[str], roots: Sequence[str], models: Sequence[str] = ()
+) -> list[str] | None:
     """`dbt build` arguments of one build under `plan`; None when it has nothing to do.
 
     `full`: --full-refresh, unit tests included. Otherwise only the
-    descendants of `roots` within `select` (dbt's `a+,b` intersection), and
-    the code is the one the last successful transform built and unit-tested
-    (its fingerprint is recorded only then): the unit tests are left out.
+    descendants of `roots` within `select` (dbt's `a+,b` intersection) and
+    `models` themselves, and the code is the one the last successful
+    transform built and unit-tested (its fingerprint is recorded only then):
+    the unit tests are left out.
     """
     if plan.scope == NOTHING:
         return None
     if plan.scope == FULL:
         return [*BUILD, "--full-refresh", "--select", *select]
     narrowed = [f"{root}+,{part}" for root in roots for part in select]
-    return [*BUILD, "--select", *narrowed, "--exclude", "resource_type:unit_test"]
+    if not narrowed and not models:
+        return None
+    return [*BUILD, "--select", *narrowed, *models, "--exclude", "resource_type:unit_test"]
 
 
 def _build(
-    config: DbtConfig, plan: TransformPlan, select: Sequence[str], roots: Sequence[str], name: str
+    config: DbtConfig,
+    plan: TransformPlan,
+    select: Sequence[str],
+    roots: Sequence[str],
+    models: Sequence[str],
+    name: str,
+    idle: str = "",
 ) -> list[str] | None:
-    args = build_args(plan, select, roots)
+    args = build_args(plan, select, roots, models)
     if args is None:
-        log.info("dbt %s build: nothing to do (scope %s: %s)", name, plan.scope, plan.reason)
+        log.info(
+            "dbt %s build: nothing to do (scope %s: %s%s)", name, plan.scope, plan.reason, f"; {idle}" * bool(idle)
+        )
         return None
     log.info("dbt %s build, scope %s: %s", name, plan.scope, plan.reason)
     run_dbt(config, args)

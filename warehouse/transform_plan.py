@@ -17,13 +17,21 @@ other tasks receive:
   results too; without the dbt unit tests (they test the code, which the
   last transform tested);
 - `date`: only the as-of date moved: the same with `DATE_MODELS` as the only
-  root; GX validates what dbt rewrote (the `report.on_time` rows);
+  root; GX validates what dbt rewrote (the `report.on_time` rows). Within
+  one year the expected agency-years stay the same and only their status
+  and days late move: of the marts only `DATE_MARTS` are rebuilt (by the
+  first build: they read no check result), not every mart below
+  `int_publication` (the others read its keys only);
 - `nothing`: every stage logs why and returns.
 
 `raw.check_results` is not an input here: the transform writes it itself,
-between its two builds. The state is taken once, by the first task, and
-recorded by the last build after it succeeded: a document loaded while the
-run was under way is not recorded as built, and a failed run is redone.
+between its two builds. The marts build compares it with what the last
+transform's marts were built from (`check_results_state`): the marts over
+the check results are rebuilt only when GX stored something since. The
+state is taken once, by the first task (the check results' by the marts
+build), and recorded by the last build after it succeeded: a document
+loaded while the run was under way is not recorded as built, and a failed
+run is redone.
 """
 
 from __future__ import annotations
@@ -56,6 +64,17 @@ RAW_INPUTS: dict[str, str | None] = {
 }
 # The models whose rows depend on the as-of date (dbt_project/macros/as_of_date.sql).
 DATE_MODELS = ("int_publication",)
+# The marts that read what the date moves within one year (publication status, days late); the other marts
+# below int_publication read its keys (agency-years expected), which move only with the year.
+DATE_MARTS = ("fct_publication", "agg_agency_year")
+# What raw.check_results held when the marts were built, per kind of result: the per-report checks and the
+# report.on_time rows (per expected agency-year, which no report mart reads). GX adds a row per new result
+# and moves last_seen_at of each result it found unchanged.
+CHECK_RESULTS_STATE = (
+    "select check_id = 'report.on_time' as publication, count(*), cast(max(first_seen_at) as varchar),"
+    " cast(max(last_seen_at) as varchar) from raw.check_results group by 1"
+)
+REPORT_CHECKS, PUBLICATION_CHECKS = "check_results", "check_results_publication"  # their keys in raw_inputs
 AS_OF_VARIABLE = "DISCLOSURE_AS_OF_DATE"  # pins the date (the macro reads it too)
 
 
@@ -68,16 +87,25 @@ class TransformPlan:
     state: TransformState
     # `changed` and `date`: the dbt nodes whose descendants are rebuilt (source:raw.<table>, DATE_MODELS)
     roots: tuple[str, ...] = ()
+    # `date` within one year: the marts rebuilt (DATE_MARTS, by the first build) instead of those below the roots
+    marts: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable (an Airflow XCom from the first task to the others)."""
-        return {"scope": self.scope, "reason": self.reason, "state": self.state.to_dict(), "roots": list(self.roots)}
+        return {
+            "scope": self.scope,
+            "reason": self.reason,
+            "state": self.state.to_dict(),
+            "roots": list(self.roots),
+            "marts": list(self.marts),
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TransformPlan:
         if data["scope"] not in SCOPES:
             raise ValueError(f"unknown transform scope {data['scope']!r}; one of {SCOPES}")
-        return cls(data["scope"], data["reason"], TransformState.from_dict(data["state"]), tuple(data["roots"]))
+        state = TransformState.from_dict(data["state"])
+        return cls(data["scope"], data["reason"], state, tuple(data["roots"]), tuple(data.get("marts", ())))
 
 
 def current_state(config: WarehouseConfig, fingerprint: str) -> TransformState:
@@ -114,16 +142,32 @@ def decide(state: TransformState, held: TransformState | None, full_refresh: boo
     return NOTHING, f"raw, dbt code and as-of date ({state.as_of_date}) are those of the last transform", ()
 
 
+def date_marts(scope: str, state: TransformState, held: TransformState | None) -> tuple[str, ...]:
+    """DATE_MARTS when only the date moved, within one year (the same agency-years expected); else ()."""
+    if scope != DATE or held is None or held.as_of_date[:4] != state.as_of_date[:4]:
+        return ()
+    return DATE_MARTS
+
+
+def check_results_state(config: WarehouseConfig) -> dict[str, list[Any]]:
+    """What raw.check_results holds now, as raw inputs: {REPORT_CHECKS: [...], PUBLICATION_CHECKS: [...]}."""
+    with connect(config) as conn:
+        rows = {bool(row[0]): list(row[1:]) for row in conn.execute(CHECK_RESULTS_STATE).fetchall()}
+    return {REPORT_CHECKS: rows.get(False, [0, None, None]), PUBLICATION_CHECKS: rows.get(True, [0, None, None])}
+
+
 def plan_transform(config: WarehouseConfig, fingerprint: str, full_refresh: bool = False) -> TransformPlan:
     """Decide what this run does (logged, with what it was decided on, for the task log)."""
-    state = current_state(config, fingerprint)
-    scope, reason, roots = decide(state, held_state(config), full_refresh)
+    state, held = current_state(config, fingerprint), held_state(config)
+    scope, reason, roots = decide(state, held, full_refresh)
+    marts = date_marts(scope, state, held)
     log.info(
-        "transform scope %s: %s (rebuilds below %s; raw inputs %s, as-of date %s)",
+        "transform scope %s: %s (rebuilds below %s%s; raw inputs %s, as-of date %s)",
         scope,
         reason,
         ", ".join(roots) or "-",
+        f"; of the marts {', '.join(marts)}" if marts else "",
         state.raw_inputs,
         state.as_of_date,
     )
-    return TransformPlan(scope, reason, state, roots)
+    return TransformPlan(scope, reason, state, roots, marts)

@@ -59,18 +59,31 @@
     After an incremental run, drop the rows delete+insert did not replace:
     of a report whose current generation is another one (a re-parse that
     yields no row of this model) or whose document is gone. Nothing to do on
-    a full build.
+    a full build. A report's rows all hold one generation (a build writes
+    them whole, from one), so the held (report, generation) pairs are
+    compared first and the rows of the stale reports deleted: an anti-join
+    of every held row with the current reports took 2 s of a build over
+    13.5 million check inputs that dropped nothing, these 0.5 s.
 #}
 {% macro drop_stale_reports(current_reports) -%}
     {% if not is_incremental() %}
         {{ return('select 1 as nothing_to_drop') }}
     {% endif %}
-    delete from {{ this }} as held
-    where not exists (
-        select 1
-        from ({{ current_reports }}) as current_reports
-        where current_reports.report_id = held.report_id
-            and current_reports.loaded_at = coalesce(held.loaded_at, {{ no_generation() }})
+    delete from {{ this }}
+    where report_id in (
+        select held.report_id
+        from (
+            select distinct
+                report_id,
+                coalesce(loaded_at, {{ no_generation() }}) as loaded_at
+            from {{ this }}
+        ) as held
+        where not exists (
+            select 1
+            from ({{ current_reports }}) as current_reports
+            where current_reports.report_id = held.report_id
+                and current_reports.loaded_at = held.loaded_at
+        )
     )
 {%- endmacro %}
 

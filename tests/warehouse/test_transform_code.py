@@ -4,6 +4,7 @@ the date's models after a new date, nothing when nothing changed (warehouse.tran
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,10 +18,12 @@ from warehouse.transform_code import TransformState, held_state, project_fingerp
 from warehouse.transform_plan import (
     CHANGED,
     DATE,
+    DATE_MARTS,
     FULL,
     NOTHING,
     RAW_INPUTS,
     TransformPlan,
+    check_results_state,
     current_state,
     decide,
 )
@@ -121,7 +124,10 @@ def test_each_scope_builds_what_it_must_and_the_marts_record_it(
         ["build", "--no-write-json", "--full-refresh", "--select", "resource_type:seed", "staging", "intermediate"],
         ["build", "--no-write-json", "--full-refresh", "--select", "marts"],
     ]
-    assert held_state(config.warehouse) == transform.plan_run(config).state
+    state = transform.plan_run(config).state  # recorded, with what the marts were built from of the check results
+    assert held_state(config.warehouse) == replace(
+        state, raw_inputs=state.raw_inputs | check_results_state(config.warehouse)
+    )
 
     calls.clear()
     assert transform_run().scope == NOTHING
@@ -133,17 +139,13 @@ def test_each_scope_builds_what_it_must_and_the_marts_record_it(
             " values ('a1', '1', 'a.pdf', 'parsed', current_timestamp)"
         )
     calls.clear()
-    assert transform_run().scope == CHANGED  # the code is the one tested last time: no unit tests
+    plan = transform.plan_run(config)
+    assert plan.scope == CHANGED  # the code is the one tested last time: no unit tests
+    transform.build_staging(config, plan)
+    _store_check_result(config, "r1", "app.balance")  # GX between the builds: a report's result
+    transform.build_marts(config, plan)
     assert calls == [  # what descends from the raw table that changed; in the marts, from the check results too
-        [
-            "build",
-            "--no-write-json",
-            "--select",
-            "source:raw.documents+,resource_type:seed",
-            "source:raw.documents+,staging",
-            "source:raw.documents+,intermediate",
-            *UNIT_TESTS_OUT,
-        ],
+        _staging_below("source:raw.documents"),
         [
             "build",
             "--no-write-json",
@@ -156,19 +158,30 @@ def test_each_scope_builds_what_it_must_and_the_marts_record_it(
 
     calls.clear()
     monkeypatch.setenv("DISCLOSURE_AS_OF_DATE", "2030-01-01")
-    assert transform_run().scope == DATE  # the date's models and what reads the check results
+    assert transform_run().scope == DATE  # a year later: the date's models; GX stored nothing new
     assert calls == [
-        [
-            "build",
-            "--no-write-json",
-            "--select",
-            "int_publication+,resource_type:seed",
-            "int_publication+,staging",
-            "int_publication+,intermediate",
-            *UNIT_TESTS_OUT,
-        ],
-        ["build", "--no-write-json", "--select", "int_publication+,marts", "stg_check_results+,marts", *UNIT_TESTS_OUT],
+        _staging_below("int_publication"),
+        ["build", "--no-write-json", "--select", "int_publication+,marts", *UNIT_TESTS_OUT],
     ]
+
+    # The next day: the same agency-years expected, only their status and days late move: of the marts only
+    # those that read them, with the staging (they read no check result); after GX's report.on_time results
+    # the check results' marts, not the reports'.
+    calls.clear()
+    monkeypatch.setenv("DISCLOSURE_AS_OF_DATE", "2030-01-02")
+    plan = transform.plan_run(config)
+    assert (plan.scope, plan.marts) == (DATE, DATE_MARTS)
+    transform.build_staging(config, plan)
+    _store_check_result(config, "publication:某县:2029", "report.on_time")
+    transform.build_marts(config, plan)
+    assert calls == [
+        _staging_below("int_publication", *DATE_MARTS),
+        ["build", "--no-write-json", "--select", "fct_check_history", "fct_check_results", *UNIT_TESTS_OUT],
+    ]
+    calls.clear()
+    monkeypatch.setenv("DISCLOSURE_AS_OF_DATE", "2030-01-03")
+    assert transform_run().scope == DATE
+    assert len(calls) == 1  # GX stored nothing: one dbt start-up
 
     calls.clear()
     assert transform_run(full_refresh=True).scope == FULL  # `disclosure run --full-refresh`
@@ -191,6 +204,23 @@ def test_each_scope_builds_what_it_must_and_the_marts_record_it(
         "intermediate",
     ]
     assert TransformPlan.from_dict(plan.to_dict()) == plan  # the XCom between the DAG's tasks
+
+
+def _staging_below(root: str, *models: str) -> list[str]:
+    """The staging build of a narrowed run: what descends from `root`, and `models`."""
+    narrowed = [f"{root}+,{part}" for part in ("resource_type:seed", "staging", "intermediate")]
+    return ["build", "--no-write-json", "--select", *narrowed, *models, *UNIT_TESTS_OUT]
+
+
+def _store_check_result(config: transform.DbtConfig, report_id: str, check_id: str) -> None:
+    """A result as GX stores it."""
+    with connect(config.warehouse) as conn, transaction(conn):
+        conn.execute(
+            "insert into raw.check_results (report_id, check_id, subject, severity, status, first_seen_run,"
+            " first_seen_at, last_seen_run, last_seen_at)"
+            " values (?, ?, 'total', 'error', 'passed', 'run', current_timestamp, 'run', current_timestamp)",
+            [report_id, check_id],
+        )
 
 
 def test_every_raw_table_dbt_reads_is_compared() -> None:

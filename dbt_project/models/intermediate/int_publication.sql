@@ -16,6 +16,11 @@
 -- never fetched). Expected years run from the source's first_year through
 -- its last_year, or the year before as_of_date (the last year whose report
 -- could exist). Empty while raw.sources is.
+-- A table, rebuilt whenever the date moves (warehouse/transform_plan.py
+-- DATE_MODELS): its tests and its readers read its rows, not the view's
+-- joins again.
+{{ config(materialized='table') }}
+
 with
 
 sources as (
