@@ -26,7 +26,9 @@ address guard resolves names in the loop's executor, the per-host limiter
 polls its lock files between `asyncio.sleep`s, and the whole exchange runs
 under `asyncio.timeout(total_timeout)`, which cancels it wherever it is
 (httpx's own timeouts are per socket operation: a server trickling a byte
-a second never trips them). A sync caller runs the coroutine with asyncio.run.
+a second never trips them). Landing the bytes and the state files are local
+disk writes of a few ms, made on the loop. A sync caller runs the coroutine
+with asyncio.run.
 """
 
 from __future__ import annotations
