@@ -76,7 +76,7 @@ def _source(base: str, k: int) -> dict[str, Any]:
 
 
 def _threads_started(monkeypatch: pytest.MonkeyPatch) -> list[Callable[..., object] | None]:
-    """The targets of the threads started from now on (the server's handlers included)."""
+    """The targets of the threads this process starts from now on."""
     started: list[Callable[..., object] | None] = []
     start = threading.Thread.start
 
