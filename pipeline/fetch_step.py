@@ -4,10 +4,10 @@ Why a task per batch of sources and not per document (or per source): an
 unchanged document costs one conditional request (a 304) and no parse, but a
 mapped task instance costs about 3 s of scheduling and process start; at a
 thousand documents on fifty sites that alone would exceed the incremental
-budget (issue #9). So a source's documents are fetched in a thread pool,
-the sources of a batch on different hosts at the same time, each document's
-outcome is data (a `fetch_status`, an error code), and one failing URL never
-loses the source's other documents.
+budget (issue #9). So a task fetches its batch on one event loop, a
+coroutine per host, the sources of a batch on different hosts at the same
+time; each document's outcome is data (a `fetch_status`, an error code), and
+one failing URL never loses the source's other documents.
 
 A folder source's files are read from disk (status `read`, no HTTP and no
 raw.fetch_attempts row); a web source goes through discovery and the guarded
@@ -17,10 +17,9 @@ whether this parser version already parsed it.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import PurePosixPath
 from typing import Any
@@ -28,6 +27,8 @@ from urllib.parse import unquote, urlsplit
 
 from extractors.fetch.discovery import FETCH_STEP, DiscoveredReport, discover_source, fetch_reports
 from extractors.fetch.fetcher import FAILED, NOT_DUE, FetchConfig, Fetcher, FetchResult
+from extractors.fetch.host_limiter import HostSlots
+from extractors.fetch.host_locks import host_limiter
 from extractors.fetch.published import published_on
 from extractors.fetch.revalidation import Revalidation
 from extractors.landing import land
@@ -39,17 +40,19 @@ log = logging.getLogger(__name__)
 
 READ = "read"  # a folder source's file, read from disk
 # Hosts one fetch task crawls at once, per slot of DISCLOSURE_FETCH_HOSTS: a host at 1 s per request is
-# in flight a few ms of each second, so several hosts per slot keep the slots busy; bounded so a
-# batch of thousands of sources does not start thousands of threads.
-HOST_THREADS_PER_SLOT = 4
+# in flight a few ms of each second, so several hosts per slot keep the slots busy. Bounded, though a
+# host costs no thread: each one under way holds an HTTP client and lock files open, and while the
+# slots are all taken it polls them (host_limiter.HostsAtOnce); thousands would poll for nothing.
+HOSTS_PER_SLOT = 4
 
 
-def fetch_source(
+async def fetch_source(
     settings: Settings,
     source_data: dict[str, Any],
     year: int | None = None,
     config: FetchConfig | None = None,
     revalidation: Revalidation | None = None,
+    limiter: HostSlots | None = None,
 ) -> dict[str, Any]:
     """Discover and fetch one source, at most one request per document.
 
@@ -63,21 +66,23 @@ def fetch_source(
     A document already held is asked for on its day of `revalidation`
     (default: today's under DISCLOSURE_REVALIDATE_DAYS) and is `not_due`,
     its landed copy reused, on the other days; not_due results are no
-    requests and are left out of `attempts`.
+    requests and are left out of `attempts`. `limiter`: the per-host limits
+    shared with the task's other sources (default: the Fetcher's own).
     """
     source = source_from_dict(source_data)
     config = config or settings.fetch
     attempts: list[FetchResult] = []
-    with Fetcher(
+    async with Fetcher(
         settings.storage,
         config,
         revalidation=revalidation or settings.revalidation(),
         hosts_at_once=settings.fetch_hosts,
+        limiter=limiter,
     ) as fetcher:
-        found = discover_source(source, fetcher, attempts=attempts, years=(year, year) if year else None)
+        found = await discover_source(source, fetcher, attempts=attempts, years=(year, year) if year else None)
         reports = found.reports
         web = [r for r in reports if r.local_path is None]
-        results = dict(zip((r.url for r in web), fetch_reports(fetcher, web), strict=True))
+        results = dict(zip((r.url for r in web), await fetch_reports(fetcher, web), strict=True))
     documents = [
         _from_folder(settings, r) if r.local_path is not None else _from_web(settings, r, results[r.url])
         for r in reports
@@ -109,39 +114,48 @@ def fetch_sources(
 
     One revalidation schedule for the whole batch (`revalidate`: every known document).
 
-    Sources on different hosts are fetched at the same time, up to
-    `HOST_THREADS_PER_SLOT` x `settings.fetch_hosts` hosts by this task;
-    sources sharing a host (departments on their county's portal) one after
-    another. A host spends most of its crawl waiting out its interval, so
+    One event loop for the task (`asyncio.run`), a coroutine per host:
+    sources on different hosts are fetched at the same time, up to
+    `HOSTS_PER_SLOT` x `settings.fetch_hosts` hosts by this task, no thread
+    pool; sources sharing a host (departments on their county's portal) one
+    after another. A host spends most of its crawl waiting out its interval, so
     the cap of DISCLOSURE_FETCH_HOSTS is on requests in flight to distinct
     hosts by all the run's fetch tasks together, taken per request. That
     cap, the per-host rate limit and concurrency cap hold across processes
-    through lock files in the shared fetch state
-    (extractors.fetch.host_limiter). A source
+    through lock files in the shared fetch state, or in Redis when
+    DISCLOSURE_HOST_LOCKS names one (extractors.fetch.host_locks). A source
     that raises (a bug, the landing zone unwritable) is logged and returned
     as `{"source", "documents": [], "attempts": [], "error"}`, so the other
     sources' documents go on to parse and load and `summarize` fails the run
     naming it. Failed requests never raise: they are data.
     """
+    return asyncio.run(_fetch_sources(settings, sources, year, settings.revalidation(force=revalidate)))
+
+
+async def _fetch_sources(
+    settings: Settings, sources: list[dict[str, Any]], year: int | None, revalidation: Revalidation
+) -> list[dict[str, Any]]:
     by_host: dict[str, list[int]] = {}
     for index, source in enumerate(sources):
         by_host.setdefault(_host(source), []).append(index)
     results: list[dict[str, Any]] = [{} for _ in sources]
     done = 0
-    lock = threading.Lock()
-    revalidation = settings.revalidation(force=revalidate)
+    # One for the task's hosts: lock files, or Redis in server mode (DISCLOSURE_HOST_LOCKS).
+    limiter = host_limiter(settings.host_locks, settings.storage.fetch_state_dir, settings.fetch, settings.fetch_hosts)
+    hosts_under_way = asyncio.Semaphore(HOSTS_PER_SLOT * settings.fetch_hosts)
 
-    def one_host(indexes: list[int]) -> None:
+    async def one_host(indexes: list[int]) -> None:
         nonlocal done
-        for index in indexes:
-            results[index] = _fetch_or_error(settings, sources[index], year, revalidation)
-            with lock:
+        async with hosts_under_way:
+            for index in indexes:
+                results[index] = await _fetch_or_error(settings, sources[index], year, revalidation, limiter)
                 done += 1
                 log.info("fetch progress: %d of %d sources", done, len(sources))
 
-    threads = min(HOST_THREADS_PER_SLOT * settings.fetch_hosts, len(by_host))
-    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        list(pool.map(one_host, by_host.values()))
+    try:
+        await asyncio.gather(*(one_host(indexes) for indexes in by_host.values()))
+    finally:
+        await limiter.aclose()
     return results
 
 
@@ -151,11 +165,11 @@ def _host(source: dict[str, Any]) -> str:
     return urlsplit(urls[0]).netloc.lower() if urls else f"folder:{source.get('local_dir')}"
 
 
-def _fetch_or_error(
-    settings: Settings, source: dict[str, Any], year: int | None, revalidation: Revalidation
+async def _fetch_or_error(
+    settings: Settings, source: dict[str, Any], year: int | None, revalidation: Revalidation, limiter: HostSlots
 ) -> dict[str, Any]:
     try:
-        return fetch_source(settings, source, year=year, revalidation=revalidation)
+        return await fetch_source(settings, source, year=year, revalidation=revalidation, limiter=limiter)
     except Exception as exc:
         log.exception("%s: fetch failed", source["name"])
         return {"source": source["name"], "documents": [], "attempts": [], "error": f"{type(exc).__name__}: {exc}"}

@@ -112,7 +112,8 @@ class Settings:
     fetch_batch_size: int = 10  # DISCLOSURE_FETCH_BATCH_SIZE: sources per mapped `fetch` task
     # DISCLOSURE_FETCH_HOSTS: requests in flight to distinct hosts by all fetch tasks together, a slot
     # taken per request (lock files beside the per-host ones, extractors.fetch.host_limiter); each host
-    # keeps its own spacing.
+    # keeps its own spacing. A fetch task progresses up to 4 hosts per slot (pipeline.fetch_step.HOSTS_PER_SLOT)
+    # on one event loop.
     fetch_hosts: int = 32
     # DISCLOSURE_HOST_LOCKS: where those slots and each host's spacing live: "" lock files in the fetch
     # state (embedded), a redis:// URL Redis (server mode, workers sharing no folder; extractors.fetch.host_locks).

@@ -11,6 +11,7 @@ zone: a check leaves the next run's state alone.
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from collections import defaultdict
 from pathlib import Path
@@ -39,14 +40,18 @@ def check_sources(registry: Path, config: FetchConfig, out: TextIO, discover: bo
         print(f"warning: {config.contact_warning}", file=out)
     if discover:
         with tempfile.TemporaryDirectory(prefix="disclosure-check-") as scratch:
-            root = Path(scratch)
-            storage = StorageConfig(str(root / "landing"), str(root / "parsed"), root / "fetch_state")
-            with Fetcher(storage, config) as fetcher:
-                for source in web:
-                    attempts: list[FetchResult] = []
-                    found = discover_source(source, fetcher, attempts=attempts)
-                    _print_discovery(source, found, attempts, out)
+            asyncio.run(_discover_all(web, config, Path(scratch), out))
     return 0
+
+
+async def _discover_all(sources: list[Source], config: FetchConfig, scratch: Path, out: TextIO) -> None:
+    """Each source's discovery printed in turn, its pages landed under `scratch`."""
+    storage = StorageConfig(str(scratch / "landing"), str(scratch / "parsed"), scratch / "fetch_state")
+    async with Fetcher(storage, config) as fetcher:
+        for source in sources:
+            attempts: list[FetchResult] = []
+            found = await discover_source(source, fetcher, attempts=attempts)
+            _print_discovery(source, found, attempts, out)
 
 
 def _print_discovery(source: Source, found: Discovery, attempts: list[FetchResult], out: TextIO) -> None:

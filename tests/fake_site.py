@@ -8,6 +8,7 @@ networks. Nothing here reaches beyond the loopback interface.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
 import time
@@ -16,13 +17,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import httpx
 import pytest
 
 from bench.loopback_http import QuietHandler
-from extractors.fetch.fetcher import FetchConfig
+from extractors.fetch.fetcher import FetchConfig, Fetcher, FetchResult
 from extractors.fetch.registry import Source, parse_registry
+from extractors.storage import StorageConfig
 
 PDF_2020 = b"%PDF-1.4\n% 2020 report of the fake county\n%%EOF\n"
 DOCX_2019 = b"PK\x03\x04 fake docx 2019"
@@ -289,16 +292,26 @@ def site_fixture(trap: Trap) -> Iterator[FakeSite]:
     server.server_close()
 
 
-class RecordingTransport(httpx.HTTPTransport):
+def fetch_once(storage: StorageConfig, config: FetchConfig, url: str, **options: Any) -> FetchResult:
+    """`url` fetched by a Fetcher of its own (as each source of a run has), from sync code."""
+
+    async def fetch() -> FetchResult:
+        async with Fetcher(storage, config) as fetcher:
+            return await fetcher.fetch(url, **options)
+
+    return asyncio.run(fetch())
+
+
+class RecordingTransport(httpx.AsyncHTTPTransport):
     """The real transport, remembering every URL it was asked to connect to."""
 
     def __init__(self) -> None:
         super().__init__()
         self.urls: list[str] = []
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.urls.append(str(request.url))
-        return super().handle_request(request)
+        return await super().handle_async_request(request)
 
 
 COUNTY = "测试县人民政府"  # the agency of the fake county site's registry entry

@@ -384,6 +384,8 @@ def airflow_env(
             "DISCLOSURE_LANDING_URL": "s3://disclosure/landing",
             "DISCLOSURE_PARSED_DIR": "s3://disclosure/parsed",
             "DISCLOSURE_S3_ENDPOINT_URL": s3_endpoint,
+            # host politeness in Redis, as compose (there on db 1; here the run's own db, its keys prefixed)
+            "DISCLOSURE_HOST_LOCKS": broker_url,
             "AWS_ACCESS_KEY_ID": "test",
             "AWS_SECRET_ACCESS_KEY": "test",
             "AWS_DEFAULT_REGION": "us-east-1",

@@ -8,12 +8,17 @@ address it resolves to is checked, IPv4 addresses carried inside IPv6 ones
 registry lifts the rule for its own origins (host and port) only, never for
 another port of the host (a database on 5432) nor where they redirect.
 
+The look-up is the event loop's (`loop.getaddrinfo`, run in its executor):
+getaddrinfo blocks, and one slow resolver must not stall every other host's
+fetch on the loop.
+
 Known limit: httpx resolves the name again when it connects, so a DNS answer
 that changes between the two look-ups (rebinding) is not caught here.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 from urllib.parse import urlsplit
@@ -39,7 +44,7 @@ class UnresolvableHost(OSError):
     """The host has no address now: a network failure, not a refusal."""
 
 
-def refusal(url: str, allowed_origins: frozenset[str] = frozenset()) -> str | None:
+async def refusal(url: str, allowed_origins: frozenset[str] = frozenset()) -> str | None:
     """Why `url` must not be fetched, or None when it may be. Resolves the host (no connection).
 
     `allowed_origins` (`origin_of` values) may be private.
@@ -59,7 +64,7 @@ def refusal(url: str, allowed_origins: frozenset[str] = frozenset()) -> str | No
     except ValueError:
         return "URL has an invalid port"
     try:
-        addresses = _resolve(host, port)
+        addresses = await _resolve(host, port)
     except (OSError, UnicodeError) as exc:
         # Not a refusal: the name may resolve tomorrow. Unchecked, the URL must not be fetched today.
         raise UnresolvableHost(f"host {host!r} does not resolve: {exc}") from exc
@@ -70,12 +75,12 @@ def refusal(url: str, allowed_origins: frozenset[str] = frozenset()) -> str | No
     return None
 
 
-def _resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+async def _resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
     try:
         return [ipaddress.ip_address(host)]  # a literal address needs no look-up
     except ValueError:
         pass
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     # Drop an IPv6 zone ("fe80::1%eth0") before parsing.
     return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
 

@@ -11,7 +11,7 @@ before a byte is decoded.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable
+from collections.abc import AsyncIterable
 
 _WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 _STEP = 64 * 1024  # decoded bytes produced per decompress call
@@ -36,11 +36,11 @@ def decoder_for(content_encoding: str | None) -> zlib._Decompress | None:
     return zlib.decompressobj(_WBITS[layers[0]])
 
 
-def read_capped(raw_chunks: Iterable[bytes], content_encoding: str | None, max_bytes: int) -> bytes:
+async def read_capped(raw_chunks: AsyncIterable[bytes], content_encoding: str | None, max_bytes: int) -> bytes:
     """The decoded body of `raw_chunks`; BodyTooLarge as soon as more than `max_bytes` are decoded."""
     decoder = decoder_for(content_encoding)
     out, size = [], 0
-    for raw in raw_chunks:
+    async for raw in raw_chunks:
         pending = raw
         while pending:
             if decoder is None:

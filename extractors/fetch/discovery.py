@@ -11,11 +11,11 @@ report, and a page without attachments is itself the report.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -115,7 +115,7 @@ def is_report_link(text: str, target: str = "", pattern: str | None = None) -> b
     return False
 
 
-def discover_source(
+async def discover_source(
     source: Source,
     fetcher: Fetcher,
     *,
@@ -146,7 +146,7 @@ def discover_source(
             discovery.skipped.append(SkippedLink(year, url, ""))
     for listing_url in source.listing_urls:
         crawl = _Crawl(source, fetcher, bounds, log_to, discovery)
-        for report in crawl.listing(listing_url, max_pages):
+        for report in await crawl.listing(listing_url, max_pages):
             found.setdefault(report.url, report)
     discovery.reports = list(found.values())
     log.info(
@@ -158,27 +158,29 @@ def discover_source(
     return discovery
 
 
-def fetch_reports(fetcher: Fetcher, reports: Iterable[DiscoveredReport], max_workers: int = 4) -> list[FetchResult]:
+async def fetch_reports(fetcher: Fetcher, reports: Iterable[DiscoveredReport], at_once: int = 4) -> list[FetchResult]:
     """Fetch every web report into the landing zone, once: a page discovery landed is not asked for again.
 
+    Up to `at_once` requests are under way together (the fetcher's limiter still spaces each host's).
     Folder files are parsed in place, so skipped.
     """
     web = [r for r in reports if r.local_path is None]
+    under_way = asyncio.Semaphore(at_once)
 
-    def one(report: DiscoveredReport) -> FetchResult:
+    async def one(report: DiscoveredReport) -> FetchResult:
         if report.fetched is not None:
             return report.fetched
-        return fetcher.fetch(
-            report.url,
-            local=report.local,
-            source=report.source,
-            agency=report.agency,
-            report_year=report.year,
-            step=FETCH_STEP,
-        )
+        async with under_way:
+            return await fetcher.fetch(
+                report.url,
+                local=report.local,
+                source=report.source,
+                agency=report.agency,
+                report_year=report.year,
+                step=FETCH_STEP,
+            )
 
-    with ThreadPoolExecutor(max_workers=max_workers) as pool:
-        return list(pool.map(one, web))
+    return list(await asyncio.gather(*(one(r) for r in web)))
 
 
 def _in_years(year: int | None, bounds: tuple[int | None, int | None]) -> bool:
@@ -267,20 +269,20 @@ class _Crawl:
         self.judged: set[str] = set()  # links seen once (as an anchor and as a script's record, say)
         self.taken = 0  # report links taken from this listing, capped at MAX_REPORTS_PER_LISTING
 
-    def listing(self, listing_url: str, max_pages: int) -> list[DiscoveredReport]:
+    async def listing(self, listing_url: str, max_pages: int) -> list[DiscoveredReport]:
         reports: list[DiscoveredReport] = []
         frontier: deque[Iterator[str]] = deque([iter([listing_url])])
         seen: set[str] = set()
         read, hinted = 0, 0
         page_url = _next_unseen(frontier, seen)
         while page_url is not None and len(seen) <= max_pages:
-            page = self._fetch(page_url, landed=False)
+            page = await self._fetch(page_url, landed=False)
             if page is not None:
                 read += 1
                 anchors = _links(page.root, self.source.css_selector)
                 listed = _row_texts(page.root)
                 for text, href in anchors + script_links(page.text, page.base):
-                    reports += self._report_link(text, href, page_url, listed.get(href))
+                    reports += await self._report_link(text, href, page_url, listed.get(href))
                 for pager in pagers(page.text, _links(page.root, None), page.base, listing_url):
                     hinted = max(hinted, pager.hinted or 0)
                     frontier.append(pager.urls)
@@ -296,7 +298,7 @@ class _Crawl:
         log.warning("%s: %s", self.source.name, message)
         self.discovery.warnings.append(message)
 
-    def _report_link(self, text: str, href: str, page_url: str, listed: str | None) -> list[DiscoveredReport]:
+    async def _report_link(self, text: str, href: str, page_url: str, listed: str | None) -> list[DiscoveredReport]:
         if not href.lower().startswith(("http://", "https://")) or href in self.judged:
             return []
         if not is_report_link(text, href, self.source.link_text_pattern):
@@ -314,16 +316,18 @@ class _Crawl:
             if self.taken == MAX_REPORTS_PER_LISTING + 1:
                 self._warn(f"{page_url}: more than {MAX_REPORTS_PER_LISTING} report links; the rest are left out")
             return []
-        return self._resolve(year, href, text, page_url, listed)
+        return await self._resolve(year, href, text, page_url, listed)
 
-    def _resolve(self, year: int, href: str, text: str, listing_url: str, listed: str | None) -> list[DiscoveredReport]:
+    async def _resolve(
+        self, year: int, href: str, text: str, listing_url: str, listed: str | None
+    ) -> list[DiscoveredReport]:
         """A file link is the report; an HTML page is landed once, and the files it attaches are the reports.
 
         `listed` is the text beside the link on the listing (its date dates the report when nothing stronger does).
         """
         if _ATTACHMENT.search(href):
             return [_record(self.source, year, href, text, listing_url, dated=published_on(href, listed=listed))]
-        page = self._fetch(href, landed=True, year=year)
+        page = await self._fetch(href, landed=True, year=year)
         if page is None:  # failed: the document is this attempt, not asked for again this run
             fetched = self.attempts[-1]
             return [_record(self.source, year, href, text, listing_url, fetched=fetched)]
@@ -343,11 +347,11 @@ class _Crawl:
         dated = published_on(href, html=page.text, text=visible, last_modified=last_modified, listed=listed)
         return [_record(self.source, year, href, text, listing_url, dated, fetched=page.result)]
 
-    def _fetch(self, url: str, landed: bool, year: int | None = None) -> _Page | None:
+    async def _fetch(self, url: str, landed: bool, year: int | None = None) -> _Page | None:
         """A listing page is read afresh each run; a report page is landed (conditional, on its revalidation day)."""
         import lxml.html
 
-        result = self.fetcher.fetch(
+        result = await self.fetcher.fetch(
             url,
             local=_local(self.source, url),
             conditional=landed,

@@ -18,13 +18,26 @@ stops at the cap), stacked or unknown content encodings, and exchanges over
 `total_timeout` (connect and headers included). Network and data problems never
 raise: they are a FetchResult with a status and an `error` that starts with
 a stable code (`fetch.too_large`, `fetch.timeout` ...).
+
+How: `Fetcher.fetch` is a coroutine on httpx's AsyncClient, so one event loop
+progresses many hosts at once without a thread per host (pipeline.fetch_step
+runs a coroutine per host). Nothing on the way blocks the loop for long: the
+address guard resolves names in the loop's executor, the per-host limiter
+polls its lock files between `asyncio.sleep`s, and the whole exchange runs
+under `asyncio.timeout(total_timeout)`, which cancels it wherever it is
+(httpx's own timeouts are per socket operation: a server trickling a byte
+a second never trips them). Landing the bytes and the state files are local
+disk writes of a few ms, made on the loop. A sync caller runs the coroutine
+with asyncio.run.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 import re
-import threading
+import ssl
 import time
 import uuid
 from dataclasses import dataclass, field, fields, replace
@@ -38,8 +51,8 @@ import tenacity
 
 from extractors.fetch.address_guard import UnresolvableHost, host_of, origin_of, refusal
 from extractors.fetch.body import BodyTooLarge, RefusedEncoding, read_capped
-from extractors.fetch.deadline import Watchdog
-from extractors.fetch.host_limiter import HostLimiter, host_lock_dir
+from extractors.fetch.host_limiter import HostSlots
+from extractors.fetch.host_locks import LOCK_FILES, host_limiter
 from extractors.fetch.revalidation import Revalidation
 from extractors.fetch.robots_store import RobotsAnswer, RobotsStore
 from extractors.fetch.state import ConditionalStore, Validators
@@ -227,11 +240,13 @@ class _Response:
 
 
 class Fetcher:
-    """Fetches URLs under one FetchConfig; thread-safe, so a thread pool may share one.
+    """Fetches URLs under one FetchConfig on the running event loop; its coroutines may share one.
 
+    Open it with `async with` inside the loop that uses it (its client's connections belong to that loop).
     `revalidation` says which documents already held are asked for this run; by default all of them.
-    `hosts_at_once` caps the requests in flight to distinct hosts across every process sharing the
-    fetch state (DISCLOSURE_FETCH_HOSTS; host_limiter.HostsAtOnce); None: no cap beyond each host's.
+    `limiter` spaces and caps the requests to each host; by default the lock-file HostLimiter of the
+    fetch state, where `hosts_at_once` caps the requests in flight to distinct hosts across every
+    process sharing it (DISCLOSURE_FETCH_HOSTS; host_limiter.HostsAtOnce); None: no cap beyond each host's.
     """
 
     def __init__(
@@ -239,42 +254,39 @@ class Fetcher:
         storage: StorageConfig,
         config: FetchConfig | None = None,
         *,
-        transport: httpx.BaseTransport | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
         state: ConditionalStore | None = None,
         revalidation: Revalidation | None = None,
         hosts_at_once: int | None = None,
+        limiter: HostSlots | None = None,
     ) -> None:
         self.storage = storage
         self.config = config or FetchConfig()
         self.state = state or ConditionalStore(storage)
         self.revalidation = revalidation or Revalidation(days=1)
-        self.limiter = HostLimiter(
-            host_lock_dir(storage.fetch_state_dir),
-            self.config.min_interval_per_host,
-            self.config.max_concurrency_per_host,
-            hosts_at_once,
-        )
+        self.limiter = limiter or host_limiter(LOCK_FILES, storage.fetch_state_dir, self.config, hosts_at_once)
         self.robots_store = RobotsStore(storage.fetch_state_dir)
         self._robots: dict[str, RobotFileParser | str] = {}  # origin -> parser, or why it blocks all
-        self._robots_lock = threading.Lock()
-        self.client = httpx.Client(
+        self._robots_locks: dict[str, asyncio.Lock] = {}  # origin -> held while its robots.txt is read
+        self.client = httpx.AsyncClient(
             timeout=httpx.Timeout(self.config.read_timeout, connect=self.config.connect_timeout),
             headers={"User-Agent": self.config.user_agent, "Accept-Encoding": "identity"},
             follow_redirects=False,  # every hop is checked here, not trusted to the client
             trust_env=False,  # a proxy from the environment would connect on our behalf, past the guard
+            verify=_tls_context(),
             transport=transport,
         )
 
-    def __enter__(self) -> Fetcher:
+    async def __aenter__(self) -> Fetcher:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
 
-    def close(self) -> None:
-        self.client.close()
+    async def aclose(self) -> None:
+        await self.client.aclose()
 
-    def fetch(
+    async def fetch(
         self,
         url: str,
         *,
@@ -306,7 +318,7 @@ class Fetcher:
             return _finish(self._held(result, validators, keep_content), NOT_DUE, None)
         headers = validators.request_headers() if validators else {}
         try:
-            response = self._follow(url, allowed, headers, self.config.max_bytes, result, check_robots=True)
+            response = await self._follow(url, allowed, headers, self.config.max_bytes, result, check_robots=True)
         except _DeadlineExceeded:
             return _finish(
                 result,
@@ -344,7 +356,7 @@ class Fetcher:
             result.content = held.read_bytes()
         return result
 
-    def _follow(
+    async def _follow(
         self,
         url: str,
         allowed: frozenset[str],
@@ -358,7 +370,7 @@ class Fetcher:
         for _hop in range(self.config.max_redirects + 1):
             result.final_url = current
             try:
-                reason = refusal(current, allowed)
+                reason = await refusal(current, allowed)
             except UnresolvableHost as exc:
                 _finish(result, FAILED, f"fetch.dns: {exc}")
                 return None
@@ -366,12 +378,12 @@ class Fetcher:
                 _finish(result, REFUSED, f"fetch.refused_address: {reason}")
                 return None
             if check_robots and self.config.respect_robots:
-                blocked = self._robots_block(current, allowed)
+                blocked = await self._robots_block(current, allowed)
                 if blocked:
                     _finish(result, ROBOTS_DISALLOWED, f"fetch.robots: {blocked}")
                     return None
             try:
-                response = self._request(current, headers, max_bytes, result)
+                response = await self._request(current, headers, max_bytes, result)
             except _RetryableStatus as exc:
                 result.http_status, result.headers = exc.status_code, exc.headers
                 _finish(result, FAILED, f"fetch.http_status: HTTP {exc.status_code} after {result.tries} tries")
@@ -392,9 +404,9 @@ class Fetcher:
         _finish(result, FAILED, f"fetch.too_many_redirects: more than {self.config.max_redirects}")
         return None
 
-    def _request(self, url: str, headers: dict[str, str], max_bytes: int, result: FetchResult) -> _Response:
-        """One GET with retries (tenacity) on 5xx/429 and on timeouts and connection errors."""
-        retrying = tenacity.Retrying(
+    async def _request(self, url: str, headers: dict[str, str], max_bytes: int, result: FetchResult) -> _Response:
+        """One GET with retries (tenacity, pausing in asyncio.sleep) on 5xx/429, timeouts and connection errors."""
+        retrying = tenacity.AsyncRetrying(
             stop=tenacity.stop_after_attempt(self.config.retries + 1),
             wait=tenacity.wait_exponential(multiplier=self.config.backoff_initial, max=self.config.backoff_max),
             retry=tenacity.retry_if_exception_type(
@@ -403,28 +415,28 @@ class Fetcher:
             before_sleep=lambda state: log.info("%s: retrying after %s", url, state.outcome.exception()),
             reraise=True,
         )
-        for attempt in retrying:
+        async for attempt in retrying:
             with attempt:
                 result.tries += 1
-                return self._request_once(url, headers, max_bytes)
+                return await self._request_once(url, headers, max_bytes)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
-    def _request_once(self, url: str, headers: dict[str, str], max_bytes: int) -> _Response:
-        with self.limiter.slot(host_of(url)), Watchdog(self.config.total_timeout) as watchdog:
+    async def _request_once(self, url: str, headers: dict[str, str], max_bytes: int) -> _Response:
+        async with self.limiter.slot(host_of(url)):
+            deadline = asyncio.timeout(self.config.total_timeout)  # cancels the exchange wherever it is
             try:
-                response = self._exchange(url, headers, max_bytes, watchdog)
-            except httpx.HTTPError:
-                if watchdog.fired:
+                async with deadline:
+                    return await self._exchange(url, headers, max_bytes)
+            except TimeoutError:
+                if deadline.expired():  # not a socket's own timeout (httpx reports those as its TimeoutException)
                     raise _DeadlineExceeded(url) from None
                 raise
-        if watchdog.fired:  # a body cut short by the shut socket may look complete
-            raise _DeadlineExceeded(url)
-        return response
 
-    def _exchange(self, url: str, headers: dict[str, str], max_bytes: int, watchdog: Watchdog) -> _Response:
-        """One request on a fresh connection (so the watchdog sees its socket), the body read under the cap."""
+    async def _exchange(self, url: str, headers: dict[str, str], max_bytes: int) -> _Response:
+        """One request on a fresh connection, the body read under the cap."""
+        # No idle keep-alive connections to thousands of hosts, each asked once a second at most.
         headers = headers | {"Connection": "close"}
-        with self.client.stream("GET", url, headers=headers, extensions={"trace": watchdog.trace}) as response:
+        async with self.client.stream("GET", url, headers=headers) as response:
             selected = {k: response.headers[k] for k in SELECTED_HEADERS if k in response.headers}
             status = response.status_code
             if status >= 500 or status == 429:
@@ -436,34 +448,32 @@ class Fetcher:
                 return _Response(status, selected, too_large=True)  # refused before reading a byte
             try:
                 # Raw bytes, decoded by us: httpx would inflate a whole chunk before any cap could apply.
-                body = read_capped(response.iter_raw(), response.headers.get("content-encoding"), max_bytes)
+                body = await read_capped(response.aiter_raw(), response.headers.get("content-encoding"), max_bytes)
             except BodyTooLarge:
                 return _Response(status, selected, too_large=True)  # leaving `with` drops the connection
             return _Response(status, selected, body=body)
 
-    def _robots_block(self, url: str, allowed: frozenset[str]) -> str | None:
+    async def _robots_block(self, url: str, allowed: frozenset[str]) -> str | None:
         """Why robots.txt forbids `url` for us, or None. Parsed once per origin and Fetcher, stored for a day."""
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
-        with self._robots_lock:
+        async with self._robots_locks.setdefault(origin, asyncio.Lock()):  # one request per origin, not one per waiter
             rules = self._robots.get(origin)
-        if rules is None:
-            rules = self._load_robots(origin, allowed)
-            with self._robots_lock:
-                self._robots[origin] = rules
+            if rules is None:
+                rules = self._robots[origin] = await self._load_robots(origin, allowed)
         if isinstance(rules, str):
             return rules
         if not rules.can_fetch(PROJECT_NAME, url):
             return f"{origin}/robots.txt disallows {parts.path or '/'}"
         return None
 
-    def _load_robots(self, origin: str, allowed: frozenset[str]) -> RobotFileParser | str:
+    async def _load_robots(self, origin: str, allowed: frozenset[str]) -> RobotFileParser | str:
         stored = self.robots_store.get(origin)
         if stored is not None:
             return _robots_rules(origin, stored.http_status, stored.body)
         probe = FetchResult(url=origin + "/robots.txt", status=FAILED)
         try:
-            response = self._follow(probe.url, allowed, {}, _ROBOTS_MAX_BYTES, probe, check_robots=False)
+            response = await self._follow(probe.url, allowed, {}, _ROBOTS_MAX_BYTES, probe, check_robots=False)
         except _DeadlineExceeded:
             response = None
         if response is None or response.too_large:
@@ -474,6 +484,13 @@ class Fetcher:
         body = response.body.decode("utf-8", errors="replace") if 200 <= response.status_code < 300 else ""
         self.robots_store.put(RobotsAnswer(origin, response.status_code, body, time.time()))
         return _robots_rules(origin, response.status_code, body)
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """httpx's default verification, built once a process: loading the CA bundle costs about 40 ms, and a
+    fetch task opens a Fetcher per source (100 a task in bench.nationwide)."""
+    return httpx.create_ssl_context(trust_env=False)
 
 
 def _robots_rules(origin: str, http_status: int, body: str) -> RobotFileParser:

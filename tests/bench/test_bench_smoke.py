@@ -130,7 +130,8 @@ def test_celery_throughput_report_sets_two_workers_beside_one() -> None:
     assert "2 slots per Celery worker" in out and "load average before 1.50" in out
 
 
-def test_agency_sites_publish_a_catalogue_that_discovery_finds_and_answer_304_to_a_known_etag(
+@pytest.mark.anyio
+async def test_agency_sites_publish_a_catalogue_that_discovery_finds_and_answer_304_to_a_known_etag(
     tmp_path: Path, tmp_settings
 ) -> None:
     from bench.agency_sites import AgencySites, Published, add_to_catalogue
@@ -148,8 +149,8 @@ def test_agency_sites_publish_a_catalogue_that_discovery_finds_and_answer_304_to
     with AgencySites(tmp_path) as web:
         sources = parse_registry(web.registry())
         assert [s.name for s in sources] == ["基准000县人民政府", "基准001县人民政府"]
-        with Fetcher(tmp_settings.storage, config) as fetcher:
-            found = {s.name: discover_source(s, fetcher).reports for s in sources}
+        async with Fetcher(tmp_settings.storage, config) as fetcher:
+            found = {s.name: (await discover_source(s, fetcher)).reports for s in sources}
             # 23 reports over three listing pages (10 a page), some linked through a report page
             assert sorted(r.url.rsplit("/", 1)[1] for r in found["基准000县人民政府"]) == sorted(
                 f"r_{i}.pdf" for i in range(23)
@@ -157,9 +158,10 @@ def test_agency_sites_publish_a_catalogue_that_discovery_finds_and_answer_304_to
             assert {r.year for r in found["基准000县人民政府"]} == set(range(2008, 2031))
             assert sorted(r.url.rsplit("/", 1)[1] for r in found["基准001县人民政府"]) == ["page.html", "plain.txt"]
             reports = [r for rs in found.values() for r in rs]
-            first = fetch_reports(fetcher, reports)
-        with Fetcher(tmp_settings.storage, config) as fetcher:  # the next run discovers afresh
-            again = fetch_reports(fetcher, [r for s in sources for r in discover_source(s, fetcher).reports])
+            first = await fetch_reports(fetcher, reports)
+        async with Fetcher(tmp_settings.storage, config) as fetcher:  # the next run discovers afresh
+            found_again = [r for s in sources for r in (await discover_source(s, fetcher)).reports]
+            again = await fetch_reports(fetcher, found_again)
     assert {r.http_status for r in first} == {200} and {r.http_status for r in again} == {304}
     assert web.hits[304] == 25
 

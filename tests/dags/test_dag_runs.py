@@ -64,15 +64,11 @@ def _fake_fetch(monkeypatch, documents: list[dict]) -> None:
     import pipeline.fetch_step
 
     monkeypatch.setattr(pipeline.discover, "discover_sources", lambda settings, backfill: [{"name": "site"}])
-    monkeypatch.setattr(
-        pipeline.fetch_step,
-        "fetch_source",
-        lambda settings, source, year=None, **_kwargs: {
-            "source": source["name"],
-            "documents": documents,
-            "attempts": [],
-        },
-    )
+
+    async def fetch_source(settings: Settings, source: dict, year: int | None = None, **_kwargs: object) -> dict:
+        return {"source": source["name"], "documents": documents, "attempts": []}
+
+    monkeypatch.setattr(pipeline.fetch_step, "fetch_source", fetch_source)
 
 
 def test_a_document_that_cannot_be_parsed_fails_only_its_batch(airflow_db, tmp_settings: Settings, monkeypatch) -> None:

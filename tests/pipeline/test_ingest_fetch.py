@@ -14,6 +14,7 @@ and run no parse task, and still know every document.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import io
@@ -411,7 +412,7 @@ def test_fetch_source_lists_every_document_with_its_outcome_and_a_year_backfill_
 ) -> None:
     source = _web(SOURCE, site.url("/nb/index.html"), local=True, report_urls=[site.url("/slow.pdf")])
     source_data = source_to_dict(parse_registry({"sources": [source]})[0])
-    result = fetch_source(tmp_settings, source_data, config=TEST_CONFIG)
+    result = asyncio.run(fetch_source(tmp_settings, source_data, config=TEST_CONFIG))
     documents = {d["url"].removeprefix(site.base): d for d in result["documents"]}
     assert {u: (d["fetch_status"], d["report_year"]) for u, d in documents.items()} == {
         "/files/2021.pdf": ("fetched", 2021),
@@ -432,7 +433,7 @@ def test_fetch_source_lists_every_document_with_its_outcome_and_a_year_backfill_
         ("/files/2020.pdf", "fetch"),
     }
 
-    narrowed = fetch_source(tmp_settings, source_data, year=2020, config=TEST_CONFIG)
+    narrowed = asyncio.run(fetch_source(tmp_settings, source_data, year=2020, config=TEST_CONFIG))
     assert {d["url"].removeprefix(site.base): d["fetch_status"] for d in narrowed["documents"]} == {
         "/files/2020.pdf": "not_due",  # landed today: not asked for again (extractors.fetch.revalidation)
         "/slow.pdf": "failed",
@@ -441,14 +442,14 @@ def test_fetch_source_lists_every_document_with_its_outcome_and_a_year_backfill_
 
 def test_a_result_parsed_but_never_loaded_is_loaded_by_the_next_run(tmp_settings: Settings) -> None:
     source = source_to_dict(next(s for s in load_registry(REGISTRY) if s.name == "bundled-samples"))
-    first = fetch_source(tmp_settings, source)
+    first = asyncio.run(fetch_source(tmp_settings, source))
     assert [d["fetch_status"] for d in first["documents"]] == ["read"] * 5
     assert len(to_parse([first])) == 5
     # A run parsed two documents and stopped before `load`.
     for d in to_parse([first])[:2]:
         parse_to_file(d["landing_path"], tmp_settings, name=d["document"])
 
-    second = fetch_source(tmp_settings, source)
+    second = asyncio.run(fetch_source(tmp_settings, source))
     pending = to_parse([second])
     assert len(pending) == 3 and sum(d["parsed"] for d in second["documents"]) == 2
     outcomes = [parse_to_file(d["landing_path"], tmp_settings, name=d["document"]) for d in pending]
@@ -456,7 +457,7 @@ def test_a_result_parsed_but_never_loaded_is_loaded_by_the_next_run(tmp_settings
     loaded = load_run(tmp_settings, [second], outcomes[:1], Backfill())
     assert (loaded["documents_loaded"], loaded["documents_skipped"]) == (5, 0)
 
-    third = fetch_source(tmp_settings, source)
+    third = asyncio.run(fetch_source(tmp_settings, source))
     assert to_parse([third]) == []
     assert load_run(tmp_settings, [third], [], Backfill(agency="静乐县"))["documents_not_selected"] == 4
     with pytest.raises(NothingSelected, match="no document matches"):
@@ -484,7 +485,7 @@ def test_a_source_whose_fetch_raises_is_data_and_the_batch_goes_on(
 ) -> None:
     import pipeline.fetch_step
 
-    def fetch_one(settings: Settings, source: dict, year: int | None = None, **_: object) -> dict:
+    async def fetch_one(settings: Settings, source: dict, year: int | None = None, **_: object) -> dict:
         if source["name"] == "b":
             raise OSError("landing zone not writable")
         return {"source": source["name"], "documents": [], "attempts": []}
@@ -501,19 +502,16 @@ def test_a_source_whose_fetch_raises_is_data_and_the_batch_goes_on(
 def test_a_batch_fetches_other_hosts_at_the_same_time_and_one_host_one_source_after_another(
     tmp_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import threading
     import time
 
     import pipeline.fetch_step
 
     spans: dict[str, tuple[float, float]] = {}
-    lock = threading.Lock()
 
-    def fetch_one(settings: Settings, source: dict, year: int | None = None, **_: object) -> dict:
+    async def fetch_one(settings: Settings, source: dict, year: int | None = None, **_: object) -> dict:
         started = time.monotonic()
-        time.sleep(0.3)
-        with lock:
-            spans[source["name"]] = (started, time.monotonic())
+        await asyncio.sleep(0.3)
+        spans[source["name"]] = (started, time.monotonic())
         return {"source": source["name"], "documents": [], "attempts": []}
 
     monkeypatch.setattr(pipeline.fetch_step, "fetch_source", fetch_one)

@@ -18,7 +18,7 @@ from tests.cms_sites import FAMILIES, YEARS, file_listing, list_model, published
 from tests.fake_site import TEST_CONFIG, FakeSite, site_fixture, trap_fixture  # noqa: F401  (fixtures)
 from tests.report_text import consistent_cells, render
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.anyio]
 
 
 def _source(site: FakeSite, listing: str, **extra: object):
@@ -40,7 +40,7 @@ def _report_hits(site: FakeSite, year: int) -> int:
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))
-def test_every_registered_year_is_found_fetched_once_and_dated(
+async def test_every_registered_year_is_found_fetched_once_and_dated(
     family: str, site: FakeSite, tmp_settings: Settings
 ) -> None:
     routes, listing = FAMILIES[family]
@@ -49,12 +49,12 @@ def test_every_registered_year_is_found_fetched_once_and_dated(
 
     attempts: list[FetchResult] = []
 
-    def run() -> tuple[list, list]:
-        with Fetcher(tmp_settings.storage, TEST_CONFIG) as fetcher:
-            found = discover_source(source, fetcher, attempts=attempts)
-            return found, fetch_reports(fetcher, found.reports)
+    async def run() -> tuple[list, list]:
+        async with Fetcher(tmp_settings.storage, TEST_CONFIG) as fetcher:
+            found = await discover_source(source, fetcher, attempts=attempts)
+            return found, await fetch_reports(fetcher, found.reports)
 
-    found, results = run()
+    found, results = await run()
     assert [a.url for a in attempts if not a.ok] == []  # no listing page asked for that the site does not have
     assert sorted(r.year for r in found.reports) == [y for y in YEARS if y >= 2019]
     assert {(r.year, r.published_on, r.published_on_source) for r in found.reports} == {
@@ -65,44 +65,44 @@ def test_every_registered_year_is_found_fetched_once_and_dated(
     assert all(_report_hits(site, y) == (1 if y >= 2019 else 0) for y in YEARS)
     assert {r.status for r in results} == {FETCHED}
 
-    again, results = run()
+    again, results = await run()
     assert {r.status for r in results} == {NOT_MODIFIED} and len(results) == len(again.reports)
     assert all(_report_hits(site, y) == 2 for y in YEARS if y >= 2019)  # one (conditional) request a run
 
 
-def test_a_listing_hinting_more_pages_than_followed_is_a_warning(site: FakeSite, tmp_settings: Settings) -> None:
+async def test_a_listing_hinting_more_pages_than_followed_is_a_warning(site: FakeSite, tmp_settings: Settings) -> None:
     site.routes.update(trs_model(with_api=False) | report_routes())  # pages 3-4 need a search API it lacks
-    with Fetcher(tmp_settings.storage, TEST_CONFIG) as fetcher:
-        found = discover_source(_source(site, "/nb/index.htm", first_year=2016), fetcher)
+    async with Fetcher(tmp_settings.storage, TEST_CONFIG) as fetcher:
+        found = await discover_source(_source(site, "/nb/index.htm", first_year=2016), fetcher)
     assert found.warnings == [f"{site.url('/nb/index.htm')}: the listing hints at 4 pages, 2 followed"]
     assert len(found.reports) == 4
 
 
-def test_a_list_model_naming_no_api_address_hints_its_later_pages_and_asks_no_guess(
+async def test_a_list_model_naming_no_api_address_hints_its_later_pages_and_asks_no_guess(
     site: FakeSite, tmp_settings: Settings
 ) -> None:
     site.routes.update(list_model(static=1) | report_routes())
-    with Fetcher(tmp_settings.storage, TEST_CONFIG) as fetcher:
-        found = discover_source(_source(site, "/nb/", first_year=2016), fetcher)
+    async with Fetcher(tmp_settings.storage, TEST_CONFIG) as fetcher:
+        found = await discover_source(_source(site, "/nb/", first_year=2016), fetcher)
     assert found.warnings == [f"{site.url('/nb/')}: the listing hints at 4 pages, 2 followed"]
     assert sorted(r.year for r in found.reports) == [2020, 2021, 2022, 2023]
     assert not [path for path in site.hits if "trsapi" in path]
 
 
-def test_the_date_printed_beside_a_link_dates_the_file_it_links(site: FakeSite, tmp_settings: Settings) -> None:
+async def test_the_date_printed_beside_a_link_dates_the_file_it_links(site: FakeSite, tmp_settings: Settings) -> None:
     site.routes.update(file_listing())
-    with Fetcher(tmp_settings.storage, TEST_CONFIG) as fetcher:
-        found = discover_source(_source(site, "/nb/files.html", first_year=2018), fetcher)
+    async with Fetcher(tmp_settings.storage, TEST_CONFIG) as fetcher:
+        found = await discover_source(_source(site, "/nb/files.html", first_year=2018), fetcher)
     dated = {r.year: (r.published_on, r.published_on_source) for r in found.reports}
     assert dated == {y: ((published(y), "page") if y >= 2020 else (None, None)) for y in YEARS if y >= 2018}
 
 
-def test_last_year_and_a_backfill_year_bound_discovery(site: FakeSite, tmp_settings: Settings) -> None:
+async def test_last_year_and_a_backfill_year_bound_discovery(site: FakeSite, tmp_settings: Settings) -> None:
     routes, listing = FAMILIES["create_page"]
     site.routes.update(routes() | report_routes())
-    with Fetcher(tmp_settings.storage, TEST_CONFIG) as fetcher:
-        bounded = discover_source(_source(site, listing, first_year=2019, last_year=2020), fetcher)
-        backfill = discover_source(_source(site, listing), fetcher, years=(2017, 2017))
+    async with Fetcher(tmp_settings.storage, TEST_CONFIG) as fetcher:
+        bounded = await discover_source(_source(site, listing, first_year=2019, last_year=2020), fetcher)
+        backfill = await discover_source(_source(site, listing), fetcher, years=(2017, 2017))
     assert sorted(r.year for r in bounded.reports) == [2019, 2020]
     assert [r.year for r in backfill.reports] == [2017]  # before first_year, asked for on purpose
 
@@ -151,7 +151,7 @@ def test_a_time_label_inside_a_word_is_no_publication_date() -> None:
     assert published_on(text="本报告统计时间：2021-01-01至2021-12-31") is None
 
 
-def test_a_gkmlpt_report_rendered_client_side_is_fetched_and_read_from_its_script(
+async def test_a_gkmlpt_report_rendered_client_side_is_fetched_and_read_from_its_script(
     site: FakeSite, tmp_settings: Settings
 ) -> None:
     """Guangdong's gkmlpt article pages carry the report in `var data = {...content...}`: fetched as any page,
@@ -160,9 +160,9 @@ def test_a_gkmlpt_report_rendered_client_side_is_fetched_and_read_from_its_scrip
     texts = {y: render(f"测试县{y}", y, "gov2021", consistent_cells("gov2021", random.Random(y))) for y in YEARS}
     pages = {y: page(texts[y], "gkmlpt", y % VARIANTS).encode("utf-8") for y in YEARS}
     site.routes.update(routes() | {report_path(y): _page_route(pages[y]) for y in YEARS})
-    with Fetcher(tmp_settings.storage, TEST_CONFIG) as fetcher:
-        found = discover_source(_source(site, listing, first_year=2021), fetcher)
-        results = fetch_reports(fetcher, found.reports)
+    async with Fetcher(tmp_settings.storage, TEST_CONFIG) as fetcher:
+        found = await discover_source(_source(site, listing, first_year=2021), fetcher)
+        results = await fetch_reports(fetcher, found.reports)
     assert sorted(r.report_year for r in results) == [y for y in YEARS if y >= 2021]
     for result in results:
         doc = parse_bytes("post.html", result.content or b"")

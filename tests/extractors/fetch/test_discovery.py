@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import date
 
 import duckdb
@@ -21,7 +22,7 @@ from tests.fake_site import COUNTY, TEST_CONFIG, FakeSite, county_source, site_f
 from tests.paths import REGISTRY
 from warehouse.fetch_log import write_fetch_attempts
 
-pytestmark = pytest.mark.timeout(30)
+pytestmark = [pytest.mark.timeout(30), pytest.mark.anyio]
 
 AGENCY = COUNTY
 
@@ -31,8 +32,8 @@ def _source(site: FakeSite, **hints: object) -> Source:
 
 
 @pytest.fixture
-def fetcher(tmp_settings: Settings) -> Fetcher:
-    with Fetcher(tmp_settings.storage, TEST_CONFIG) as f:
+async def fetcher(tmp_settings: Settings) -> AsyncIterator[Fetcher]:
+    async with Fetcher(tmp_settings.storage, TEST_CONFIG) as f:
         yield f
 
 
@@ -73,11 +74,11 @@ def test_is_report_link(text: str, target: str, expected: bool) -> None:
     assert is_report_link(text, target) is expected
 
 
-def test_listing_pages_are_followed_and_report_links_picked(
+async def test_listing_pages_are_followed_and_report_links_picked(
     site: FakeSite, fetcher: Fetcher, tmp_settings: Settings
 ) -> None:
     attempts: list[FetchResult] = []
-    reports = discover_source(_source(site), fetcher, attempts=attempts).reports
+    reports = (await discover_source(_source(site), fetcher, attempts=attempts)).reports
     found = {(r.year, r.url.removeprefix(site.base)) for r in reports}
     assert found == {
         (2021, "/files/2021.pdf"),  # attachments of the report page, its 解读 left out
@@ -109,43 +110,45 @@ def test_listing_pages_are_followed_and_report_links_picked(
     assert {a.step for a in attempts} == {"discover"}
 
 
-def test_pagination_is_bounded(site: FakeSite, fetcher: Fetcher) -> None:
-    reports = discover_source(_source(site), fetcher, max_pages=2).reports
+async def test_pagination_is_bounded(site: FakeSite, fetcher: Fetcher) -> None:
+    reports = (await discover_source(_source(site), fetcher, max_pages=2)).reports
     assert {r.year for r in reports} == {2021, 2020, 2019}
     assert site.hits["/nb/index_2.html"] == 0
 
 
-def test_a_listing_whose_links_are_not_reports_gives_nothing(site: FakeSite, fetcher: Fetcher) -> None:
+async def test_a_listing_whose_links_are_not_reports_gives_nothing(site: FakeSite, fetcher: Fetcher) -> None:
     source = _source(site, listing_urls=[site.url("/news/index.html")])
-    assert discover_source(source, fetcher).reports == []
+    assert (await discover_source(source, fetcher)).reports == []
     # The 政府信息公开年报 column link has no year: it is not followed as a report (nor as a page).
     assert site.hits["/nb/index.html"] == 0
 
 
-def test_css_selector_limits_where_links_are_picked(site: FakeSite, fetcher: Fetcher) -> None:
-    assert discover_source(_source(site, css_selector="div.nav"), fetcher).reports == []
-    assert len(discover_source(_source(site, css_selector="ul.list"), fetcher).reports) == 4  # 2018: before first_year
+async def test_css_selector_limits_where_links_are_picked(site: FakeSite, fetcher: Fetcher) -> None:
+    assert (await discover_source(_source(site, css_selector="div.nav"), fetcher)).reports == []
+    assert (
+        len((await discover_source(_source(site, css_selector="ul.list"), fetcher)).reports) == 4
+    )  # 2018: before first_year
 
 
-def test_link_text_pattern_replaces_the_default_rule(site: FakeSite, fetcher: Fetcher) -> None:
-    reports = discover_source(_source(site, link_text_pattern=r"^二"), fetcher).reports
+async def test_link_text_pattern_replaces_the_default_rule(site: FakeSite, fetcher: Fetcher) -> None:
+    reports = (await discover_source(_source(site, link_text_pattern=r"^二"), fetcher)).reports
     assert {r.year for r in reports} == {2020, 2019}
 
 
-def test_a_failed_listing_is_an_attempt_not_an_exception(site: FakeSite, fetcher: Fetcher) -> None:
+async def test_a_failed_listing_is_an_attempt_not_an_exception(site: FakeSite, fetcher: Fetcher) -> None:
     attempts: list[FetchResult] = []
     source = _source(site, listing_urls=[site.url("/missing/index.html")])
-    assert discover_source(source, fetcher, attempts=attempts).reports == []
+    assert (await discover_source(source, fetcher, attempts=attempts)).reports == []
     assert [(a.status, a.http_status) for a in attempts] == [("failed", 404)]
 
 
-def test_without_local_the_fake_site_is_refused(site: FakeSite, fetcher: Fetcher) -> None:
+async def test_without_local_the_fake_site_is_refused(site: FakeSite, fetcher: Fetcher) -> None:
     attempts: list[FetchResult] = []
-    assert discover_source(_source(site, local=False), fetcher, attempts=attempts).reports == []
+    assert (await discover_source(_source(site, local=False), fetcher, attempts=attempts)).reports == []
     assert attempts[0].status == "refused" and not site.hits
 
 
-def test_direct_report_urls_and_folder_sources(site: FakeSite, fetcher: Fetcher) -> None:
+async def test_direct_report_urls_and_folder_sources(site: FakeSite, fetcher: Fetcher) -> None:
     direct = parse_registry(
         {
             "sources": [
@@ -161,25 +164,27 @@ def test_direct_report_urls_and_folder_sources(site: FakeSite, fetcher: Fetcher)
             ]
         }
     )[0]
-    assert [(r.url, r.year) for r in discover_source(direct, fetcher).reports] == [(site.url("/files/2020.pdf"), None)]
+    assert [(r.url, r.year) for r in (await discover_source(direct, fetcher)).reports] == [
+        (site.url("/files/2020.pdf"), None)
+    ]
 
     bundled = next(s for s in load_registry(REGISTRY) if s.name == "bundled-samples")
-    samples = discover_source(bundled, fetcher).reports
+    samples = (await discover_source(bundled, fetcher)).reports
     assert len(samples) == 5 and all(r.local_path and r.local_path.is_file() for r in samples)
     assert {r.agency for r in samples} == {None}  # the parser reads which agency each file is
-    assert fetch_reports(fetcher, samples) == []  # folder files are parsed in place
+    assert await fetch_reports(fetcher, samples) == []  # folder files are parsed in place
 
 
-def test_discover_fetch_log_and_a_second_run_lands_nothing_new(site: FakeSite, tmp_settings: Settings) -> None:
-    def run() -> list[FetchResult]:
-        with Fetcher(tmp_settings.storage, TEST_CONFIG) as fetcher:
+async def test_discover_fetch_log_and_a_second_run_lands_nothing_new(site: FakeSite, tmp_settings: Settings) -> None:
+    async def run() -> list[FetchResult]:
+        async with Fetcher(tmp_settings.storage, TEST_CONFIG) as fetcher:
             attempts: list[FetchResult] = []
-            reports = discover_source(_source(site), fetcher, attempts=attempts).reports
-            results = fetch_reports(fetcher, reports)
+            reports = (await discover_source(_source(site), fetcher, attempts=attempts)).reports
+            results = await fetch_reports(fetcher, reports)
             write_fetch_attempts(tmp_settings.warehouse, attempts + results)
             return results + [a for a in attempts if a.sha256]  # the report page discovery landed
 
-    first = {r.url.removeprefix(site.base): r for r in run()}
+    first = {r.url.removeprefix(site.base): r for r in (await run())}
     assert {u: r.status for u, r in first.items()} == {
         "/files/2021.pdf": FETCHED,
         "/files/2021.docx": FETCHED,
@@ -191,7 +196,7 @@ def test_discover_fetch_log_and_a_second_run_lands_nothing_new(site: FakeSite, t
     landed = {p.name for p in (tmp_settings.home / "landing").rglob("*") if p.is_file()}
     assert landed == {r.sha256 for r in first.values() if r.sha256}
 
-    second = {r.url.removeprefix(site.base): r for r in run()}
+    second = {r.url.removeprefix(site.base): r for r in (await run())}
     # Documents with validators cost a 304; the others come again but land on the same name.
     assert second["/files/2020.pdf"].status == NOT_MODIFIED and second["/files/2019.docx"].status == NOT_MODIFIED
     assert {p.name for p in (tmp_settings.home / "landing").rglob("*") if p.is_file()} == landed

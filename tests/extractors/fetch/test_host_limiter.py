@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import itertools
 import multiprocessing
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from extractors.fetch.fetcher import FETCHED, Fetcher
 from extractors.fetch.host_limiter import HostLimiter
@@ -19,6 +21,7 @@ from tests.fake_site import TEST_CONFIG, FakeSite, site_fixture, trap_fixture  #
 
 INTERVAL = 0.5  # an arrival's scheduling jitter under load (~0.2 s seen) stays under half of it
 PATHS = [f"/doc/{i}.pdf" for i in range(4)]
+pytestmark = pytest.mark.anyio
 
 
 class _Meter:
@@ -41,17 +44,21 @@ class _Meter:
 
 
 def _fetch_task(home: str, urls: list[str], ready: Any, go: Any, statuses: Any) -> None:  # manager proxies
-    """One `fetch` task: its own process and Fetcher, a thread pool, the shared DISCLOSURE_HOME."""
+    """One `fetch` task: its own process, event loop and Fetcher, the shared DISCLOSURE_HOME."""
+    asyncio.run(_fetch_all(home, urls, ready, go, statuses))
+
+
+async def _fetch_all(home: str, urls: list[str], ready: Any, go: Any, statuses: Any) -> None:
     root = Path(home)
     storage = StorageConfig(str(root / "landing"), str(root / "parsed"), root / "fetch_state")
     config = dataclasses.replace(TEST_CONFIG, min_interval_per_host=INTERVAL, max_concurrency_per_host=1)
     # With the shared cap on requests in flight (DISCLOSURE_FETCH_HOSTS), as fetch tasks run: the host's start
     # is booked only once a shared slot is held, and the spacing must hold across that wait too.
-    with Fetcher(storage, config, hosts_at_once=2) as fetcher:
+    async with Fetcher(storage, config, hosts_at_once=2) as fetcher:
         ready.set()
-        go.wait(30)
-        with ThreadPoolExecutor(4) as pool:
-            statuses.extend(list(pool.map(lambda u: fetcher.fetch(u, local=True, conditional=False).status, urls)))
+        go.wait(30)  # nothing else on the loop yet
+        results = await asyncio.gather(*(fetcher.fetch(u, local=True, conditional=False) for u in urls))
+        statuses.extend([r.status for r in results])
 
 
 def test_two_fetch_processes_share_one_host_one_request_at_a_time_spaced(site: FakeSite, tmp_path: Path) -> None:
@@ -83,35 +90,27 @@ def test_two_fetch_processes_share_one_host_one_request_at_a_time_spaced(site: F
     manager.shutdown()
 
 
-def test_threads_of_one_process_share_the_slots(tmp_path: Path) -> None:
+async def test_coroutines_of_one_process_share_the_slots(tmp_path: Path) -> None:
     limiter = HostLimiter(tmp_path, min_interval=0.0, max_concurrency=2)
-    lock, active, peak = threading.Lock(), [0], [0]
+    active, peak = [0], [0]
 
-    def work() -> None:
-        with limiter.slot("example.gov.cn:8080"):
-            with lock:
-                active[0] += 1
-                peak[0] = max(peak[0], active[0])
-            time.sleep(0.1)  # long enough for all six to queue
-            with lock:
-                active[0] -= 1
+    async def work() -> None:
+        async with limiter.slot("example.gov.cn:8080"):
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+            await asyncio.sleep(0.1)  # long enough for all six to queue
+            active[0] -= 1
 
-    threads = [threading.Thread(target=work) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    await asyncio.gather(*(work() for _ in range(6)))
     assert peak[0] == 2
 
 
-def test_hosts_that_differ_after_their_last_dot_do_not_share_a_slot(tmp_path: Path) -> None:
+async def test_hosts_that_differ_after_their_last_dot_do_not_share_a_slot(tmp_path: Path) -> None:
     limiter = HostLimiter(tmp_path, min_interval=0.0, max_concurrency=1)
-    entered = threading.Event()
 
-    def other_host() -> None:
-        with limiter.slot("127.0.0.2"):
-            entered.set()
+    async def other_host() -> None:
+        async with limiter.slot("127.0.0.2"):
+            pass
 
-    with limiter.slot("127.0.0.1"):
-        threading.Thread(target=other_host, daemon=True).start()
-        assert entered.wait(5)  # not queued behind 127.0.0.1
+    async with limiter.slot("127.0.0.1"):
+        await asyncio.wait_for(other_host(), 5)  # not queued behind 127.0.0.1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from datetime import date, timedelta
 from typing import Any
@@ -42,7 +43,9 @@ def _source(site: FakeSite, *report_paths: str) -> dict[str, Any]:
 def _run(settings: Settings, site: FakeSite, schedule: Revalidation, *report_paths: str) -> tuple[dict, Counter]:
     """One fetch of the source; returns its result and the requests it made, by path."""
     before = Counter(site.hits)
-    result = fetch_source(settings, _source(site, *report_paths), config=TEST_CONFIG, revalidation=schedule)
+    result = asyncio.run(
+        fetch_source(settings, _source(site, *report_paths), config=TEST_CONFIG, revalidation=schedule)
+    )
     return result, Counter(site.hits) - before
 
 

@@ -5,16 +5,15 @@ from __future__ import annotations
 import time
 from http.server import BaseHTTPRequestHandler
 
-from extractors.fetch.fetcher import FETCHED, ROBOTS_DISALLOWED, Fetcher
+from extractors.fetch.fetcher import FETCHED, ROBOTS_DISALLOWED
 from extractors.fetch.robots_store import MAX_AGE, RobotsAnswer, RobotsStore
 from pipeline.settings import Settings
-from tests.fake_site import TEST_CONFIG, FakeSite, site_fixture, trap_fixture  # noqa: F401  (fixtures)
+from tests.fake_site import TEST_CONFIG, FakeSite, fetch_once, site_fixture, trap_fixture  # noqa: F401  (fixtures)
 
 
 def _fetch(settings: Settings, site: FakeSite, path: str) -> str:
     """One fetch by a fetcher of its own, as each source of a run has."""
-    with Fetcher(settings.storage, TEST_CONFIG) as fetcher:
-        return fetcher.fetch(site.url(path), local=True, conditional=False).status
+    return fetch_once(settings.storage, TEST_CONFIG, site.url(path), local=True, conditional=False).status
 
 
 def test_fetchers_of_a_day_share_one_robots_txt_and_its_rules(site: FakeSite, tmp_settings: Settings) -> None:
