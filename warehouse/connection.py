@@ -33,7 +33,7 @@ import random
 import re
 import time
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -181,20 +181,35 @@ def lock(conn: Any, key: str) -> None:
         conn.execute("select pg_advisory_xact_lock(?)", [zlib.crc32(key.encode("utf-8"))])
 
 
-def insert_frame(conn: Any, table: str, columns: Sequence[str], frame: pd.DataFrame, on_conflict: str = "") -> None:
-    """Insert the `columns` of a DataFrame into `table` (inside the caller's transaction).
+def insert_frame(
+    conn: Any,
+    table: str,
+    columns: Sequence[str],
+    frame: pd.DataFrame,
+    on_conflict: str = "",
+    constants: Mapping[str, Any] | None = None,
+) -> None:
+    """Insert the `columns` of a DataFrame into `table` (inside the caller's transaction), in one statement.
 
     `on_conflict`: a clause both dialects read alike, e.g. `on conflict (attempt_id) do nothing`.
+    `constants`: more columns, the same value in every row (a run id), not copied into the frame.
     """
-    names = ", ".join(columns)
+    constants = constants or {}
+    names = ", ".join((*columns, *constants))
     if dialect(conn) == "postgres":
-        conn.insert_rows(table, columns, _plain_rows(frame, columns), on_conflict)
+        rows = _plain_rows(frame, columns)
+        if constants:
+            rows = [(*row, *constants.values()) for row in rows]
+        conn.insert_rows(table, (*columns, *constants), rows, on_conflict)
         return
     view = f"_insert_frame_{abs(hash(table))}"
     conn.complete()  # register refuses while an earlier execute's result is unread (a count's fetchone)
     conn.register(view, frame)
     try:
-        conn.execute(f"insert into {table} ({names}) select {names} from {view} {on_conflict}")
+        selected = ", ".join([*columns, *["?"] * len(constants)])
+        conn.execute(
+            f"insert into {table} ({names}) select {selected} from {view} {on_conflict}", list(constants.values())
+        )
     finally:
         conn.unregister(view)
 

@@ -1,0 +1,76 @@
+"""Check results stored as changes: new reports inserted straight, stored ones compared slice by slice."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+import pytest
+
+from expectations import stored_results
+from expectations.run_checks import flagged_rows
+from expectations.stored_results import RESULT_COLUMNS, report_slices, write_results
+from pipeline.settings import Settings
+from warehouse.connection import connect
+
+DAY_1, DAY_2 = datetime(2025, 1, 1), datetime(2025, 1, 2)
+SUBJECTS = ("total", "natural_person", "legal_person")
+
+
+def results(reports: dict[str, float]) -> pd.DataFrame:
+    """Three passed results per report, `observed` as given (categorical keys, as the runner reads them)."""
+    rows = [
+        (report, "app.balance", subject, 5.0, observed, observed - 5.0, "error", "passed", None)
+        for report, observed in reports.items()
+        for subject in SUBJECTS
+    ]
+    frame = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
+    return frame.astype({c: "category" for c in ("report_id", "check_id", "subject")})
+
+
+def stored(settings: Settings) -> set[tuple]:
+    with connect(settings.warehouse, read_only=True) as conn:
+        rows = conn.execute(
+            "select report_id, subject, observed, first_seen_run, last_seen_run from raw.check_results"
+        ).fetchall()
+    return set(rows)
+
+
+def test_new_and_stored_reports_in_one_run(tmp_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run with a changed, an unchanged and a new report: each key's history as one comparison would give."""
+    monkeypatch.setattr(stored_results, "ROWS_PER_SLICE", 4)  # two reports of three rows: two slices
+    with connect(tmp_settings.warehouse) as conn:
+        assert write_results(conn, "run1", DAY_1, results({"a": 5.0, "b": 5.0})) == 6
+        second = results({"a": 5.0, "b": 6.0, "c": 5.0})
+        second.loc[(second["report_id"] == "b") & (second["subject"] != "total"), "observed"] = 5.0
+        assert write_results(conn, "run2", DAY_2, second) == 4  # b's total changed, c is new
+        assert write_results(conn, "run2", DAY_2, second) == 4  # a retried run: the same rows
+    assert stored(tmp_settings) == {
+        *(("a", subject, 5.0, "run1", "run2") for subject in SUBJECTS),
+        ("b", "total", 5.0, "run1", "run1"),
+        ("b", "total", 6.0, "run2", "run2"),
+        *(("b", subject, 5.0, "run1", "run2") for subject in SUBJECTS[1:]),
+        *(("c", subject, 5.0, "run2", "run2") for subject in SUBJECTS),
+    }
+
+
+def test_report_slices_keep_each_report_whole() -> None:
+    frame = results({"a": 5.0, "b": 5.0, "c": 5.0, "d": 5.0}).iloc[:-1]  # d has two rows
+    slices = list(report_slices(frame, 4))
+    # rows 0-2 a, 3-5 b, 6-8 c, 9-10 d: a ends in the first block of four rows, b in the second, c and d in the third
+    assert [sorted(set(part["report_id"])) for part in slices] == [["a"], ["b"], ["c", "d"]]
+    assert sum(map(len, slices)) == len(frame)
+    assert len(list(report_slices(frame, 1))) == 4
+
+
+def test_flagged_rows_match_whole_keys() -> None:
+    frame = results({"a": 5.0, "b": 5.0})
+    mask = flagged_rows(frame, {("a", "app.balance", "total"), ("b", "app.balance", "legal_person")})
+    assert frame.loc[mask, ["report_id", "subject"]].astype(str).values.tolist() == [
+        ["a", "total"],
+        ["b", "legal_person"],
+    ]
+    assert not flagged_rows(frame, set()).any()
+    for unknown in (("z", "app.balance", "total"), ("a", "app.results_sum", "total")):
+        with pytest.raises(RuntimeError, match="not in the inputs"):
+            flagged_rows(frame.loc[frame["check_id"] == "app.balance"], {unknown})
