@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import nullcontext
 from datetime import datetime
 
 import pandas as pd
@@ -12,13 +10,14 @@ import pytest
 from expectations import stored_results
 from expectations.run_checks import flagged_rows
 from expectations.stored_results import RESULT_COLUMNS, report_slices, write_results
-from pipeline.settings import Settings
-from tests.server_mode import fresh_database
+from tests import warehouse_targets
 from warehouse.config import WarehouseConfig
 from warehouse.connection import connect
 
 DAY_1, DAY_2 = datetime(2025, 1, 1), datetime(2025, 1, 2)
 SUBJECTS = ("total", "natural_person", "legal_person")
+
+both_warehouses = warehouse_targets.both_warehouses  # the fixture, on DuckDB and on Postgres
 
 
 def results(reports: dict[str, float]) -> pd.DataFrame:
@@ -32,19 +31,6 @@ def results(reports: dict[str, float]) -> pd.DataFrame:
     return frame.astype({c: "category" for c in ("report_id", "check_id", "subject")})
 
 
-@pytest.fixture(params=["duckdb", "postgres"])
-def warehouse(
-    request: pytest.FixtureRequest, tmp_settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[WarehouseConfig]:
-    with fresh_database("disclosure_results") if request.param == "postgres" else nullcontext() as dsn:
-        if dsn:
-            monkeypatch.setenv("DISCLOSURE_WAREHOUSE", "postgres")
-            monkeypatch.setenv("DISCLOSURE_POSTGRES_DSN", dsn)
-        config = Settings.from_env().warehouse
-        assert config.is_postgres == (request.param == "postgres")
-        yield config
-
-
 def stored(warehouse: WarehouseConfig) -> set[tuple]:
     with connect(warehouse, read_only=True) as conn:
         rows = conn.execute(
@@ -53,16 +39,16 @@ def stored(warehouse: WarehouseConfig) -> set[tuple]:
     return set(rows)
 
 
-def test_new_and_stored_reports_in_one_run(warehouse: WarehouseConfig, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_new_and_stored_reports_in_one_run(both_warehouses: WarehouseConfig, monkeypatch: pytest.MonkeyPatch) -> None:
     """A run with a changed, an unchanged and a new report: each key's history as one comparison would give."""
     monkeypatch.setattr(stored_results, "ROWS_PER_SLICE", 4)  # two reports of three rows: two slices
-    with connect(warehouse) as conn:
+    with connect(both_warehouses) as conn:
         assert write_results(conn, "run1", DAY_1, results({"a": 5.0, "b": 5.0})) == 6
         second = results({"a": 5.0, "b": 6.0, "c": 5.0})
         second.loc[(second["report_id"] == "b") & (second["subject"] != "total"), "observed"] = 5.0
         assert write_results(conn, "run2", DAY_2, second) == 4  # b's total changed, c is new
         assert write_results(conn, "run2", DAY_2, second) == 4  # a retried run: the same rows
-    assert stored(warehouse) == {
+    assert stored(both_warehouses) == {
         *(("a", subject, 5.0, "run1", "run2") for subject in SUBJECTS),
         ("b", "total", 5.0, "run1", "run1"),
         ("b", "total", 6.0, "run2", "run2"),
