@@ -158,6 +158,12 @@ def upgrade_raw_schema(conn: Any) -> None:
             conn.execute(statement)
 
 
+def bound_duckdb_memory(conn: Any, limit: str) -> None:
+    """DuckDB: bound the buffer pool of this connection's database to `limit` (it spills beyond). Postgres: nothing."""
+    if dialect(conn) == "duckdb":
+        conn.execute(f"set memory_limit = '{limit}'")
+
+
 def dialect(conn: Any) -> str:
     """`postgres` or `duckdb`."""
     return getattr(conn, "dialect", "duckdb")
