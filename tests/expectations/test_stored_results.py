@@ -58,12 +58,17 @@ def test_new_and_stored_reports_in_one_run(both_warehouses: WarehouseConfig, mon
 
 
 def test_report_slices_keep_each_report_whole() -> None:
-    frame = results({"a": 5.0, "b": 5.0, "c": 5.0, "d": 5.0}).iloc[:-1]  # d has two rows
-    slices = list(report_slices(frame, 4))
+    frame = results({"a": 5.0, "b": 5.0, "c": 5.0, "d": 5.0, "e": 5.0}).iloc[:-4]  # d has two rows, e none
+    everything = pd.Series(True, index=frame.index)
+    slices = list(report_slices(frame, everything, 4))
     # rows 0-2 a, 3-5 b, 6-8 c, 9-10 d: a ends in the first block of four rows, b in the second, c and d in the third
     assert [sorted(set(part["report_id"])) for part in slices] == [["a"], ["b"], ["c", "d"]]
     assert sum(map(len, slices)) == len(frame)
-    assert len(list(report_slices(frame, 1))) == 4
+    assert len(list(report_slices(frame, everything, 1))) == 4
+    among = frame["report_id"].isin(["b", "d"])
+    # among them, rows 0-2 b, 3-4 d: d ends in the second block
+    assert [sorted(set(part["report_id"])) for part in report_slices(frame, among, 4)] == [["b"], ["d"]]
+    assert not list(report_slices(frame, ~everything, 4))
 
 
 def test_flagged_rows_match_whole_keys() -> None:
