@@ -124,11 +124,11 @@ def reports_with_results(conn: Any) -> list[str]:
 
 
 def report_slices(results: pd.DataFrame, among: pd.Series, rows: int) -> Iterator[pd.DataFrame]:
-    """The rows of `results` where `among`, in slices of whole reports: each report in the block of `rows` rows
-    its last row falls in (so a slice holds at most `rows` rows plus the part of its first report before the block).
+    """The rows of `results` where `among`, in slices of whole reports.
 
-    Sliced from `results` itself: a copy of the rows `among` first would double the frame (800 MB at 100,000
-    reports, all of them stored on a re-validation).
+    Each report goes to the block of `rows` rows its last row falls in, so a slice holds at most `rows` rows
+    plus the part of its first report before the block. Sliced from `results` itself: a copy of the rows
+    `among` first would double the frame (800 MB at 100,000 reports, all of them stored on a re-validation).
     """
     import numpy as np
     import pandas as pd
