@@ -11,7 +11,10 @@ table report, about 110 per report on average), narrative facts and parse
 issues. Application and appeal tables add up, except the defects put in on
 purpose: 2 % of reports break (七)总计 like sample 002, 1 % lose a cell
 (not evaluable, template incomplete), 0.5 % state a negative count, 1 %
-state a different number of applications in the text.
+state a different number of applications in the text. `raw.sources` holds a
+registry of the reports' agencies (n / 5 county governments, expected from
+2019), as production always has one: `int_publication` then expects, in 2026,
+140,000 agency-years at 100,000 reports, each a `report.on_time` check input.
 
 Then the transform DAG's three tasks, each as its own process (the functions
 the DAG calls, planned as the DAG plans them: `warehouse.transform.plan_run`,
@@ -60,6 +63,7 @@ from pathlib import Path
 
 from bench.work_folder import work_folder
 from extractors import PARSER_VERSION, codes, templates
+from extractors.fetch.registry import DEFAULT_FIRST_YEAR
 from pipeline.settings import REPO_ROOT
 from warehouse.transform_plan import AS_OF_VARIABLE
 
@@ -226,10 +230,27 @@ def synthesise(conn, n: int, first: int = 1, agencies: int | None = None) -> dic
     """)
     for t in ("app_leaf", "app_cols", "app_all", "cell_values", "appeal_totals", "r", "grid"):
         conn.execute(f"drop table {t}")
+    if first == 1:
+        register_agencies(conn, agencies)
     return {
         t: conn.execute(f"select count(*) from raw.{t}").fetchone()[0]
-        for t in ("documents", "reports", "cells", "narrative_facts", "parse_issues")
+        for t in ("documents", "reports", "cells", "narrative_facts", "parse_issues", "sources")
     }
+
+
+def register_agencies(conn, agencies: int) -> None:
+    """The registry of the synthetic agencies in raw.sources, as warehouse.registry_snapshot writes it.
+
+    One county government per agency name of the reports, expected from the
+    registry's default first year (int_publication: one report.on_time row per
+    agency-year), registered before the first due date (a late report is late).
+    """
+    conn.execute(f"""
+        insert into raw.sources
+        select '模拟' || k || '县人民政府', null, '模拟省', null, 'county', 'government', {DEFAULT_FIRST_YEAR},
+               null, false, timestamp '{DEFAULT_FIRST_YEAR}-01-01', current_timestamp::timestamp
+        from generate_series(0, {agencies - 1}) as s(k)
+    """)
 
 
 # ---- measuring ---------------------------------------------------------------------------------------

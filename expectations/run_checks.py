@@ -5,7 +5,7 @@ Flow of `run_identity_checks(config, run_id)`:
 1. read the inputs that dbt built since the last validation (`built_at`
    after the latest `last_seen_at` in `raw.check_results`: the rows of the
    reports loaded or re-parsed since, the cross-report rows of their
-   agency-years and every `report.on_time` row; all of them after a
+   agency-years and the `report.on_time` rows that changed; all of them after a
    `--full-refresh` or on the first run) from the warehouse into pandas (GX
    cannot validate DuckDB through SQLAlchemy) and round both sides to 0.01,
    the documented tolerance for amounts in 万元 (counts are integers, so

@@ -11,6 +11,9 @@ whose failures are new after the first run and open after the second (the
 latest run moved), and `old`, a version whose failures the first run finds
 resolved by `corrected`, its agency-year's primary version, whose document
 is then deleted (`old` is the primary version again: its failures are open).
+The registry expects the agency-years of 000's and 004's agencies: finding 004
+rewrites its agency-year's `report.on_time` row (a first report now, though
+late as missing overdue was failing), the others keep the first build's.
 Every mart (the incremental cell facts and check results among them), every
 incremental model and int_check_inputs (less built_at, the time dbt wrote a
 row) must then equal a `--full-refresh` build of the same raw rows; and the
@@ -27,6 +30,7 @@ import itertools
 import json
 from collections.abc import Iterator
 from contextlib import nullcontext
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +38,14 @@ import pytest
 
 from expectations.run_checks import run_identity_checks
 from extractors.document import ParsedDocument
+from extractors.fetch.registry import Source
 from extractors.parse import parse_file
 from pipeline.settings import Settings
 from tests.deploy.test_server_mode import fresh_database
 from tests.paths import SAMPLES
 from warehouse.connection import connect, transaction
 from warehouse.load import load_parsed
+from warehouse.registry_snapshot import write_sources
 from warehouse.transform import run_dbt
 
 INCREMENTAL_MODELS = (
@@ -63,6 +69,7 @@ BUILT_AT_MODELS = ("staging.stg_cells", "intermediate.int_check_inputs", *INCREM
 PARSED_TABLES = ("documents", "reports", "cells", "narrative_facts", "sections", "parse_issues")
 NOT_COMPARED = {"built_at"}  # when dbt wrote the row: differs between any two builds
 UNKNOWN_AGENCY = "测试县"  # not in the registry: no publication key, no other report of its agency-years
+REGISTERED_AT = datetime(2019, 1, 1)  # monitoring began before the first due date: a report found after it is late
 
 
 def _load(settings: Settings, tmp_path: Path, docs: list[ParsedDocument]) -> None:
@@ -128,6 +135,12 @@ def _built_at(settings: Settings, report_id: str) -> dict[str, set]:
     }
 
 
+def _on_time_built_at(settings: Settings) -> dict[str, Any]:
+    """built_at of the report.on_time check inputs, per agency-year key."""
+    sql = "select report_id, built_at from intermediate.int_check_inputs where check_id = 'report.on_time'"
+    return dict(_query(settings, sql))
+
+
 def _copy(doc: ParsedDocument, name: str, year: int, cells_from: ParsedDocument | None = None) -> ParsedDocument:
     """Another document (its own sha256) of UNKNOWN_AGENCY and `year`, with the cells of `cells_from` or `doc`."""
     sha256 = hashlib.sha256(name.encode()).hexdigest()
@@ -182,9 +195,12 @@ def test_incremental_builds_equal_a_full_refresh(settings: Settings, tmp_path: P
     # 002 fails identities (its (七)总计); `corrected` holds 001's cells (as many), which pass them
     failing, old = _copy(docs[2], "failing", 2017), _copy(docs[2], "old", 2020)
     corrected = _copy(docs[2], "corrected", 2020, cells_from=docs[1])
+    # the registry expects 000's and 004's agencies from 2019: report.on_time rows, one per agency-year
+    write_sources(settings.warehouse, [Source(docs[i].agency, kind="government") for i in (0, 4)], REGISTERED_AT)
     _load(settings, tmp_path, [*docs[:4], failing, old])
     _load(settings, tmp_path, [corrected])  # loaded later: the primary version of its agency-year
     _transform(settings, "first")
+    on_time_first = _on_time_built_at(settings)
     untouched = docs[0].report_id
     first_build = _built_at(settings, untouched)
     assert {state for state, _ in _alert_states(settings, failing.report_id)} == {"new"}
@@ -203,6 +219,13 @@ def test_incremental_builds_equal_a_full_refresh(settings: Settings, tmp_path: P
         run_dbt(settings.dbt, ["test", "--select", "stg_parse_issues"])
     _set_issue_severity(settings, untouched, severity)
     incremental = _snapshot(settings)
+
+    # 004 found: its agency-year's report.on_time row is new (missing_overdue -> late); the others' rows, whose
+    # status did not move, keep the first build's built_at (GX did not validate them again)
+    on_time_second = _on_time_built_at(settings)
+    found_key = f"publication:{docs[4].agency}:{docs[4].year}"
+    assert on_time_second.keys() == on_time_first.keys()
+    assert {key for key in on_time_first if on_time_second[key] != on_time_first[key]} == {found_key}
 
     # no run validated `failing` and `old` again (their history is the first build's), yet their failures are open
     for report in (failing, old):

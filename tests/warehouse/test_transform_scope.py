@@ -5,8 +5,10 @@ run's transform recorded what it was built from, so the same warehouse
 again has nothing to do; a registry change and a later as-of date then
 build only what descends from `raw.sources` and `int_publication` (and the
 marts over the check results); a date two months on in the same year only
-the date's marts and those of the check results. Each time the marts must
-equal a `--full-refresh` build of the same raw rows and stored check results.
+the date's marts and those of the check results; a day later, which moves no
+publication status, the date's marts only (the `report.on_time` inputs keep
+their `built_at`: GX validates nothing). Each time the marts must equal a
+`--full-refresh` build of the same raw rows and stored check results.
 """
 
 from __future__ import annotations
@@ -104,6 +106,33 @@ def test_a_skipped_or_narrowed_transform_equals_a_full_one(
     two_months_on = _marts(tmp_settings)
     assert two_months_on["fct_publication"] != narrowed["fct_publication"]  # the statuses and days late moved
     assert _marts_differing_from_a_full_refresh(tmp_settings, two_months_on) == set()
+
+    # A day on: no due date passes, no publication status moves (only days late). The report.on_time rows keep
+    # their built_at, so GX has nothing to validate and the marts build nothing beyond the date's marts.
+    on_time_built = _on_time_built_at(tmp_settings)
+    monkeypatch.setenv("DISCLOSURE_AS_OF_DATE", later.replace(month=4, day=2).isoformat())
+    plan = plan_run(dbt)
+    assert (plan.scope, plan.marts) == (DATE, DATE_MARTS), plan.reason
+    assert build_staging(dbt, plan)
+    assert _on_time_built_at(tmp_settings) == on_time_built
+    assert run_planned_checks(tmp_settings.checks, "a-day-on", plan).total == 0
+    assert build_marts(dbt, plan) is None
+    a_day_on = _marts(tmp_settings)
+    assert a_day_on["fct_publication"] != two_months_on["fct_publication"]  # the days late moved
+    assert {t: rows for t, rows in a_day_on.items() if t not in DATE_MARTS} == {
+        t: rows for t, rows in two_months_on.items() if t not in DATE_MARTS
+    }
+    assert _marts_differing_from_a_full_refresh(tmp_settings, a_day_on) == set()
+
+
+def _on_time_built_at(settings: Settings) -> dict[tuple[str, str], Any]:
+    """built_at of every report.on_time check input, per (agency-year key, subject); there are some."""
+    with connect(settings.warehouse, read_only=True) as conn:
+        rows = conn.execute(
+            "select report_id, subject, built_at from intermediate.int_check_inputs where check_id = 'report.on_time'"
+        ).fetchall()
+    assert rows
+    return {(report_id, subject): built_at for report_id, subject, built_at in rows}
 
 
 def _marts_differing_from_a_full_refresh(settings: Settings, marts: dict[str, list[tuple[Any, ...]]]) -> set[str]:

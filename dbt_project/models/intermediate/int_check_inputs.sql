@@ -12,7 +12,12 @@
 -- agency-year and the reports of the year after: year.carry,
 -- report.reused_text), and every report.on_time row (the calendar moves
 -- them). built_at is when dbt last wrote a row: GX validates the rows built
--- since its last run (expectations/run_checks.py).
+-- since its last run (expectations/run_checks.py). A report.on_time row
+-- whose sides and note are the held ones, and whose agency-year's first
+-- report was not loaded since, keeps the held built_at: a day that moves no
+-- publication status gives GX nothing to validate and the marts nothing to
+-- rebuild (its stored result stands, as a report's does until its input
+-- changes); a due date passing or a report found gives a new row.
 -- depends_on: {{ ref('int_agency_year_reports') }}
 {{ config(**report_incremental('current_checked_reports')) }}
 
@@ -731,12 +736,13 @@ year_carry as (
 
 ---------- report.on_time: reports published by the due date = 1, per expected agency-year
 -- (keyed on int_publication.report_key; not_yet_due and unverified -> observed null: not evaluable.
--- Every expected agency-year gets a row in every run, so that the latest run always speaks for it.)
+-- Every expected agency-year gets a row in every run; an unchanged one keeps its held built_at, below.)
 
 report_on_time as (
 
     select
         report_key as report_id,
+        report_id as first_report_id,
         'report.on_time' as check_id,
         'due:' || cast(due_date as varchar) as subject,
         1 as expected,
@@ -752,6 +758,8 @@ report_on_time as (
     from publication
 
 ),
+
+{{ unchanged_on_time('report_on_time') }}
 
 ---------- all identities
 
@@ -804,10 +812,11 @@ final as (
         cast(unioned.note as varchar) as note,
         -- the report's generation (null for report.on_time): the model's watermark
         reports.loaded_at,
-        {{ run_started() }} as built_at
+        {{ held_built_at_or(run_started()) }} as built_at
     from unioned
     left join reports
         on unioned.report_id = reports.report_id
+    {{- unchanged_on_time_join('unioned') }}
 
 )
 

@@ -11,9 +11,9 @@
 -- validation run found since the latest last_seen_at it holds; a report's
 -- rows depend on its own results and report context (int_report_context,
 -- what dim_report says of it less the quality; or, for
--- report.on_time, its agency-year's publication row: those are validated
--- on every run). loaded_at is the report's generation, for the stale-row
--- drop (null for report.on_time keys).
+-- report.on_time, its agency-year's publication row: validated again when
+-- its int_check_inputs row changes). loaded_at is the report's generation,
+-- for the stale-row drop (null for report.on_time keys).
 -- depends_on: {{ ref('stg_check_results') }}
 {{ config(**report_incremental('current_checked_reports')) }}
 
